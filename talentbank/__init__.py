@@ -1,0 +1,4 @@
+"""Talentbank: a shared specialist bank for cooperating municipalities.
+
+Nothing here imports Flask, so ``talentbank.solver`` can be used alone.
+"""
