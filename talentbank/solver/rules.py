@@ -1,0 +1,244 @@
+"""One function per hard rule, per priority criterion and per quality part.
+
+These scalar functions are the reference wording of matching.md. The vectorised
+index in ``eligibility.py`` must agree with them (tests compare the two).
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable, Mapping
+
+from talentbank.solver.problem import (
+    URGENCY_CLASSES,
+    City,
+    Pair,
+    Problem,
+    Request,
+    RuleSet,
+    Specialist,
+)
+
+# ----------------------------------------------------------------------------- hard rules
+
+
+def has_profession(s: Specialist, r: Request, problem: Problem) -> bool:
+    """The request's profession must be one of the specialist's."""
+    return r.profession in s.professions
+
+
+def holds_required_licences(s: Specialist, r: Request, problem: Problem) -> bool:
+    """Every licence the request requires must be held."""
+    return r.required_licences <= s.licences
+
+
+def is_available_for_period(s: Specialist, r: Request, problem: Problem) -> bool:
+    """One availability window must cover the request's whole period."""
+    return any(w.covers(r.start, r.end) for w in s.availability)
+
+
+def offers_enough_days(s: Specialist, r: Request, problem: Problem) -> bool:
+    """A single request's days per week must fit in what the specialist offers."""
+    return r.days_per_week <= s.days_per_week
+
+
+def fits_work_mode(s: Specialist, r: Request, problem: Problem) -> bool:
+    """On-site needs an on-site specialist, remote a remote one; either takes anyone."""
+    if r.mode == "either":
+        return True
+    return r.mode in s.modes
+
+
+def served_mode(s: Specialist, r: Request) -> str:
+    """How the work would be done: `either` is remote when the specialist works remotely."""
+    if r.mode == "either":
+        return "remote" if "remote" in s.modes else "onsite"
+    return r.mode
+
+
+def travel_minutes_for(s: Specialist, r: Request, problem: Problem) -> int | None:
+    """Travel minutes home city -> request city when served on site, 0 when remote."""
+    if served_mode(s, r) == "remote":
+        return 0
+    return problem.travel_minutes(s.home_city, r.city)
+
+
+def within_travel_limit(s: Specialist, r: Request, problem: Problem) -> bool:
+    """On-site work must be reachable within the specialist's travel limit."""
+    minutes = travel_minutes_for(s, r, problem)
+    return minutes is not None and minutes <= s.max_travel_minutes
+
+
+def city_not_excluded(s: Specialist, r: Request, problem: Problem) -> bool:
+    """The specialist may exclude cities they will not work for."""
+    return r.city not in s.excluded_cities
+
+
+def not_own_employer(s: Specialist, r: Request, problem: Problem) -> bool:
+    """A serving officer is never dispatched to their own employer."""
+    return r.city != s.employer_city
+
+
+def pair_not_forbidden(s: Specialist, r: Request, problem: Problem) -> bool:
+    """A rejected or declined pair stays rejected."""
+    return Pair(s.id, r.id) not in problem.forbidden
+
+
+PairRule = Callable[[Specialist, Request, Problem], bool]
+
+# The fixed order in which a ruled-out specialist is counted (first rule failed).
+HARD_RULES: tuple[tuple[str, PairRule], ...] = (
+    ("profession", has_profession),
+    ("licences", holds_required_licences),
+    ("availability", is_available_for_period),
+    ("days_per_week", offers_enough_days),
+    ("mode", fits_work_mode),
+    ("travel", within_travel_limit),
+    ("excluded_city", city_not_excluded),
+    ("own_employer", not_own_employer),
+    ("forbidden", pair_not_forbidden),
+)
+HARD_RULE_NAMES: tuple[str, ...] = tuple(name for name, _ in HARD_RULES)
+
+
+def first_failed_rule(s: Specialist, r: Request, problem: Problem) -> str | None:
+    """Name of the first hard rule the pair fails, or None when the pair is eligible."""
+    for name, rule in HARD_RULES:
+        if not rule(s, r, problem):
+            return name
+    return None
+
+
+def is_eligible(s: Specialist, r: Request, problem: Problem) -> bool:
+    """A pair passes every per-pair hard rule (days across requests are checked apart)."""
+    return first_failed_rule(s, r, problem) is None
+
+
+def peak_days_per_week(requests: Iterable[Request]) -> int:
+    """Largest sum of days per week over requests running on the same day."""
+    items = list(requests)
+    peak = 0
+    for probe in items:  # the load peaks at some request's first day
+        load = sum(r.days_per_week for r in items if r.start <= probe.start <= r.end)
+        peak = max(peak, load)
+    return peak
+
+
+def fits_days_per_week(s: Specialist, requests: Iterable[Request]) -> bool:
+    """Everything proposed to one specialist that overlaps in time fits their days per week."""
+    return peak_days_per_week(requests) <= s.days_per_week
+
+
+# ----------------------------------------------------------------------------- priority
+
+
+def city_need_values(cities: Iterable[City], rule_set: RuleSet) -> dict[str, tuple[float, ...]]:
+    """Each city's need key under the rule set: lower key = higher need."""
+    cities = list(cities)
+    indicator_values = {
+        c.code: {"staff_per_10k": c.staff_per_10k, "allowance_rate": c.allowance_rate,
+                 "fiscal_index": c.fiscal_index}
+        for c in cities
+    }
+    if rule_set.method == "lexicographic":
+        return {code: tuple(round(v[c.indicator], 12) for c in rule_set.criteria)
+                for code, v in indicator_values.items()}
+    # weighted: min-max normalise each indicator over the cities, then weigh
+    bounds = {}
+    for crit in rule_set.criteria:
+        values = [v[crit.indicator] for v in indicator_values.values()]
+        bounds[crit.indicator] = (min(values, default=0.0), max(values, default=0.0))
+    keys = {}
+    for code, v in indicator_values.items():
+        total = 0.0
+        for crit in rule_set.criteria:
+            low, high = bounds[crit.indicator]
+            norm = (v[crit.indicator] - low) / (high - low) if high > low else 0.0
+            total += crit.weight * norm
+        keys[code] = (round(total, 12),)
+    return keys
+
+
+def rank_cities_by_need(cities: Iterable[City], rule_set: RuleSet) -> dict[str, int]:
+    """City code -> need rank (0 = highest need), ties broken by city code."""
+    keys = city_need_values(cities, rule_set)
+    ordered = sorted(keys, key=lambda code: (keys[code], code))
+    return {code: rank for rank, code in enumerate(ordered)}
+
+
+def urgency_rank(r: Request) -> int:
+    """Disaster recovery before statutory duty before ordinary work."""
+    return URGENCY_CLASSES.index(r.urgency)
+
+
+PRIORITY_KEY_NAMES = ("urgency", "city_need", "carry_over", "earlier_posting")
+
+
+def priority_key(r: Request, need_rank: Mapping[str, int]) -> tuple:
+    """The strict prefectural order: urgency, city need, carry-over, posting time, id."""
+    return (urgency_rank(r), need_rank[r.city], -r.carry_over, r.posted_at, r.id)
+
+
+def order_requests_by_priority(requests: Iterable[Request], need_rank: Mapping[str, int]) -> list[Request]:
+    """Requests from the highest priority to the lowest."""
+    return sorted(requests, key=lambda r: priority_key(r, need_rank))
+
+
+def why_ranks_higher(higher: Request, lower: Request, need_rank: Mapping[str, int]) -> str:
+    """The first criterion that puts `higher` ahead of `lower` (or `request_id` on a full tie)."""
+    a, b = priority_key(higher, need_rank), priority_key(lower, need_rank)
+    for name, x, y in zip(PRIORITY_KEY_NAMES + ("request_id",), a, b):
+        if x != y:
+            return name
+    return "same_request"
+
+
+# ----------------------------------------------------------------------------- quality
+
+EXPERIENCE_CAP_YEARS = 30
+EXTRA_LICENCE_POINTS = 2
+EXTRA_LICENCE_CAP = 5
+TRAVEL_POINTS = 20
+TRAVEL_MINUTES_PER_POINT = 6
+PREFERRED_CITY_POINTS = 10
+CONTINUITY_POINTS = 10
+QUALITY_PARTS = ("experience", "extra_licences", "travel", "preferred_city", "continuity")
+
+
+def experience_points(s: Specialist, r: Request) -> int:
+    """Years of experience in the request's desired fields, capped."""
+    years = sum(s.experience.get(f, 0.0) for f in r.desired_fields)
+    return int(min(EXPERIENCE_CAP_YEARS, years))
+
+
+def extra_licence_points(s: Specialist, r: Request) -> int:
+    """Licences held beyond those required."""
+    extra = len(s.licences - r.required_licences)
+    return EXTRA_LICENCE_POINTS * min(EXTRA_LICENCE_CAP, extra)
+
+
+def travel_points(minutes: int) -> int:
+    """Shorter travel scores higher; remote work scores as no travel."""
+    return max(0, TRAVEL_POINTS - minutes // TRAVEL_MINUTES_PER_POINT)
+
+
+def preferred_city_points(s: Specialist, r: Request) -> int:
+    """The specialist said they would like to work for this city."""
+    return PREFERRED_CITY_POINTS if r.city in s.preferred_cities else 0
+
+
+def continuity_points(s: Specialist, r: Request) -> int:
+    """The city had this specialist before."""
+    return CONTINUITY_POINTS if r.city in s.previous_cities else 0
+
+
+def score_parts(s: Specialist, r: Request, problem: Problem) -> dict[str, int]:
+    """A proposal's quality, broken into named parts plus the total."""
+    minutes = travel_minutes_for(s, r, problem) or 0
+    parts = {
+        "experience": experience_points(s, r),
+        "extra_licences": extra_licence_points(s, r),
+        "travel": travel_points(minutes),
+        "preferred_city": preferred_city_points(s, r),
+        "continuity": continuity_points(s, r),
+    }
+    parts["total"] = sum(parts.values())
+    return parts
