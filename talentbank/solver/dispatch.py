@@ -1,0 +1,464 @@
+"""Dispatch: specialists to request slots, priority-respecting, maximum fill, best quality.
+
+Method (matching.md, "a note for implementers"):
+- specialists who can hold one slot at a time form a transversal matroid with the
+  slots; two min-cost flows solve them exactly: the first, with small weights that
+  strictly decrease with priority, fixes how many slots of each request are filled
+  (the greedy basis in priority order); the second, with those counts held,
+  maximises quality;
+- specialists who could hold several requests at once (part-time days, or
+  requests that do not overlap) break the matroid: their connected components are
+  solved with CP-SAT, lexicographically over priority positions, then for quality.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.graph.python import min_cost_flow
+from ortools.sat.python import cp_model
+
+from talentbank.solver import rules
+from talentbank.solver.eligibility import EligibilityIndex, EligiblePairs
+from talentbank.solver.problem import Assignment, Problem, SolveResult, input_fingerprint
+
+
+@dataclass
+class DispatchPlan:
+    """What the dispatch part decided, as request/specialist indices."""
+
+    chosen: list[tuple[int, int]]  # (specialist index, request index), pinned excluded
+    pinned: list[tuple[int, int]]
+    status: str = "optimal"
+    gap: float = 0.0
+    stats: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- pinned pairs
+
+
+def _apply_pinned(problem: Problem, index: EligibilityIndex, pairs: EligiblePairs,
+                  positions: np.ndarray) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray,
+                                                  list[str]]:
+    """Keep pinned pairs first; return them, the slots left per request, and the usable pairs."""
+    req_index = {r.id: j for j, r in enumerate(problem.requests)}
+    slots_left = np.array([r.slots for r in problem.requests], dtype=np.int64)
+    pinned: list[tuple[int, int]] = []
+    warnings: list[str] = []
+    pinned_reqs: dict[int, list[int]] = {}
+    for pair in problem.pinned:
+        i, j = index.spec_index[pair.specialist], req_index[pair.request]
+        s, r = problem.specialists[i], problem.requests[j]
+        failed = rules.first_failed_rule(s, r, problem)
+        if failed is not None and failed != "forbidden":
+            warnings.append(f'pinned pair ("{s.id}", "{r.id}") kept although it now fails rule "{failed}"')
+        if slots_left[j] == 0:
+            warnings.append(f'pinned pair ("{s.id}", "{r.id}") kept beyond the request\'s {r.slots} slots')
+        slots_left[j] = max(0, slots_left[j] - 1)
+        pinned.append((i, j))
+        pinned_reqs.setdefault(i, []).append(j)
+    for i, js in sorted(pinned_reqs.items()):
+        s = problem.specialists[i]
+        if not rules.fits_days_per_week(s, [problem.requests[j] for j in js]):
+            warnings.append(f'pinned pairs of "{s.id}" together exceed their {s.days_per_week} days per week')
+
+    usable = np.ones(len(pairs), dtype=bool)
+    if pinned_reqs:
+        # a pinned specialist keeps only requests that still fit beside the pinned ones
+        for k in np.flatnonzero(np.isin(pairs.spec, np.array(sorted(pinned_reqs)))):
+            i, j = int(pairs.spec[k]), int(pairs.req[k])
+            held = pinned_reqs[i]
+            if j in held:
+                usable[k] = False  # never two slots of one request
+                continue
+            reqs = [problem.requests[h] for h in held] + [problem.requests[j]]
+            usable[k] = rules.fits_days_per_week(problem.specialists[i], reqs)
+    usable &= slots_left[pairs.req] > 0
+    return pinned, slots_left, usable, warnings
+
+
+# ----------------------------------------------------------------------------- capacity
+
+
+def _multi_capacity_specialists(problem: Problem, index: EligibilityIndex, spec: np.ndarray,
+                                req: np.ndarray, pinned_specs: set[int]) -> np.ndarray:
+    """Specialists who could hold two of their eligible requests at once (or are pinned)."""
+    n = index.n_specialists
+    multi = np.zeros(n, dtype=bool)
+    if spec.shape[0] == 0:
+        return multi
+    starts = np.array([r.start.toordinal() for r in problem.requests], dtype=np.int64)[req]
+    ends = np.array([r.end.toordinal() for r in problem.requests], dtype=np.int64)[req]
+    days = np.array([r.days_per_week for r in problem.requests], dtype=np.int64)[req]
+    max_start = np.full(n, -(1 << 40), dtype=np.int64)
+    min_end = np.full(n, 1 << 40, dtype=np.int64)
+    np.maximum.at(max_start, spec, starts)
+    np.minimum.at(min_end, spec, ends)
+    multi |= min_end < max_start  # two requests that do not overlap in time
+    # all overlap: two fit together when the two smallest days per week fit
+    order = np.lexsort((days, spec))
+    s_sorted, d_sorted = spec[order], days[order]
+    same = s_sorted[1:] == s_sorted[:-1]
+    first_of_spec = np.ones(s_sorted.shape[0], dtype=bool)
+    first_of_spec[1:] = ~same
+    second = np.flatnonzero(~first_of_spec)
+    second = second[first_of_spec[second - 1]]  # the second entry of each specialist
+    fits_two = d_sorted[second] + d_sorted[second - 1] <= index.days[s_sorted[second]]
+    multi[s_sorted[second[fits_two]]] = True
+    if pinned_specs:
+        present = np.zeros(n, dtype=bool)
+        present[spec] = True
+        for i in pinned_specs:
+            multi[i] |= present[i]
+    return multi
+
+
+def _components(n_spec: int, n_req: int, spec: np.ndarray, req: np.ndarray,
+                seeds: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Connected components (pair indices, request indices) of the graph reached from seeds."""
+    by_spec = np.argsort(spec, kind="stable")
+    spec_starts = np.searchsorted(spec[by_spec], np.arange(n_spec + 1))
+    by_req = np.argsort(req, kind="stable")
+    req_starts = np.searchsorted(req[by_req], np.arange(n_req + 1))
+    seen_spec = np.zeros(n_spec, dtype=bool)
+    seen_req = np.zeros(n_req, dtype=bool)
+
+    def gather(starts: np.ndarray, order: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+        lo, hi = starts[nodes], starts[nodes + 1]
+        lengths = hi - lo
+        total = int(lengths.sum())
+        if total == 0:
+            return np.empty(0, np.int64)
+        offsets = np.cumsum(lengths) - lengths
+        return order[np.repeat(lo - offsets, lengths) + np.arange(total)]
+
+    components = []
+    for seed in seeds.tolist():
+        if seen_spec[seed]:
+            continue
+        seen_spec[seed] = True
+        frontier = np.array([seed], dtype=np.int64)
+        pair_parts = []
+        while frontier.shape[0]:
+            arcs = gather(spec_starts, by_spec, frontier)
+            pair_parts.append(arcs)
+            new_reqs = np.unique(req[arcs])
+            new_reqs = new_reqs[~seen_req[new_reqs]]
+            seen_req[new_reqs] = True
+            back = gather(req_starts, by_req, new_reqs)
+            new_specs = np.unique(spec[back])
+            new_specs = new_specs[~seen_spec[new_specs]]
+            seen_spec[new_specs] = True
+            frontier = new_specs
+        comp_pairs = np.unique(np.concatenate(pair_parts))
+        components.append((comp_pairs, np.unique(req[comp_pairs])))
+    return components
+
+
+# ----------------------------------------------------------------------------- flows
+
+
+def _flow_assign(n_spec: int, spec: np.ndarray, req: np.ndarray, quality: np.ndarray,
+                 slots_left: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, dict]:
+    """Two min-cost flows on unit-capacity specialists; returns the chosen pair mask."""
+    stats = {"flow_pairs": int(spec.shape[0])}
+    chosen = np.zeros(spec.shape[0], dtype=bool)
+    if spec.shape[0] == 0:
+        return chosen, stats
+    # data: compact node numbering: source, sink, used specialists, used requests
+    used_specs, spec_node = np.unique(spec, return_inverse=True)
+    used_reqs, req_node = np.unique(req, return_inverse=True)
+    source, sink = 0, 1
+    spec_base, req_base = 2, 2 + used_specs.shape[0]
+    n_s, n_r = used_specs.shape[0], used_reqs.shape[0]
+    pair_tails = spec_base + spec_node
+    pair_heads = req_base + req_node
+    started = time.perf_counter()
+
+    def build(pair_costs: np.ndarray, sink_caps: np.ndarray, sink_costs: np.ndarray):
+        flow = min_cost_flow.SimpleMinCostFlow()
+        # variables: one arc per eligible pair (capacity 1: never two slots of one request)
+        tails = np.concatenate([np.full(n_s, source), pair_tails, req_base + np.arange(n_r)])
+        heads = np.concatenate([spec_base + np.arange(n_s), pair_heads, np.full(n_r, sink)])
+        # constraints: a unit-capacity specialist fills at most one slot; a request at most its open slots
+        caps = np.concatenate([np.ones(n_s, np.int64), np.ones(spec.shape[0], np.int64), sink_caps])
+        costs = np.concatenate([np.zeros(n_s, np.int64), pair_costs, sink_costs])
+        arcs = flow.add_arcs_with_capacity_and_unit_cost(
+            tails.astype(np.int32), heads.astype(np.int32), caps.astype(np.int64), costs.astype(np.int64))
+        # supplies: as much as the specialists can give; the solve sends the most it can
+        flow.set_node_supply(source, int(n_s))
+        flow.set_node_supply(sink, -int(n_s))
+        first_pair = n_s
+        return flow, arcs[first_pair:first_pair + spec.shape[0]], arcs[first_pair + spec.shape[0]:]
+
+    # objective 1: weights strictly decreasing with priority pick the greedy basis (fill per request)
+    flow, pair_arcs, sink_arcs = build(np.zeros(spec.shape[0], np.int64), slots_left[used_reqs],
+                                       -weight[used_reqs])
+    status = flow.solve_max_flow_with_min_cost()
+    if status != flow.OPTIMAL:
+        raise RuntimeError(f"min-cost flow (priority) failed with status {status}")
+    fill = flow.flows(sink_arcs)
+    stats["flow_priority_seconds"] = time.perf_counter() - started
+
+    # objective 2: with each request's fill held, maximise total quality
+    started2 = time.perf_counter()
+    flow, pair_arcs, sink_arcs = build(-quality.astype(np.int64), fill.astype(np.int64),
+                                       np.zeros(n_r, np.int64))
+    status = flow.solve_max_flow_with_min_cost()
+    if status != flow.OPTIMAL:
+        raise RuntimeError(f"min-cost flow (quality) failed with status {status}")
+    if not np.array_equal(flow.flows(sink_arcs), fill):
+        raise RuntimeError("quality flow changed the fill per request")
+    chosen = flow.flows(pair_arcs) > 0
+    stats["flow_quality_seconds"] = time.perf_counter() - started2
+    return chosen, stats
+
+
+# ----------------------------------------------------------------------------- CP-SAT components
+
+
+def _solve_component(problem: Problem, index: EligibilityIndex, spec: np.ndarray, req: np.ndarray,
+                     quality: np.ndarray, slots_left: np.ndarray, positions: np.ndarray,
+                     pinned_by_spec: dict[int, list[int]], deadline: float,
+                     stats: dict) -> tuple[np.ndarray, str, float]:
+    """Exact lexicographic fill, then quality, for one component with part-time packing."""
+    requests = problem.requests
+    # data
+    pair_ids = list(range(spec.shape[0]))
+    reqs_in = sorted(set(req.tolist()), key=lambda j: positions[j])
+    pairs_of_req = {j: [k for k in pair_ids if req[k] == j] for j in reqs_in}
+    pairs_of_spec: dict[int, list[int]] = {}
+    for k in pair_ids:
+        pairs_of_spec.setdefault(int(spec[k]), []).append(k)
+
+    # variables: one Boolean per eligible pair
+    model = cp_model.CpModel()
+    x = [model.new_bool_var(f"x_{int(spec[k])}_{int(req[k])}") for k in pair_ids]
+    fill = {j: sum(x[k] for k in pairs_of_req[j]) for j in reqs_in}
+
+    # constraints
+    for j in reqs_in:
+        # a request fills at most its open slots
+        model.add(fill[j] <= int(slots_left[j]))
+    for i, ks in sorted(pairs_of_spec.items()):
+        s = problem.specialists[i]
+        held = [requests[h] for h in pinned_by_spec.get(i, [])]
+        probes = sorted({requests[int(req[k])].start for k in ks} | {r.start for r in held})
+        for day in probes:
+            covering = [k for k in ks if requests[int(req[k])].start <= day <= requests[int(req[k])].end]
+            if not covering:
+                continue
+            pinned_load = sum(r.days_per_week for r in held if r.start <= day <= r.end)
+            # days per week of everything overlapping on this day stay within what they offer
+            model.add(sum(requests[int(req[k])].days_per_week * x[k] for k in covering)
+                      <= s.days_per_week - pinned_load)
+
+    # solve: lexicographic over priority positions, one request at a time
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    status_text, gap = "optimal", 0.0
+    values = [0] * len(pair_ids)
+
+    def run(objective) -> int | None:
+        nonlocal status_text, gap
+        remaining = deadline - time.perf_counter()
+        solver.parameters.max_time_in_seconds = max(0.01, remaining)
+        model.clear_hints()
+        for k in pair_ids:
+            model.add_hint(x[k], values[k])
+        model.maximize(objective)
+        result = solver.solve(model)
+        stats["cpsat_solves"] = stats.get("cpsat_solves", 0) + 1
+        if result not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        if result == cp_model.FEASIBLE:
+            status_text = "feasible"
+            bound = solver.best_objective_bound
+            gap = max(gap, (bound - solver.objective_value) / max(1.0, abs(bound)))
+        for k in pair_ids:
+            values[k] = int(solver.value(x[k]))
+        return int(round(solver.objective_value))
+
+    for j in reqs_in:
+        current = sum(values[k] for k in pairs_of_req[j])
+        ceiling = min(int(slots_left[j]), len(pairs_of_req[j]))
+        if current < ceiling and time.perf_counter() < deadline:
+            best = run(fill[j])
+            current = best if best is not None else current
+        elif current < ceiling:
+            status_text = "feasible"
+        # hold this request's fill while later requests are decided
+        model.add(fill[j] >= current)
+    if time.perf_counter() < deadline:
+        # objective: with every fill held, the best total quality
+        run(sum(int(quality[k]) * x[k] for k in pair_ids))
+    else:
+        status_text = "feasible"
+    return np.array(values, dtype=bool), status_text, gap
+
+
+# ----------------------------------------------------------------------------- the round
+
+
+def priority_positions(problem: Problem, need_rank: dict[str, int]) -> np.ndarray:
+    """Position of each request (problem order) in the strict priority order."""
+    order = rules.order_requests_by_priority(problem.requests, need_rank)
+    by_id = {r.id: p for p, r in enumerate(order)}
+    return np.array([by_id[r.id] for r in problem.requests], dtype=np.int64)
+
+
+def plan_dispatch(problem: Problem, index: EligibilityIndex, pairs: EligiblePairs,
+                  positions: np.ndarray, deadline: float) -> DispatchPlan:
+    """Choose the pairs: pinned first, flows for unit capacity, CP-SAT where days pack."""
+    stats: dict = {}
+    pinned, slots_left, usable, warnings = _apply_pinned(problem, index, pairs, positions)
+    spec, req, quality = pairs.spec[usable], pairs.req[usable], pairs.quality[usable]
+    pinned_by_spec: dict[int, list[int]] = {}
+    for i, j in pinned:
+        pinned_by_spec.setdefault(i, []).append(j)
+
+    multi = _multi_capacity_specialists(problem, index, spec, req, set(pinned_by_spec))
+    seeds = np.flatnonzero(multi)
+    components = _components(index.n_specialists, len(problem.requests), spec, req, seeds)
+    in_component = np.zeros(spec.shape[0], dtype=bool)
+    for comp_pairs, _ in components:
+        in_component[comp_pairs] = True
+    stats["multi_capacity_specialists"] = int(seeds.shape[0])
+    stats["cpsat_components"] = len(components)
+    stats["cpsat_pairs"] = int(in_component.sum())
+
+    # weights that strictly decrease with priority: small integers, no tier multipliers
+    weight = len(problem.requests) - positions
+    flow_mask = ~in_component
+    chosen_flow, flow_stats = _flow_assign(index.n_specialists, spec[flow_mask], req[flow_mask],
+                                           quality[flow_mask], slots_left, weight)
+    stats.update(flow_stats)
+    chosen = np.zeros(spec.shape[0], dtype=bool)
+    chosen[np.flatnonzero(flow_mask)[chosen_flow]] = True
+
+    status, gap = "optimal", 0.0
+    started = time.perf_counter()
+    for comp_pairs, _ in components:
+        picked, comp_status, comp_gap = _solve_component(
+            problem, index, spec[comp_pairs], req[comp_pairs], quality[comp_pairs], slots_left,
+            positions, pinned_by_spec, deadline, stats)
+        chosen[comp_pairs[picked]] = True
+        if comp_status != "optimal":
+            status, gap = "feasible", max(gap, comp_gap)
+    stats["cpsat_seconds"] = time.perf_counter() - started
+    picked_pairs = sorted(zip(spec[chosen].tolist(), req[chosen].tolist()))
+    return DispatchPlan(chosen=picked_pairs, pinned=pinned, status=status, gap=gap,
+                        stats=stats, warnings=warnings)
+
+
+def naive_fill(problem: Problem) -> int:
+    """The baseline to beat: requests in priority order take their best free candidate, never revisited."""
+    need_rank = rules.rank_cities_by_need(problem.cities, problem.rule_set)
+    index = EligibilityIndex(problem)
+    pairs = index.all_pairs()
+    positions = priority_positions(problem, need_rank)
+    held: dict[int, list] = {}
+    filled = 0
+    by_req = np.argsort(pairs.req, kind="stable")
+    starts = np.searchsorted(pairs.req[by_req], np.arange(len(problem.requests) + 1))
+    for j in np.argsort(positions).tolist():
+        r = problem.requests[j]
+        ks = by_req[starts[j]:starts[j + 1]]
+        ranked = sorted(ks.tolist(), key=lambda k: (-int(pairs.quality[k]), int(pairs.spec[k])))
+        taken = 0
+        for k in ranked:
+            if taken == r.slots:
+                break
+            i = int(pairs.spec[k])
+            s = problem.specialists[i]
+            if rules.fits_days_per_week(s, held.get(i, []) + [r]):
+                held.setdefault(i, []).append(r)
+                taken += 1
+        filled += taken
+    return filled
+
+
+def solve_round(problem: Problem) -> SolveResult:
+    """Dispatch, exchange rings and explanations for one matching round."""
+    from talentbank.solver import explain
+
+    started = time.perf_counter()
+    deadline = started + problem.time_limit_s
+    stats: dict = {}
+    need_rank = rules.rank_cities_by_need(problem.cities, problem.rule_set)
+    positions = priority_positions(problem, need_rank)
+
+    t0 = time.perf_counter()
+    index = EligibilityIndex(problem)
+    pairs = index.all_pairs()
+    stats["eligibility_seconds"] = time.perf_counter() - t0
+    stats["eligible_pairs"] = len(pairs)
+
+    plan = plan_dispatch(problem, index, pairs, positions, deadline)
+    stats.update(plan.stats)
+
+    t0 = time.perf_counter()
+    assignments = []
+    pinned_set = set(plan.pinned)
+    for i, j in sorted(set(plan.pinned) | set(plan.chosen),
+                       key=lambda p: (positions[p[1]], problem.specialists[p[0]].id)):
+        s, r = problem.specialists[i], problem.requests[j]
+        assignments.append(Assignment(
+            specialist=s.id, request=r.id, score=rules.score_parts(s, r, problem),
+            priority_position=int(positions[j]), served_mode=rules.served_mode(s, r),
+            is_pinned=(i, j) in pinned_set))
+    unfilled = explain.explain_unfilled(problem, index, pairs, positions, need_rank, assignments)
+    stats["explain_seconds"] = time.perf_counter() - t0
+
+    exchange_cycles, exchange_status, warnings = [], None, list(plan.warnings)
+    if problem.exchange_offers:
+        t0 = time.perf_counter()
+        exchange_cycles, exchange_status, exchange_stats, warning = _solve_exchange(
+            problem, need_rank, max(0.1, deadline - time.perf_counter()))
+        stats["exchange"] = exchange_stats
+        stats["exchange_seconds"] = time.perf_counter() - t0
+        if warning:
+            warnings.append(warning)
+
+    status = plan.status
+    if exchange_status not in (None, "optimal"):
+        status = "feasible"
+    slots = sum(r.slots for r in problem.requests)
+    stats.update({
+        "specialists": len(problem.specialists),
+        "requests": len(problem.requests),
+        "slots": slots,
+        "slots_filled": len(assignments),
+        "pinned_kept": len(plan.pinned),
+        "gap": plan.gap,
+        "solve_seconds": time.perf_counter() - started,
+    })
+    order = np.argsort(positions).tolist()
+    priority_order = [
+        {"position": int(positions[j]), "request": problem.requests[j].id,
+         "city": problem.requests[j].city, "urgency": problem.requests[j].urgency,
+         "city_need_rank": need_rank[problem.requests[j].city],
+         "carry_over": problem.requests[j].carry_over,
+         "posted_at": problem.requests[j].posted_at.isoformat()}
+        for j in order
+    ]
+    return SolveResult(
+        status=status, assignments=assignments, unfilled=unfilled,
+        exchange_cycles=exchange_cycles, stats=stats,
+        input_fingerprint=input_fingerprint(problem),
+        rule_set_version=problem.rule_set.version, priority_order=priority_order,
+        city_need_rank=dict(sorted(need_rank.items(), key=lambda kv: kv[1])),
+        warnings=warnings, exchange_status=exchange_status)
+
+
+def _solve_exchange(problem: Problem, need_rank: dict[str, int], time_limit_s: float):
+    """Call the exchange-ring solver when it is installed; say so when it is not."""
+    try:
+        from talentbank.solver.exchange import solve_exchange
+    except ImportError:
+        return [], "not_solved", {}, "exchange offers given but the exchange solver is not available"
+    result = solve_exchange(problem, need_rank, time_limit_s)
+    return list(result.cycles), result.status, dict(result.stats), None

@@ -1,0 +1,257 @@
+"""Vectorised index of eligible (specialist, request) pairs and their quality.
+
+Requests only look at specialists of their profession living in cities within
+travel reach (remote work reaches everyone), so national instances stay sparse.
+The per-pair logic mirrors ``rules.py``; tests compare the two pair by pair.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from talentbank.solver import rules
+from talentbank.solver.problem import Problem, Request
+
+
+@dataclass
+class EligiblePairs:
+    """Parallel arrays, one entry per eligible pair, sorted by (request, specialist)."""
+
+    spec: np.ndarray  # specialist index (problem.specialists order)
+    req: np.ndarray  # request index (problem.requests order)
+    is_remote: np.ndarray  # served remotely
+    minutes: np.ndarray  # travel minutes (0 when remote)
+    quality: np.ndarray  # total quality score, equal to rules.score_parts()["total"]
+
+    def __len__(self) -> int:
+        return int(self.spec.shape[0])
+
+
+class EligibilityIndex:
+    """Arrays over specialists and cities, built once per problem."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        specs = problem.specialists
+        n = len(specs)
+        self.n_specialists = n
+        self.city_codes = [c.code for c in problem.cities]
+        self.city_index = {code: i for i, code in enumerate(self.city_codes)}
+        n_cities = len(self.city_codes)
+        self.n_cities = n_cities
+        ci = self.city_index
+
+        # data: one array per specialist attribute
+        self.home = np.array([ci[s.home_city] for s in specs], dtype=np.int64)
+        self.employer = np.array([ci[s.employer_city] if s.employer_city else -1 for s in specs],
+                                 dtype=np.int64)
+        self.days = np.array([s.days_per_week for s in specs], dtype=np.int64)
+        self.max_travel = np.array([s.max_travel_minutes for s in specs], dtype=np.int64)
+        self.has_onsite = np.array(["onsite" in s.modes for s in specs], dtype=bool)
+        self.has_remote = np.array(["remote" in s.modes for s in specs], dtype=bool)
+        first = [s.availability[0] if s.availability else None for s in specs]
+        self.avail_start = np.array([w.start.toordinal() if w else 1 << 40 for w in first], dtype=np.int64)
+        self.avail_end = np.array([w.end.toordinal() if w else -1 for w in first], dtype=np.int64)
+        self.multi_window = np.array([len(s.availability) > 1 for s in specs], dtype=bool)
+
+        # licences that some request requires, as bit masks over uint64 words
+        required = sorted({lic for r in problem.requests for lic in r.required_licences})
+        self.licence_bit = {lic: i for i, lic in enumerate(required)}
+        self.words = max(1, (len(required) + 63) // 64)
+        self.licence_mask = np.zeros((n, self.words), dtype=np.uint64)
+        for i, s in enumerate(specs):
+            for lic in s.licences:
+                bit = self.licence_bit.get(lic)
+                if bit is not None:
+                    self.licence_mask[i, bit // 64] |= np.uint64(1 << (bit % 64))
+        self.licence_count = np.array([len(s.licences) for s in specs], dtype=np.int64)
+
+        # (specialist, city) memberships encoded as spec * n_cities + city, sorted
+        def codes(attr: str) -> np.ndarray:
+            return np.array(sorted(i * n_cities + ci[c] for i, s in enumerate(specs)
+                                   for c in getattr(s, attr)), dtype=np.int64)
+
+        self.excluded_codes = codes("excluded_cities")
+        self.preferred_codes = codes("preferred_cities")
+        self.previous_codes = codes("previous_cities")
+        spec_index = {s.id: i for i, s in enumerate(specs)}
+        self.spec_index = spec_index
+        self.forbidden_by_request: dict[str, np.ndarray] = {}
+        for pair in problem.forbidden:
+            self.forbidden_by_request.setdefault(pair.request, []).append(spec_index[pair.specialist])
+        self.forbidden_by_request = {k: np.array(sorted(v), dtype=np.int64)
+                                     for k, v in self.forbidden_by_request.items()}
+
+        # experience per desired field
+        fields = sorted({f for r in problem.requests for f in r.desired_fields})
+        self.experience = {f: np.array([s.experience.get(f, 0.0) for s in specs], dtype=np.float64)
+                           for f in fields}
+
+        # neighbours: city -> (cities within some travel, minutes), including itself at 0
+        neighbours: list[list[tuple[int, int]]] = [[(c, 0)] for c in range(n_cities)]
+        for (a, b), minutes in problem.travel.items():
+            neighbours[ci[b]].append((ci[a], minutes))  # from home a to request city b
+        self.nb_city = [np.array([c for c, _ in nb], dtype=np.int64) for nb in neighbours]
+        self.nb_minutes = [np.array([m for _, m in nb], dtype=np.int64) for nb in neighbours]
+
+        # professions: on-site-capable specialists sorted by home city (CSR), remote ones
+        by_prof: dict[str, list[int]] = {}
+        for i, s in enumerate(specs):
+            for p in s.professions:
+                by_prof.setdefault(p, []).append(i)
+        self.profession_members = {p: np.array(v, dtype=np.int64) for p, v in by_prof.items()}
+        self.onsite_csr: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.remote_members: dict[str, np.ndarray] = {}
+        for p, members in self.profession_members.items():
+            onsite = members[self.has_onsite[members]]
+            onsite = onsite[np.argsort(self.home[onsite], kind="stable")]
+            starts = np.searchsorted(self.home[onsite], np.arange(n_cities + 1))
+            self.onsite_csr[p] = (onsite, starts)
+            self.remote_members[p] = members[self.has_remote[members]]
+
+    # ------------------------------------------------------------------ per request
+
+    def _onsite_candidates(self, r: Request, city: int) -> tuple[np.ndarray, np.ndarray]:
+        members, starts = self.onsite_csr[r.profession]
+        nb, nb_min = self.nb_city[city], self.nb_minutes[city]
+        lo, hi = starts[nb], starts[nb + 1]
+        lengths = hi - lo
+        total = int(lengths.sum())
+        if total == 0:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        offsets = np.cumsum(lengths) - lengths
+        positions = np.repeat(lo - offsets, lengths) + np.arange(total)
+        cand = members[positions]
+        minutes = np.repeat(nb_min, lengths)
+        keep = minutes <= self.max_travel[cand]
+        return cand[keep], minutes[keep]
+
+    def _covers(self, cand: np.ndarray, r: Request) -> np.ndarray:
+        start, end = r.start.toordinal(), r.end.toordinal()
+        ok = (self.avail_start[cand] <= start) & (self.avail_end[cand] >= end)
+        multi = np.flatnonzero(self.multi_window[cand] & ~ok)
+        specs = self.problem.specialists
+        for k in multi:
+            ok[k] = rules.is_available_for_period(specs[int(cand[k])], r, self.problem)
+        return ok
+
+    def _holds(self, cand: np.ndarray, r: Request) -> np.ndarray:
+        if not r.required_licences:
+            return np.ones(cand.shape[0], dtype=bool)
+        need = np.zeros(self.words, dtype=np.uint64)
+        for lic in r.required_licences:
+            bit = self.licence_bit[lic]
+            need[bit // 64] |= np.uint64(1 << (bit % 64))
+        return np.all((self.licence_mask[cand] & need) == need, axis=1)
+
+    def _member(self, cand: np.ndarray, city: int, sorted_codes: np.ndarray) -> np.ndarray:
+        if sorted_codes.shape[0] == 0:
+            return np.zeros(cand.shape[0], dtype=bool)
+        keys = cand * self.n_cities + city
+        pos = np.minimum(np.searchsorted(sorted_codes, keys), sorted_codes.shape[0] - 1)
+        return sorted_codes[pos] == keys
+
+    def pairs_for_request(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Eligible specialists for request j, with served-remote flags and minutes."""
+        r = self.problem.requests[j]
+        empty = (np.empty(0, np.int64), np.empty(0, bool), np.empty(0, np.int64))
+        if r.profession not in self.profession_members:
+            return empty
+        city = self.city_index[r.city]
+        cands, remote, minutes = [], [], []
+        if r.mode in ("onsite", "either"):
+            c, m = self._onsite_candidates(r, city)
+            if r.mode == "either":  # specialists who work remotely serve `either` remotely
+                keep = ~self.has_remote[c]
+                c, m = c[keep], m[keep]
+            cands.append(c), remote.append(np.zeros(c.shape[0], bool)), minutes.append(m)
+        if r.mode in ("remote", "either"):
+            c = self.remote_members[r.profession]
+            cands.append(c), remote.append(np.ones(c.shape[0], bool))
+            minutes.append(np.zeros(c.shape[0], np.int64))
+        cand = np.concatenate(cands)
+        is_remote = np.concatenate(remote)
+        mins = np.concatenate(minutes)
+        if cand.shape[0] == 0:
+            return empty
+        keep = (self.days[cand] >= r.days_per_week) & (self.employer[cand] != city)
+        keep &= self._holds(cand, r)
+        keep &= self._covers(cand, r)
+        keep &= ~self._member(cand, city, self.excluded_codes)
+        forbidden = self.forbidden_by_request.get(r.id)
+        if forbidden is not None:
+            keep &= ~np.isin(cand, forbidden)
+        cand, is_remote, mins = cand[keep], is_remote[keep], mins[keep]
+        order = np.argsort(cand, kind="stable")
+        return cand[order], is_remote[order], mins[order]
+
+    def quality_for_request(self, j: int, cand: np.ndarray, minutes: np.ndarray) -> np.ndarray:
+        """Total quality of each candidate for request j (same parts as rules.score_parts)."""
+        r = self.problem.requests[j]
+        city = self.city_index[r.city]
+        years = np.zeros(cand.shape[0], dtype=np.float64)
+        for f in r.desired_fields:
+            years += self.experience[f][cand]
+        total = np.minimum(rules.EXPERIENCE_CAP_YEARS, years).astype(np.int64)
+        extra = self.licence_count[cand] - len(r.required_licences)
+        total += rules.EXTRA_LICENCE_POINTS * np.minimum(rules.EXTRA_LICENCE_CAP, extra)
+        total += np.maximum(0, rules.TRAVEL_POINTS - minutes // rules.TRAVEL_MINUTES_PER_POINT)
+        total += rules.PREFERRED_CITY_POINTS * self._member(cand, city, self.preferred_codes)
+        total += rules.CONTINUITY_POINTS * self._member(cand, city, self.previous_codes)
+        return total
+
+    def all_pairs(self) -> EligiblePairs:
+        """Every eligible pair of the problem."""
+        specs, reqs, remote, minutes, quality = [], [], [], [], []
+        for j in range(len(self.problem.requests)):
+            cand, is_remote, mins = self.pairs_for_request(j)
+            if cand.shape[0] == 0:
+                continue
+            specs.append(cand)
+            reqs.append(np.full(cand.shape[0], j, dtype=np.int64))
+            remote.append(is_remote)
+            minutes.append(mins)
+            quality.append(self.quality_for_request(j, cand, mins))
+        if not specs:
+            z = np.empty(0, np.int64)
+            return EligiblePairs(z, z.copy(), np.empty(0, bool), z.copy(), z.copy())
+        return EligiblePairs(np.concatenate(specs), np.concatenate(reqs), np.concatenate(remote),
+                             np.concatenate(minutes), np.concatenate(quality))
+
+    # ------------------------------------------------------------------ explanations
+
+    def ruled_out_counts(self, j: int) -> dict[str, int]:
+        """For request j: how many specialists fail each hard rule first (rules.HARD_RULES order)."""
+        r = self.problem.requests[j]
+        n = self.n_specialists
+        city = self.city_index[r.city]
+        everyone = np.arange(n, dtype=np.int64)
+        members = self.profession_members.get(r.profession, np.empty(0, np.int64))
+        has_prof = np.zeros(n, dtype=bool)
+        has_prof[members] = True
+        remote_service = (self.has_remote if r.mode == "either"
+                          else np.full(n, r.mode == "remote"))
+        distance = np.full(self.n_cities, -1, dtype=np.int64)
+        distance[self.nb_city[city]] = self.nb_minutes[city]
+        minutes = distance[self.home]
+        forbidden = self.forbidden_by_request.get(r.id, np.empty(0, np.int64))
+        checks = {
+            "profession": lambda: has_prof,
+            "licences": lambda: self._holds(everyone, r),
+            "availability": lambda: self._covers(everyone, r),
+            "days_per_week": lambda: self.days >= r.days_per_week,
+            "mode": lambda: (np.ones(n, bool) if r.mode == "either"
+                             else (self.has_onsite if r.mode == "onsite" else self.has_remote)),
+            "travel": lambda: remote_service | ((minutes >= 0) & (minutes <= self.max_travel)),
+            "excluded_city": lambda: ~self._member(everyone, city, self.excluded_codes),
+            "own_employer": lambda: self.employer != city,
+            "forbidden": lambda: ~np.isin(everyone, forbidden),
+        }
+        remaining = np.ones(n, dtype=bool)
+        counts = {}
+        for name in rules.HARD_RULE_NAMES:
+            ok = checks[name]()
+            counts[name] = int(np.count_nonzero(remaining & ~ok))
+            remaining &= ok
+        return counts
