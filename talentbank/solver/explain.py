@@ -76,8 +76,11 @@ def _outranked(problem: Problem, r: Request, eligible: np.ndarray,
         if any(a.request == r.id for a in held):
             blockers = [a for a in held if a.request == r.id]
         else:
+            this_key = rules.priority_key(r, need_rank)
             overlapping = [a for a in held if problem.requests[req_index[a.request]].overlaps(r)]
-            blockers = overlapping or held
+            # only pinned or higher-priority work blocks: lower-priority work would have yielded
+            blockers = [a for a in overlapping if a.is_pinned or rules.priority_key(
+                problem.requests[req_index[a.request]], need_rank) < this_key] or overlapping or held
         if not blockers:
             idle.append(s.id)
         for a in blockers:
