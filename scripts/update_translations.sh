@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Extract every message from the code and templates and merge it into the English catalogue.
+# New messages appear with an empty msgstr; tests/test_i18n.py fails until they are translated.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pot=$(mktemp --suffix=.pot)
+pybabel extract -F babel.cfg -k _l -k N_ -k UserError --no-location --sort-output -o "$pot" .
+if [ -f talentbank/translations/en/LC_MESSAGES/messages.po ]; then
+  pybabel update -i "$pot" -d talentbank/translations -l en --no-fuzzy-matching --ignore-obsolete
+else
+  pybabel init -i "$pot" -d talentbank/translations -l en
+fi
+rm -f "$pot"

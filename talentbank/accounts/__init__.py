@@ -1,0 +1,1 @@
+"""Accounts: log-in, roles, invitations and lock-out."""

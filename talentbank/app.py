@@ -1,0 +1,177 @@
+"""The application factory."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template, request, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from .config import load_config
+from .core.permissions import PermissionDenied, Role, may
+from .extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+ROLE_LABELS = {
+    Role.SPECIALIST.value: _l("専門人材"),
+    Role.CITY_HR.value: _l("人事担当者"),
+    Role.COORDINATOR.value: _l("幹事市職員"),
+    Role.ADMIN.value: _l("管理者"),
+}
+
+
+def select_locale() -> str:
+    """Japanese unless the visitor chose English (session) or their account says so."""
+    chosen = session.get("lang")
+    if chosen in ("ja", "en"):
+        return chosen
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return current_user.language
+    return "ja"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; ``config`` overrides defaults and the environment (tests use it)."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_relative_config=True,
+    )
+    app.config.update(load_config(config))
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'talentbank.sqlite'}"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"].replace(
+            "postgresql://", "postgresql+psycopg://", 1)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True,
+                     render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    _init_login(app)
+    _register_models()
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_template_helpers(app)
+    _register_cli(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _enable_sqlite_foreign_keys(app)
+    return app
+
+
+def _register_models() -> None:
+    # Importing the model modules registers their tables on the shared metadata.
+    from .accounts import models as _accounts  # noqa: F401
+    from .audit import models as _audit  # noqa: F401
+    from .cities import models as _cities  # noqa: F401
+
+
+def _init_login(app: Flask) -> None:
+    from .accounts.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("このページを見るにはログインしてください。")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_key: str) -> User | None:
+        user_id, _sep, token = user_key.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not token or user.session_token != token or not user.is_enabled:
+            return None
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .audit.views import bp as audit_bp
+    from .cities.views import bp as cities_bp
+    from .main.views import bp as main_bp
+
+    for blueprint in (main_bp, accounts_bp, cities_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_errors(app: Flask) -> None:
+    def render_error(status: int, message: str):
+        return render_template("errors/error.html", status=status, message=message), status
+
+    app.register_error_handler(403, lambda e: render_error(403, _l("この操作を行う権限がありません。")))
+    app.register_error_handler(PermissionDenied, lambda e: render_error(403, _l("この操作を行う権限がありません。")))
+    app.register_error_handler(404, lambda e: render_error(404, _l("ページが見つかりません。")))
+    app.register_error_handler(405, lambda e: render_error(405, _l("この方法ではアクセスできません。")))
+    app.register_error_handler(410, lambda e: render_error(410, _l("このリンクは無効です。")))
+    app.register_error_handler(
+        CSRFError, lambda e: render_error(400, _l("フォームの有効期限が切れたか、不正な送信です。ページを読み込み直してからもう一度送信してください。")))
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_error(500, _l("システムエラーが発生しました。しばらくしてからもう一度お試しください。"))
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from .main.navigation import nav_items
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        return {
+            "may": lambda action, city_id=None: may(current_user, action, city_id),
+            "nav_items": lambda: nav_items(current_user),
+            "role_labels": ROLE_LABELS,
+            "current_locale": str(get_locale() or "ja"),
+            "request_path": request.full_path.rstrip("?") if request else "/",
+        }
+
+    @app.template_filter("tokyo")
+    def tokyo(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        from .core.clock import TOKYO
+
+        if value is None:
+            return ""
+        from datetime import UTC
+
+        return value.replace(tzinfo=UTC).astimezone(TOKYO).strftime(fmt)
+
+    @app.template_filter("reject_page")
+    def reject_page(args: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in args.items() if k != "page"}
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def _register_cli(app: Flask) -> None:
+    from .cli import register
+
+    register(app)
+
+
+def _enable_sqlite_foreign_keys(app: Flask) -> None:
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+        @event.listens_for(engine, "connect")
+        def _fk_on(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()

@@ -1,0 +1,1 @@
+"""The city registry: municipalities, their indicators and travel times."""

@@ -1,0 +1,73 @@
+"""Configuration: defaults first, then ``TALENTBANK_*`` environment variables."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+class Config:
+    """Defaults fit for a developer's machine; production overrides them from the environment."""
+
+    SECRET_KEY = "dev-only-change-me"
+    SQLALCHEMY_DATABASE_URI: str | None = None  # None: SQLite in the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    BABEL_DEFAULT_LOCALE = "ja"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
+    LANGUAGES = ("ja", "en")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(days=7)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    PASSWORD_HASH_METHOD = "scrypt"
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT_MINUTES = 15
+    INVITATION_VALID_HOURS = 72
+    PAGE_SIZE = 50
+
+
+# Environment variable → (config key, parser). Only these are read, so a typo is visible here.
+_ENVIRONMENT = {
+    "TALENTBANK_SECRET_KEY": ("SECRET_KEY", str),
+    "TALENTBANK_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "TALENTBANK_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", "bool"),
+    "TALENTBANK_REMEMBER_COOKIE_SECURE": ("REMEMBER_COOKIE_SECURE", "bool"),
+    "TALENTBANK_LOGIN_MAX_FAILURES": ("LOGIN_MAX_FAILURES", int),
+    "TALENTBANK_LOGIN_LOCKOUT_MINUTES": ("LOGIN_LOCKOUT_MINUTES", int),
+    "TALENTBANK_INVITATION_VALID_HOURS": ("INVITATION_VALID_HOURS", int),
+    "TALENTBANK_PASSWORD_HASH_METHOD": ("PASSWORD_HASH_METHOD", str),
+}
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Merge defaults, the environment and explicit overrides (tests), in that order."""
+    config = {key: getattr(Config, key) for key in dir(Config) if key.isupper()}
+    for env_name, (key, parser) in _ENVIRONMENT.items():
+        if env_name not in os.environ:
+            continue
+        if parser == "bool":
+            config[key] = _env_bool(env_name, bool(config.get(key)))
+        elif parser is int:
+            config[key] = _env_int(env_name, int(config[key]))
+        else:
+            config[key] = os.environ[env_name]
+    config.update(overrides or {})
+    return config

@@ -1,0 +1,1 @@
+"""Small pieces every domain shares: clock, roles and permissions."""

@@ -1,0 +1,26 @@
+"""One clock for the whole app, so that jobs and tests can control time."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+_frozen: datetime | None = None
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: the database stores naive UTC on SQLite and PostgreSQL alike."""
+    if _frozen is not None:
+        return _frozen
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def today_tokyo() -> date:
+    """The calendar date in Japan, which is what periods and deadlines refer to."""
+    return utcnow().replace(tzinfo=UTC).astimezone(TOKYO).date()
+
+
+def freeze(at: datetime | None) -> None:
+    """Pin the clock (naive UTC) for tests and replays; ``None`` releases it."""
+    global _frozen
+    _frozen = at

@@ -1,0 +1,104 @@
+"""Who may do what: the one table every view and service consults.
+
+A permission names an action. ``ROLE_PERMISSIONS`` says which roles hold it, and
+``CITY_SCOPED`` marks the actions an HR officer may only take on their own city's data.
+Views declare their permission with ``@requires(...)``; the URL-walk test reads the same
+declarations, so the table and the app cannot drift apart.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user
+
+
+class Role(StrEnum):
+    SPECIALIST = "specialist"
+    CITY_HR = "city_hr"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+S, H, C, A = Role.SPECIALIST, Role.CITY_HR, Role.COORDINATOR, Role.ADMIN
+STAFF = frozenset({H, C, A})
+COORDINATION = frozenset({C, A})
+EVERYONE = frozenset(Role)
+
+ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
+    "account.use": EVERYONE,
+    "city.view": STAFF,
+    "city.edit": COORDINATION,
+    "travel.view": STAFF,
+    "travel.edit": COORDINATION,
+    "audit.view": COORDINATION,
+    "user.view": COORDINATION,
+    "user.invite": COORDINATION,
+    "user.manage": COORDINATION,
+}
+
+# Actions an HR officer may take only on data of the city they belong to.
+CITY_SCOPED: frozenset[str] = frozenset()
+
+
+class PermissionDenied(Exception):
+    """Raised by services when the actor's role or city does not allow the action."""
+
+
+def role_may(role: Role | str | None, action: str) -> bool:
+    """True when ``role`` holds ``action`` in the table (city scope not considered)."""
+    if role is None:
+        return False
+    return Role(role) in ROLE_PERMISSIONS[action]
+
+
+def may(user: Any, action: str, city_id: int | None = None) -> bool:
+    """True when ``user`` may take ``action``, on ``city_id``'s data when the action is scoped."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if not role_may(user.role, action):
+        return False
+    if action in CITY_SCOPED and user.role == Role.CITY_HR and city_id is not None:
+        return user.city_id == city_id
+    return True
+
+
+def check(user: Any, action: str, city_id: int | None = None) -> None:
+    """Raise ``PermissionDenied`` unless ``may(user, action, city_id)``: services call this first."""
+    if not may(user, action, city_id):
+        raise PermissionDenied(action)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+ENDPOINT_PERMISSIONS: dict[str, str | None] = {}
+
+
+def requires(action: str) -> Callable[[F], F]:
+    """Mark a view as needing ``action``: anonymous users go to log in, others get 403."""
+    if action not in ROLE_PERMISSIONS:
+        raise KeyError(f"unknown permission {action!r}")
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            from .extensions_access import login_required_response
+
+            if not current_user.is_authenticated:
+                return login_required_response()
+            if not may(current_user, action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.permission = action  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def public(view: F) -> F:
+    """Mark a view as open to anyone, logged in or not (log-in page, sign-up, invitations)."""
+    view.permission = None  # type: ignore[attr-defined]
+    return view
