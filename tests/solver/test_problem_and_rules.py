@@ -1,0 +1,83 @@
+"""Input normalisation, the per-rule functions and the vectorised index agreeing with them."""
+from __future__ import annotations
+
+import pytest
+
+from talentbank.solver import ProblemError, load_problem
+from talentbank.solver.eligibility import EligibilityIndex
+from talentbank.solver.problem import input_fingerprint
+from talentbank.solver.rules import (
+    fits_days_per_week,
+    first_failed_rule,
+    rank_cities_by_need,
+    score_parts,
+)
+from tests.solver.solver_factories import problem, random_problem, request, specialist
+
+
+def test_ids_are_normalised_to_strings_and_travel_is_symmetric():
+    data = problem([specialist(7)], [request(12, carry_over=True)])
+    data["travel_minutes"] = [{"from": 142085, "to": "142042", "minutes": 25}]
+    p = load_problem(data)
+    assert p.specialists[0].id == "7" and p.requests[0].id == "12"
+    assert p.requests[0].carry_over == 1
+    assert p.travel_minutes("142042", "142085") == 25
+    assert p.travel_minutes("142085", "142085") == 0
+    assert p.travel_minutes("142085", "141003") is None
+
+
+def test_fingerprint_ignores_the_time_limit_and_record_order():
+    data = problem([specialist("A"), specialist("B")], [request("R1"), request("R2")])
+    first = input_fingerprint(load_problem(data))
+    data["time_limit_s"] = 99
+    data["specialists"].reverse()
+    assert input_fingerprint(load_problem(data)) == first
+    data["requests"][0]["slots"] = 2
+    assert input_fingerprint(load_problem(data)) != first
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda d: d.update(pinned=[{"specialist": "S9", "request": "R1"}]), 'pinned[0]: specialist names unknown'),
+    (lambda d: d["specialists"][0].update(modes=["train"]), "modes must hold only onsite/remote"),
+    (lambda d: d["requests"][0].update(slots=0), 'requests[0] (id "R1"): slots must be 1.., got 0'),
+    (lambda d: d.update(rule_set={"method": "vote"}), "rule_set: method must be one of"),
+    (lambda d: d["cities"][0].update(population=0), 'cities[0] (code "142085"): population must be 1..'),
+    (lambda d: d["requests"].append(dict(d["requests"][0])), 'requests[1] (id "R1"): id duplicates requests[0]'),
+])
+def test_invalid_records_are_named(change, expected):
+    data = problem([specialist("S1")], [request("R1")])
+    change(data)
+    with pytest.raises(ProblemError) as error:
+        load_problem(data)
+    assert expected in str(error.value)
+
+
+def test_days_per_week_counts_only_overlapping_requests():
+    p = load_problem(problem([specialist("S", days=3)], [
+        request("A", days=2, start="2024-05-01", end="2024-06-30"),
+        request("B", days=1, start="2024-06-01", end="2024-07-31"),
+        request("C", days=3, start="2024-08-01", end="2024-09-30")]))
+    s, (a, b, c) = p.specialists[0], p.requests
+    assert fits_days_per_week(s, [a, b, c])
+    assert not fits_days_per_week(s, [a, b, load_problem(problem([specialist("S")], [
+        request("D", days=1, start="2024-06-15", end="2024-06-20")])).requests[0]])
+
+
+def test_need_rank_breaks_ties_by_city_code():
+    data = problem([], [])
+    for c in data["cities"]:
+        c.update(population=10000, general_staff=10, allowance_rate=0.1, fiscal_index=1.0)
+    p = load_problem(data)
+    assert rank_cities_by_need(p.cities, p.rule_set) == {"141003": 0, "142042": 1, "142085": 2}
+
+
+def test_vectorised_index_agrees_with_the_rule_functions():
+    for seed in range(400):
+        p = load_problem(random_problem(seed, max_specs=6, max_reqs=5))
+        index = EligibilityIndex(p)
+        pairs = index.all_pairs()
+        got = {(p.specialists[i].id, p.requests[j].id): int(q)
+               for i, j, q in zip(pairs.spec.tolist(), pairs.req.tolist(), pairs.quality.tolist())}
+        expected = {(s.id, r.id): score_parts(s, r, p)["total"]
+                    for s in p.specialists for r in p.requests if first_failed_rule(s, r, p) is None}
+        assert got == expected, seed
