@@ -1,0 +1,102 @@
+"""Browser tests: a real server on loopback and Debian's Chromium driven by Playwright.
+
+The server is a second app on the test database with CSRF protection on, as in production.
+Screenshots go to ``test-artifacts/`` (kept by CI as evidence of what users saw).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def chromium_path() -> str:
+    path = os.environ.get("TALENTBANK_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.fail("Chromium not found: install Debian's chromium package (.ci/run does) or set TALENTBANK_CHROMIUM")
+    return path
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """Base URL of a server thread running a CSRF-protected app on the test database."""
+    from talentbank.app import create_app
+
+    live_app = create_app({
+        "TESTING": False,
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": "live-test-secret",
+        "WTF_CSRF_ENABLED": True,
+        "PASSWORD_HASH_METHOD": app.config["PASSWORD_HASH_METHOD"],
+    })
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def _browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(_browser):
+    """A fresh page (own cookies) with a Japanese locale and a desktop-sized window."""
+    context = _browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def new_browser_page(_browser):
+    """A factory of extra pages, each its own browser session (a second user)."""
+    contexts = []
+
+    def make():
+        context = _browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot under test-artifacts/ and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def log_in(page, base_url: str, email: str, password: str) -> None:
+    """Log in through the real form."""
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state("networkidle")
