@@ -71,6 +71,8 @@ def _register_models() -> None:
     from .accounts import models as _accounts  # noqa: F401
     from .audit import models as _audit  # noqa: F401
     from .cities import models as _cities  # noqa: F401
+    from .specialists import models as _specialists  # noqa: F401
+    from .vocabulary import models as _vocabulary  # noqa: F401
 
 
 def _init_login(app: Flask) -> None:
@@ -145,6 +147,11 @@ def _register_template_helpers(app: Flask) -> None:
         from datetime import UTC
 
         return value.replace(tzinfo=UTC).astimezone(TOKYO).strftime(fmt)
+
+    from .audit.labels import action_label, field_label
+
+    app.add_template_filter(action_label, "action_label")
+    app.add_template_filter(field_label, "field_label")
 
     @app.template_filter("reject_page")
     def reject_page(args: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""The talent registry: specialists, their licences, experience, availability and consent."""

@@ -1,0 +1,173 @@
+"""Specialist profiles and what they offer: professions, licences, experience, availability.
+
+Personal data (names, contact, former employer, notes) lives only in columns of
+``Specialist`` that are nullable, so withdrawal can erase it while the anonymous facts
+(professions, licences, home city, dates of registration and withdrawal) stay for statistics.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..cities.models import City
+from ..core.clock import utcnow
+from ..extensions import db
+from ..vocabulary.models import ExperienceField, Licence, Profession
+
+
+class SpecialistKind(StrEnum):
+    RETIRED = "retired"  # 退職専門人材: registers themself
+    SERVING = "serving"  # a serving officer offered by their city's HR officer
+
+
+class SpecialistStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"  # kept, but not matched until resumed
+    WITHDRAWN = "withdrawn"  # personal data erased; the row stays for anonymous counts
+
+
+def _link_table(name: str, left: str, right_col: str, right_table: str) -> Table:
+    """A many-to-many link with both keys as primary key and an index from the right side."""
+    return Table(
+        name,
+        db.metadata,
+        Column(left, ForeignKey("specialists.id", ondelete="CASCADE"), primary_key=True),
+        Column(right_col, ForeignKey(f"{right_table}.id", ondelete="CASCADE"), primary_key=True),
+        # Searching "who holds licence X" starts from the right-hand key.
+        Index(f"ix_{name}_{right_col}_specialist", right_col, left),
+    )
+
+
+specialist_professions = _link_table("specialist_professions", "specialist_id", "profession_id", "professions")
+specialist_licences = _link_table("specialist_licences", "specialist_id", "licence_id", "licences")
+specialist_excluded_cities = _link_table("specialist_excluded_cities", "specialist_id", "city_id", "cities")
+specialist_preferred_cities = _link_table("specialist_preferred_cities", "specialist_id", "city_id", "cities")
+
+
+class Specialist(db.Model):
+    __tablename__ = "specialists"
+    __table_args__ = (
+        CheckConstraint("kind IN ('retired', 'serving')", name="kind_known"),
+        CheckConstraint("status IN ('active', 'paused', 'withdrawn')", name="status_known"),
+        CheckConstraint("kind = 'retired' OR employer_city_id IS NOT NULL", name="serving_has_employer"),
+        CheckConstraint("days_per_week >= 1 AND days_per_week <= 5", name="days_per_week_range"),
+        CheckConstraint("max_travel_minutes IS NULL OR (max_travel_minutes >= 0 AND max_travel_minutes <= 600)",
+                        name="max_travel_range"),
+        CheckConstraint("retirement_year IS NULL OR (retirement_year >= 1950 AND retirement_year <= 2100)",
+                        name="retirement_year_range"),
+        CheckConstraint("status = 'withdrawn' OR (name_kanji IS NOT NULL AND email IS NOT NULL)",
+                        name="contact_unless_withdrawn"),
+        Index("ix_specialists_status_kind", "status", "kind"),
+        Index("ix_specialists_status_home_city", "status", "home_city_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), unique=True)
+    kind: Mapped[str] = mapped_column(String(10), default=SpecialistKind.RETIRED.value)
+    employer_city_id: Mapped[int | None] = mapped_column(ForeignKey("cities.id"), index=True)
+    home_city_id: Mapped[int] = mapped_column(ForeignKey("cities.id"), index=True)
+    # Personal data: nullable so that withdrawal can erase it.
+    name_kanji: Mapped[str | None] = mapped_column(String(100))
+    name_kana: Mapped[str | None] = mapped_column(String(100), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(30))
+    former_employer: Mapped[str | None] = mapped_column(String(100))
+    retirement_year: Mapped[int | None]
+    notes: Mapped[str | None] = mapped_column(Text)
+    # What they offer.
+    days_per_week: Mapped[int] = mapped_column(default=1)
+    can_work_onsite: Mapped[bool] = mapped_column(default=True)
+    can_work_remote: Mapped[bool] = mapped_column(default=False)
+    max_travel_minutes: Mapped[int | None]  # None: no limit given
+    # Lifecycle and consent.
+    status: Mapped[str] = mapped_column(String(10), default=SpecialistStatus.ACTIVE.value)
+    consent_version: Mapped[str | None] = mapped_column(String(40))
+    consented_at: Mapped[datetime | None]
+    availability_confirmed_at: Mapped[datetime | None] = mapped_column(index=True)
+    paused_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+    # Who put the profile in: a self sign-up has none; HR registration and imports name the actor.
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    registration_source: Mapped[str] = mapped_column(String(20), default="self")  # self | hr | import | demo
+    # One-time link that lets a profile registered by others get its own account.
+    claim_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    claim_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    registered_by: Mapped[User | None] = relationship(foreign_keys=[registered_by_id])
+    home_city: Mapped[City] = relationship(foreign_keys=[home_city_id])
+    employer_city: Mapped[City | None] = relationship(foreign_keys=[employer_city_id])
+    professions: Mapped[list[Profession]] = relationship(secondary=specialist_professions,
+                                                         order_by=Profession.sort_order)
+    licences: Mapped[list[Licence]] = relationship(secondary=specialist_licences, order_by=Licence.sort_order)
+    experiences: Mapped[list[SpecialistExperience]] = relationship(
+        back_populates="specialist", cascade="all, delete-orphan", order_by="SpecialistExperience.id")
+    availability_windows: Mapped[list[AvailabilityWindow]] = relationship(
+        back_populates="specialist", cascade="all, delete-orphan", order_by="AvailabilityWindow.start_date")
+    excluded_cities: Mapped[list[City]] = relationship(secondary=specialist_excluded_cities, order_by=City.code)
+    preferred_cities: Mapped[list[City]] = relationship(secondary=specialist_preferred_cities, order_by=City.code)
+
+    @property
+    def reference(self) -> str:
+        """The number staff use for a pseudonymised card: says nothing about the person."""
+        return f"TB-{self.id:06d}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == SpecialistStatus.ACTIVE
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == SpecialistStatus.WITHDRAWN
+
+    def is_available_on(self, day: date) -> bool:
+        return any(w.start_date <= day <= w.end_date for w in self.availability_windows)
+
+    def __repr__(self) -> str:
+        return f"<Specialist {self.reference} {self.status}>"
+
+
+class SpecialistExperience(db.Model):
+    """Years of experience in one field."""
+
+    __tablename__ = "specialist_experiences"
+    __table_args__ = (
+        UniqueConstraint("specialist_id", "field_id"),
+        CheckConstraint("years >= 0 AND years <= 60", name="years_range"),
+        Index("ix_specialist_experiences_field_specialist", "field_id", "specialist_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id", ondelete="CASCADE"))
+    field_id: Mapped[int] = mapped_column(ForeignKey("experience_fields.id"))
+    years: Mapped[int]
+
+    specialist: Mapped[Specialist] = relationship(back_populates="experiences")
+    field: Mapped[ExperienceField] = relationship()
+
+
+class AvailabilityWindow(db.Model):
+    """A date range (both ends included) in which the specialist can work."""
+
+    __tablename__ = "availability_windows"
+    __table_args__ = (
+        CheckConstraint("end_date >= start_date", name="dates_in_order"),
+        # "available on date D" probes each specialist's windows by start date.
+        Index("ix_availability_windows_specialist_dates", "specialist_id", "start_date", "end_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id", ondelete="CASCADE"))
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+
+    specialist: Mapped[Specialist] = relationship(back_populates="availability_windows")
+
+    def covers(self, start: date, end: date) -> bool:
+        return self.start_date <= start and end <= self.end_date

@@ -1,0 +1,1 @@
+"""Controlled vocabularies the coordinating city keeps: professions, licences, fields of experience."""
