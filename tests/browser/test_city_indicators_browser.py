@@ -58,7 +58,8 @@ def test_coordinator_edits_zushi_and_sees_the_audit_entry(live_server, browser_p
 
     page.click("nav >> text=監査ログ")
     entry = page.locator("#audit tbody tr").first
-    assert "city.updated" in entry.inner_text()
+    assert "市の指標の変更" in entry.inner_text()
+    assert "財政力指数: 0.86 → 0.812" in entry.inner_text()
     assert "0.86 → 0.812" in entry.inner_text()
     assert "令和4年度の決算カードに合わせて修正" in entry.inner_text()
     assert "幹事 花子" in entry.inner_text()

@@ -34,7 +34,7 @@ def test_coordinator_edits_fiscal_index_and_the_change_is_audited(make, client, 
     assert entry.reason == "令和5年度決算の反映"
     assert entry.actor_id == coordinator.id
     audit_page = client.get(f"/audit/?city_id={zushi.id}")
-    assert "0.86 → 0.79" in audit_page.text
+    assert "財政力指数: 0.86 → 0.79" in audit_page.text
 
 
 def test_wrong_code_is_refused_with_the_reason_and_nothing_is_saved(make, client, auth):
