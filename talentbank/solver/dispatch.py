@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
-from ortools.sat.python import cp_model
 
 from talentbank.solver import rules
 from talentbank.solver.eligibility import EligibilityIndex, EligiblePairs
@@ -224,6 +223,8 @@ def _solve_component(problem: Problem, index: EligibilityIndex, spec: np.ndarray
                      pinned_by_spec: dict[int, list[int]], deadline: float,
                      stats: dict) -> tuple[np.ndarray, str, float]:
     """Exact lexicographic fill, then quality, for one component with part-time packing."""
+    from ortools.sat.python import cp_model  # imported only when packing occurs: it is slow to load
+
     requests = problem.requests
     # data
     pair_ids = list(range(spec.shape[0]))
