@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
+from ortools.graph.python import max_flow, min_cost_flow
 
 from talentbank.solver import rules
 from talentbank.solver.eligibility import EligibilityIndex, EligiblePairs
@@ -159,9 +159,48 @@ def _components(n_spec: int, n_req: int, spec: np.ndarray, req: np.ndarray,
 # ----------------------------------------------------------------------------- flows
 
 
+def _csr(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Order and start offsets grouping entries by key 0..n-1."""
+    order = np.argsort(keys, kind="stable")
+    return order, np.searchsorted(keys[order], np.arange(n + 1))
+
+
+def _gather(order: np.ndarray, starts: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """Entries (indices into the grouped array) of all the given keys."""
+    lo, hi = starts[nodes], starts[nodes + 1]
+    lengths = hi - lo
+    total = int(lengths.sum())
+    if total == 0:
+        return np.empty(0, np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    return order[np.repeat(lo - offsets, lengths) + np.arange(total)]
+
+
+def _contested_requests(spec_node: np.ndarray, req_node: np.ndarray, pair_flow: np.ndarray,
+                        unsaturated: np.ndarray, n_s: int, n_r: int) -> np.ndarray:
+    """Requests whose fill priority can change: they reach an unsaturated request in the residual graph.
+
+    Every other request is full in every maximum flow, so only these need the priority flow.
+    """
+    assigned_to = np.full(n_s, -1, dtype=np.int64)
+    assigned_to[spec_node[pair_flow > 0]] = req_node[pair_flow > 0]
+    order, starts = _csr(req_node, n_r)
+    contested = np.zeros(n_r, dtype=bool)
+    contested[unsaturated] = True
+    frontier = unsaturated
+    while frontier.shape[0]:
+        arcs = _gather(order, starts, frontier)
+        arcs = arcs[pair_flow[arcs] == 0]  # residual arc specialist -> request
+        holders = assigned_to[spec_node[arcs]]  # the request that could give that specialist up
+        holders = np.unique(holders[holders >= 0])
+        frontier = holders[~contested[holders]]
+        contested[frontier] = True
+    return contested
+
+
 def _flow_assign(n_spec: int, spec: np.ndarray, req: np.ndarray, quality: np.ndarray,
                  slots_left: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, dict]:
-    """Two min-cost flows on unit-capacity specialists; returns the chosen pair mask."""
+    """Priority fill, then quality, on unit-capacity specialists; returns the chosen pair mask."""
     stats = {"flow_pairs": int(spec.shape[0])}
     chosen = np.zeros(spec.shape[0], dtype=bool)
     if spec.shape[0] == 0:
@@ -170,48 +209,76 @@ def _flow_assign(n_spec: int, spec: np.ndarray, req: np.ndarray, quality: np.nda
     used_specs, spec_node = np.unique(spec, return_inverse=True)
     used_reqs, req_node = np.unique(req, return_inverse=True)
     source, sink = 0, 1
-    spec_base, req_base = 2, 2 + used_specs.shape[0]
+    spec_base = 2
     n_s, n_r = used_specs.shape[0], used_reqs.shape[0]
-    pair_tails = spec_base + spec_node
-    pair_heads = req_base + req_node
+    req_base = spec_base + n_s
+    slots = slots_left[used_reqs].astype(np.int64)
     started = time.perf_counter()
 
-    def build(pair_costs: np.ndarray, sink_caps: np.ndarray, sink_costs: np.ndarray):
-        flow = min_cost_flow.SimpleMinCostFlow()
+    def arrays(pairs: np.ndarray, specs: np.ndarray, reqs: np.ndarray, sink_caps: np.ndarray):
         # variables: one arc per eligible pair (capacity 1: never two slots of one request)
-        tails = np.concatenate([np.full(n_s, source), pair_tails, req_base + np.arange(n_r)])
-        heads = np.concatenate([spec_base + np.arange(n_s), pair_heads, np.full(n_r, sink)])
-        # constraints: a unit-capacity specialist fills at most one slot; a request at most its open slots
-        caps = np.concatenate([np.ones(n_s, np.int64), np.ones(spec.shape[0], np.int64), sink_caps])
-        costs = np.concatenate([np.zeros(n_s, np.int64), pair_costs, sink_costs])
-        arcs = flow.add_arcs_with_capacity_and_unit_cost(
-            tails.astype(np.int32), heads.astype(np.int32), caps.astype(np.int64), costs.astype(np.int64))
-        # supplies: as much as the specialists can give; the solve sends the most it can
-        flow.set_node_supply(source, int(n_s))
-        flow.set_node_supply(sink, -int(n_s))
-        first_pair = n_s
-        return flow, arcs[first_pair:first_pair + spec.shape[0]], arcs[first_pair + spec.shape[0]:]
+        tails = np.concatenate([np.full(specs.shape[0], source), spec_base + spec_node[pairs],
+                                req_base + reqs])
+        heads = np.concatenate([spec_base + specs, req_base + req_node[pairs],
+                                np.full(reqs.shape[0], sink)])
+        # constraints: a unit-capacity specialist fills one slot; a request at most its open slots
+        caps = np.concatenate([np.ones(specs.shape[0] + pairs.shape[0], np.int64), sink_caps])
+        return tails.astype(np.int32), heads.astype(np.int32), caps
 
-    # objective 1: weights strictly decreasing with priority pick the greedy basis (fill per request)
-    flow, pair_arcs, sink_arcs = build(np.zeros(spec.shape[0], np.int64), slots_left[used_reqs],
-                                       -weight[used_reqs])
-    status = flow.solve_max_flow_with_min_cost()
-    if status != flow.OPTIMAL:
-        raise RuntimeError(f"min-cost flow (priority) failed with status {status}")
-    fill = flow.flows(sink_arcs)
-    stats["flow_priority_seconds"] = time.perf_counter() - started
+    all_pairs = np.arange(spec.shape[0])
+    all_specs, all_reqs = np.arange(n_s), np.arange(n_r)
+    first_pair, first_sink = n_s, n_s + spec.shape[0]
 
-    # objective 2: with each request's fill held, maximise total quality
+    # step 1: a plain maximum flow; requests it cannot fill bound the contest for priority
+    tails, heads, caps = arrays(all_pairs, all_specs, all_reqs, slots)
+    plain = max_flow.SimpleMaxFlow()
+    arcs = plain.add_arcs_with_capacity(tails, heads, caps)
+    if plain.solve(source, sink) != plain.OPTIMAL:
+        raise RuntimeError("maximum flow failed")
+    flows = plain.flows(arcs)
+    pair_flow, fill = flows[first_pair:first_sink], flows[first_sink:].astype(np.int64)
+    unsaturated = np.flatnonzero(fill < slots)
+    stats["flow_max_seconds"] = time.perf_counter() - started
+
+    # step 2: objective: weights strictly decreasing with priority pick the greedy basis,
+    # solved only where fills can trade (contested requests and the specialists they hold)
     started2 = time.perf_counter()
-    flow, pair_arcs, sink_arcs = build(-quality.astype(np.int64), fill.astype(np.int64),
-                                       np.zeros(n_r, np.int64))
-    status = flow.solve_max_flow_with_min_cost()
-    if status != flow.OPTIMAL:
-        raise RuntimeError(f"min-cost flow (quality) failed with status {status}")
-    if not np.array_equal(flow.flows(sink_arcs), fill):
+    stats["contested_requests"] = 0
+    if unsaturated.shape[0]:
+        contested = _contested_requests(spec_node, req_node, pair_flow, unsaturated, n_s, n_r)
+        holders = np.unique(spec_node[(pair_flow > 0) & contested[req_node]])
+        held = np.zeros(n_s, dtype=bool)
+        held[holders] = True
+        sub = np.flatnonzero(contested[req_node] & held[spec_node])
+        sub_reqs = np.flatnonzero(contested)
+        stats["contested_requests"] = int(sub_reqs.shape[0])
+        tails, heads, caps = arrays(sub, holders, sub_reqs, slots[sub_reqs])
+        costs = np.concatenate([np.zeros(holders.shape[0] + sub.shape[0], np.int64),
+                                -weight[used_reqs[sub_reqs]].astype(np.int64)])
+        flow = min_cost_flow.SimpleMinCostFlow()
+        arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+        flow.set_node_supply(source, int(holders.shape[0]))
+        flow.set_node_supply(sink, -int(holders.shape[0]))
+        if flow.solve_max_flow_with_min_cost() != flow.OPTIMAL:
+            raise RuntimeError("min-cost flow (priority) failed")
+        fill[sub_reqs] = flow.flows(arcs[holders.shape[0] + sub.shape[0]:])
+    stats["flow_priority_seconds"] = time.perf_counter() - started2
+
+    # step 3: objective: with each request's fill held, maximise total quality
+    started3 = time.perf_counter()
+    tails, heads, caps = arrays(all_pairs, all_specs, all_reqs, fill)
+    costs = np.concatenate([np.zeros(n_s, np.int64), -quality.astype(np.int64), np.zeros(n_r, np.int64)])
+    flow = min_cost_flow.SimpleMinCostFlow()
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+    flow.set_node_supply(source, int(n_s))
+    flow.set_node_supply(sink, -int(n_s))
+    if flow.solve_max_flow_with_min_cost() != flow.OPTIMAL:
+        raise RuntimeError("min-cost flow (quality) failed")
+    flows = flow.flows(arcs)
+    if not np.array_equal(flows[first_sink:], fill):
         raise RuntimeError("quality flow changed the fill per request")
-    chosen = flow.flows(pair_arcs) > 0
-    stats["flow_quality_seconds"] = time.perf_counter() - started2
+    chosen = flows[first_pair:first_sink] > 0
+    stats["flow_quality_seconds"] = time.perf_counter() - started3
     return chosen, stats
 
 
