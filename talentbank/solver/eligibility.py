@@ -28,6 +28,15 @@ class EligiblePairs:
         return int(self.spec.shape[0])
 
 
+def _expand(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenate the ranges starts[i] .. starts[i] + lengths[i] without a Python loop."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.empty(0, np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(total)
+
+
 class EligibilityIndex:
     """Arrays over specialists and cities, built once per problem."""
 
@@ -82,6 +91,10 @@ class EligibilityIndex:
             self.forbidden_by_request.setdefault(pair.request, []).append(spec_index[pair.specialist])
         self.forbidden_by_request = {k: np.array(sorted(v), dtype=np.int64)
                                      for k, v in self.forbidden_by_request.items()}
+        req_index = {r.id: j for j, r in enumerate(problem.requests)}
+        self.forbidden_codes = np.array(sorted(
+            spec_index[p.specialist] * len(problem.requests) + req_index[p.request]
+            for p in problem.forbidden), dtype=np.int64)
 
         # experience per desired field
         fields = sorted({f for r in problem.requests for f in r.desired_fields})
@@ -92,8 +105,15 @@ class EligibilityIndex:
         neighbours: list[list[tuple[int, int]]] = [[(c, 0)] for c in range(n_cities)]
         for (a, b), minutes in problem.travel.items():
             neighbours[ci[b]].append((ci[a], minutes))  # from home a to request city b
+        for nb in neighbours:
+            nb.sort()
         self.nb_city = [np.array([c for c, _ in nb], dtype=np.int64) for nb in neighbours]
+        self.nb_ptr = np.concatenate([[0], np.cumsum([len(nb) for nb in neighbours])]).astype(np.int64)
+        self.nb_flat_city = np.concatenate(self.nb_city) if n_cities else np.empty(0, np.int64)
+        self.nb_flat_minutes = np.array([m for nb in neighbours for _, m in nb], dtype=np.int64)
         self.nb_minutes = [np.array([m for _, m in nb], dtype=np.int64) for nb in neighbours]
+
+        self.request_city = np.array([ci[r.city] for r in problem.requests], dtype=np.int64)
 
         # professions: on-site-capable specialists sorted by home city (CSR), remote ones
         by_prof: dict[str, list[int]] = {}
@@ -111,21 +131,6 @@ class EligibilityIndex:
             self.remote_members[p] = members[self.has_remote[members]]
 
     # ------------------------------------------------------------------ per request
-
-    def _onsite_candidates(self, r: Request, city: int) -> tuple[np.ndarray, np.ndarray]:
-        members, starts = self.onsite_csr[r.profession]
-        nb, nb_min = self.nb_city[city], self.nb_minutes[city]
-        lo, hi = starts[nb], starts[nb + 1]
-        lengths = hi - lo
-        total = int(lengths.sum())
-        if total == 0:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        offsets = np.cumsum(lengths) - lengths
-        positions = np.repeat(lo - offsets, lengths) + np.arange(total)
-        cand = members[positions]
-        minutes = np.repeat(nb_min, lengths)
-        keep = minutes <= self.max_travel[cand]
-        return cand[keep], minutes[keep]
 
     def _covers(self, cand: np.ndarray, r: Request) -> np.ndarray:
         start, end = r.start.toordinal(), r.end.toordinal()
@@ -145,79 +150,108 @@ class EligibilityIndex:
             need[bit // 64] |= np.uint64(1 << (bit % 64))
         return np.all((self.licence_mask[cand] & need) == need, axis=1)
 
-    def _member(self, cand: np.ndarray, city: int, sorted_codes: np.ndarray) -> np.ndarray:
+    def _member(self, cand: np.ndarray, city, sorted_codes: np.ndarray) -> np.ndarray:
         if sorted_codes.shape[0] == 0:
             return np.zeros(cand.shape[0], dtype=bool)
         keys = cand * self.n_cities + city
         pos = np.minimum(np.searchsorted(sorted_codes, keys), sorted_codes.shape[0] - 1)
         return sorted_codes[pos] == keys
 
-    def pairs_for_request(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Eligible specialists for request j, with served-remote flags and minutes."""
-        r = self.problem.requests[j]
-        empty = (np.empty(0, np.int64), np.empty(0, bool), np.empty(0, np.int64))
-        if r.profession not in self.profession_members:
-            return empty
-        city = self.city_index[r.city]
-        cands, remote, minutes = [], [], []
-        if r.mode in ("onsite", "either"):
-            c, m = self._onsite_candidates(r, city)
-            if r.mode == "either":  # specialists who work remotely serve `either` remotely
-                keep = ~self.has_remote[c]
-                c, m = c[keep], m[keep]
-            cands.append(c), remote.append(np.zeros(c.shape[0], bool)), minutes.append(m)
-        if r.mode in ("remote", "either"):
-            c = self.remote_members[r.profession]
-            cands.append(c), remote.append(np.ones(c.shape[0], bool))
-            minutes.append(np.zeros(c.shape[0], np.int64))
-        cand = np.concatenate(cands)
-        is_remote = np.concatenate(remote)
-        mins = np.concatenate(minutes)
-        if cand.shape[0] == 0:
-            return empty
-        keep = (self.days[cand] >= r.days_per_week) & (self.employer[cand] != city)
-        keep &= self._holds(cand, r)
-        keep &= self._covers(cand, r)
-        keep &= ~self._member(cand, city, self.excluded_codes)
-        forbidden = self.forbidden_by_request.get(r.id)
-        if forbidden is not None:
-            keep &= ~np.isin(cand, forbidden)
-        cand, is_remote, mins = cand[keep], is_remote[keep], mins[keep]
-        order = np.argsort(cand, kind="stable")
-        return cand[order], is_remote[order], mins[order]
-
-    def quality_for_request(self, j: int, cand: np.ndarray, minutes: np.ndarray) -> np.ndarray:
-        """Total quality of each candidate for request j (same parts as rules.score_parts)."""
-        r = self.problem.requests[j]
-        city = self.city_index[r.city]
-        years = np.zeros(cand.shape[0], dtype=np.float64)
-        for f in r.desired_fields:
-            years += self.experience[f][cand]
+    def _quality(self, spec: np.ndarray, req: np.ndarray, minutes: np.ndarray) -> np.ndarray:
+        """Total quality of each pair (same parts as rules.score_parts), computed in bulk."""
+        requests = self.problem.requests
+        city = self.request_city[req]
+        years = np.zeros(spec.shape[0], dtype=np.float64)
+        for f, exp in self.experience.items():
+            wants = np.array([f in r.desired_fields for r in requests], dtype=bool)[req]
+            years[wants] += exp[spec[wants]]
         total = np.minimum(rules.EXPERIENCE_CAP_YEARS, years).astype(np.int64)
-        extra = self.licence_count[cand] - len(r.required_licences)
+        required = np.array([len(r.required_licences) for r in requests], dtype=np.int64)[req]
+        extra = self.licence_count[spec] - required
         total += rules.EXTRA_LICENCE_POINTS * np.minimum(rules.EXTRA_LICENCE_CAP, extra)
         total += np.maximum(0, rules.TRAVEL_POINTS - minutes // rules.TRAVEL_MINUTES_PER_POINT)
-        total += rules.PREFERRED_CITY_POINTS * self._member(cand, city, self.preferred_codes)
-        total += rules.CONTINUITY_POINTS * self._member(cand, city, self.previous_codes)
+        total += rules.PREFERRED_CITY_POINTS * self._member(spec, city, self.preferred_codes)
+        total += rules.CONTINUITY_POINTS * self._member(spec, city, self.previous_codes)
         return total
 
+    def _request_masks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per request: required-licence masks, start and end ordinals."""
+        requests = self.problem.requests
+        need = np.zeros((len(requests), self.words), dtype=np.uint64)
+        for j, r in enumerate(requests):
+            for lic in r.required_licences:
+                bit = self.licence_bit[lic]
+                need[j, bit // 64] |= np.uint64(1 << (bit % 64))
+        starts = np.array([r.start.toordinal() for r in requests], dtype=np.int64)
+        ends = np.array([r.end.toordinal() for r in requests], dtype=np.int64)
+        return need, starts, ends
+
+    def _onsite_join(self, reqs: np.ndarray, profession: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(request, specialist, minutes) for on-site service: requests x cities in reach x residents."""
+        members, starts = self.onsite_csr[profession]
+        cities = self.request_city[reqs]
+        lo, hi = self.nb_ptr[cities], self.nb_ptr[cities + 1]
+        pos = _expand(lo, hi - lo)  # every (request, neighbouring city)
+        req_rep = np.repeat(reqs, hi - lo)
+        nb_city, nb_min = self.nb_flat_city[pos], self.nb_flat_minutes[pos]
+        lo2, hi2 = starts[nb_city], starts[nb_city + 1]
+        pos2 = _expand(lo2, hi2 - lo2)  # every specialist living there
+        spec = members[pos2]
+        req = np.repeat(req_rep, hi2 - lo2)
+        minutes = np.repeat(nb_min, hi2 - lo2)
+        keep = minutes <= self.max_travel[spec]  # on-site work within their travel limit
+        return req[keep], spec[keep], minutes[keep]
+
     def all_pairs(self) -> EligiblePairs:
-        """Every eligible pair of the problem."""
-        specs, reqs, remote, minutes, quality = [], [], [], [], []
-        for j in range(len(self.problem.requests)):
-            cand, is_remote, mins = self.pairs_for_request(j)
-            if cand.shape[0] == 0:
+        """Every eligible pair of the problem, sorted by (request, specialist), built in bulk."""
+        requests = self.problem.requests
+        need, req_start, req_end = self._request_masks()
+        req_days = np.array([r.days_per_week for r in requests], dtype=np.int64)
+        mode = np.array([("onsite", "remote", "either").index(r.mode) for r in requests], dtype=np.int64)
+        profession = np.array([r.profession for r in requests], dtype=object)
+        parts = []
+        for p in sorted(self.profession_members):
+            of_p = np.flatnonzero(profession == p)
+            if of_p.shape[0] == 0:
                 continue
-            specs.append(cand)
-            reqs.append(np.full(cand.shape[0], j, dtype=np.int64))
-            remote.append(is_remote)
-            minutes.append(mins)
-            quality.append(self.quality_for_request(j, cand, mins))
-        if not specs:
+            onsite_reqs = of_p[mode[of_p] != 1]
+            req, spec, minutes = self._onsite_join(onsite_reqs, p)
+            # `either` goes on site only for specialists who do not work remotely
+            keep = (mode[req] == 0) | ~self.has_remote[spec]
+            parts.append((req[keep], spec[keep], np.zeros(int(keep.sum()), bool), minutes[keep]))
+            remote_reqs = of_p[mode[of_p] != 0]
+            remote_specs = self.remote_members[p]
+            if remote_reqs.shape[0] and remote_specs.shape[0]:
+                req = np.repeat(remote_reqs, remote_specs.shape[0])
+                spec = np.tile(remote_specs, remote_reqs.shape[0])
+                parts.append((req, spec, np.ones(req.shape[0], bool), np.zeros(req.shape[0], np.int64)))
+        if not parts:
             z = np.empty(0, np.int64)
             return EligiblePairs(z, z.copy(), np.empty(0, bool), z.copy(), z.copy())
-        return EligiblePairs(np.concatenate(specs), np.concatenate(reqs), np.concatenate(remote),
-                             np.concatenate(minutes), np.concatenate(quality))
+        req = np.concatenate([x[0] for x in parts])
+        spec = np.concatenate([x[1] for x in parts])
+        is_remote = np.concatenate([x[2] for x in parts])
+        minutes = np.concatenate([x[3] for x in parts])
+        city = self.request_city[req]
+        # the request's days fit the specialist's; never to their own employer
+        keep = (self.days[spec] >= req_days[req]) & (self.employer[spec] != city)
+        # every required licence held
+        keep &= np.all((self.licence_mask[spec] & need[req]) == need[req], axis=1)
+        # one availability window covers the whole period
+        covered = (self.avail_start[spec] <= req_start[req]) & (self.avail_end[spec] >= req_end[req])
+        for k in np.flatnonzero(keep & ~covered & self.multi_window[spec]).tolist():
+            covered[k] = rules.is_available_for_period(
+                self.problem.specialists[int(spec[k])], requests[int(req[k])], self.problem)
+        keep &= covered
+        # the specialist did not exclude the requesting city
+        keep &= ~self._member(spec, city, self.excluded_codes)
+        # the pair was not rejected or declined
+        if self.forbidden_codes.shape[0]:
+            keep &= ~np.isin(spec * len(requests) + req, self.forbidden_codes)
+        req, spec, is_remote, minutes = req[keep], spec[keep], is_remote[keep], minutes[keep]
+        order = np.lexsort((spec, req))
+        req, spec, is_remote, minutes = req[order], spec[order], is_remote[order], minutes[order]
+        return EligiblePairs(spec, req, is_remote, minutes, self._quality(spec, req, minutes))
 
     # ------------------------------------------------------------------ explanations
 

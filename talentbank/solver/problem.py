@@ -337,12 +337,19 @@ class _Record:
         return moment
 
     def strings(self, key: str, allowed: tuple[str, ...] | None = None) -> frozenset[str]:
+        value = self.data.get(key)
+        if value is None:
+            return frozenset()
+        if type(value) is list and all(type(item) is str for item in value):
+            names = frozenset(value)  # the common case, kept fast for national-scale input
+            if allowed is None or names <= frozenset(allowed):
+                return names
         return frozenset(self.string_list(key, allowed))
 
     def string_list(self, key: str, allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:
-        if not self.has(key):
+        value = self.data.get(key)
+        if value is None:
             return ()
-        value = self.data[key]
         if not isinstance(value, list):
             raise self.fail(key, f"must be a list, got {value!r}")
         items = []
