@@ -72,6 +72,7 @@ def _register_models() -> None:
     from .audit import models as _audit  # noqa: F401
     from .cities import models as _cities  # noqa: F401
     from .exchange import models as _exchange  # noqa: F401
+    from .matching import models as _matching  # noqa: F401
     from .requests import models as _requests  # noqa: F401
     from .specialists import models as _specialists  # noqa: F401
     from .vocabulary import models as _vocabulary  # noqa: F401

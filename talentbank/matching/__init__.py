@@ -1,0 +1,1 @@
+"""Matching rounds: rule sets, the solver run, proposals and their review by the coordinating city."""

@@ -1,0 +1,274 @@
+"""Matching rounds and what they produce: rule-set versions, proposals, empty slots, exchange rings.
+
+A round keeps the exact solver input (``problem_json``) and answer (``result_json``) so anyone can
+replay it with ``python -m talentbank.solver``; the rows below are the reviewable form of that
+answer. Status and kind names are shared with the dispatch domain (offers, dispatches), which moves
+proposals from ``approved`` on to ``offered``, ``accepted``, ``declined`` or ``lapsed``.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..core.clock import utcnow
+from ..core.errors import N_
+from ..extensions import db
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+RULE_SET_METHODS = ("lexicographic", "weighted")
+RULE_SET_METHOD_LABELS = {"lexicographic": N_("順序による比較（第1指標から順に比べる）"),
+                          "weighted": N_("重み付け合計（正規化した指標の加重和）")}
+INDICATORS = ("staff_per_10k", "allowance_rate", "fiscal_index")
+INDICATOR_LABELS = {"staff_per_10k": N_("人口1万人あたり職員数"), "allowance_rate": N_("地域手当支給率"),
+                    "fiscal_index": N_("財政力指数")}
+
+ROUND_STATUSES = ("queued", "running", "succeeded", "failed")
+ROUND_STATUS_LABELS = {"queued": N_("待機中"), "running": N_("計算中"), "succeeded": N_("完了"),
+                       "failed": N_("失敗")}
+ROUND_KINDS = ("manual", "scheduled", "fast_track", "what_if", "resolve")
+ROUND_KIND_LABELS = {"manual": N_("手動実行"), "scheduled": N_("定期実行"), "fast_track": N_("災害時の緊急実行"),
+                     "what_if": N_("試算（規則の比較）"), "resolve": N_("再計算")}
+# Rounds whose proposals people decide on; a what-if round is only looked at.
+REVIEWABLE_KINDS = ("manual", "scheduled", "fast_track", "resolve")
+ROUND_PHASES = ("snapshot", "solving", "storing")
+ROUND_PHASE_LABELS = {"snapshot": N_("入力データを作成しています"), "solving": N_("最適な組み合わせを計算しています"),
+                      "storing": N_("結果を保存しています")}
+
+PROPOSAL_STATUSES = ("proposed", "approved", "rejected", "offered", "accepted", "declined", "lapsed", "superseded")
+PROPOSAL_STATUS_LABELS = {
+    "proposed": N_("提案中"), "approved": N_("承認済み"), "rejected": N_("却下"), "offered": N_("本人に打診中"),
+    "accepted": N_("本人が受諾"), "declined": N_("本人が辞退"), "lapsed": N_("回答期限切れ"),
+    "superseded": N_("新しいマッチングで置換"),
+}
+# A pairing the next round must keep (it holds a slot and the specialist's days).
+HOLDING_PROPOSAL_STATUSES = ("approved", "offered", "accepted")
+# Proposals that freeze their request for the requesting city (see requests.services.PROPOSAL_CHECKS).
+LIVE_PROPOSAL_STATUSES = ("proposed", "approved", "offered", "accepted")
+
+CYCLE_STATUSES = ("proposed", "approved", "rejected", "confirmed", "cancelled")
+CYCLE_STATUS_LABELS = {"proposed": N_("提案中"), "approved": N_("承認済み（各市の確認待ち）"), "rejected": N_("却下"),
+                       "confirmed": N_("全市が確認"), "cancelled": N_("取り消し")}
+# Rings whose offers a new round must leave alone.
+HOLDING_CYCLE_STATUSES = ("approved", "confirmed")
+
+FORBIDDEN_KINDS = ("rejected", "declined")
+
+
+class RuleSetVersion(db.Model):
+    """One saved version of the priority rule; a round records the version it used. Never edited."""
+
+    __tablename__ = "rule_set_versions"
+    __table_args__ = (
+        CheckConstraint(f"method IN {_in(RULE_SET_METHODS)}", name="method_known"),
+        CheckConstraint("max_cycle_length >= 2 AND max_cycle_length <= 6", name="max_cycle_range"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        # Exactly one version is the current one: at most one here, at least one kept by the services.
+        Index("uq_rule_set_versions_published", "is_published", unique=True,
+              sqlite_where=text("is_published"), postgresql_where=text("is_published")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(unique=True)
+    method: Mapped[str] = mapped_column(String(20))
+    # [{"indicator": "staff_per_10k", "weight": 1.0}, ...] in the order they are compared.
+    criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    max_cycle_length: Mapped[int] = mapped_column(default=3)
+    is_published: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None]
+
+    created_by: Mapped[User | None] = relationship()
+
+    def to_solver(self) -> dict[str, Any]:
+        """The ``rule_set`` record of the solver's problem format."""
+        return {"version": str(self.version), "method": self.method,
+                "criteria": [{"indicator": c["indicator"], "weight": float(c.get("weight", 1.0))}
+                             for c in self.criteria],
+                "max_cycle_length": self.max_cycle_length}
+
+    def __repr__(self) -> str:
+        return f"<RuleSetVersion {self.version} {self.method}{' published' if self.is_published else ''}>"
+
+
+class MatchingRound(db.Model):
+    """One run of the solver on a snapshot of requests, specialists, offers and a rule set."""
+
+    __tablename__ = "matching_rounds"
+    __table_args__ = (
+        CheckConstraint(f"status IN {_in(ROUND_STATUSES)}", name="status_known"),
+        CheckConstraint(f"kind IN {_in(ROUND_KINDS)}", name="kind_known"),
+        CheckConstraint(f"phase IS NULL OR phase IN {_in(ROUND_PHASES)}", name="phase_known"),
+        Index("ix_matching_rounds_status_kind", "status", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="manual")
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    phase: Mapped[str | None] = mapped_column(String(20))
+    # Profession code the disaster fast track limits the round to; None = every profession.
+    profession_code: Mapped[str | None] = mapped_column(String(60))
+    rule_set_version_id: Mapped[int] = mapped_column(ForeignKey("rule_set_versions.id"), index=True)
+    # The round a re-solve continues or a what-if compares against.
+    parent_round_id: Mapped[int | None] = mapped_column(ForeignKey("matching_rounds.id", ondelete="SET NULL"),
+                                                        index=True)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    problem_json: Mapped[str | None] = mapped_column(Text)
+    result_json: Mapped[str | None] = mapped_column(Text)
+    input_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    solver_status: Mapped[str | None] = mapped_column(String(20))
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    rule_set_version: Mapped[RuleSetVersion] = relationship()
+    parent_round: Mapped[MatchingRound | None] = relationship(remote_side=[id])
+    started_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in ("succeeded", "failed")
+
+    @property
+    def is_reviewable(self) -> bool:
+        """A finished round of a kind whose proposals people approve or reject."""
+        return self.status == "succeeded" and self.kind in REVIEWABLE_KINDS
+
+    def __repr__(self) -> str:
+        return f"<MatchingRound {self.id} {self.kind} {self.status}>"
+
+
+class Proposal(db.Model):
+    """One specialist proposed for one slot of one request by a round, and what people decided."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (
+        CheckConstraint(f"status IN {_in(PROPOSAL_STATUSES)}", name="status_known"),
+        UniqueConstraint("round_id", "request_id", "specialist_id"),
+        Index("ix_proposals_round_id_status", "round_id", "status"),
+        Index("ix_proposals_round_id_city_id", "round_id", "city_id"),
+        Index("ix_proposals_request_id", "request_id"),
+        Index("ix_proposals_specialist_id", "specialist_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("matching_rounds.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = mapped_column(ForeignKey("staffing_requests.id"))
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"))
+    # The requesting city, copied so the review screen groups by city without a join.
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id"))
+    status: Mapped[str] = mapped_column(String(20), default="proposed")
+    # {"experience": 12, "extra_licences": 2, "travel": 17, "preferred_city": 0, "continuity": 0, "total": 31}
+    score: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    priority_position: Mapped[int]
+    served_mode: Mapped[str] = mapped_column(String(10), default="onsite")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    round: Mapped[MatchingRound] = relationship()
+    decided_by: Mapped[User | None] = relationship()
+
+    @property
+    def total_score(self) -> int:
+        return int(self.score.get("total", 0))
+
+    def __repr__(self) -> str:
+        return f"<Proposal {self.id} r{self.round_id} req={self.request_id} sp={self.specialist_id} {self.status}>"
+
+
+class UnfilledSlot(db.Model):
+    """Slots of a request a round left empty, with the solver's reason (shown in plain Japanese)."""
+
+    __tablename__ = "unfilled_slots"
+    __table_args__ = (
+        UniqueConstraint("round_id", "request_id"),
+        CheckConstraint("slots >= 1", name="slots_positive"),
+        Index("ix_unfilled_slots_round_id_city_id", "round_id", "city_id"),
+        Index("ix_unfilled_slots_request_id", "request_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("matching_rounds.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = mapped_column(ForeignKey("staffing_requests.id"))
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id"))
+    slots: Mapped[int]
+    priority_position: Mapped[int]
+    # {"kind": "no_eligible", "total": 42, "ruled_out": {...}} or {"kind": "outranked", "taken_by": [...]}
+    reason: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ExchangeCycle(db.Model):
+    """A ring of exchange offers a round proposed: each city sends one officer to the next."""
+
+    __tablename__ = "exchange_cycles"
+    __table_args__ = (
+        CheckConstraint(f"status IN {_in(CYCLE_STATUSES)}", name="status_known"),
+        UniqueConstraint("round_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("matching_rounds.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default="proposed")
+    # Offer ids in ring order: the officer of offers[i] goes to the city of offers[i + 1].
+    offers: Mapped[list[int]] = mapped_column(JSON)
+    # City ids in the same order as ``offers``.
+    cities: Mapped[list[int]] = mapped_column(JSON)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    round: Mapped[MatchingRound] = relationship()
+    confirmations: Mapped[list[ExchangeCycleConfirmation]] = relationship(
+        back_populates="cycle", cascade="all, delete-orphan", order_by="ExchangeCycleConfirmation.id")
+
+    def __repr__(self) -> str:
+        return f"<ExchangeCycle {self.id} r{self.round_id} {self.status}>"
+
+
+class ExchangeCycleConfirmation(db.Model):
+    """One city's HR officer confirming their part of an approved ring."""
+
+    __tablename__ = "exchange_cycle_confirmations"
+    __table_args__ = (UniqueConstraint("cycle_id", "city_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("exchange_cycles.id", ondelete="CASCADE"))
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id"), index=True)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    cycle: Mapped[ExchangeCycle] = relationship(back_populates="confirmations")
+
+
+class ForbiddenPair(db.Model):
+    """A specialist–request pair rejected by the coordinating city or declined by the specialist."""
+
+    __tablename__ = "forbidden_pairs"
+    __table_args__ = (
+        UniqueConstraint("specialist_id", "request_id"),
+        CheckConstraint(f"reason_kind IN {_in(FORBIDDEN_KINDS)}", name="reason_kind_known"),
+        Index("ix_forbidden_pairs_request_id", "request_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = mapped_column(ForeignKey("staffing_requests.id", ondelete="CASCADE"))
+    reason_kind: Mapped[str] = mapped_column(String(10))
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
