@@ -296,9 +296,10 @@ def _solve_component(problem: Problem, index: EligibilityIndex, spec: np.ndarray
     # data
     pair_ids = list(range(spec.shape[0]))
     reqs_in = sorted(set(req.tolist()), key=lambda j: positions[j])
-    pairs_of_req = {j: [k for k in pair_ids if req[k] == j] for j in reqs_in}
+    pairs_of_req: dict[int, list[int]] = {}
     pairs_of_spec: dict[int, list[int]] = {}
     for k in pair_ids:
+        pairs_of_req.setdefault(int(req[k]), []).append(k)
         pairs_of_spec.setdefault(int(spec[k]), []).append(k)
 
     # variables: one Boolean per eligible pair
@@ -328,7 +329,10 @@ def _solve_component(problem: Problem, index: EligibilityIndex, spec: np.ndarray
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
     status_text, gap = "optimal", 0.0
-    values = [0] * len(pair_ids)
+    # hint: the unit-capacity flow answer is feasible here and already fills most slots
+    weight = len(requests) - positions
+    seeded, _ = _flow_assign(index.n_specialists, spec, req, quality, slots_left, weight)
+    values = seeded.astype(int).tolist()
 
     def run(objective) -> int | None:
         nonlocal status_text, gap
