@@ -71,6 +71,7 @@ def _register_models() -> None:
     from .accounts import models as _accounts  # noqa: F401
     from .audit import models as _audit  # noqa: F401
     from .cities import models as _cities  # noqa: F401
+    from .dispatches import models as _dispatches  # noqa: F401
     from .exchange import models as _exchange  # noqa: F401
     from .matching import models as _matching  # noqa: F401
     from .requests import models as _requests  # noqa: F401
