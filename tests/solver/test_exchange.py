@@ -1,0 +1,122 @@
+"""Exchange rings (交流): the rules a coordinating city would notice, one test each."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from talentbank.solver.exchange import ExchangeNode, solve_rings
+
+FY = (date(2026, 4, 1), date(2027, 3, 31))
+
+
+def offer(oid, city, gives, wants, *, licences=(), wants_licences=(), period=FY, officer=None,
+          windows=(FY,)):
+    """An exchange offer: `city` sends an officer of profession `gives`, asks for `wants`."""
+    return ExchangeNode(
+        id=oid, city=city, officer=officer or f"officer-{oid}",
+        gives_professions=frozenset([gives]), gives_licences=frozenset(licences),
+        available_windows=windows, wants_profession=wants,
+        wants_licences=frozenset(wants_licences), start=period[0], end=period[1])
+
+
+def rings(result):
+    return [c["offers"] for c in result.cycles]
+
+
+def test_two_cities_swap_officers():
+    result = solve_rings([offer("a", "Zushi", "civil", "welfare"),
+                          offer("b", "Kamakura", "welfare", "civil")], {})
+    assert result.status == "optimal"
+    assert result.cycles == [{"offers": ["a", "b"], "cities": ["Zushi", "Kamakura"], "length": 2}]
+
+
+def test_urban_development_welfare_triangle():
+    # domain.md: urban-development staff ⇄ welfare staff, through a third city
+    offers = [offer("z", "Zushi", "urban_development", "welfare"),
+              offer("k", "Kamakura", "welfare", "civil"),
+              offer("y", "Yokosuka", "civil", "urban_development")]
+    result = solve_rings(offers, {"Zushi": 0, "Kamakura": 1, "Yokosuka": 2})
+    # z's officer goes to the city of the next offer: Zushi -> Yokosuka -> Kamakura -> Zushi
+    assert result.cycles == [{"offers": ["k", "z", "y"],
+                              "cities": ["Kamakura", "Zushi", "Yokosuka"], "length": 3}]
+
+
+def test_same_city_never_paired():
+    offers = [offer("a", "Zushi", "civil", "welfare"), offer("b", "Zushi", "welfare", "civil")]
+    assert solve_rings(offers, {}).cycles == []
+
+
+def test_one_way_offers_take_no_part():
+    offers = [offer("a", "Zushi", "civil", "welfare"), offer("b", "Kamakura", "welfare", None)]
+    result = solve_rings(offers, {})
+    assert result.cycles == [] and result.stats["two_way_offers"] == 1
+
+
+def test_licence_and_period_must_fit():
+    wants_licence = [offer("a", "Zushi", "civil", "nurse", wants_licences=["保健師"]),
+                     offer("b", "Kamakura", "nurse", "civil")]
+    assert solve_rings(wants_licence, {}).cycles == []
+    half = (date(2026, 4, 1), date(2026, 9, 30))
+    short_offer = [offer("a", "Zushi", "civil", "nurse", period=half),
+                   offer("b", "Kamakura", "nurse", "civil")]
+    assert solve_rings(short_offer, {}).cycles == []  # a's officer cannot serve b's full year
+    not_available = [offer("a", "Zushi", "civil", "nurse", windows=(half,)),
+                     offer("b", "Kamakura", "nurse", "civil")]
+    assert solve_rings(not_available, {}).cycles == []
+
+
+def test_max_cycle_length_two_forbids_triangles():
+    offers = [offer("z", "Zushi", "urban_development", "welfare"),
+              offer("k", "Kamakura", "welfare", "civil"),
+              offer("y", "Yokosuka", "civil", "urban_development")]
+    assert solve_rings(offers, {}, max_cycle_length=2).cycles == []
+    assert len(solve_rings(offers, {}, max_cycle_length=3).cycles) == 1
+
+
+def test_higher_need_city_wins_a_contested_offer():
+    # Zushi's civil engineer can go to Kamakura or to Yokosuka; Yokosuka ranks higher in need
+    offers = [offer("z", "Zushi", "civil", "welfare", officer="z1"),
+              offer("k", "Kamakura", "welfare", "civil"),
+              offer("y", "Yokosuka", "welfare", "civil")]
+    result = solve_rings(offers, {"Yokosuka": 0, "Zushi": 1, "Kamakura": 2})
+    assert rings(result) == [["y", "z"]]
+    result = solve_rings(offers, {"Kamakura": 0, "Zushi": 1, "Yokosuka": 2})
+    assert rings(result) == [["k", "z"]]
+
+
+def test_three_swaps_preferred_to_two_triangles_at_equal_count_and_need():
+    # u -> v when u gives what v wants ("w" + v): swaps a<->b, c<->d, e<->f and the
+    # triangles a->c->e->a, b->d->f->b cover the same six officers of the same cities
+    gives = {"a": "bc", "b": "ad", "c": "de", "d": "cf", "e": "fa", "f": "eb"}
+    offers = [ExchangeNode(id=k, city=f"C{k}", officer=k,
+                           gives_professions=frozenset("w" + t for t in v),
+                           gives_licences=frozenset(), available_windows=None,
+                           wants_profession="w" + k, wants_licences=frozenset(),
+                           start=FY[0], end=FY[1]) for k, v in gives.items()]
+    result = solve_rings(offers, {f"C{k}": i for i, k in enumerate("abcdef")})
+    assert result.stats["officers_exchanged"] == 6
+    assert rings(result) == [["a", "b"], ["c", "d"], ["e", "f"]]
+    triangles_only = solve_rings(offers, {}, max_cycle_length=3)
+    assert len(triangles_only.cycles) == 3
+
+
+def test_same_input_same_rings():
+    import random
+    rng = random.Random(7)
+    professions = ["civil", "welfare", "nurse", "it", "parks"]
+    offers = []
+    for k in range(60):
+        gives, wants = rng.sample(professions, 2)
+        offers.append(offer(f"x{k:02d}", f"C{rng.randrange(8)}", gives, wants))
+    need = {f"C{c}": c for c in range(8)}
+    first = solve_rings(offers, need)
+    again = solve_rings(list(reversed(offers)), need)
+    assert first.cycles == again.cycles and first.status == again.status == "optimal"
+
+
+def test_officer_offered_twice_serves_once():
+    offers = [offer("a1", "Zushi", "civil", "welfare", officer="same"),
+              offer("a2", "Zushi", "civil", "nurse", officer="same"),
+              offer("b", "Kamakura", "welfare", "civil"), offer("c", "Yokosuka", "nurse", "civil")]
+    result = solve_rings(offers, {})
+    assert result.stats["officers_exchanged"] == 2
