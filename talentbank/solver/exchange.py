@@ -527,6 +527,8 @@ def solve_rings(
     need_rank: Mapping[str, int],
     max_cycle_length: int = DEFAULT_MAX_CYCLE_LENGTH,
     time_limit_s: float = 10.0,
+    *,
+    use_fast_path: bool = True,
 ) -> ExchangeResult:
     """Choose exchange rings among offers: most officers, then highest need, then shortest rings."""
     started = time.perf_counter()
@@ -599,7 +601,8 @@ def solve_rings(
     active = np.arange(len(ring_types))
     values: np.ndarray | None = None
     stages: list[_Stage] = []
-    fast = _meet_lp_bounds(upper, rows, stage_objectives, 0.4 * time_limit_s)
+    fast = _meet_lp_bounds(upper, rows, stage_objectives, 0.4 * time_limit_s) \
+        if use_fast_path else None
     stats["fast_path"] = fast is not None
     if fast is not None:
         values, stages = fast
