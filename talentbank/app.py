@@ -108,6 +108,13 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, accounts_bp, cities_bp, audit_bp):
         app.register_blueprint(blueprint)
 
+    # The talent registry and its controlled vocabularies.
+    from .specialists.views import bp as specialists_bp
+    from .vocabulary.views import bp as vocabulary_bp
+
+    app.register_blueprint(specialists_bp)
+    app.register_blueprint(vocabulary_bp)
+
 
 def _register_errors(app: Flask) -> None:
     def render_error(status: int, message: str):

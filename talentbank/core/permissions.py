@@ -38,10 +38,23 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "user.view": COORDINATION,
     "user.invite": COORDINATION,
     "user.manage": COORDINATION,
+    # The talent registry (sign-up itself is public): specialists see only themselves, HR officers a
+    # pseudonymised card, the coordinating city everything (each view of personal data is audited).
+    "profile.own": frozenset({S}),
+    "candidate.view": STAFF,
+    "specialist.view_full": COORDINATION,
+    "specialist.manage": COORDINATION,
+    "specialist.import": COORDINATION,
+    "officer.list": STAFF,
+    "officer.register": STAFF,
+    "vocabulary.edit": COORDINATION,
 }
 
 # Actions an HR officer may take only on data of the city they belong to.
 CITY_SCOPED: frozenset[str] = frozenset()
+
+# The registry: an HR officer registers and manages only their own city's serving officers.
+CITY_SCOPED = CITY_SCOPED | frozenset({"officer.register"})
 
 
 class PermissionDenied(Exception):

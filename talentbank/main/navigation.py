@@ -20,6 +20,11 @@ class NavItem:
 
 # Order is the order on screen. Each domain adds its entries here.
 NAV_ITEMS: list[NavItem] = [
+    NavItem("specialists.me", _l("マイプロフィール"), _l("登録内容・勤務可能期間の確認と更新、一時停止、退会"), "profile.own"),
+    NavItem("specialists.registry", _l("専門人材の登録簿"), _l("すべての専門人材の検索・編集・一括登録"), "specialist.view_full"),
+    NavItem("specialists.candidates", _l("候補者の検索"), _l("資格・経験・勤務可能期間で専門人材を探す（氏名は伏せて表示）"), "candidate.view"),
+    NavItem("specialists.officers", _l("現職職員の登録"), _l("派遣・交流に出せる自市の職員の登録"), "officer.list"),
+    NavItem("vocabulary.index", _l("語彙の管理"), _l("職種・資格・経験分野の一覧"), "vocabulary.edit"),
     NavItem("cities.index", _l("市の指標"), _l("連携市の人口・職員数・地域手当支給率・財政力指数"), "city.view"),
     NavItem("cities.travel", _l("移動時間"), _l("市と市の間の移動時間（分）"), "travel.view"),
     NavItem("accounts.users", _l("職員アカウント"), _l("人事担当者・幹事市職員の招待と管理"), "user.view"),

@@ -208,6 +208,8 @@ def update_term(actor: Any, kind: str, term_id: int, values: TermValues) -> Any:
     permissions.check(actor, "vocabulary.edit")
     model = model_for(kind)
     term = get_term(actor, kind, term_id)
+    if values.code != term.code:
+        raise UserError("コードは作成後に変更できません（取込ファイルや過去の記録が参照しています）。", field="code")
     _validate(model, values, term_id)
     before = _snapshot(term)
     _apply(term, values)

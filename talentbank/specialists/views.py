@@ -1,0 +1,513 @@
+"""Registry screens: sign-up and one's own profile, the coordinator's registry, HR officers'
+candidate search and serving officers, and the bulk import."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, \
+    url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from ..cities.models import City
+from ..core.errors import UserError
+from ..core.permissions import PermissionDenied, Role, may, public, requires
+from ..extensions import db
+from ..vocabulary.models import ExperienceField, Licence, Profession
+from ..vocabulary.services import active_terms, all_terms
+from . import imports, search, services
+from .consent import CONSENT_TEXT, CONSENT_VERSION
+from .forms import OTHER_CITY, ClaimForm, ImportForm, OfficerForm, ProfileForm, ReasonForm, SignupForm, \
+    WithdrawForm, form_data
+from .validation import ProfileInvalid
+
+bp = Blueprint("specialists", __name__)
+
+BLANK_EXPERIENCE_ROWS = 3
+BLANK_WINDOW_ROWS = 2
+
+
+# ---------------------------------------------------------------- form helpers
+
+def _prepare(form: ProfileForm, held: services.ProfileValues | None = None) -> ProfileForm:
+    """Fill the choice lists (active terms, plus retired ones the profile still holds) and blank rows."""
+    held_ids = (set(held.profession_ids) | set(held.licence_ids) | {f for f, _y in held.experiences if f}
+                if held else set())
+    locale = _locale()
+
+    def choices(model) -> list[tuple[int, str]]:
+        return [(t.id, t.display_name(locale)) for t in all_terms(model) if t.is_active or t.id in held_ids]
+
+    form.profession_ids.choices = choices(Profession)
+    form.licence_ids.choices = choices(Licence)
+    field_choices = [("", _("（選んでください）"))] + [(str(i), n) for i, n in choices(ExperienceField)]
+    cities = db.session.scalars(select(City).order_by(City.is_member.desc(), City.code)).all()
+    members = [c for c in cities if c.is_member]
+    form.home_city_id.choices = ([("", _("（選んでください）"))]
+                                 + [(str(c.id), f"{c.display_name(locale)}（{c.code}）") for c in cities]
+                                 + [(OTHER_CITY, _("その他の市区町村（団体コードで入力）"))])
+    form.excluded_city_ids.choices = [(c.id, c.display_name(locale)) for c in members]
+    form.preferred_city_ids.choices = [(c.id, c.display_name(locale)) for c in members]
+    while len(form.experiences) < max(BLANK_EXPERIENCE_ROWS, _filled(form.experiences) + 2):
+        form.experiences.append_entry()
+    while len(form.windows) < max(BLANK_WINDOW_ROWS, _filled(form.windows) + 1):
+        form.windows.append_entry()
+    for row in form.experiences:
+        row.field_id.choices = field_choices
+    return form
+
+
+def _filled(rows) -> int:
+    return sum(1 for row in rows if any((f.data or "") for f in row.form))
+
+
+def _locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "ja")
+
+
+def _show_errors(form: ProfileForm, exc: UserError) -> list[str]:
+    """Put each message beside its field; rows and the summary at the top get the rest."""
+    errors = exc.errors if isinstance(exc, ProfileInvalid) else [exc]
+    messages = []
+    for error in errors:
+        text = error.translated()
+        messages.append(text)
+        name = (error.field or "").split("-")[0]
+        target = getattr(form, name, None)
+        if target is not None and name not in ("experiences", "windows"):
+            target.errors = [*target.errors, text]
+    return messages
+
+
+def _row_errors(exc: UserError | None) -> dict[str, list[str]]:
+    rows: dict[str, list[str]] = {}
+    for error in (exc.errors if isinstance(exc, ProfileInvalid) else []):
+        if error.field and "-" in error.field:
+            rows.setdefault(error.field, []).append(error.translated())
+    return rows
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _filter_from_args(per_page: int) -> search.SearchFilter:
+    return search.SearchFilter(
+        profession_id=_int_arg("profession_id"), licence_id=_int_arg("licence_id"), field_id=_int_arg("field_id"),
+        min_years=_int_arg("min_years"), home_city_id=_int_arg("home_city_id"), available_on=_date_arg("available_on"),
+        status=request.args.get("status") or None, kind=request.args.get("kind") or None,
+        text=request.args.get("q", "")[:100], sort=request.args.get("sort", ""), page=_int_arg("page") or 1,
+        per_page=_int_arg("per_page") or per_page,
+    )
+
+
+def _filter_choices() -> dict[str, Any]:
+    return {
+        "professions": active_terms(Profession), "licences": active_terms(Licence),
+        "fields": active_terms(ExperienceField),
+        "cities": db.session.scalars(select(City).order_by(City.is_member.desc(), City.code)).all(),
+    }
+
+
+def _not_found_on_error(call, *args, **kwargs):
+    try:
+        return call(*args, **kwargs)
+    except UserError:
+        abort(404)
+
+
+# ---------------------------------------------------------------- sign-up and one's own profile
+
+@bp.route("/signup", methods=["GET", "POST"])
+@public
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = _prepare(SignupForm())
+    if request.method == "GET":
+        form.can_work_onsite.data = True
+    messages: list[str] = []
+    row_errors: dict[str, list[str]] = {}
+    if form.validate_on_submit():
+        try:
+            specialist = services.register_self(form.profile_values(), form.password.data, bool(form.consent.data),
+                                                language=_locale())
+        except UserError as exc:
+            messages, row_errors = _show_errors(form, exc), _row_errors(exc)
+        else:
+            session.clear()
+            login_user(specialist.user)
+            session["lang"] = specialist.user.language
+            flash(_("登録が完了しました。登録番号は %(ref)s です。", ref=specialist.reference), "success")
+            return redirect(url_for("specialists.me"))
+    elif request.method == "POST":
+        messages = [e for errs in form.errors.values() for e in (errs if isinstance(errs, list) else [])
+                    if isinstance(e, str)]
+    return render_template("specialists/signup.html", form=form, messages=messages, row_errors=row_errors,
+                           consent_text=CONSENT_TEXT, consent_version=CONSENT_VERSION)
+
+
+@bp.route("/me")
+@requires("profile.own")
+def me():
+    specialist = services.own_profile(current_user)
+    return render_template("specialists/me.html", specialist=specialist, form=ReasonForm(),
+                           needs_reconfirmation=specialist is not None and services.needs_reconfirmation(specialist),
+                           fresh_days=services.AVAILABILITY_FRESH_DAYS)
+
+
+def _own_or_redirect():
+    specialist = services.own_profile(current_user)
+    if specialist is None:
+        flash(_("プロフィールが登録されていません。幹事市にお問い合わせください。"), "error")
+    return specialist
+
+
+@bp.route("/me/edit", methods=["GET", "POST"])
+@requires("profile.own")
+def me_edit():
+    specialist = _own_or_redirect()
+    if specialist is None:
+        return redirect(url_for("specialists.me"))
+    return _edit_page(specialist, ProfileForm, url_for("specialists.me"), "specialists.me")
+
+
+def _edit_page(specialist, form_class, cancel_url: str, done_endpoint: str, **done_args: Any):
+    current = services.values_of(specialist)
+    if request.method == "GET":
+        form = _prepare(form_class(data=form_data(current)), current)
+    else:
+        form = _prepare(form_class(), current)
+    messages: list[str] = []
+    row_errors: dict[str, list[str]] = {}
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user, specialist.id, form.profile_values(),
+                                    reason=request.form.get("reason", ""))
+        except UserError as exc:
+            messages, row_errors = _show_errors(form, exc), _row_errors(exc)
+        else:
+            flash(_("プロフィールを保存しました。勤務可能期間も最新として記録しました。"), "success")
+            return redirect(url_for(done_endpoint, **done_args))
+    elif request.method == "POST":
+        messages = [e for errs in form.errors.values() if isinstance(errs, list) for e in errs if isinstance(e, str)]
+    return render_template("specialists/edit.html", form=form, specialist=specialist, messages=messages,
+                           row_errors=row_errors, cancel_url=cancel_url)
+
+
+def _own_action(action, done: str):
+    specialist = _own_or_redirect()
+    if specialist is None or not ReasonForm().validate_on_submit():
+        return redirect(url_for("specialists.me"))
+    try:
+        action(current_user, specialist.id)
+    except UserError as exc:
+        flash(exc.translated(), "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("specialists.me"))
+
+
+@bp.route("/me/confirm", methods=["POST"])
+@requires("profile.own")
+def me_confirm():
+    return _own_action(services.confirm_availability, _("勤務可能期間が最新であることを確認しました。"))
+
+
+@bp.route("/me/pause", methods=["POST"])
+@requires("profile.own")
+def me_pause():
+    return _own_action(services.pause_specialist, _("登録を一時停止しました。再開するまでマッチングの対象になりません。"))
+
+
+@bp.route("/me/resume", methods=["POST"])
+@requires("profile.own")
+def me_resume():
+    return _own_action(services.resume_specialist, _("登録を再開しました。"))
+
+
+def _json_download(data: dict[str, Any], filename: str) -> Response:
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/me/export")
+@requires("profile.own")
+def me_export():
+    specialist = _own_or_redirect()
+    if specialist is None:
+        return redirect(url_for("specialists.me"))
+    data = services.export_personal_data(current_user, specialist.id)
+    return _json_download(data, f"talentbank-{specialist.reference}.json")
+
+
+@bp.route("/me/withdraw", methods=["GET", "POST"])
+@requires("profile.own")
+def me_withdraw():
+    specialist = _own_or_redirect()
+    if specialist is None:
+        return redirect(url_for("specialists.me"))
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        if not form.confirm.data:
+            form.confirm.errors = [_("退会するには、確認の項目にチェックを入れてください。")]
+        elif not services.verify_password(current_user, form.password.data or ""):
+            form.password.errors = [_("パスワードが正しくありません。")]
+        else:
+            try:
+                services.withdraw_specialist(current_user, specialist.id, form.reason.data or "")
+            except UserError as exc:
+                flash(exc.translated(), "error")
+            else:
+                logout_user()
+                session.clear()
+                flash(_("退会しました。氏名・連絡先などの個人情報を消去しました。ご協力ありがとうございました。"), "success")
+                return redirect(url_for("accounts.login"))
+    return render_template("specialists/withdraw.html", form=form, specialist=specialist)
+
+
+@bp.route("/claim/<token>", methods=["GET", "POST"])
+@public
+def claim(token: str):
+    try:
+        specialist = services.find_claimable(token)
+    except UserError as exc:
+        return render_template("specialists/claim_invalid.html", message=exc.translated()), 410
+    form = ClaimForm()
+    if form.validate_on_submit():
+        try:
+            user = services.claim_profile(token, form.password.data, bool(form.consent.data))
+        except UserError as exc:
+            getattr(form, exc.field or "password").errors.append(exc.translated())
+        else:
+            session.clear()
+            login_user(user)
+            flash(_("アカウントを作成しました。登録内容を確認してください。"), "success")
+            return redirect(url_for("specialists.me"))
+    return render_template("specialists/claim.html", form=form, specialist=specialist, consent_text=CONSENT_TEXT,
+                           consent_version=CONSENT_VERSION)
+
+
+# ---------------------------------------------------------------- the coordinator's registry
+
+@bp.route("/specialists/")
+@requires("specialist.view_full")
+def registry():
+    flt = _filter_from_args(current_app.config.get("PAGE_SIZE", 50))
+    page = search.search_registry(current_user, flt)
+    return render_template("specialists/registry.html", page=page, flt=flt, sorts=search.REGISTRY_SORTS,
+                           statuses=search.STATUSES, **_filter_choices())
+
+
+@bp.route("/specialists/statistics")
+@requires("specialist.view_full")
+def statistics():
+    return render_template("specialists/statistics.html", stats=services.registry_statistics(current_user))
+
+
+@bp.route("/specialists/<int:specialist_id>")
+@requires("candidate.view")
+def detail(specialist_id: int):
+    view = _not_found_on_error(services.view_specialist, current_user, specialist_id)
+    return render_template("specialists/detail.html", view=view, reason_form=ReasonForm(),
+                           may_manage=may(current_user, "specialist.manage"),
+                           may_edit_officer=view.specialist is not None and services.is_own_officer(
+                               current_user, view.specialist))
+
+
+@bp.route("/specialists/<int:specialist_id>/edit", methods=["GET", "POST"])
+@requires("specialist.manage")
+def edit(specialist_id: int):
+    specialist = _not_found_on_error(services.get_for_edit, current_user, specialist_id)
+    return _edit_page(specialist, ProfileForm, url_for("specialists.detail", specialist_id=specialist_id),
+                      "specialists.detail", specialist_id=specialist_id)
+
+
+@bp.route("/specialists/<int:specialist_id>/status", methods=["POST"])
+@requires("specialist.manage")
+def change_status(specialist_id: int):
+    form = ReasonForm()
+    action = request.form.get("action")
+    actions = {"pause": (services.pause_specialist, _("登録を一時停止しました。")),
+               "resume": (services.resume_specialist, _("登録を再開しました。")),
+               "withdraw": (services.withdraw_specialist, _("退会の手続きをしました。個人情報を消去しました。"))}
+    if action not in actions or not form.validate_on_submit():
+        abort(400)
+    call, done = actions[action]
+    try:
+        call(current_user, specialist_id, form.reason.data or "")
+    except UserError as exc:
+        flash(exc.translated(), "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("specialists.detail", specialist_id=specialist_id))
+
+
+@bp.route("/specialists/<int:specialist_id>/claim-link", methods=["POST"])
+@requires("specialist.manage")
+def claim_link(specialist_id: int):
+    if not ReasonForm().validate_on_submit():
+        abort(400)
+    try:
+        token = services.create_claim_link(current_user, specialist_id)
+    except UserError as exc:
+        flash(exc.translated(), "error")
+        return redirect(url_for("specialists.detail", specialist_id=specialist_id))
+    view = services.view_specialist(current_user, specialist_id)
+    return render_template("specialists/detail.html", view=view, reason_form=ReasonForm(), may_manage=True,
+                           may_edit_officer=False, claim_url=url_for("specialists.claim", token=token, _external=True),
+                           claim_days=services.CLAIM_LINK_VALID_DAYS)
+
+
+@bp.route("/specialists/<int:specialist_id>/export")
+@requires("specialist.view_full")
+def export(specialist_id: int):
+    data = _not_found_on_error(services.export_personal_data, current_user, specialist_id)
+    return _json_download(data, f"talentbank-{data['reference']}.json")
+
+
+# ---------------------------------------------------------------- HR officers: candidates and serving officers
+
+@bp.route("/candidates/")
+@requires("candidate.view")
+def candidates():
+    flt = _filter_from_args(20)
+    page = search.search_candidates(current_user, flt)
+    return render_template("specialists/candidates.html", page=page, flt=flt, sorts=search.CANDIDATE_SORTS,
+                           **_filter_choices())
+
+
+@bp.route("/officers/")
+@requires("officer.list")
+def officers():
+    items = services.list_officers(current_user)
+    cities = [c for c in db.session.scalars(select(City).where(City.is_member.is_(True)).order_by(City.code))
+              if may(current_user, "officer.register", c.id)]
+    return render_template("specialists/officers.html", officers=items, cities=cities, reason_form=ReasonForm())
+
+
+@bp.route("/officers/city/<int:city_id>/new", methods=["GET", "POST"])
+@requires("officer.register")
+def officer_new(city_id: int):
+    city = db.session.get(City, city_id)
+    if city is None or not city.is_member:
+        abort(404)
+    if not may(current_user, "officer.register", city_id):
+        raise PermissionDenied("officer.register")
+    form = _prepare(OfficerForm())
+    if request.method == "GET":
+        form.can_work_onsite.data = True
+    messages: list[str] = []
+    row_errors: dict[str, list[str]] = {}
+    if form.validate_on_submit():
+        try:
+            specialist = services.register_officer(current_user, city_id, form.profile_values(),
+                                                   bool(form.consent.data))
+        except UserError as exc:
+            messages, row_errors = _show_errors(form, exc), _row_errors(exc)
+        else:
+            flash(_("%(city)sの職員を登録しました（登録番号 %(ref)s）。", city=city.display_name(_locale()),
+                    ref=specialist.reference), "success")
+            return redirect(url_for("specialists.officers"))
+    return render_template("specialists/officer_new.html", form=form, city=city, messages=messages,
+                           row_errors=row_errors, consent_text=CONSENT_TEXT)
+
+
+@bp.route("/officers/<int:specialist_id>/edit", methods=["GET", "POST"])
+@requires("officer.register")
+def officer_edit(specialist_id: int):
+    specialist = _not_found_on_error(services.get_officer, current_user, specialist_id)
+    return _edit_page(specialist, ProfileForm, url_for("specialists.officers"), "specialists.officers")
+
+
+@bp.route("/officers/<int:specialist_id>/withdraw", methods=["POST"])
+@requires("officer.register")
+def officer_withdraw(specialist_id: int):
+    specialist = _not_found_on_error(services.get_officer, current_user, specialist_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.withdraw_specialist(current_user, specialist.id, form.reason.data or "")
+    except UserError as exc:
+        flash(exc.translated(), "error")
+    else:
+        flash(_("登録を取り消しました。個人情報を消去しました。"), "success")
+    return redirect(url_for("specialists.officers"))
+
+
+# ---------------------------------------------------------------- bulk import
+
+def _stash_folder() -> Path:
+    return Path(current_app.instance_path) / "imports"
+
+
+@bp.route("/specialists/import", methods=["GET", "POST"])
+@requires("specialist.import")
+def import_upload():
+    form = ImportForm()
+    preview = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        if upload is None or not getattr(upload, "filename", ""):
+            form.file.errors = [_("ファイルを選んでください。")]
+        else:
+            content = upload.read(imports.MAX_BYTES + 1)
+            try:
+                preview = imports.preview_import(current_user, upload.filename, content)
+            except UserError as exc:
+                form.file.errors = [exc.translated()]
+            else:
+                previous = session.pop("import_token", None)
+                if previous:
+                    imports.drop_stash(_stash_folder(), previous)
+                if preview.is_valid and preview.new_rows:
+                    session["import_token"] = imports.stash_upload(_stash_folder(), content)
+                    session["import_name"] = preview.filename
+    return render_template("specialists/import.html", form=form, preview=preview, confirm_form=ReasonForm(),
+                           columns=list(imports.COLUMNS), required=imports.REQUIRED_COLUMNS)
+
+
+@bp.route("/specialists/import/confirm", methods=["POST"])
+@requires("specialist.import")
+def import_confirm():
+    if not ReasonForm().validate_on_submit():
+        abort(400)
+    token = session.pop("import_token", "")
+    filename = session.pop("import_name", "")
+    try:
+        content = imports.load_stash(_stash_folder(), token)
+        result = imports.run_import(current_user, filename, content, request.form.get("sha256", ""))
+    except UserError as exc:
+        flash(exc.translated(), "error")
+        return redirect(url_for("specialists.import_upload"))
+    finally:
+        imports.drop_stash(_stash_folder(), token)
+    flash(_("%(file)s から%(created)s人を登録しました（重複のため取り込まなかった行: %(skipped)s）。",
+            file=result.filename, created=result.created, skipped=result.skipped), "success")
+    return redirect(url_for("specialists.registry", sort="newest"))
+
+
+@bp.route("/specialists/import/template.csv")
+@requires("specialist.import")
+def import_template():
+    response = Response(imports.template_csv(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="talentbank-import-template.csv"'
+    return response
