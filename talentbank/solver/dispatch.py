@@ -311,18 +311,29 @@ def _solve_component(problem: Problem, index: EligibilityIndex, spec: np.ndarray
     for j in reqs_in:
         # a request fills at most its open slots
         model.add(fill[j] <= int(slots_left[j]))
+    req_start = np.array([r.start.toordinal() for r in requests], dtype=np.int64)
+    req_end = np.array([r.end.toordinal() for r in requests], dtype=np.int64)
+    req_days = np.array([r.days_per_week for r in requests], dtype=np.int64)
     for i, ks in sorted(pairs_of_spec.items()):
-        s = problem.specialists[i]
-        held = [requests[h] for h in pinned_by_spec.get(i, [])]
-        probes = sorted({requests[int(req[k])].start for k in ks} | {r.start for r in held})
-        for day in probes:
-            covering = [k for k in ks if requests[int(req[k])].start <= day <= requests[int(req[k])].end]
-            if not covering:
-                continue
-            pinned_load = sum(r.days_per_week for r in held if r.start <= day <= r.end)
+        cap = problem.specialists[i].days_per_week
+        held = pinned_by_spec.get(i, [])
+        ks_arr = np.array(ks, dtype=np.int64)
+        own = req[ks_arr]
+        probes = np.unique(np.concatenate([req_start[own], req_start[held]]).astype(np.int64))
+        covering = (req_start[own][None, :] <= probes[:, None]) & (probes[:, None] <= req_end[own][None, :])
+        pinned_load = ((req_start[held][None, :] <= probes[:, None])
+                       & (probes[:, None] <= req_end[held][None, :])) @ req_days[held] if held else 0
+        load = covering @ req_days[own] + pinned_load
+        # a day whose requests all continue to the next probe is dominated by it
+        min_end = np.where(covering, req_end[own][None, :], np.iinfo(np.int64).max).min(axis=1)
+        next_probe = np.append(probes[1:], np.iinfo(np.int64).max)
+        maximal = min_end < next_probe
+        for row in np.flatnonzero(maximal & (load > cap)).tolist():
+            chosen = ks_arr[covering[row]]
+            limit = cap - (int(pinned_load[row]) if held else 0)
             # days per week of everything overlapping on this day stay within what they offer
-            model.add(sum(requests[int(req[k])].days_per_week * x[k] for k in covering)
-                      <= s.days_per_week - pinned_load)
+            model.add(cp_model.LinearExpr.weighted_sum([x[k] for k in chosen.tolist()],
+                                                       req_days[req[chosen]].tolist()) <= limit)
 
     # solve: lexicographic over priority positions, one request at a time
     solver = cp_model.CpSolver()
@@ -366,9 +377,14 @@ def _solve_component(problem: Problem, index: EligibilityIndex, spec: np.ndarray
         model.add(fill[j] >= current)
     if time.perf_counter() < deadline:
         # objective: with every fill held, the best total quality
-        run(sum(int(quality[k]) * x[k] for k in pair_ids))
+        run(cp_model.LinearExpr.weighted_sum(x, quality.astype(int).tolist()))
     else:
         status_text = "feasible"
+        # gap against a bound: each request's best candidates, ignoring who else wants them
+        bound = sum(sum(sorted((int(quality[k]) for k in pairs_of_req[j]), reverse=True)
+                        [:sum(values[k] for k in pairs_of_req[j])]) for j in reqs_in)
+        achieved = sum(int(quality[k]) for k in pair_ids if values[k])
+        gap = max(gap, (bound - achieved) / max(1.0, bound))
     return np.array(values, dtype=bool), status_text, gap
 
 
