@@ -304,7 +304,7 @@ def _solve_component(problem: Problem, index: EligibilityIndex, spec: np.ndarray
 
     # variables: one Boolean per eligible pair
     model = cp_model.CpModel()
-    x = [model.new_bool_var(f"x_{int(spec[k])}_{int(req[k])}") for k in pair_ids]
+    x = [model.new_bool_var("") for _ in pair_ids]
     fill = {j: sum(x[k] for k in pairs_of_req[j]) for j in reqs_in}
 
     # constraints
@@ -314,7 +314,15 @@ def _solve_component(problem: Problem, index: EligibilityIndex, spec: np.ndarray
     req_start = np.array([r.start.toordinal() for r in requests], dtype=np.int64)
     req_end = np.array([r.end.toordinal() for r in requests], dtype=np.int64)
     req_days = np.array([r.days_per_week for r in requests], dtype=np.int64)
-    for i, ks in sorted(pairs_of_spec.items()):
+    # hint: the unit-capacity flow answer is feasible here and already fills most slots
+    weight = len(requests) - positions
+    seeded, _ = _flow_assign(index.n_specialists, spec, req, quality, slots_left, weight)
+    values = seeded.astype(int).tolist()
+    out_of_time = False
+    for count, (i, ks) in enumerate(sorted(pairs_of_spec.items())):
+        if count % 256 == 0 and time.perf_counter() >= deadline:
+            out_of_time = True  # the model is not complete: keep the flow's answer
+            break
         cap = problem.specialists[i].days_per_week
         held = pinned_by_spec.get(i, [])
         ks_arr = np.array(ks, dtype=np.int64)
@@ -340,10 +348,6 @@ def _solve_component(problem: Problem, index: EligibilityIndex, spec: np.ndarray
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
     status_text, gap = "optimal", 0.0
-    # hint: the unit-capacity flow answer is feasible here and already fills most slots
-    weight = len(requests) - positions
-    seeded, _ = _flow_assign(index.n_specialists, spec, req, quality, slots_left, weight)
-    values = seeded.astype(int).tolist()
 
     def run(objective) -> int | None:
         nonlocal status_text, gap
@@ -368,14 +372,14 @@ def _solve_component(problem: Problem, index: EligibilityIndex, spec: np.ndarray
     for j in reqs_in:
         current = sum(values[k] for k in pairs_of_req[j])
         ceiling = min(int(slots_left[j]), len(pairs_of_req[j]))
-        if current < ceiling and time.perf_counter() < deadline:
+        if current < ceiling and not out_of_time and time.perf_counter() < deadline:
             best = run(fill[j])
             current = best if best is not None else current
         elif current < ceiling:
             status_text = "feasible"
         # hold this request's fill while later requests are decided
         model.add(fill[j] >= current)
-    if time.perf_counter() < deadline:
+    if not out_of_time and time.perf_counter() < deadline:
         # objective: with every fill held, the best total quality
         run(cp_model.LinearExpr.weighted_sum(x, quality.astype(int).tolist()))
     else:
@@ -474,7 +478,9 @@ def solve_round(problem: Problem) -> SolveResult:
     from talentbank.solver import explain
 
     started = time.perf_counter()
-    deadline = started + problem.time_limit_s
+    # the exchange rings get their own share of the time limit
+    dispatch_share = 0.7 if problem.exchange_offers else 1.0
+    deadline = started + problem.time_limit_s * dispatch_share
     stats: dict = {}
     need_rank = rules.rank_cities_by_need(problem.cities, problem.rule_set)
     positions = priority_positions(problem, need_rank)
@@ -505,7 +511,7 @@ def solve_round(problem: Problem) -> SolveResult:
     if problem.exchange_offers:
         t0 = time.perf_counter()
         exchange_cycles, exchange_status, exchange_stats, warning = _solve_exchange(
-            problem, need_rank, max(0.1, deadline - time.perf_counter()))
+            problem, need_rank, max(0.1, started + problem.time_limit_s - time.perf_counter()))
         stats["exchange"] = exchange_stats
         stats["exchange_seconds"] = time.perf_counter() - t0
         if warning:

@@ -209,3 +209,30 @@ def test_same_input_gives_the_same_result():
         b = solve(load_problem(json.loads(json.dumps(data)))).to_dict()
         a.pop("stats"), b.pop("stats")
         assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def test_a_round_stopped_by_its_time_limit_is_feasible_keeps_the_rules_and_reports_a_gap():
+    stopped = 0
+    for seed in range(2000, 2200):
+        data = random_problem(seed, max_specs=4, max_reqs=4)
+        for s in data["specialists"]:
+            s["days_per_week"] = 5
+            s["availability"] = [{"start": "2024-04-01", "end": "2025-03-31"}]
+        for r in data["requests"]:
+            r["days_per_week"] = 2
+        data["time_limit_s"] = 1e-9
+        result = solve(load_problem(data)).to_dict()
+        if not result["stats"]["cpsat_components"]:
+            continue
+        stopped += 1
+        assert result["status"] == "feasible"
+        assert 0.0 <= result["stats"]["gap"] <= 1.0
+        specs = {s["id"]: s for s in data["specialists"]}
+        reqs = {r["id"]: r for r in data["requests"]}
+        held: dict[str, list[dict]] = {}
+        for a in result["assignments"]:
+            assert referee_eligible(data, specs[a["specialist"]], reqs[a["request"]])
+            held.setdefault(a["specialist"], []).append(reqs[a["request"]])
+        for sid, rs in held.items():
+            assert referee_days_ok(specs[sid], rs)
+    assert stopped > 20
