@@ -44,4 +44,6 @@ def register(app: Flask) -> None:
 
 def extra_seeders() -> list:
     """Seeders that later domains add (specialists, requests…), run after cities and staff."""
-    return []
+    from .demo.specialists import seed_registry
+
+    return [seed_registry]

@@ -33,6 +33,38 @@ FIELD_LABELS = {
 }
 
 
+# The talent registry.
+ACTION_LABELS.update({
+    "specialist.registered": _l("専門人材の登録"),
+    "specialist.updated": _l("専門人材の登録内容の変更"),
+    "specialist.viewed": _l("専門人材の個人情報の閲覧"),
+    "specialist.listed": _l("専門人材の一覧の閲覧"),
+    "specialist.exported": _l("本人による登録情報のダウンロード"),
+    "specialist.availability_confirmed": _l("勤務可能期間の確認"),
+    "specialist.paused": _l("専門人材の登録の一時停止"),
+    "specialist.resumed": _l("専門人材の登録の再開"),
+    "specialist.withdrawn": _l("専門人材の退会（個人情報の消去）"),
+    "specialist.claim_link_created": _l("本人用アカウント作成リンクの発行"),
+    "specialist.claimed": _l("本人用アカウントの作成"),
+    "specialist.imported": _l("専門人材の一括登録"),
+    "vocabulary.created": _l("語彙の追加"),
+    "vocabulary.updated": _l("語彙の変更"),
+})
+for _name, _label in {
+    "name_kanji": _l("氏名"), "name_kana": _l("ふりがな"), "phone": _l("電話番号"),
+    "former_employer": _l("元の勤務先"), "retirement_year": _l("退職年"), "home_city_id": _l("居住地"),
+    "employer_city_id": _l("所属市"), "kind": _l("区分"), "can_work_onsite": _l("現地で勤務できる"),
+    "can_work_remote": _l("在宅（リモート）で勤務できる"), "max_travel_minutes": _l("片道の移動時間の上限（分）"),
+    "professions": _l("職種"), "licences": _l("資格・免許"), "experiences": _l("経験分野と年数"),
+    "availability": _l("勤務可能期間"), "excluded_cities": _l("派遣を希望しない市"),
+    "preferred_cities": _l("派遣を希望する市"), "consent_version": _l("同意文の版"),
+    "registration_source": _l("登録の経路"), "shown": _l("表示した登録番号"), "created": _l("登録した人数"),
+    "skipped": _l("重複で取り込まなかった行"), "sort_order": _l("表示順"), "is_active": _l("使用中"),
+    "profession_id": _l("主な職種"),
+}.items():
+    FIELD_LABELS.setdefault(_name, _label)
+
+
 def action_label(action: str) -> str:
     """The readable name of an action, or its code when none is registered."""
     return str(ACTION_LABELS.get(action, action))
