@@ -115,6 +115,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(specialists_bp)
     app.register_blueprint(vocabulary_bp)
 
+    # Matching rounds, their review and the priority rule.
+    from .matching.views import bp as matching_bp
+
+    app.register_blueprint(matching_bp)
+
 
 def _register_errors(app: Flask) -> None:
     def render_error(status: int, message: str):
@@ -178,8 +183,10 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .cli import register
+    from .matching.cli import register as register_matching
 
     register(app)
+    register_matching(app)
 
 
 def _enable_sqlite_foreign_keys(app: Flask) -> None:

@@ -42,6 +42,12 @@ class Config:
     LOGIN_LOCKOUT_MINUTES = 15
     INVITATION_VALID_HOURS = 72
     PAGE_SIZE = 50
+    # Matching rounds (talentbank/matching). The solver's own time limit; the child process running it is
+    # stopped after SOLVER_HARD_TIMEOUT_S (None: twice the limit plus a minute).
+    SOLVER_TIME_LIMIT_S = 30
+    SOLVER_HARD_TIMEOUT_S: int | None = None
+    MATCHING_SOLVER = "subprocess"  # subprocess | inline (solve inside the worker thread)
+    MATCHING_RUNNER = "thread"  # thread | inline (the request waits: tests only)
 
 
 # Environment variable → (config key, parser). Only these are read, so a typo is visible here.
@@ -54,6 +60,9 @@ _ENVIRONMENT = {
     "TALENTBANK_LOGIN_LOCKOUT_MINUTES": ("LOGIN_LOCKOUT_MINUTES", int),
     "TALENTBANK_INVITATION_VALID_HOURS": ("INVITATION_VALID_HOURS", int),
     "TALENTBANK_PASSWORD_HASH_METHOD": ("PASSWORD_HASH_METHOD", str),
+    "TALENTBANK_SOLVER_TIME_LIMIT_S": ("SOLVER_TIME_LIMIT_S", int),
+    "TALENTBANK_SOLVER_HARD_TIMEOUT_S": ("SOLVER_HARD_TIMEOUT_S", int),
+    "TALENTBANK_MATCHING_SOLVER": ("MATCHING_SOLVER", str),
 }
 
 

@@ -48,6 +48,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "officer.list": STAFF,
     "officer.register": STAFF,
     "vocabulary.edit": COORDINATION,
+    # Matching rounds: the coordinating city runs and reviews them and keeps the priority rule;
+    # every staff member may read the rule, and HR officers see their own city's results (pseudonymised).
+    "round.run": COORDINATION,
+    "round.review": COORDINATION,
+    "proposal.decide": COORDINATION,
+    "ruleset.view": STAFF,
+    "ruleset.edit": COORDINATION,
+    "round.view_own_city": STAFF,
+    "round.results": frozenset({H}),
 }
 
 # Actions an HR officer may take only on data of the city they belong to.
@@ -55,6 +64,9 @@ CITY_SCOPED: frozenset[str] = frozenset()
 
 # The registry: an HR officer registers and manages only their own city's serving officers.
 CITY_SCOPED = CITY_SCOPED | frozenset({"officer.register"})
+
+# Matching: an HR officer sees the round results of their own city only.
+CITY_SCOPED = CITY_SCOPED | frozenset({"round.view_own_city"})
 
 
 class PermissionDenied(Exception):

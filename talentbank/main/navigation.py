@@ -27,6 +27,9 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("vocabulary.index", _l("語彙の管理"), _l("職種・資格・経験分野の一覧"), "vocabulary.edit"),
     NavItem("cities.index", _l("市の指標"), _l("連携市の人口・職員数・地域手当支給率・財政力指数"), "city.view"),
     NavItem("cities.travel", _l("移動時間"), _l("市と市の間の移動時間（分）"), "travel.view"),
+    NavItem("matching.index", _l("マッチング"), _l("マッチングの実行、提案の審査（承認・却下）、再計算と試算"), "round.review"),
+    NavItem("matching.results", _l("マッチング結果"), _l("自市の派遣要請への提案と、充足できなかった理由"), "round.results"),
+    NavItem("matching.rule_sets", _l("優先順位の規則"), _l("要請が競合したときの市の優先順位（県方式）とその版"), "ruleset.view"),
     NavItem("accounts.users", _l("職員アカウント"), _l("人事担当者・幹事市職員の招待と管理"), "user.view"),
     NavItem("audit.index", _l("監査ログ"), _l("誰が・いつ・何を・なぜ変更したか"), "audit.view"),
 ]

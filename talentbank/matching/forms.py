@@ -1,0 +1,56 @@
+"""Forms of the matching screens: start a round, a what-if, reject with a reason, the rule-set editor."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DecimalField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from .models import INDICATOR_LABELS, INDICATORS, RULE_SET_METHOD_LABELS, RULE_SET_METHODS
+
+REQUIRED = _l("入力してください。")
+ORDER_CHOICES = [("", _l("使わない")), ("1", _l("第1指標")), ("2", _l("第2指標")), ("3", _l("第3指標"))]
+
+
+class StartRoundForm(FlaskForm):
+    """Start a round on today's data; a profession limits it (the disaster fast track)."""
+
+    profession_code = SelectField(_l("対象の職種"), choices=[], validate_choice=True)
+
+
+class WhatIfForm(FlaskForm):
+    rule_set_version_id = SelectField(_l("比較する規則の版"), coerce=int, choices=[], validate_choice=True)
+
+
+class ReasonForm(FlaskForm):
+    """A decision that needs a written reason (rejection, publishing a rule set)."""
+
+    reason = TextAreaField(_l("理由"), validators=[DataRequired(_l("理由を入力してください。")), Length(max=1000)])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes data: only the CSRF token."""
+
+
+class RuleSetForm(FlaskForm):
+    """The priority rule: how indicators combine, their order and weights, the longest exchange ring."""
+
+    method = RadioField(_l("比較方法"), choices=[(m, _l(RULE_SET_METHOD_LABELS[m])) for m in RULE_SET_METHODS],
+                        validators=[InputRequired(_l("比較方法を選んでください。"))])
+    staff_per_10k_order = SelectField(_l(INDICATOR_LABELS["staff_per_10k"]), choices=ORDER_CHOICES)
+    staff_per_10k_weight = DecimalField(_l("重み"), places=2, default=1, validators=[
+        Optional(), NumberRange(min=0, max=100, message=_l("重みは0〜100の数値で入力してください。"))])
+    allowance_rate_order = SelectField(_l(INDICATOR_LABELS["allowance_rate"]), choices=ORDER_CHOICES)
+    allowance_rate_weight = DecimalField(_l("重み"), places=2, default=1, validators=[
+        Optional(), NumberRange(min=0, max=100, message=_l("重みは0〜100の数値で入力してください。"))])
+    fiscal_index_order = SelectField(_l(INDICATOR_LABELS["fiscal_index"]), choices=ORDER_CHOICES)
+    fiscal_index_weight = DecimalField(_l("重み"), places=2, default=1, validators=[
+        Optional(), NumberRange(min=0, max=100, message=_l("重みは0〜100の数値で入力してください。"))])
+    max_cycle_length = IntegerField(_l("交流の輪の最大の長さ（市の数）"), default=3, validators=[
+        InputRequired(REQUIRED), NumberRange(min=2, max=6, message=_l("交流の輪の最大の長さは2〜6の整数で入力してください。"))])
+    note = TextAreaField(_l("変更の理由"), validators=[DataRequired(_l("変更の理由を入力してください。")), Length(max=1000)])
+    is_published = BooleanField(_l("保存してすぐに公開する（次のマッチングから使う）"))
+
+    def indicator_fields(self) -> list[tuple[str, object, object]]:
+        """(indicator, order field, weight field) in the fixed display order."""
+        return [(i, getattr(self, f"{i}_order"), getattr(self, f"{i}_weight")) for i in INDICATORS]

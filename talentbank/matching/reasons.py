@@ -1,0 +1,129 @@
+"""Why a slot stayed empty, in the plain Japanese an HR officer reads (from the solver's reason dicts).
+
+The solver says ``no_eligible`` with a count per hard rule, or ``outranked`` naming the requests
+that took every eligible specialist and the first priority criterion that put them ahead. Here
+that becomes a headline ("技術士（建設部門）を持つ候補者がいません", "より優先度の高い逗子市の要請
+（災害復旧）に配置されました") and one line per rule or per taker. Translated when called.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+
+from ..core.errors import N_
+from ..requests.models import URGENCY_LABELS
+
+# The solver's hard rules in its order (docs/solver-format.md), each with the sentence for "n people fail it".
+RULE_SENTENCES: dict[str, str] = {
+    "profession": N_("%(n)s人は職種が異なります。"),
+    "licences": N_("%(n)s人は必要な資格（%(licences)s）を持っていません。"),
+    "availability": N_("%(n)s人は期間中に勤務できません。"),
+    "days_per_week": N_("%(n)s人は勤務できる日数（週あたり）が足りません。"),
+    "mode": N_("%(n)s人は勤務形態（現地・リモート）が合いません。"),
+    "travel": N_("%(n)s人は移動時間が本人の上限を超えます。"),
+    "excluded_city": N_("%(n)s人はこの市を勤務先から除外しています。"),
+    "own_employer": N_("%(n)s人はこの市の現職職員です。"),
+    "forbidden": N_("%(n)s人は以前に却下または辞退された組み合わせです。"),
+}
+TAKER_SENTENCES: dict[str, str] = {
+    "urgency": N_("より優先度の高い%(city)sの要請（%(urgency)s）に配置されました。"),
+    "city_need": N_("優先順位の規則で必要度がより高い%(city)sの要請に配置されました（必要度の順位：%(city)s %(their)s位、この市 %(this)s位）。"),
+    "carry_over": N_("前回までに充足されなかった%(city)sの要請（繰り越し%(their)s回）に配置されました。"),
+    "earlier_posting": N_("先に掲載された%(city)sの要請に配置されました。"),
+    "request_id": N_("優先度が同じで受付番号が先の%(city)sの要請に配置されました。"),
+    "same_request": N_("この要請の他の枠に配置されました。"),
+    "pinned": N_("承認済みの%(city)sの要請に配置されています。"),
+    "lower_priority": N_("%(city)sの要請に配置されました。"),
+}
+
+
+@dataclass(frozen=True)
+class ReasonText:
+    """A reason as shown: one headline and the lines behind it."""
+
+    headline: str
+    details: tuple[str, ...] = ()
+    kind: str = ""
+
+
+@dataclass
+class ReasonContext:
+    """Names the sentences need: cities by code, licences by code, urgency of each request in the round."""
+
+    city_names: Mapping[str, str] = field(default_factory=dict)
+    licence_names: Mapping[str, str] = field(default_factory=dict)
+    request_urgency: Mapping[str, str] = field(default_factory=dict)
+
+
+def _urgency_label(urgency: str | None) -> str:
+    return _(URGENCY_LABELS[urgency]) if urgency in URGENCY_LABELS else (urgency or "")
+
+
+def _joined(names: list[str]) -> str:
+    return "・".join(names)
+
+
+def describe_no_eligible(reason: Mapping[str, Any], profession_name: str, licence_names: list[str]) -> ReasonText:
+    """Nobody passes the hard rules: say which rule stopped how many people."""
+    total = int(reason.get("total", 0))
+    ruled_out: Mapping[str, int] = reason.get("ruled_out", {})
+    if total == 0:
+        return ReasonText(_("マッチングの対象となる専門人材が登録されていません。"), (), "no_eligible")
+    with_profession = total - int(ruled_out.get("profession", 0))
+    details = tuple(
+        _(sentence, n=ruled_out[rule], licences=_joined(licence_names))
+        for rule, sentence in RULE_SENTENCES.items() if int(ruled_out.get(rule, 0)) > 0)
+    if with_profession == 0:
+        headline = _("%(profession)sの候補者がいません。", profession=profession_name)
+    elif licence_names and int(ruled_out.get("licences", 0)) == with_profession:
+        headline = _("%(licences)sを持つ候補者がいません。", licences=_joined(licence_names))
+    else:
+        headline = _("条件を満たす候補者がいません。")
+    return ReasonText(headline, details, "no_eligible")
+
+
+def describe_taker(taker: Mapping[str, Any], ctx: ReasonContext) -> str:
+    """One request that took this request's candidates, and the criterion that put it first."""
+    why = taker.get("why", "lower_priority")
+    sentence = TAKER_SENTENCES.get(why, TAKER_SENTENCES["lower_priority"])
+    city = ctx.city_names.get(str(taker.get("city")), str(taker.get("city", "")))
+    their, this = taker.get("their_value"), taker.get("this_value")
+    if why == "city_need":  # need ranks count from 0 in the solver, from 1 on screen
+        their = int(their) + 1 if their is not None else ""
+        this = int(this) + 1 if this is not None else ""
+    urgency = _urgency_label(ctx.request_urgency.get(str(taker.get("request")), their if why == "urgency" else None))
+    text = _(sentence, city=city, urgency=urgency, their=their if their is not None else "",
+             this=this if this is not None else "")
+    count = len(taker.get("specialists", []))
+    return text + (_("（候補者%(n)s人）", n=count) if count else "")
+
+
+def describe_outranked(reason: Mapping[str, Any], ctx: ReasonContext) -> ReasonText:
+    """Every eligible specialist went elsewhere: name where and why that came first."""
+    takers = list(reason.get("taken_by", []))
+    lines = tuple(describe_taker(t, ctx) for t in takers)
+    eligible = int(reason.get("eligible", 0))
+    if len(takers) == 1:
+        headline = lines[0]
+        details: tuple[str, ...] = (_("条件を満たす候補者は%(n)s人いましたが、全員が配置済みです。", n=eligible),)
+    elif takers and all(t.get("why") == "same_request" for t in takers):
+        headline, details = lines[0], ()
+    else:
+        headline = _("条件を満たす候補者%(n)s人は、全員がより優先度の高い要請に配置されました。", n=eligible)
+        details = lines
+    return ReasonText(headline, details, "outranked")
+
+
+def describe_unfilled(reason: Mapping[str, Any], profession_name: str, licence_codes: list[str],
+                      ctx: ReasonContext) -> ReasonText:
+    """The reason a request's slots stayed empty, as a headline and detail lines."""
+    kind = reason.get("kind")
+    if kind == "no_eligible":
+        names = [ctx.licence_names.get(code, code) for code in licence_codes]
+        return describe_no_eligible(reason, profession_name, names)
+    if kind == "outranked":
+        return describe_outranked(reason, ctx)
+    return ReasonText(_("候補者を配置できませんでした（理由の種類：%(kind)s）。", kind=str(kind)), (), str(kind))

@@ -1,0 +1,278 @@
+"""Running a round outside the web request, and storing its answer all at once or not at all.
+
+``RoundRunner.submit`` starts a daemon thread with its own app context (the web page only polls);
+``execute_round`` does the work and is what the CLI, the scheduler and tests call directly. The
+solver itself runs in a child process (``python -m talentbank.solver``, the same command anyone can
+use to replay a round) so a hard time-out can stop it and a crash cannot take the web server down;
+``MATCHING_SOLVER = "inline"`` solves in-process instead (faster start, used by tests).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import threading
+import traceback
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import insert, select, update
+
+from ..audit import services as audit
+from ..cities.models import City
+from ..core import clock
+from ..extensions import db
+from .models import REVIEWABLE_KINDS, ExchangeCycle, MatchingRound, Proposal, RuleSetVersion, UnfilledSlot
+from .snapshot import build_snapshot, problem_counts
+
+log = logging.getLogger(__name__)
+
+# Kinds whose empty slots count as "left unfilled by a round" (carry-over serves them earlier next time).
+CARRY_OVER_KINDS = ("manual", "scheduled")
+
+
+class SolverFailure(Exception):
+    """The solver did not answer: ``kind`` is timeout, invalid_input or crashed; ``detail`` is technical."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+        self.detail = detail
+
+
+def hard_timeout_s(problem: dict[str, Any]) -> float:
+    """How long the child process may take before it is stopped: the solver's limit plus set-up time."""
+    configured = current_app.config.get("SOLVER_HARD_TIMEOUT_S")
+    if configured:
+        return float(configured)
+    return float(problem.get("time_limit_s", 30)) * 2 + 60
+
+
+def solver_command() -> list[str]:
+    """The replay command: ``python -m talentbank.solver -`` reading the problem on stdin."""
+    return list(current_app.config.get("MATCHING_SOLVER_COMMAND") or [sys.executable, "-m", "talentbank.solver", "-"])
+
+
+def solve_in_subprocess(problem: dict[str, Any]) -> str:
+    """Run the solver CLI on ``problem``; return its answer text exactly as printed."""
+    text = json.dumps(problem, ensure_ascii=False)
+    try:
+        completed = subprocess.run(solver_command(), input=text.encode("utf-8"), capture_output=True,
+                                   timeout=hard_timeout_s(problem), check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise SolverFailure("timeout", f"no answer after {exc.timeout:.0f} s") from None
+    stderr = completed.stderr.decode("utf-8", "replace").strip()
+    if completed.returncode == 2:
+        raise SolverFailure("invalid_input", stderr or "exit 2")
+    if completed.returncode != 0:
+        raise SolverFailure("crashed", f"exit {completed.returncode}: {stderr[-4000:]}")
+    return completed.stdout.decode("utf-8").strip()
+
+
+def solve_inline(problem: dict[str, Any]) -> str:
+    """Solve in this process (tests, small instances); same answer as the child process."""
+    from talentbank.solver import ProblemError, solve_dict
+
+    try:
+        result = solve_dict(problem)
+    except ProblemError as exc:
+        raise SolverFailure("invalid_input", str(exc)) from None
+    return json.dumps(result, ensure_ascii=False)
+
+
+def solve_problem(problem: dict[str, Any]) -> str:
+    """The solver's answer for ``problem`` as JSON text, by the configured back end."""
+    if current_app.config.get("MATCHING_SOLVER", "subprocess") == "inline":
+        return solve_inline(problem)
+    return solve_in_subprocess(problem)
+
+
+# ----------------------------------------------------------------------------- storing
+
+
+def _set_phase(round_id: int, **values: Any) -> None:
+    db.session.execute(update(MatchingRound).where(MatchingRound.id == round_id).values(**values))
+    db.session.commit()
+
+
+def _supersede_earlier(rnd: MatchingRound, request_ids: set[int], specialist_ids: set[int],
+                       is_full_round: bool) -> int:
+    """Pending proposals and rings of earlier rounds that this round decides again are replaced."""
+    older = select(MatchingRound.id).where(MatchingRound.id < rnd.id, MatchingRound.kind.in_(REVIEWABLE_KINDS))
+    query = update(Proposal).where(Proposal.round_id.in_(older), Proposal.status == "proposed")
+    if not is_full_round:
+        query = query.where(Proposal.request_id.in_(request_ids) | Proposal.specialist_id.in_(specialist_ids))
+    count = db.session.execute(query.values(status="superseded", updated_at=clock.utcnow())
+                               .execution_options(synchronize_session=False)).rowcount or 0
+    if is_full_round:
+        db.session.execute(update(ExchangeCycle).where(ExchangeCycle.round_id.in_(older),
+                                                       ExchangeCycle.status == "proposed")
+                           .values(status="cancelled").execution_options(synchronize_session=False))
+    return count
+
+
+def store_result(rnd: MatchingRound, result_text: str, request_city: dict[int, int], live_request_ids: set[int],
+                 specialist_ids: set[int]) -> dict[str, int]:
+    """Write proposals, empty slots and rings of a solved round; the caller commits once."""
+    result = json.loads(result_text)
+    now = clock.utcnow()
+    proposals = [a for a in result["assignments"] if not a.get("pinned")]
+    is_reviewable = rnd.kind in REVIEWABLE_KINDS
+    counts = {"proposals": len(proposals), "pinned": len(result["assignments"]) - len(proposals),
+              "unfilled_slots": sum(u["slots"] for u in result["unfilled"]),
+              "unfilled_requests": len(result["unfilled"]), "cycles": len(result["exchange_cycles"]),
+              "superseded": 0}
+    if is_reviewable:
+        if proposals:
+            db.session.execute(insert(Proposal), [
+                {"round_id": rnd.id, "request_id": int(a["request"]), "specialist_id": int(a["specialist"]),
+                 "city_id": request_city[int(a["request"])], "status": "proposed", "score": a["score"],
+                 "priority_position": a["priority_position"], "served_mode": a.get("served_mode", "onsite"),
+                 "created_at": now, "updated_at": now}
+                for a in proposals])
+        if result["unfilled"]:
+            db.session.execute(insert(UnfilledSlot), [
+                {"round_id": rnd.id, "request_id": int(u["request"]), "city_id": request_city[int(u["request"])],
+                 "slots": u["slots"], "priority_position": u["priority_position"], "reason": u["reason"]}
+                for u in result["unfilled"]])
+        if result["exchange_cycles"]:
+            city_ids = dict(db.session.execute(select(City.code, City.id)).all())
+            db.session.execute(insert(ExchangeCycle), [
+                {"round_id": rnd.id, "position": i, "status": "proposed",
+                 "offers": [int(o) for o in cycle["offers"]], "cities": [city_ids[c] for c in cycle["cities"]],
+                 "created_at": now}
+                for i, cycle in enumerate(result["exchange_cycles"])])
+        counts["superseded"] = _supersede_earlier(rnd, live_request_ids, specialist_ids,
+                                                  is_full_round=rnd.profession_code is None)
+        if rnd.kind in CARRY_OVER_KINDS:
+            from ..requests.services import add_carry_over
+
+            add_carry_over(sorted({int(u["request"]) for u in result["unfilled"]} & live_request_ids))
+    rnd.result_json = result_text
+    rnd.solver_status = result["status"]
+    rnd.input_fingerprint = result["input_fingerprint"]
+    rnd.stats = {**result.get("stats", {}), "summary": counts, "input": (rnd.stats or {}).get("input", {})}
+    rnd.status = "succeeded"
+    rnd.phase = None
+    rnd.finished_at = now
+    audit.record(rnd.started_by, "round.succeeded", "matching_round", rnd.id,
+                 changes={"status": ["running", "succeeded"]},
+                 summary=(f"{rnd.kind}: {counts['proposals']} proposals, {counts['unfilled_slots']} empty slots, "
+                          f"{counts['cycles']} rings, solver {result['status']}"))
+    return counts
+
+
+def _fail(round_id: int, kind: str, detail: str) -> None:
+    db.session.rollback()
+    rnd = db.session.get(MatchingRound, round_id)
+    if rnd is None:
+        return
+    rnd.status = "failed"
+    rnd.phase = None
+    rnd.finished_at = clock.utcnow()
+    rnd.error = detail[-8000:]
+    rnd.stats = {**(rnd.stats or {}), "error_kind": kind}
+    audit.record(rnd.started_by, "round.failed", "matching_round", rnd.id, changes={"status": ["running", "failed"]},
+                 summary=f"{rnd.kind}: {kind}")
+    db.session.commit()
+
+
+def execute_round(round_id: int) -> MatchingRound:
+    """Snapshot, solve and store one queued round; on any failure mark it failed with nothing half-written."""
+    claimed = db.session.execute(
+        update(MatchingRound).where(MatchingRound.id == round_id, MatchingRound.status == "queued")
+        .values(status="running", phase="snapshot", started_at=clock.utcnow())).rowcount
+    db.session.commit()
+    if not claimed:  # already taken by another runner, or not a round at all
+        raise ValueError(f"round {round_id} is not queued")
+    try:
+        rnd = db.session.get(MatchingRound, round_id)
+        if rnd.problem_json:  # a what-if solves its base round's input under another rule set
+            problem = json.loads(rnd.problem_json)
+            snapshot = None
+        else:
+            rule_set = db.session.get(RuleSetVersion, rnd.rule_set_version_id)
+            snapshot = build_snapshot(rule_set, rnd.profession_code)
+            problem = snapshot.problem
+            rnd.problem_json = json.dumps(problem, ensure_ascii=False)
+        rnd.stats = {"input": problem_counts(problem)}
+        rnd.phase = "solving"
+        db.session.commit()
+        result_text = solve_problem(problem)
+        _set_phase(round_id, phase="storing")
+        rnd = db.session.get(MatchingRound, round_id)
+        if snapshot is None:
+            request_city, live, specialists = _mapping_from_problem(problem)
+        else:
+            request_city, live, specialists = (snapshot.request_city, snapshot.live_request_ids,
+                                               snapshot.specialist_ids)
+        store_result(rnd, result_text, request_city, live, specialists)
+        db.session.commit()
+    except SolverFailure as exc:
+        log.warning("round %s: solver failed (%s)", round_id, exc)
+        _fail(round_id, exc.kind, exc.detail)
+    except Exception:  # anything else: keep the traceback for the operator, write nothing else
+        log.exception("round %s failed", round_id)
+        _fail(round_id, "internal", traceback.format_exc())
+    db.session.expire_all()
+    return db.session.get(MatchingRound, round_id)
+
+
+def _mapping_from_problem(problem: dict[str, Any]) -> tuple[dict[int, int], set[int], set[int]]:
+    """Request → city ids for a round solved from a stored problem (what-ifs store no rows)."""
+    from ..requests.models import StaffingRequest
+
+    ids = [int(r["id"]) for r in problem.get("requests", [])]
+    request_city = dict(db.session.execute(select(StaffingRequest.id, StaffingRequest.city_id)
+                                           .where(StaffingRequest.id.in_(ids))).all()) if ids else {}
+    return request_city, set(request_city), {int(s["id"]) for s in problem.get("specialists", [])}
+
+
+def fail_stale_rounds() -> list[int]:
+    """Rounds left queued or running by a process that died: marked failed so a new one can start."""
+    limit = float(current_app.config.get("SOLVER_TIME_LIMIT_S", 30)) * 2 + 60
+    limit = float(current_app.config.get("SOLVER_HARD_TIMEOUT_S") or limit) + 300
+    cutoff = clock.utcnow() - timedelta(seconds=limit)
+    stale = list(db.session.scalars(select(MatchingRound.id).where(
+        MatchingRound.status.in_(("queued", "running")), MatchingRound.created_at < cutoff)))
+    for round_id in stale:
+        _fail(round_id, "interrupted", "the process running this round stopped before it finished")
+    return stale
+
+
+# ----------------------------------------------------------------------------- background
+
+
+class RoundRunner:
+    """Where queued rounds run: a background thread (web) or right here (``MATCHING_RUNNER = "inline"``)."""
+
+    def __init__(self) -> None:
+        self.threads: list[threading.Thread] = []
+
+    def submit(self, app: Flask, round_id: int) -> None:
+        """Run the round without blocking the caller (unless configured inline)."""
+        if app.config.get("MATCHING_RUNNER", "thread") == "inline":
+            execute_round(round_id)
+            return
+        thread = threading.Thread(target=self._run, args=(app, round_id), name=f"matching-round-{round_id}",
+                                  daemon=True)
+        self.threads = [t for t in self.threads if t.is_alive()] + [thread]
+        thread.start()
+
+    @staticmethod
+    def _run(app: Flask, round_id: int) -> None:
+        with app.app_context():
+            try:
+                execute_round(round_id)
+            finally:
+                db.session.remove()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the rounds started here (tests and the CLI)."""
+        for thread in list(self.threads):
+            thread.join(timeout)
+
+
+RUNNER = RoundRunner()

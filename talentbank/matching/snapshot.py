@@ -1,0 +1,275 @@
+"""The snapshot a round solves: today's data in the solver's problem format (docs/solver-format.md).
+
+Choices made here, so that capacity in the problem is exact:
+
+* **Pins.** Every pairing that holds a slot and the specialist's days is sent as ``pinned``:
+  proposals approved, offered or accepted, and the dispatches the dispatch domain reports through
+  ``PIN_PROVIDERS``. A live request is sent with ``slots`` = its open slots (people − filled) plus
+  the accepted pins kept (they are counted in ``filled_count``), so pins and new proposals together
+  never exceed the people asked for.
+* **Pins of people no longer matchable** (paused, withdrawn, no consent): the specialist is left out
+  and the pin dropped; a pending pin (approved, offered) still takes its slot, so the slot count is
+  reduced by one instead — it is not offered to someone else while the offer is out.
+* **Pins on requests that are not live** (filled, or left out by a profession filter): the request is
+  sent with exactly as many slots as it has pins, so the specialist's days are counted and nobody
+  new is proposed for it.
+* **Fast track** (a profession filter): only requests and specialists of that profession, no
+  exchange offers.
+* **Exchange offers**: live two-way offers that are not already part of an approved ring. Their
+  officers are serving officers and stay in the dispatch market too (the registry offers them "for
+  dispatch and exchange"); an officer is never approved for both (see the services).
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..cities.models import City, TravelTime
+from ..core import clock
+from ..exchange.models import ExchangeOffer
+from ..extensions import db
+from ..requests.models import StaffingRequest
+from ..specialists.models import Specialist, SpecialistExperience
+from . import hooks
+from .models import HOLDING_CYCLE_STATUSES, HOLDING_PROPOSAL_STATUSES, ExchangeCycle, ForbiddenPair, Proposal, \
+    RuleSetVersion
+
+log = logging.getLogger(__name__)
+
+NO_TRAVEL_LIMIT_MINUTES = 1440  # a profile without a limit: any city with a known travel time
+
+
+@dataclass
+class Snapshot:
+    """The problem dict plus what the round needs to turn the answer back into rows."""
+
+    problem: dict[str, Any]
+    request_city: dict[int, int] = field(default_factory=dict)  # request id -> city id
+    live_request_ids: set[int] = field(default_factory=set)
+    specialist_ids: set[int] = field(default_factory=set)
+
+
+def _request_options() -> tuple:
+    return (joinedload(StaffingRequest.city), joinedload(StaffingRequest.profession),
+            selectinload(StaffingRequest.required_licences), selectinload(StaffingRequest.desired_fields))
+
+
+def _specialist_options() -> tuple:
+    return (selectinload(Specialist.professions), selectinload(Specialist.licences),
+            selectinload(Specialist.experiences).selectinload(SpecialistExperience.field),
+            selectinload(Specialist.availability_windows), selectinload(Specialist.excluded_cities),
+            selectinload(Specialist.preferred_cities), joinedload(Specialist.home_city),
+            joinedload(Specialist.employer_city))
+
+
+def _live_requests(today: date) -> list[StaffingRequest]:
+    try:
+        from ..requests.services import open_requests_for_matching
+    except ImportError:  # the requests domain without its services: read the model directly
+        from ..requests.models import LIVE_STATUSES
+
+        return list(db.session.scalars(
+            select(StaffingRequest).where(StaffingRequest.status.in_(LIVE_STATUSES),
+                                          StaffingRequest.start_date >= today)
+            .options(*_request_options()).order_by(StaffingRequest.id)))
+    return open_requests_for_matching(today)
+
+
+def _matchable_specialists() -> list[Specialist]:
+    try:
+        from ..specialists.services import matchable_specialists
+    except ImportError:  # the registry without its services: read the model directly
+        from ..specialists.models import SpecialistStatus
+
+        return list(db.session.scalars(
+            select(Specialist).where(Specialist.status == SpecialistStatus.ACTIVE.value,
+                                     Specialist.consented_at.is_not(None))
+            .options(*_specialist_options()).order_by(Specialist.id)))
+    return matchable_specialists()
+
+
+def _open_offers(today: date) -> list[ExchangeOffer]:
+    try:
+        from ..exchange.services import open_offers_for_matching
+    except ImportError:
+        from ..exchange.models import LIVE_STATUSES
+
+        return list(db.session.scalars(
+            select(ExchangeOffer).where(ExchangeOffer.status.in_(LIVE_STATUSES), ExchangeOffer.start_date >= today)
+            .order_by(ExchangeOffer.id)))
+    return open_offers_for_matching(today)
+
+
+def holding_pins() -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+    """(specialist, request) pairs that hold capacity: (accepted or dispatched, pending approval/offer)."""
+    accepted: set[tuple[int, int]] = set(hooks.provided_pins())
+    pending: set[tuple[int, int]] = set()
+    rows = db.session.execute(select(Proposal.specialist_id, Proposal.request_id, Proposal.status)
+                              .where(Proposal.status.in_(HOLDING_PROPOSAL_STATUSES)))
+    for specialist_id, request_id, status in rows:
+        (accepted if status == "accepted" else pending).add((specialist_id, request_id))
+    return accepted, pending - accepted
+
+
+def _iso(value: date) -> str:
+    return value.isoformat()
+
+
+def _request_record(req: StaffingRequest, slots: int) -> dict[str, Any]:
+    return {
+        "id": str(req.id), "city": req.city.code, "profession": req.profession.code,
+        "required_licences": sorted(lic.code for lic in req.required_licences),
+        "desired_fields": sorted(f.code for f in req.desired_fields),
+        "slots": slots, "start": _iso(req.start_date), "end": _iso(req.end_date),
+        "days_per_week": req.days_per_week, "mode": req.work_mode, "urgency": req.urgency,
+        "carry_over": req.carry_over_count,
+        "posted_at": (req.posted_at or req.created_at).replace(microsecond=0).isoformat(),
+    }
+
+
+def _specialist_record(s: Specialist, previous: set[str]) -> dict[str, Any] | None:
+    modes = [m for m, ok in (("onsite", s.can_work_onsite), ("remote", s.can_work_remote)) if ok]
+    if not modes or not s.professions:
+        log.warning("specialist %s left out of the round: no work mode or no profession", s.id)
+        return None
+    return {
+        "id": str(s.id), "professions": sorted(p.code for p in s.professions),
+        "licences": sorted(lic.code for lic in s.licences),
+        "experience": {e.field.code: e.years for e in sorted(s.experiences, key=lambda e: e.field.code)},
+        "home_city": s.home_city.code,
+        "employer_city": s.employer_city.code if s.employer_city is not None else None,
+        "availability": [{"start": _iso(w.start_date), "end": _iso(w.end_date)} for w in s.availability_windows],
+        "days_per_week": s.days_per_week, "modes": modes,
+        "max_travel_minutes": s.max_travel_minutes if s.max_travel_minutes is not None else NO_TRAVEL_LIMIT_MINUTES,
+        "excluded_cities": sorted(c.code for c in s.excluded_cities),
+        "preferred_cities": sorted(c.code for c in s.preferred_cities),
+        "previous_cities": sorted(previous),
+    }
+
+
+def _city_record(city: City) -> dict[str, Any]:
+    return {"code": city.code, "name": city.name_ja, "population": city.population,
+            "general_staff": city.general_staff,
+            # The registry keeps percent (10 = 10 %); the solver's format is a fraction (0.10).
+            "allowance_rate": float(city.allowance_rate) / 100.0, "fiscal_index": float(city.fiscal_index)}
+
+
+def _offers_in_holding_rings() -> set[int]:
+    held: set[int] = set()
+    for offers in db.session.scalars(select(ExchangeCycle.offers).where(
+            ExchangeCycle.status.in_(HOLDING_CYCLE_STATUSES))):
+        held.update(int(o) for o in offers)
+    return held
+
+
+def build_snapshot(rule_set: RuleSetVersion, profession_code: str | None = None,
+                   time_limit_s: float | None = None) -> Snapshot:
+    """Read today's requests, specialists, offers, pins and forbidden pairs into one problem."""
+    today = clock.today_tokyo()
+    requests = [r for r in _live_requests(today) if profession_code is None or r.profession.code == profession_code]
+    specialists = [s for s in _matchable_specialists()
+                   if profession_code is None or any(p.code == profession_code for p in s.professions)]
+    offers: list[ExchangeOffer] = []
+    if profession_code is None:
+        held = _offers_in_holding_rings()
+        offers = [o for o in _open_offers(today) if not o.is_one_way and o.wants_profession_id is not None
+                  and o.id not in held]
+    by_specialist = {s.id: s for s in specialists}
+    for offer in offers:  # an offer's officer must be in the problem even if the registry paused them
+        by_specialist.setdefault(offer.officer_id, offer.officer)
+
+    accepted, pending = holding_pins()
+    live = {r.id: r for r in requests}
+    kept_pins = sorted(p for p in accepted | pending if p[0] in by_specialist)
+    # Requests outside the live set that hold a kept pin: sent with exactly their pins as slots.
+    missing = sorted({r for _s, r in kept_pins} - set(live))
+    holding_requests = {r.id: r for r in db.session.scalars(
+        select(StaffingRequest).where(StaffingRequest.id.in_(missing)).options(*_request_options()))} \
+        if missing else {}
+
+    slots: dict[int, int] = {}
+    for req in requests:
+        accepted_kept = sum(1 for s, r in accepted if r == req.id and s in by_specialist)
+        pending_dropped = sum(1 for s, r in pending if r == req.id and s not in by_specialist)
+        slots[req.id] = req.open_slots + accepted_kept - pending_dropped
+    for s_id, r_id in kept_pins:
+        if r_id in holding_requests:
+            slots[r_id] = slots.get(r_id, 0) + 1
+    all_requests = {**live, **holding_requests}
+    # A live request whose every open slot is reserved by a pending offer of someone left out: skip it.
+    pinned_requests = {r for _s, r in kept_pins}
+    all_requests = {rid: r for rid, r in all_requests.items() if slots[rid] > 0 or rid in pinned_requests}
+    kept_pins = [p for p in kept_pins if p[1] in all_requests]
+
+    city_by_id = {c.id: c for c in db.session.scalars(select(City))}
+    previous = hooks.previous_cities(sorted(by_specialist))
+    specialist_records = []
+    included: set[int] = set()
+    for s_id in sorted(by_specialist):
+        record = _specialist_record(
+            by_specialist[s_id], {city_by_id[c].code for c in previous.get(s_id, ()) if c in city_by_id})
+        if record is not None:
+            specialist_records.append(record)
+            included.add(s_id)
+    kept_pins = [p for p in kept_pins if p[0] in included]
+    offers = [o for o in offers if o.officer_id in included]
+    pinned_set = set(kept_pins)
+
+    forbidden = sorted(
+        (s, r) for s, r in db.session.execute(select(ForbiddenPair.specialist_id, ForbiddenPair.request_id))
+        if s in included and r in all_requests and (s, r) not in pinned_set)
+
+    used_codes = {r.city.code for r in all_requests.values()}
+    for record in specialist_records:
+        used_codes.add(record["home_city"])
+        used_codes.update(c for c in (record["employer_city"],) if c)
+        used_codes.update(record["excluded_cities"], record["preferred_cities"], record["previous_cities"])
+    used_codes.update(o.city.code for o in offers)
+    cities = sorted((c for c in city_by_id.values() if c.is_member or c.code in used_codes), key=lambda c: c.code)
+    city_ids = {c.id for c in cities}
+    travel = [{"from": city_by_id[t.from_city_id].code, "to": city_by_id[t.to_city_id].code, "minutes": t.minutes}
+              for t in db.session.scalars(select(TravelTime).order_by(TravelTime.from_city_id, TravelTime.to_city_id))
+              if t.from_city_id in city_ids and t.to_city_id in city_ids]
+
+    problem: dict[str, Any] = {
+        "cities": [_city_record(c) for c in cities],
+        "travel_minutes": travel,
+        "specialists": specialist_records,
+        "requests": [_request_record(all_requests[rid], slots[rid]) for rid in sorted(all_requests)],
+        "exchange_offers": [
+            {"id": str(o.id), "city": o.city.code, "officer": str(o.officer_id),
+             "wants": {"profession": o.wants_profession.code,
+                       "required_licences": sorted(lic.code for lic in o.wants_licences)},
+             "start": _iso(o.start_date), "end": _iso(o.end_date)}
+            for o in offers],
+        "rule_set": rule_set.to_solver(),
+        "pinned": [{"specialist": str(s), "request": str(r)} for s, r in kept_pins],
+        "forbidden": [{"specialist": str(s), "request": str(r)} for s, r in forbidden],
+        "time_limit_s": float(time_limit_s or current_app.config.get("SOLVER_TIME_LIMIT_S", 30)),
+    }
+    return Snapshot(problem=problem, request_city={rid: r.city_id for rid, r in all_requests.items()},
+                    live_request_ids=set(live) & set(all_requests), specialist_ids=included)
+
+
+def build_problem(rule_set_version: RuleSetVersion, profession_code: str | None = None) -> dict[str, Any]:
+    """The solver input for a round on today's data (see the module docstring for the choices)."""
+    return build_snapshot(rule_set_version, profession_code).problem
+
+
+def problem_counts(problem: dict[str, Any]) -> dict[str, int]:
+    """How big a problem is, for the round's summary."""
+    counts: dict[str, int] = defaultdict(int)
+    counts["requests"] = len(problem.get("requests", []))
+    counts["slots"] = sum(int(r.get("slots", 1)) for r in problem.get("requests", []))
+    counts["specialists"] = len(problem.get("specialists", []))
+    counts["exchange_offers"] = len(problem.get("exchange_offers", []))
+    counts["pinned"] = len(problem.get("pinned", []))
+    counts["forbidden"] = len(problem.get("forbidden", []))
+    return dict(counts)

@@ -1,0 +1,442 @@
+"""Matching screens: rounds and their progress, the review by city and by request, decisions,
+re-solve and what-if, exports, a city's own results, and the rule-set editor."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..cities.models import City
+from ..core.errors import N_, UserError
+from ..core.permissions import may, requires
+from ..extensions import db
+from ..requests.models import StaffingRequest
+from ..requests.views import attach_errors
+from ..vocabulary.models import Profession
+from . import exports, review, services
+from .forms import ConfirmForm, ReasonForm, RuleSetForm, StartRoundForm, WhatIfForm
+from .models import (
+    CYCLE_STATUS_LABELS,
+    INDICATOR_LABELS,
+    INDICATORS,
+    PROPOSAL_STATUS_LABELS,
+    ROUND_KIND_LABELS,
+    ROUND_PHASE_LABELS,
+    ROUND_STATUS_LABELS,
+    RULE_SET_METHOD_LABELS,
+    RuleSetVersion,
+)
+from .review import SCORE_PART_LABELS, SCORE_PARTS
+
+bp = Blueprint("matching", __name__, url_prefix="/matching")
+ERROR_KIND_LABELS = {
+    "timeout": N_("ソルバーが制限時間内に終わりませんでした。"),
+    "invalid_input": N_("入力データに誤りがあり、ソルバーが受け付けませんでした。"),
+    "crashed": N_("ソルバーが異常終了しました。"),
+    "internal": N_("システムエラーでマッチングを完了できませんでした。"),
+    "interrupted": N_("マッチングを実行していたプロセスが途中で停止しました。"),
+}
+
+
+@bp.app_context_processor
+def labels() -> dict[str, Any]:
+    return {"proposal_status_labels": PROPOSAL_STATUS_LABELS, "round_status_labels": ROUND_STATUS_LABELS,
+            "round_kind_labels": ROUND_KIND_LABELS, "cycle_status_labels": CYCLE_STATUS_LABELS,
+            "indicator_labels": INDICATOR_LABELS, "rule_set_method_labels": RULE_SET_METHOD_LABELS,
+            "score_parts": SCORE_PARTS, "score_part_labels": SCORE_PART_LABELS,
+            "round_phase_labels": ROUND_PHASE_LABELS}
+
+
+def _error_label(kind: str | None) -> str:
+    return _(ERROR_KIND_LABELS.get(kind or "", N_("マッチングを完了できませんでした。")))
+
+
+def _rule_set_choices(exclude_id: int | None = None) -> list[tuple[int, str]]:
+    return [(r.id, _("第%(version)s版", version=r.version) + (_("（公開中）") if r.is_published else ""))
+            for r in db.session.scalars(select(RuleSetVersion).order_by(RuleSetVersion.version.desc()))
+            if r.id != exclude_id]
+
+
+def _profession_choices() -> list[tuple[str, str]]:
+    return [("", _("すべての職種（通常のマッチング）"))] + [
+        (p.code, p.display_name(str(current_user.language or "ja")))
+        for p in db.session.scalars(select(Profession).where(Profession.is_active.is_(True))
+                                    .order_by(Profession.sort_order, Profession.id))]
+
+
+# ----------------------------------------------------------------------------- rounds
+
+
+@bp.route("/")
+@requires("round.review")
+def index():
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    per_page = current_app.config.get("PAGE_SIZE", 50)
+    rows, total = review.list_rounds(current_user, page, per_page)
+    form = StartRoundForm()
+    form.profession_code.choices = _profession_choices()
+    return render_template("matching/index.html", rows=rows, total=total, page=page, per_page=per_page, form=form,
+                           outlook=review.next_round_outlook(current_user), active=services.active_round(),
+                           rule_set=services.current_rule_set(), can_run=may(current_user, "round.run"))
+
+
+@bp.route("/rounds", methods=["POST"])
+@requires("round.run")
+def start():
+    form = StartRoundForm()
+    form.profession_code.choices = _profession_choices()
+    if not form.validate_on_submit():
+        flash(_("入力内容を確認してください。"), "error")
+        return redirect(url_for("matching.index"))
+    profession = form.profession_code.data or None
+    try:
+        rnd = services.start_round(current_user, "fast_track" if profession else "manual", profession_code=profession)
+    except UserError as exc:
+        flash(exc.translated(), "error")
+        return redirect(url_for("matching.index"))
+    return redirect(url_for("matching.progress", round_id=rnd.id))
+
+
+@bp.route("/rounds/<int:round_id>")
+@requires("round.review")
+def show(round_id: int):
+    try:
+        rnd = review.get_round(current_user, round_id)
+    except UserError:
+        abort(404)
+    if not rnd.is_finished:
+        return redirect(url_for("matching.progress", round_id=rnd.id))
+    if rnd.status == "failed":
+        return render_template("matching/failed.html", rnd=rnd,
+                               error_label=_error_label((rnd.stats or {}).get("error_kind")))
+    if rnd.kind == "what_if":
+        return redirect(url_for("matching.compare", what_if_id=rnd.id))
+    city_id = request.args.get("city_id", type=int)
+    data = review.review_round(current_user, round_id, city_id)
+    what_if_form = WhatIfForm()
+    what_if_form.rule_set_version_id.choices = _rule_set_choices(exclude_id=rnd.rule_set_version_id)
+    return render_template("matching/review.html", review=data, rnd=rnd, what_if_form=what_if_form,
+                           confirm_form=ConfirmForm(), can_decide=may(current_user, "proposal.decide"),
+                           can_run=may(current_user, "round.run"), priority_text=review.priority_explanation)
+
+
+@bp.route("/rounds/<int:round_id>/progress")
+@requires("round.review")
+def progress(round_id: int):
+    try:
+        status = review.status_of(current_user, round_id)
+    except UserError:
+        abort(404)
+    rnd = review.get_round(current_user, round_id)
+    return render_template("matching/progress.html", status=status, rnd=rnd,
+                           error_label=_error_label(status.get("error_kind")))
+
+
+@bp.route("/rounds/<int:round_id>/status.json")
+@requires("round.review")
+def status(round_id: int):
+    try:
+        data = review.status_of(current_user, round_id)
+    except UserError:
+        abort(404)
+    if data["is_finished"]:
+        target = ("matching.compare" if data["kind"] == "what_if" and data["status"] == "succeeded"
+                  else "matching.show")
+        data["next_url"] = url_for(target, round_id=round_id) if target == "matching.show" else \
+            url_for(target, what_if_id=round_id)
+    if data.get("error_kind"):
+        data["error_label"] = _error_label(data["error_kind"])
+    response = jsonify(data)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/rounds/<int:round_id>/requests/<int:request_id>")
+@requires("round.review")
+def by_request(round_id: int, request_id: int):
+    try:
+        data, group = review.review_request(current_user, round_id, request_id)
+    except UserError as exc:
+        flash(exc.translated(), "error")
+        return redirect(url_for("matching.index"))
+    req = db.session.get(StaffingRequest, request_id)
+    history = review.pair_history(current_user, request_id)
+    return render_template("matching/by_request.html", review=data, rnd=data.round, group=group, req=req,
+                           history=history, confirm_form=ConfirmForm(),
+                           can_decide=may(current_user, "proposal.decide"), priority_text=review.priority_explanation)
+
+
+def _back_to_review(round_id: int) -> Response:
+    target = request.form.get("next", "")
+    if target.startswith("/matching/") and "//" not in target:
+        return redirect(target)
+    return redirect(url_for("matching.show", round_id=round_id))
+
+
+@bp.route("/proposals/<int:proposal_id>/approve", methods=["POST"])
+@requires("proposal.decide")
+def approve(proposal_id: int):
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        proposal = services.approve_proposal(current_user, proposal_id)
+    except UserError as exc:
+        flash(exc.translated(), "error")
+        round_id = request.form.get("round_id", type=int)
+        return _back_to_review(round_id) if round_id else redirect(url_for("matching.index"))
+    flash(_("提案を承認しました。本人に打診されます。"), "success")
+    return _back_to_review(proposal.round_id)
+
+
+@bp.route("/proposals/<int:proposal_id>/reject", methods=["POST"])
+@requires("proposal.decide")
+def reject(proposal_id: int):
+    reason = request.form.get(f"reason_{proposal_id}") or request.form.get("reason", "")
+    round_id = request.form.get("round_id", type=int)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        proposal = services.reject_proposal(current_user, proposal_id, reason)
+    except UserError as exc:
+        flash(exc.translated(), "error")
+        return _back_to_review(round_id) if round_id else redirect(url_for("matching.index"))
+    flash(_("提案を却下しました。この組み合わせは今後提案されません。"), "success")
+    return _back_to_review(proposal.round_id)
+
+
+@bp.route("/rounds/<int:round_id>/decide", methods=["POST"])
+@requires("proposal.decide")
+def decide(round_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    ids = [int(v) for v in request.form.getlist("proposal_id") if v.isdigit()]
+    action = request.form.get("action")
+    try:
+        if action == "approve":
+            outcome = services.approve_proposals(current_user, ids)
+            done = _("%(n)s件の提案を承認しました。", n=len(outcome.done))
+        elif action == "reject":
+            outcome = services.reject_proposals(current_user, ids, request.form.get("reason", ""))
+            done = _("%(n)s件の提案を却下しました。", n=len(outcome.done))
+        else:
+            abort(400)
+    except UserError as exc:
+        flash(exc.translated(), "error")
+        return _back_to_review(round_id)
+    if outcome.done:
+        flash(done, "success")
+    for proposal_id, message in outcome.refused:
+        flash(_("提案 No.%(id)s：%(message)s", id=proposal_id, message=message), "error")
+    return _back_to_review(round_id)
+
+
+@bp.route("/cycles/<int:cycle_id>/approve", methods=["POST"])
+@requires("proposal.decide")
+def approve_cycle(cycle_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    round_id = request.form.get("round_id", type=int)
+    try:
+        cycle = services.approve_cycle(current_user, cycle_id)
+    except UserError as exc:
+        flash(exc.translated(), "error")
+        return _back_to_review(round_id) if round_id else redirect(url_for("matching.index"))
+    flash(_("交流の輪を承認しました。各市の人事担当者に確認を依頼します。"), "success")
+    return _back_to_review(cycle.round_id)
+
+
+@bp.route("/cycles/<int:cycle_id>/reject", methods=["POST"])
+@requires("proposal.decide")
+def reject_cycle(cycle_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    round_id = request.form.get("round_id", type=int)
+    try:
+        cycle = services.reject_cycle(current_user, cycle_id, request.form.get("reason", ""))
+    except UserError as exc:
+        flash(exc.translated(), "error")
+        return _back_to_review(round_id) if round_id else redirect(url_for("matching.index"))
+    flash(_("交流の輪を却下しました。"), "success")
+    return _back_to_review(cycle.round_id)
+
+
+@bp.route("/rounds/<int:round_id>/resolve", methods=["POST"])
+@requires("round.run")
+def resolve(round_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        rnd = services.resolve(current_user, round_id)
+    except UserError as exc:
+        flash(exc.translated(), "error")
+        return redirect(url_for("matching.show", round_id=round_id))
+    return redirect(url_for("matching.progress", round_id=rnd.id))
+
+
+@bp.route("/rounds/<int:round_id>/what-if", methods=["POST"])
+@requires("round.run")
+def what_if(round_id: int):
+    form = WhatIfForm()
+    form.rule_set_version_id.choices = _rule_set_choices()
+    if not form.validate_on_submit():
+        flash(_("比較する規則の版を選んでください。"), "error")
+        return redirect(url_for("matching.show", round_id=round_id))
+    try:
+        rnd = services.what_if(current_user, round_id, form.rule_set_version_id.data)
+    except UserError as exc:
+        flash(exc.translated(), "error")
+        return redirect(url_for("matching.show", round_id=round_id))
+    return redirect(url_for("matching.progress", round_id=rnd.id))
+
+
+@bp.route("/what-if/<int:what_if_id>")
+@requires("round.review")
+def compare(what_if_id: int):
+    try:
+        comparison = review.compare_rounds(current_user, what_if_id)
+    except UserError as exc:
+        flash(exc.translated(), "error")
+        return redirect(url_for("matching.index"))
+    return render_template("matching/compare.html", c=comparison, publish_form=ReasonForm(),
+                           can_publish=may(current_user, "ruleset.edit"))
+
+
+@bp.route("/rounds/<int:round_id>/export.xlsx")
+@requires("round.review")
+def export_xlsx(round_id: int):
+    try:
+        data = review.review_round(current_user, round_id)
+    except UserError:
+        abort(404)
+    return Response(exports.xlsx_bytes(data),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={exports.export_filename(data, 'xlsx')}"})
+
+
+@bp.route("/rounds/<int:round_id>/export.csv")
+@requires("round.review")
+def export_csv(round_id: int):
+    try:
+        data = review.review_round(current_user, round_id)
+    except UserError:
+        abort(404)
+    return Response(exports.csv_text(data).encode("utf-8"), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename={exports.export_filename(data, 'csv')}"})
+
+
+# ----------------------------------------------------------------------------- a city's results
+
+
+@bp.route("/results")
+@requires("round.results")
+def results():
+    if current_user.city_id is None:
+        abort(404)
+    return _city_page(current_user.city_id)
+
+
+@bp.route("/cities/<int:city_id>")
+@requires("round.view_own_city")
+def city_results(city_id: int):
+    return _city_page(city_id)
+
+
+def _city_page(city_id: int):
+    try:
+        view = review.city_results(current_user, city_id, request.args.get("round_id", type=int))
+    except UserError:
+        abort(404)
+    return render_template("matching/city.html", view=view, priority_text=review.priority_explanation)
+
+
+# ----------------------------------------------------------------------------- rule sets
+
+
+def _criteria_from(form: RuleSetForm) -> list[dict[str, Any]]:
+    chosen = []
+    for indicator, order, weight in form.indicator_fields():
+        if order.data:
+            chosen.append((int(order.data), indicator, float(weight.data if weight.data is not None else 1)))
+    orders = [o for o, _i, _w in chosen]
+    if len(set(orders)) != len(orders):
+        raise UserError("指標の順番が重なっています。第1・第2・第3指標をそれぞれ1つずつ選んでください。",
+                        field="staff_per_10k_order")
+    return [{"indicator": i, "weight": w} for _o, i, w in sorted(chosen)]
+
+
+def _fill_from(form: RuleSetForm, rule_set: RuleSetVersion) -> None:
+    form.method.data = rule_set.method
+    form.max_cycle_length.data = rule_set.max_cycle_length
+    orders = {c["indicator"]: (n, c.get("weight", 1.0)) for n, c in enumerate(rule_set.criteria, start=1)}
+    for indicator in INDICATORS:
+        n, weight = orders.get(indicator, ("", 1.0))
+        getattr(form, f"{indicator}_order").data = str(n)
+        getattr(form, f"{indicator}_weight").data = Decimal(str(weight))
+
+
+@bp.route("/rule-sets")
+@requires("ruleset.view")
+def rule_sets():
+    versions = services.list_rule_sets(current_user)
+    rankings = {r.id: services.city_ranking(r) for r in versions[:12]}
+    return render_template("matching/rule_sets.html", versions=versions, rankings=rankings,
+                           can_edit=may(current_user, "ruleset.edit"), publish_form=ReasonForm())
+
+
+@bp.route("/rule-sets/new", methods=["GET", "POST"])
+@requires("ruleset.edit")
+def edit_rule_set():
+    form = RuleSetForm()
+    base = None
+    if request.method == "GET":
+        base_id = request.args.get("from", type=int)
+        base = db.session.get(RuleSetVersion, base_id) if base_id else services.current_rule_set()
+        if base is not None:
+            _fill_from(form, base)
+    if form.validate_on_submit():
+        try:
+            values = services.RuleSetValues(method=form.method.data, criteria=_criteria_from(form),
+                                            max_cycle_length=form.max_cycle_length.data, note=form.note.data,
+                                            is_published=form.is_published.data)
+            rule_set = services.save_rule_set(current_user, values)
+        except UserError as exc:
+            attach_errors(form, _map_fields(exc))
+        else:
+            if rule_set.is_published:
+                flash(_("優先順位の規則を第%(version)s版として保存し、公開しました。", version=rule_set.version), "success")
+            else:
+                flash(_("優先順位の規則を第%(version)s版として保存しました（未公開）。試算で結果を比べてから公開できます。",
+                        version=rule_set.version), "success")
+            return redirect(url_for("matching.rule_sets"))
+    return render_template("matching/rule_set_form.html", form=form, base=base,
+                           current=services.current_rule_set())
+
+
+def _map_fields(exc: UserError) -> UserError:
+    """Service errors name ``criteria``; on the form that is the first indicator's order."""
+    for error in getattr(exc, "errors", [exc]):
+        if error.field == "criteria":
+            error.field = "staff_per_10k_order"
+    return exc
+
+
+@bp.route("/rule-sets/<int:version_id>/publish", methods=["POST"])
+@requires("ruleset.edit")
+def publish_rule_set(version_id: int):
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("公開する理由を入力してください。"), "error")
+        return redirect(url_for("matching.rule_sets"))
+    try:
+        rule_set = services.publish_rule_set(current_user, version_id, form.reason.data)
+    except UserError as exc:
+        flash(exc.translated(), "error")
+    else:
+        flash(_("第%(version)s版を公開しました。次のマッチングから使われます。", version=rule_set.version), "success")
+    return redirect(url_for("matching.rule_sets"))
+

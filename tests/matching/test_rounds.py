@@ -1,0 +1,135 @@
+"""Running rounds: snapshot, solver, storage; failures leave nothing half-written; replay gives the same."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from talentbank.audit.models import AuditEntry
+from talentbank.extensions import db
+from talentbank.matching import runner, services
+from talentbank.matching.models import MatchingRound, Proposal, UnfilledSlot
+from talentbank.matching.snapshot import build_problem
+
+from .builders import matching_app, scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def world(app, make):
+    matching_app(app)
+    return scenario(make)
+
+
+def test_a_round_proposes_by_priority_and_explains_empty_slots(world):
+    rnd = services.start_round(world.coordinator)
+    assert rnd.status == "succeeded", rnd.error
+    pairs = {(p.request_id, p.specialist_id) for p in db.session.scalars(select(Proposal))}
+    # The disaster request of Zushi gets the only licensed engineer; Kamakura the two others.
+    assert (world.zushi_request.id, world.engineer_licensed.id) in pairs
+    assert {s for r, s in pairs if r == world.kamakura_request.id} == {e.id for e in world.engineers[1:]}
+    empty = db.session.scalars(select(UnfilledSlot)).all()
+    assert [(u.request_id, u.slots, u.reason["kind"]) for u in empty] == [(world.yokosuka_request.id, 1, "no_eligible")]
+    assert rnd.rule_set_version.version == 1 and rnd.solver_status == "optimal"
+    assert rnd.input_fingerprint and len(rnd.input_fingerprint) == 64
+    assert rnd.stats["summary"]["proposals"] == 3
+    actions = set(db.session.scalars(select(AuditEntry.action)))
+    assert {"round.started", "round.succeeded"} <= actions
+
+
+def test_the_stored_problem_replays_to_the_stored_answer(world, tmp_path):
+    rnd = services.start_round(world.coordinator)
+    from click.testing import CliRunner  # noqa: F401  (the CLI test lives in test_cli.py)
+
+    problem = tmp_path / "problem.json"
+    problem.write_text(rnd.problem_json, encoding="utf-8")
+    completed = subprocess.run([sys.executable, "-m", "talentbank.solver", str(problem)], cwd=ROOT,
+                               capture_output=True, text=True, check=True)
+    replay = json.loads(completed.stdout)
+    stored = json.loads(rnd.result_json)
+    assert replay["input_fingerprint"] == stored["input_fingerprint"] == rnd.input_fingerprint
+    assert [(a["specialist"], a["request"], a["score"]) for a in replay["assignments"]] == \
+        [(a["specialist"], a["request"], a["score"]) for a in stored["assignments"]]
+    assert replay["unfilled"] == stored["unfilled"]
+
+
+def test_a_solver_that_raises_leaves_the_round_failed_with_no_proposals(world, monkeypatch):
+    def broken(problem):
+        raise RuntimeError("the solver fell over")
+
+    monkeypatch.setattr(runner, "solve_problem", broken)
+    rnd = services.start_round(world.coordinator)
+    assert rnd.status == "failed"
+    assert "the solver fell over" in rnd.error and rnd.stats["error_kind"] == "internal"
+    assert db.session.scalar(select(func.count(Proposal.id))) == 0
+    assert db.session.scalar(select(func.count(UnfilledSlot.id))) == 0
+    assert rnd.problem_json, "the input is kept so the failure can be reproduced"
+
+
+def test_a_failure_while_storing_rolls_back_every_row(world, monkeypatch):
+    real_store = runner.store_result
+
+    def store_then_fail(rnd, *args, **kwargs):
+        real_store(rnd, *args, **kwargs)
+        db.session.flush()
+        assert db.session.scalar(select(func.count(Proposal.id))) == 3  # written, not yet committed
+        raise ValueError("disk full")
+
+    monkeypatch.setattr(runner, "store_result", store_then_fail)
+    rnd = services.start_round(world.coordinator)
+    assert rnd.status == "failed" and "disk full" in rnd.error
+    assert db.session.scalar(select(func.count(Proposal.id))) == 0
+    assert db.session.scalar(select(func.count(UnfilledSlot.id))) == 0
+
+
+def test_a_solver_process_that_times_out_fails_the_round(world, app):
+    app.config.update(MATCHING_SOLVER="subprocess", SOLVER_HARD_TIMEOUT_S=1,
+                      MATCHING_SOLVER_COMMAND=[sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        rnd = services.start_round(world.coordinator)
+    finally:
+        app.config.update(MATCHING_SOLVER="inline", SOLVER_HARD_TIMEOUT_S=None, MATCHING_SOLVER_COMMAND=None)
+    assert rnd.status == "failed" and rnd.stats["error_kind"] == "timeout"
+    assert db.session.scalar(select(func.count(Proposal.id))) == 0
+
+
+def test_the_solver_child_process_gives_the_inline_answer(world, app):
+    app.config.update(MATCHING_SOLVER="subprocess")
+    try:
+        rnd = services.start_round(world.coordinator)
+    finally:
+        app.config.update(MATCHING_SOLVER="inline")
+    assert rnd.status == "succeeded", rnd.error
+    assert db.session.scalar(select(func.count(Proposal.id))) == 3
+
+
+def test_only_one_round_runs_at_a_time(world):
+    queued = services.queue_round(world.coordinator)
+    from talentbank.core.errors import UserError
+
+    with pytest.raises(UserError, match="計算中"):
+        services.start_round(world.coordinator)
+    assert services.run_round_now(queued.id).status == "succeeded"
+
+
+def test_the_snapshot_sends_today_data_in_the_solver_format(world):
+    problem = build_problem(services.ensure_rule_set())
+    requests = {r["id"]: r for r in problem["requests"]}
+    zushi = requests[str(world.zushi_request.id)]
+    assert zushi["city"] == "142085" and zushi["urgency"] == "disaster"
+    assert zushi["required_licences"] == ["gijutsushi_construction"] and zushi["slots"] == 1
+    specialist = next(s for s in problem["specialists"] if s["id"] == str(world.engineer_licensed.id))
+    assert specialist["home_city"] == "142018" and specialist["experience"] == {"slopes": 12}
+    assert specialist["modes"] == ["onsite"] and specialist["days_per_week"] == 3
+    zushi_city = next(c for c in problem["cities"] if c["code"] == "142085")
+    assert zushi_city["allowance_rate"] == pytest.approx(0.10)  # percent in the registry, fraction for the solver
+    assert problem["rule_set"] == {"version": "1", "method": "lexicographic", "max_cycle_length": 3,
+                                   "criteria": [{"indicator": "staff_per_10k", "weight": 1.0},
+                                                {"indicator": "allowance_rate", "weight": 1.0},
+                                                {"indicator": "fiscal_index", "weight": 1.0}]}
+    assert len(problem["travel_minutes"]) == 28  # every pair of the eight cities
