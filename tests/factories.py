@@ -47,3 +47,88 @@ class Factory:
             setattr(user, key, value)
         db.session.commit()
         return user
+
+    # ----------------------------------------------------------------- staffing requests and exchange offers
+
+    def term(self, model: type, code: str) -> Any:
+        """A vocabulary term by code (Profession, Licence, ExperienceField), seeding the standard list first."""
+        from sqlalchemy import select
+
+        from talentbank.vocabulary.services import seed_vocabulary
+
+        term = db.session.scalar(select(model).where(model.code == code))
+        if term is None:
+            seed_vocabulary()
+            db.session.commit()
+            term = db.session.scalar(select(model).where(model.code == code))
+        assert term is not None, f"no vocabulary term {code!r}"
+        return term
+
+    def staffing_request(self, city: City, *, profession: str = "civil", licences: tuple[str, ...] = (),
+                         fields: tuple[str, ...] = (), status: str = "open", created_by: User | None = None,
+                         **overrides: Any) -> Any:
+        """A request of ``city`` (open by default), starting in a month, for a year."""
+        from datetime import timedelta
+
+        from talentbank.core import clock
+        from talentbank.requests.models import StaffingRequest
+        from talentbank.vocabulary.models import ExperienceField, Licence, Profession
+
+        today = clock.today_tokyo()
+        values: dict[str, Any] = dict(
+            department="都市整備部", section="道路・法面整備課", people=2, start_date=today + timedelta(days=30),
+            end_date=today + timedelta(days=395), days_per_week=3, work_mode="onsite", urgency="ordinary",
+            urgency_reason=None, description="市道の法面点検と補修設計", internal_notes="予算は補正で確保済み",
+            filled_count=0, carry_over_count=0,
+            posted_at=clock.utcnow() if status != "draft" else None)
+        values.update(overrides)
+        if values["urgency"] != "ordinary" and not values.get("urgency_reason"):
+            values["urgency_reason"] = "令和7年の豪雨による法面崩落の復旧"
+        req = StaffingRequest(city_id=city.id, status=status, profession=self.term(Profession, profession),
+                              created_by_id=created_by.id if created_by else None, **values)
+        req.required_licences = [self.term(Licence, code) for code in licences]
+        req.desired_fields = [self.term(ExperienceField, code) for code in fields]
+        db.session.add(req)
+        db.session.commit()
+        return req
+
+    def serving_officer(self, city: City, *, professions: tuple[str, ...] = ("civil",),
+                        licences: tuple[str, ...] = (), name: str | None = None, **overrides: Any) -> Any:
+        """An active serving officer employed by ``city`` in the specialist registry."""
+        from talentbank.specialists.models import Specialist
+        from talentbank.vocabulary.models import Licence, Profession
+
+        n = self._next()
+        values: dict[str, Any] = dict(kind="serving", employer_city_id=city.id, home_city_id=city.id,
+                                      name_kanji=name or f"職員 {n}号", name_kana=f"しょくいん {n}",
+                                      email=f"officer{n}@test.example", status="active", days_per_week=5,
+                                      registration_source="hr")
+        values.update(overrides)
+        officer = Specialist(**values)
+        officer.professions = [self.term(Profession, code) for code in professions]
+        officer.licences = [self.term(Licence, code) for code in licences]
+        db.session.add(officer)
+        db.session.commit()
+        return officer
+
+    def exchange_offer(self, city: City, officer: Any = None, *, wants: str | None = "social_welfare",
+                       wants_licences: tuple[str, ...] = (), status: str = "open", **overrides: Any) -> Any:
+        """An offer of ``city`` (open by default) of one of its officers, wanting ``wants`` back (None: one-way)."""
+        from datetime import timedelta
+
+        from talentbank.core import clock
+        from talentbank.exchange.models import ExchangeOffer
+        from talentbank.vocabulary.models import Licence, Profession
+
+        officer = officer or self.serving_officer(city)
+        today = clock.today_tokyo()
+        values: dict[str, Any] = dict(start_date=today + timedelta(days=60), end_date=today + timedelta(days=425),
+                                      notes="本人の同意を得ています",
+                                      posted_at=clock.utcnow() if status != "draft" else None)
+        values.update(overrides)
+        offer = ExchangeOffer(city_id=city.id, officer=officer, status=status, is_one_way=wants is None,
+                              wants_profession=self.term(Profession, wants) if wants else None, **values)
+        offer.wants_licences = [self.term(Licence, code) for code in wants_licences]
+        db.session.add(offer)
+        db.session.commit()
+        return offer

@@ -27,3 +27,12 @@ class UserError(Exception):
             return self.translated()
         except RuntimeError:  # outside an app context: the Japanese original
             return self.message_id % self.params if self.params else self.message_id
+
+
+class UserErrors(UserError):
+    """Several problems found at once (a whole form checked), so people fix them in one go."""
+
+    def __init__(self, errors: list[UserError]) -> None:
+        first = errors[0]
+        super().__init__(first.message_id, first.field, **first.params)
+        self.errors = errors

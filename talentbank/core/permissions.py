@@ -38,6 +38,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "user.view": COORDINATION,
     "user.invite": COORDINATION,
     "user.manage": COORDINATION,
+    # Staffing requests and exchange offers: HR officers for their own city, coordinating city for all.
+    "request.view_board": STAFF,
+    "request.list": STAFF,
+    "request.view": STAFF,
+    "request.create": frozenset({H}),
+    "request.manage": STAFF,
+    "request.correct": COORDINATION,
+    "offer.list": STAFF,
+    "offer.view": STAFF,
+    "offer.create": frozenset({H}),
+    "offer.manage": STAFF,
+    "offer.correct": COORDINATION,
+    "demand.export": STAFF,
     # The talent registry (sign-up itself is public): specialists see only themselves, HR officers a
     # pseudonymised card, the coordinating city everything (each view of personal data is audited).
     "profile.own": frozenset({S}),
@@ -60,7 +73,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
 }
 
 # Actions an HR officer may take only on data of the city they belong to.
-CITY_SCOPED: frozenset[str] = frozenset()
+CITY_SCOPED: frozenset[str] = frozenset({
+    "request.view", "request.manage", "offer.view", "offer.manage",
+})
 
 # The registry: an HR officer registers and manages only their own city's serving officers.
 CITY_SCOPED = CITY_SCOPED | frozenset({"officer.register"})

@@ -30,6 +30,9 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("matching.index", _l("マッチング"), _l("マッチングの実行、提案の審査（承認・却下）、再計算と試算"), "round.review"),
     NavItem("matching.results", _l("マッチング結果"), _l("自市の派遣要請への提案と、充足できなかった理由"), "round.results"),
     NavItem("matching.rule_sets", _l("優先順位の規則"), _l("要請が競合したときの市の優先順位（県方式）とその版"), "ruleset.view"),
+    NavItem("requests.index", _l("派遣要請"), _l("自市の派遣要請の作成・公開・取り下げ"), "request.list"),
+    NavItem("requests.board", _l("需要ボード"), _l("各市の募集中の派遣要請と交流職員の提供"), "request.view_board"),
+    NavItem("exchange.index", _l("交流職員の提供"), _l("自市の在職職員を交流に出す申し出"), "offer.list"),
     NavItem("accounts.users", _l("職員アカウント"), _l("人事担当者・幹事市職員の招待と管理"), "user.view"),
     NavItem("audit.index", _l("監査ログ"), _l("誰が・いつ・何を・なぜ変更したか"), "audit.view"),
 ]

@@ -41,5 +41,35 @@ def build_world(password: str) -> World:
         "token": token,
         "code": "ja",
     }
+    samples.update(_demand_samples(zushi, users["city_hr"]))
     return World(emails={k: u.email for k, u in users.items()}, samples=samples,
                  objects={"users": users, "cities": cities})
+
+def _demand_samples(zushi, hr_officer) -> dict[str, Any]:
+    """An open staffing request and an open exchange offer of Zushi (pages every role may reach)."""
+    from datetime import timedelta
+
+    from talentbank.core import clock
+    from talentbank.exchange.models import ExchangeOffer
+    from talentbank.requests.models import StaffingRequest
+    from talentbank.specialists.models import Specialist
+    from talentbank.vocabulary.models import Profession
+    from talentbank.vocabulary.services import seed_vocabulary
+
+    seed_vocabulary()
+    professions = {p.code: p for p in db.session.scalars(db.select(Profession))}
+    today = clock.today_tokyo()
+    request = StaffingRequest(
+        city_id=zushi.id, department="都市整備部", section="道路・法面整備課", profession=professions["civil"],
+        people=2, start_date=today + timedelta(days=30), end_date=today + timedelta(days=395), days_per_week=3,
+        work_mode="onsite", urgency="disaster", urgency_reason="法面崩落の復旧", description="法面の復旧設計",
+        status="open", posted_at=clock.utcnow(), created_by_id=hr_officer.id)
+    officer = Specialist(kind="serving", employer_city_id=zushi.id, home_city_id=zushi.id, name_kanji="逗子 職員",
+                         name_kana="ずし しょくいん", email="walk.officer@test.example", status="active")
+    officer.professions = [professions["civil"]]
+    offer = ExchangeOffer(city_id=zushi.id, officer=officer, start_date=today + timedelta(days=60),
+                          end_date=today + timedelta(days=425), is_one_way=False,
+                          wants_profession=professions["social_welfare"], status="open", posted_at=clock.utcnow())
+    db.session.add_all([request, officer, offer])
+    db.session.commit()
+    return {"request_id": request.id, "offer_id": offer.id}

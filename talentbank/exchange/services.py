@@ -1,0 +1,518 @@
+"""Offering serving officers for exchange: validation, lifecycle, hooks for the matching engine.
+
+An HR officer offers an officer of their own city (a serving-officer record of the specialist
+registry whose employer is that city), for a period, and says what the city wants back, or
+marks the offer one-way. The same officer is never held by two offers for overlapping periods.
+As with requests, the coordinating city may correct anything, with a reason, and every change
+is audited.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..audit import services as audit
+from ..audit.models import AuditEntry
+from ..core import clock, permissions
+from ..core.errors import UserError, UserErrors
+from ..core.permissions import Role
+from ..extensions import db
+from ..requests.services import is_correction, known_terms, period_problems
+from ..specialists.models import Specialist, SpecialistKind, SpecialistStatus
+from ..vocabulary.models import Licence, Profession
+from .models import HOLDING_STATUSES, LIVE_STATUSES, ExchangeOffer
+
+log = logging.getLogger(__name__)
+
+ENTITY = "exchange_offer"
+NOTES_LIMIT = 4000
+EDITABLE_STATUSES = ("draft", "open")
+WITHDRAWABLE_BY_CITY = ("draft", "open")
+# The coordinating city may also undo an agreed exchange (the ring it belonged to fell through).
+WITHDRAWABLE_BY_COORDINATOR = ("draft", "open", "matched")
+EXPIRABLE_STATUSES = ("draft", "open")
+
+# Hooks, as for requests. OFFER_PROPOSAL_CHECKS: callables(offer_id) -> True when the offer is
+# in a proposed or approved ring (issue 6); such an offer is frozen for its city.
+OFFER_PROPOSAL_CHECKS: list[Callable[[int], bool]] = []
+# ON_OFFER_OPENED: callables(offer) run after an offer opened and the change was committed.
+ON_OFFER_OPENED: list[Callable[[ExchangeOffer], None]] = []
+# ON_OFFER_WITHDRAWN: callables(offer) run inside the withdrawing transaction, before the commit.
+ON_OFFER_WITHDRAWN: list[Callable[[ExchangeOffer], None]] = []
+
+STALE_MESSAGE = "この交流職員の提供は他の人が先に更新しました。最新の内容を確認してから、もう一度変更してください。"
+
+
+@dataclass(frozen=True)
+class OfferValues:
+    """What an HR officer fills in; ``None`` where the form was left empty."""
+
+    officer_id: int | None
+    start_date: date | None
+    end_date: date | None
+    is_one_way: bool
+    wants_profession_id: int | None = None
+    wants_licence_ids: tuple[int, ...] = ()
+    notes: str = ""
+
+
+def officer_problem(officer: Specialist | None, city_id: int) -> UserError | None:
+    """Why ``officer`` cannot be offered by ``city_id``: only active serving officers of that city can."""
+    if officer is None:
+        return UserError("提供する職員が見つかりません。", field="officer_id")
+    if officer.kind != SpecialistKind.SERVING or officer.employer_city_id != city_id:
+        return UserError("提供できるのは、自市に在職する職員として登録された人だけです。", field="officer_id")
+    if officer.status != SpecialistStatus.ACTIVE:
+        return UserError("この職員の登録は休止中または取り消し済みのため、提供できません。", field="officer_id")
+    return None
+
+
+def validate_offer_values(values: OfferValues, city_id: int, today: date, before: ExchangeOffer | None = None
+                          ) -> tuple[Specialist, Profession | None, list[Licence]]:
+    """Check a whole offer; raise ``UserErrors`` with every problem, else return its officer and wants."""
+    problems: list[UserError] = []
+    officer = None
+    if values.officer_id is None:
+        problems.append(UserError("提供する職員を選んでください。", field="officer_id"))
+    else:
+        officer = db.session.get(Specialist, values.officer_id)
+        problem = officer_problem(officer, city_id)
+        if problem:
+            problems.append(problem)
+            officer = None
+    problems += period_problems(values.start_date, values.end_date, today,
+                                kept_start=before.start_date if before else None,
+                                kept_end=before.end_date if before else None)
+    profession = None
+    licences: list[Licence] = []
+    if values.is_one_way:
+        if values.wants_profession_id is not None or values.wants_licence_ids:
+            problems.append(UserError("片道の派遣では、求める職種・資格は指定できません。", field="wants_profession_id"))
+    else:
+        if values.wants_profession_id is None:
+            problems.append(UserError("交換で求める職種を選ぶか、「片道の派遣（見返りなし）」にしてください。",
+                                      field="wants_profession_id"))
+        else:
+            profession = db.session.get(Profession, values.wants_profession_id)
+            kept = before is not None and before.wants_profession_id == values.wants_profession_id
+            if profession is None or not (profession.is_active or kept):
+                problems.append(UserError("選ばれた職種は登録されていません。", field="wants_profession_id"))
+                profession = None
+        kept_licences = {t.id for t in before.wants_licences} if before else set()
+        licences, bad = known_terms(Licence, values.wants_licence_ids, kept_licences, "wants_licence_ids",
+                                    "登録されていない資格が含まれています。")
+        problems += bad
+    if len(values.notes or "") > NOTES_LIMIT:
+        problems.append(UserError("%(limit)s文字以内で入力してください。", field="notes", limit=NOTES_LIMIT))
+    if officer is not None and values.start_date and values.end_date and values.start_date <= values.end_date:
+        clash = _overlapping_offer(officer.id, values.start_date, values.end_date, before.id if before else None)
+        if clash is not None:
+            problems.append(UserError("この職員は同じ時期の交流職員の提供（No.%(id)s）に既に含まれています。",
+                                      field="officer_id", id=clash))
+    if problems:
+        raise UserErrors(problems)
+    assert officer is not None
+    return officer, profession, licences
+
+
+def _overlapping_offer(officer_id: int, start: date, end: date, exclude_id: int | None) -> int | None:
+    query = select(ExchangeOffer.id).where(
+        ExchangeOffer.officer_id == officer_id, ExchangeOffer.status.in_(HOLDING_STATUSES),
+        ExchangeOffer.start_date <= end, ExchangeOffer.end_date >= start)
+    if exclude_id is not None:
+        query = query.where(ExchangeOffer.id != exclude_id)
+    return db.session.scalar(query.limit(1))
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _snapshot(offer: ExchangeOffer) -> dict[str, Any]:
+    """The audited view of an offer: the officer by registry number, terms by name."""
+    return {
+        "officer": offer.officer.reference if offer.officer else None,
+        "start_date": offer.start_date,
+        "end_date": offer.end_date,
+        "is_one_way": offer.is_one_way,
+        "wants_profession": offer.wants_profession.name_ja if offer.wants_profession else None,
+        "wants_licences": "、".join(t.name_ja for t in offer.wants_licences),
+        "notes": offer.notes,
+        "status": offer.status,
+    }
+
+
+def _summary(offer: ExchangeOffer) -> str:
+    wants = "片道" if offer.is_one_way else (offer.wants_profession.name_ja if offer.wants_profession else "")
+    reference = offer.officer.reference if offer.officer else ""
+    return f"{reference} ⇄ {wants} {offer.start_date}〜{offer.end_date}"
+
+
+def _load(offer_id: int, *, for_update: bool = False) -> ExchangeOffer:
+    query = (select(ExchangeOffer).where(ExchangeOffer.id == offer_id)
+             .options(selectinload(ExchangeOffer.wants_licences)))
+    if for_update and db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(of=ExchangeOffer)
+    offer = db.session.scalar(query)
+    if offer is None:
+        raise UserError("交流職員の提供が見つかりません。")
+    return offer
+
+
+def _apply(offer: ExchangeOffer, values: OfferValues, officer: Specialist, profession: Profession | None,
+           licences: list[Licence]) -> None:
+    offer.officer = officer
+    offer.start_date = values.start_date  # type: ignore[assignment]
+    offer.end_date = values.end_date  # type: ignore[assignment]
+    offer.is_one_way = values.is_one_way
+    offer.wants_profession = None if values.is_one_way else profession
+    offer.wants_licences = [] if values.is_one_way else licences
+    offer.notes = (values.notes or "").strip()
+    offer.updated_at = clock.utcnow()
+
+
+def _check_version(offer: ExchangeOffer, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != offer.lock_version:
+        raise UserError(STALE_MESSAGE)
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise UserError(STALE_MESSAGE) from None
+
+
+def has_offer_proposals(offer_id: int) -> bool:
+    """True when the matching engine put the offer in a proposed or approved ring (see OFFER_PROPOSAL_CHECKS)."""
+    return any(check(offer_id) for check in OFFER_PROPOSAL_CHECKS)
+
+
+def _run_opened_hooks(offer: ExchangeOffer) -> None:
+    for hook in list(ON_OFFER_OPENED):
+        try:
+            hook(offer)
+        except Exception:  # a failing reaction must not undo or hide the opening
+            log.exception("ON_OFFER_OPENED hook %r failed for offer %s", hook, offer.id)
+
+
+def allowed_offer_actions(actor: Any, offer: ExchangeOffer) -> set[str]:
+    """The lifecycle buttons ``actor`` may press on ``offer`` now: edit, open, withdraw, reopen."""
+    actions: set[str] = set()
+    if not permissions.may(actor, "offer.manage", offer.city_id):
+        return actions
+    correcting = is_correction(actor)
+    if correcting and permissions.may(actor, "offer.correct"):
+        actions.add("edit")
+        if offer.status in ("withdrawn", "expired", "matched"):
+            actions.add("reopen")
+    elif not correcting and offer.status in EDITABLE_STATUSES and not has_offer_proposals(offer.id):
+        actions.add("edit")
+    if offer.status == "draft":
+        actions.add("open")
+    if correcting and offer.status in WITHDRAWABLE_BY_COORDINATOR:
+        actions.add("withdraw")
+    elif not correcting and offer.status in WITHDRAWABLE_BY_CITY and not has_offer_proposals(offer.id):
+        actions.add("withdraw")
+    return actions
+
+
+# ----------------------------------------------------------------------------- lifecycle
+
+
+def create_offer(actor: Any, values: OfferValues) -> ExchangeOffer:
+    """Save a new offer of one of the actor's city's officers as a draft."""
+    permissions.check(actor, "offer.create")
+    city_id = actor.city_id
+    permissions.check(actor, "offer.manage", city_id)
+    officer, profession, licences = validate_offer_values(values, city_id, clock.today_tokyo())
+    offer = ExchangeOffer(city_id=city_id, status="draft", created_by_id=actor.id)
+    _apply(offer, values, officer, profession, licences)
+    db.session.add(offer)
+    db.session.flush()
+    audit.record(actor, "offer.created", ENTITY, offer.id, city_id=city_id,
+                 changes=audit.diff({}, _snapshot(offer)), summary=_summary(offer))
+    db.session.commit()
+    return offer
+
+
+def update_offer(actor: Any, offer_id: int, values: OfferValues, *, reason: str = "",
+                 expected_version: int | None = None) -> ExchangeOffer:
+    """Change an offer: its city while draft or open and in no ring, the coordinator any time with a reason."""
+    offer = _load(offer_id, for_update=True)
+    permissions.check(actor, "offer.manage", offer.city_id)
+    correcting = is_correction(actor)
+    if correcting:
+        permissions.check(actor, "offer.correct")
+        if not reason.strip():
+            raise UserError("訂正の理由を入力してください。", field="reason")
+    else:
+        if offer.status not in EDITABLE_STATUSES:
+            raise UserError("下書きまたは募集中の交流職員の提供だけを変更できます。")
+        if has_offer_proposals(offer.id):
+            raise UserError("この交流職員の提供は既に交流の提案に含まれているため変更できません。変更が必要な場合は幹事市に連絡してください。")
+    _check_version(offer, expected_version)
+    before = _snapshot(offer)
+    officer, profession, licences = validate_offer_values(values, offer.city_id, clock.today_tokyo(), before=offer)
+    _apply(offer, values, officer, profession, licences)
+    changes = audit.diff(before, _snapshot(offer))
+    if changes:
+        audit.record(actor, "offer.corrected" if correcting else "offer.updated", ENTITY, offer.id,
+                     city_id=offer.city_id, changes=changes, reason=reason.strip() or None, summary=_summary(offer))
+    _commit()
+    return offer
+
+
+def open_offer(actor: Any, offer_id: int, *, run_hooks: bool = True) -> ExchangeOffer:
+    """Publish a draft offer so the next matching round can build exchanges with it (demo data: no hooks)."""
+    offer = _load(offer_id, for_update=True)
+    permissions.check(actor, "offer.manage", offer.city_id)
+    if offer.status != "draft":
+        raise UserError("下書きの交流職員の提供だけを公開できます。")
+    problems = period_problems(offer.start_date, offer.end_date, clock.today_tokyo())
+    problem = officer_problem(offer.officer, offer.city_id)
+    if problem:
+        problems.append(problem)
+    if problems:
+        raise UserErrors(problems)
+    offer.status = "open"
+    offer.posted_at = clock.utcnow()
+    audit.record(actor, "offer.opened", ENTITY, offer.id, city_id=offer.city_id,
+                 changes={"status": ["draft", "open"]}, summary=_summary(offer))
+    _commit()
+    if run_hooks:
+        _run_opened_hooks(offer)
+    return offer
+
+
+def withdraw_offer(actor: Any, offer_id: int, reason: str = "") -> ExchangeOffer:
+    """Take an offer back: its city while it is in no ring, the coordinating city any time with a reason."""
+    offer = _load(offer_id, for_update=True)
+    permissions.check(actor, "offer.manage", offer.city_id)
+    correcting = is_correction(actor)
+    if correcting:
+        permissions.check(actor, "offer.correct")
+        if not reason.strip():
+            raise UserError("取り下げの理由を入力してください。", field="reason")
+        if offer.status not in WITHDRAWABLE_BY_COORDINATOR:
+            raise UserError("この交流職員の提供は既に終了しているため取り下げできません。")
+    else:
+        if offer.status not in WITHDRAWABLE_BY_CITY:
+            raise UserError("下書きまたは募集中の交流職員の提供だけを取り下げできます。交流が成立したものは幹事市に連絡してください。")
+        if has_offer_proposals(offer.id):
+            raise UserError("この交流職員の提供は既に交流の提案に含まれているため取り下げできません。幹事市に連絡してください。")
+    old = offer.status
+    offer.status = "withdrawn"
+    offer.closed_at = clock.utcnow()
+    audit.record(actor, "offer.withdrawn", ENTITY, offer.id, city_id=offer.city_id,
+                 changes={"status": [old, "withdrawn"]}, reason=reason.strip() or None, summary=_summary(offer))
+    for hook in list(ON_OFFER_WITHDRAWN):
+        hook(offer)
+    _commit()
+    return offer
+
+
+def reopen_offer(actor: Any, offer_id: int, reason: str) -> ExchangeOffer:
+    """Coordinating city only: put a withdrawn, expired or undone offer back to open, with a reason."""
+    offer = _load(offer_id, for_update=True)
+    permissions.check(actor, "offer.correct")
+    permissions.check(actor, "offer.manage", offer.city_id)
+    if not reason.strip():
+        raise UserError("再公開の理由を入力してください。", field="reason")
+    if offer.status not in ("withdrawn", "expired", "matched"):
+        raise UserError("取り下げ・期限切れ・交流成立の交流職員の提供だけを再公開できます。")
+    if period_problems(offer.start_date, offer.end_date, clock.today_tokyo()):
+        raise UserError("期間が過ぎています。先に期間を訂正してから再公開してください。")
+    problem = officer_problem(offer.officer, offer.city_id)
+    if problem:
+        raise problem
+    clash = _overlapping_offer(offer.officer_id, offer.start_date, offer.end_date, offer.id)
+    if clash is not None:
+        raise UserError("この職員は同じ時期の交流職員の提供（No.%(id)s）に既に含まれています。", id=clash)
+    old = offer.status
+    offer.status = "open"
+    offer.closed_at = None
+    offer.posted_at = offer.posted_at or clock.utcnow()
+    audit.record(actor, "offer.reopened", ENTITY, offer.id, city_id=offer.city_id,
+                 changes={"status": [old, "open"]}, reason=reason.strip(), summary=_summary(offer))
+    _commit()
+    _run_opened_hooks(offer)
+    return offer
+
+
+def mark_offer_matched(offer_id: int, *, actor: Any = None, commit: bool = True) -> ExchangeOffer:
+    """Record that an approved exchange (or one-way dispatch) took the offer (matching calls this)."""
+    offer = _load(offer_id, for_update=True)
+    if offer.status != "open":
+        raise UserError("募集中の交流職員の提供だけを交流成立にできます。")
+    offer.status = "matched"
+    offer.closed_at = clock.utcnow()
+    audit.record(actor, "offer.matched", ENTITY, offer.id, city_id=offer.city_id,
+                 changes={"status": ["open", "matched"]}, summary=_summary(offer))
+    if commit:
+        _commit()
+    return offer
+
+
+def release_offer(offer_id: int, *, actor: Any = None, commit: bool = True) -> ExchangeOffer:
+    """Put a matched offer back to open when its exchange is undone before it starts (matching calls this)."""
+    offer = _load(offer_id, for_update=True)
+    if offer.status != "matched":
+        raise UserError("交流成立の交流職員の提供だけを募集中に戻せます。")
+    offer.status = "open"
+    offer.closed_at = None
+    audit.record(actor, "offer.released", ENTITY, offer.id, city_id=offer.city_id,
+                 changes={"status": ["matched", "open"]}, summary=_summary(offer))
+    if commit:
+        _commit()
+    return offer
+
+
+def expire_offer(offer_id: int, actor: Any = None, *, commit: bool = True) -> ExchangeOffer:
+    """Close an offer whose period began with no exchange agreed (the scheduler calls this daily)."""
+    offer = _load(offer_id, for_update=True)
+    if offer.status not in EXPIRABLE_STATUSES:
+        raise UserError("募集中または下書きの交流職員の提供だけが期限切れになります。")
+    if offer.start_date >= clock.today_tokyo():
+        raise UserError("期間が始まる前の交流職員の提供は期限切れにできません。")
+    old = offer.status
+    offer.status = "expired"
+    offer.closed_at = clock.utcnow()
+    audit.record(actor, "offer.expired", ENTITY, offer.id, city_id=offer.city_id,
+                 changes={"status": [old, "expired"]}, summary=_summary(offer))
+    if commit:
+        _commit()
+    return offer
+
+
+def expire_due_offers(actor: Any = None) -> list[int]:
+    """Expire every draft or open offer whose period began before today; returns their ids."""
+    today = clock.today_tokyo()
+    ids = list(db.session.scalars(select(ExchangeOffer.id).where(
+        ExchangeOffer.status.in_(EXPIRABLE_STATUSES), ExchangeOffer.start_date < today).order_by(ExchangeOffer.id)))
+    for offer_id in ids:
+        expire_offer(offer_id, actor, commit=False)
+    db.session.commit()
+    return ids
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def open_offers_for_matching(today: date | None = None) -> list[ExchangeOffer]:
+    """Open offers whose period has not begun and whose officer is active, with everything the solver reads."""
+    today = today or clock.today_tokyo()
+    return list(db.session.scalars(
+        select(ExchangeOffer)
+        .join(Specialist, Specialist.id == ExchangeOffer.officer_id)
+        .where(ExchangeOffer.status.in_(LIVE_STATUSES), ExchangeOffer.start_date >= today,
+               Specialist.status == SpecialistStatus.ACTIVE.value)
+        .options(joinedload(ExchangeOffer.city), joinedload(ExchangeOffer.wants_profession),
+                 selectinload(ExchangeOffer.wants_licences),
+                 joinedload(ExchangeOffer.officer).selectinload(Specialist.professions),
+                 joinedload(ExchangeOffer.officer).selectinload(Specialist.licences),
+                 joinedload(ExchangeOffer.officer).selectinload(Specialist.experiences),
+                 joinedload(ExchangeOffer.officer).selectinload(Specialist.availability_windows))
+        .order_by(ExchangeOffer.id)).unique())
+
+
+def get_offer(actor: Any, offer_id: int) -> ExchangeOffer:
+    """An offer in full (officer and notes), for its own city and the coordinating city."""
+    offer = _load(offer_id)
+    permissions.check(actor, "offer.view", offer.city_id)
+    return offer
+
+
+def offer_history(actor: Any, offer_id: int) -> list[AuditEntry]:
+    """The audit trail of one offer, oldest first."""
+    offer = _load(offer_id)
+    permissions.check(actor, "offer.view", offer.city_id)
+    return list(db.session.scalars(select(AuditEntry).where(
+        AuditEntry.entity_type == ENTITY, AuditEntry.entity_id == str(offer_id))
+        .order_by(AuditEntry.at, AuditEntry.id)))
+
+
+@dataclass(frozen=True)
+class OfferListFilter:
+    status: str | None = None
+    city_id: int | None = None
+
+
+def list_offers(actor: Any, flt: OfferListFilter, page: int, per_page: int
+                ) -> tuple[list[ExchangeOffer], int, dict[str, int]]:
+    """A page of offers (newest first), their total and counts by status: HR see only their city."""
+    permissions.check(actor, "offer.list")
+    city_id = actor.city_id if actor.role == Role.CITY_HR else flt.city_id
+    conditions = [ExchangeOffer.city_id == city_id] if city_id else []
+    counts = dict(db.session.execute(select(ExchangeOffer.status, func.count())
+                                     .where(*conditions).group_by(ExchangeOffer.status)).all())
+    if flt.status:
+        conditions.append(ExchangeOffer.status == flt.status)
+    total = db.session.scalar(select(func.count(ExchangeOffer.id)).where(*conditions)) or 0
+    rows = db.session.scalars(
+        select(ExchangeOffer).where(*conditions)
+        .options(joinedload(ExchangeOffer.city), joinedload(ExchangeOffer.wants_profession),
+                 joinedload(ExchangeOffer.officer).selectinload(Specialist.professions))
+        .order_by(ExchangeOffer.created_at.desc(), ExchangeOffer.id.desc())
+        .limit(per_page).offset((max(page, 1) - 1) * per_page)).unique().all()
+    return list(rows), total, counts
+
+
+def serving_officers(actor: Any, city_id: int) -> list[Specialist]:
+    """Active serving officers of ``city_id`` an HR officer may offer, by kana name."""
+    permissions.check(actor, "offer.manage", city_id)
+    return list(db.session.scalars(
+        select(Specialist).where(Specialist.kind == SpecialistKind.SERVING.value,
+                                 Specialist.employer_city_id == city_id,
+                                 Specialist.status == SpecialistStatus.ACTIVE.value)
+        .options(selectinload(Specialist.professions))
+        .order_by(Specialist.name_kana, Specialist.id)))
+
+
+@dataclass(frozen=True)
+class OfferBoardRow:
+    """An open offer as every city may see it: no name, no notes, only what could make an exchange."""
+
+    id: int
+    city_id: int
+    city_name_ja: str
+    city_name_en: str
+    gives: list[Profession]
+    is_one_way: bool
+    wants: Profession | None
+    wants_licences: list[Licence]
+    start_date: date
+    end_date: date
+
+    def city_name(self, locale: str = "ja") -> str:
+        return self.city_name_en if locale == "en" else self.city_name_ja
+
+
+def offer_board(actor: Any, city_id: int | None = None, profession_id: int | None = None) -> list[OfferBoardRow]:
+    """Open offers of every city for the demand board, anonymous: the city, what it gives and wants, when."""
+    permissions.check(actor, "request.view_board")
+    query = (select(ExchangeOffer)
+             .join(Specialist, Specialist.id == ExchangeOffer.officer_id)
+             .where(ExchangeOffer.status.in_(LIVE_STATUSES), Specialist.status == SpecialistStatus.ACTIVE.value)
+             .options(joinedload(ExchangeOffer.city), joinedload(ExchangeOffer.wants_profession),
+                      selectinload(ExchangeOffer.wants_licences),
+                      joinedload(ExchangeOffer.officer).selectinload(Specialist.professions))
+             .order_by(ExchangeOffer.start_date, ExchangeOffer.id))
+    if city_id:
+        query = query.where(ExchangeOffer.city_id == city_id)
+    rows = []
+    for offer in db.session.scalars(query).unique():
+        gives = list(offer.officer.professions)
+        if profession_id and profession_id not in {p.id for p in gives} and offer.wants_profession_id != profession_id:
+            continue
+        rows.append(OfferBoardRow(offer.id, offer.city_id, offer.city.name_ja, offer.city.name_en, gives,
+                                  offer.is_one_way, offer.wants_profession, list(offer.wants_licences),
+                                  offer.start_date, offer.end_date))
+    return rows

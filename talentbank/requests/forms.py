@@ -1,0 +1,68 @@
+"""The staffing request form, and the small forms of the lifecycle buttons.
+
+Fields only parse what was typed; what is allowed (period, head count, licences, reasons) is
+decided by the service, which reports every problem at once in Japanese.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import Optional
+
+from .models import URGENCIES, URGENCY_LABELS, WORK_MODE_LABELS, WORK_MODES
+
+
+def optional_int(value: object) -> int | None:
+    """Coerce a choice to an id, with the empty choice meaning "none chosen"."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)  # type: ignore[arg-type]
+
+
+class CheckboxListField(SelectMultipleField):
+    """A multiple choice shown as check boxes (licences, fields): easier than a list box on any screen."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class RequestForm(FlaskForm):
+    department = StringField(_l("部署"), validators=[Optional()])
+    section = StringField(_l("課・係"), validators=[Optional()])
+    profession_id = SelectField(_l("職種"), coerce=optional_int, validate_choice=False)
+    required_licence_ids = CheckboxListField(_l("必要な資格（すべて必要）"), coerce=int, validate_choice=False)
+    desired_field_ids = CheckboxListField(_l("望ましい経験分野"), coerce=int, validate_choice=False)
+    people = IntegerField(_l("人数"), validators=[Optional()])
+    start_date = DateField(_l("開始日"), validators=[Optional()])
+    end_date = DateField(_l("終了日"), validators=[Optional()])
+    days_per_week = IntegerField(_l("週あたりの勤務日数"), validators=[Optional()])
+    work_mode = RadioField(_l("勤務形態"), choices=[(m, _l(WORK_MODE_LABELS[m])) for m in WORK_MODES],
+                           default="onsite", validate_choice=False)
+    urgency = RadioField(_l("緊急度"), choices=[(u, _l(URGENCY_LABELS[u])) for u in URGENCIES],
+                         default="ordinary", validate_choice=False)
+    urgency_reason = TextAreaField(_l("緊急度の理由"))
+    description = TextAreaField(_l("業務内容"))
+    internal_notes = TextAreaField(_l("内部メモ（自市と幹事市だけが見られます）"))
+    reason = TextAreaField(_l("訂正の理由"))
+    lock_version = HiddenField()
+
+
+class ReasonForm(FlaskForm):
+    """Withdraw and reopen: an optional (city) or required (coordinating city) reason."""
+
+    reason = TextAreaField(_l("理由"))
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state: only the CSRF token."""

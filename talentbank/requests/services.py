@@ -1,0 +1,757 @@
+"""Posting and keeping staffing requests: validation, lifecycle, the demand board, hooks for matching.
+
+Who may do what is decided here, from the permission table: an HR officer edits, opens and
+withdraws their own city's requests while nothing is proposed for them; the coordinating city
+may change anything at any time, but only with a written reason (a *correction*). Every change
+is audited in the same transaction. The matching engine (issue 6) and the scheduler (issue 7)
+call ``mark_fill_state``, ``expire_request`` and friends, and register their checks and
+reactions in ``PROPOSAL_CHECKS``, ``ON_REQUEST_OPENED`` and ``ON_REQUEST_WITHDRAWN``.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..audit import services as audit
+from ..audit.models import AuditEntry
+from ..cities.models import City
+from ..core import clock, permissions
+from ..core.errors import UserError, UserErrors
+from ..core.permissions import Role
+from ..extensions import db
+from ..vocabulary.models import ExperienceField, Licence, Profession
+from ..vocabulary.services import active_terms
+from .models import (
+    LIVE_STATUSES,
+    MAX_DAYS_PER_WEEK,
+    MAX_PEOPLE,
+    URGENCIES,
+    URGENCIES_NEEDING_REASON,
+    WORK_MODES,
+    StaffingRequest,
+    staffing_request_fields,
+    staffing_request_licences,
+)
+
+log = logging.getLogger(__name__)
+
+ENTITY = "staffing_request"
+MAX_PERIOD_DAYS = 5 * 366  # longer periods are typing mistakes (a year of 2207), not plans
+TEXT_LIMITS = {"department": 100, "section": 100, "urgency_reason": 2000, "description": 4000,
+               "internal_notes": 4000}
+# Statuses in which the requesting city may still change what it asked for.
+EDITABLE_STATUSES = ("draft", "open")
+WITHDRAWABLE_STATUSES = ("draft", "open", "partly_filled")
+EXPIRABLE_STATUSES = ("draft", "open")
+
+# Hooks. Each is a list other domains append to when their module is imported.
+# PROPOSAL_CHECKS: callables(request_id) -> True when something is proposed for the request
+#   (issue 6 registers "a pending or approved proposal exists"); a request with one is frozen
+#   for its city, so a pairing is never reviewed against a request that changed under it.
+PROPOSAL_CHECKS: list[Callable[[int], bool]] = []
+# ON_REQUEST_OPENED: callables(request) run after a request opened (or was reopened) and the
+#   change was committed, e.g. a disaster-recovery fast-track round (issue 7). Failures are
+#   logged, never undo the opening.
+ON_REQUEST_OPENED: list[Callable[[StaffingRequest], None]] = []
+# ON_REQUEST_WITHDRAWN: callables(request) run inside the withdrawing transaction, before the
+#   commit, e.g. to cancel pending proposals (issue 6). An exception there aborts the withdrawal.
+ON_REQUEST_WITHDRAWN: list[Callable[[StaffingRequest], None]] = []
+
+
+@dataclass(frozen=True)
+class RequestValues:
+    """What an HR officer fills in; ``None`` where the form was left empty."""
+
+    department: str
+    section: str
+    profession_id: int | None
+    required_licence_ids: tuple[int, ...]
+    desired_field_ids: tuple[int, ...]
+    people: int | None
+    start_date: date | None
+    end_date: date | None
+    days_per_week: int | None
+    work_mode: str
+    urgency: str
+    urgency_reason: str = ""
+    description: str = ""
+    internal_notes: str = ""
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def period_problems(start: date | None, end: date | None, today: date, *,
+                    kept_start: date | None = None, kept_end: date | None = None,
+                    start_field: str = "start_date", end_field: str = "end_date") -> list[UserError]:
+    """What is wrong with a period: missing, reversed, too long, or starting in the past.
+
+    A date equal to ``kept_start``/``kept_end`` (the value already saved) may lie in the past:
+    a running request's description can still be corrected after its period began.
+    """
+    problems: list[UserError] = []
+    if start is None:
+        problems.append(UserError("開始日を入力してください。", field=start_field))
+    if end is None:
+        problems.append(UserError("終了日を入力してください。", field=end_field))
+    if start is None or end is None:
+        return problems
+    if start > end:
+        problems.append(UserError("終了日は開始日以降の日付にしてください。", field=end_field))
+    elif (end - start).days > MAX_PERIOD_DAYS:
+        problems.append(UserError("期間は5年以内にしてください。", field=end_field))
+    if start < today and start != kept_start:
+        problems.append(UserError("開始日に過去の日付は指定できません（今日は%(today)sです）。", field=start_field,
+                                  today=today.isoformat()))
+    if end < today and end != kept_end and start <= end:
+        problems.append(UserError("終了日に過去の日付は指定できません（今日は%(today)sです）。", field=end_field,
+                                  today=today.isoformat()))
+    return problems
+
+
+def known_terms(model: type, ids: tuple[int, ...] | list[int], kept: set[int], field_name: str,
+                message: str) -> tuple[list[Any], list[UserError]]:
+    """The vocabulary terms for ``ids``: unknown ids, and retired terms not already kept, are refused."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return [], []
+    found = {t.id: t for t in db.session.scalars(select(model).where(model.id.in_(wanted)))}
+    usable = [found[i] for i in wanted if i in found and (found[i].is_active or i in kept)]
+    if len(usable) != len(wanted):
+        return usable, [UserError(message, field=field_name)]
+    return usable, []
+
+
+def _text_problems(values: RequestValues) -> list[UserError]:
+    problems = []
+    if not values.department.strip():
+        problems.append(UserError("部署名を入力してください。", field="department"))
+    if not values.section.strip():
+        problems.append(UserError("課・係名を入力してください。", field="section"))
+    if not values.description.strip():
+        problems.append(UserError("業務内容を入力してください。", field="description"))
+    for name, limit in TEXT_LIMITS.items():
+        if len(getattr(values, name) or "") > limit:
+            problems.append(UserError("%(limit)s文字以内で入力してください。", field=name, limit=limit))
+    return problems
+
+
+def validate_request_values(values: RequestValues, today: date, before: StaffingRequest | None = None
+                            ) -> tuple[Profession, list[Licence], list[ExperienceField]]:
+    """Check a whole request at once; raise ``UserErrors`` listing every problem, else return its terms."""
+    problems = _text_problems(values)
+    profession = None
+    if values.profession_id is None:
+        problems.append(UserError("職種を選んでください。", field="profession_id"))
+    else:
+        profession = db.session.get(Profession, values.profession_id)
+        kept = before is not None and before.profession_id == values.profession_id
+        if profession is None or not (profession.is_active or kept):
+            problems.append(UserError("選ばれた職種は登録されていません。", field="profession_id"))
+            profession = None
+    kept_licences = {t.id for t in before.required_licences} if before else set()
+    licences, bad = known_terms(Licence, values.required_licence_ids, kept_licences, "required_licence_ids",
+                                "登録されていない資格が含まれています。")
+    problems += bad
+    kept_fields = {t.id for t in before.desired_fields} if before else set()
+    fields, bad = known_terms(ExperienceField, values.desired_field_ids, kept_fields, "desired_field_ids",
+                              "登録されていない経験分野が含まれています。")
+    problems += bad
+    if values.people is None or not 1 <= values.people <= MAX_PEOPLE:
+        problems.append(UserError("人数は1〜%(max)s人の範囲で入力してください。", field="people", max=MAX_PEOPLE))
+    elif before is not None and values.people < before.filled_count:
+        problems.append(UserError("既に派遣が決まった人数（%(filled)s人）より少なくはできません。", field="people",
+                                  filled=before.filled_count))
+    if values.days_per_week is None or not 1 <= values.days_per_week <= MAX_DAYS_PER_WEEK:
+        problems.append(UserError("週あたりの勤務日数は1〜5日の範囲で入力してください。", field="days_per_week"))
+    if values.work_mode not in WORK_MODES:
+        problems.append(UserError("勤務形態を選んでください。", field="work_mode"))
+    if values.urgency not in URGENCIES:
+        problems.append(UserError("緊急度を選んでください。", field="urgency"))
+    elif values.urgency in URGENCIES_NEEDING_REASON and not values.urgency_reason.strip():
+        problems.append(UserError("災害復旧または法定・安全業務の要請には、その理由を記入してください。",
+                                  field="urgency_reason"))
+    problems += period_problems(values.start_date, values.end_date, today,
+                                kept_start=before.start_date if before else None,
+                                kept_end=before.end_date if before else None)
+    if problems:
+        raise UserErrors(problems)
+    assert profession is not None
+    return profession, licences, fields
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _snapshot(req: StaffingRequest) -> dict[str, Any]:
+    """The audited view of a request: readable names, not ids."""
+    return {
+        "department": req.department,
+        "section": req.section,
+        "profession": req.profession.name_ja if req.profession else None,
+        "required_licences": "、".join(t.name_ja for t in req.required_licences),
+        "desired_fields": "、".join(t.name_ja for t in req.desired_fields),
+        "people": req.people,
+        "start_date": req.start_date,
+        "end_date": req.end_date,
+        "days_per_week": req.days_per_week,
+        "work_mode": req.work_mode,
+        "urgency": req.urgency,
+        "urgency_reason": req.urgency_reason,
+        "description": req.description,
+        "internal_notes": req.internal_notes,
+        "status": req.status,
+        "filled_count": req.filled_count,
+    }
+
+
+def _summary(req: StaffingRequest) -> str:
+    profession = req.profession.name_ja if req.profession else ""
+    return f"{req.department} {req.section} {profession} {req.people}人"
+
+
+def _load(request_id: int, *, for_update: bool = False) -> StaffingRequest:
+    query = (select(StaffingRequest).where(StaffingRequest.id == request_id)
+             .options(selectinload(StaffingRequest.required_licences),
+                      selectinload(StaffingRequest.desired_fields)))
+    if for_update and db.engine.dialect.name == "postgresql":
+        # Two officers pressing "withdraw" and a round approving a pairing must not interleave.
+        query = query.with_for_update(of=StaffingRequest)
+    req = db.session.scalar(query)
+    if req is None:
+        raise UserError("派遣要請が見つかりません。")
+    return req
+
+
+def _apply(req: StaffingRequest, values: RequestValues, profession: Profession, licences: list[Licence],
+           fields: list[ExperienceField]) -> None:
+    req.department = values.department.strip()
+    req.section = values.section.strip()
+    req.profession = profession
+    req.required_licences = licences
+    req.desired_fields = fields
+    req.people = values.people  # type: ignore[assignment]
+    req.start_date = values.start_date  # type: ignore[assignment]
+    req.end_date = values.end_date  # type: ignore[assignment]
+    req.days_per_week = values.days_per_week  # type: ignore[assignment]
+    req.work_mode = values.work_mode
+    req.urgency = values.urgency
+    # An ordinary request keeps no reason: it would claim a priority the request does not have.
+    req.urgency_reason = values.urgency_reason.strip() if values.urgency in URGENCIES_NEEDING_REASON else None
+    req.description = values.description.strip()
+    req.internal_notes = values.internal_notes.strip()
+    # Touch the row even when only the links changed, so the optimistic lock sees the edit.
+    req.updated_at = clock.utcnow()
+
+
+def fill_status(people: int, filled_count: int) -> str:
+    """The live status that ``filled_count`` of ``people`` slots means."""
+    if filled_count <= 0:
+        return "open"
+    if filled_count < people:
+        return "partly_filled"
+    return "filled"
+
+
+def is_correction(actor: Any) -> bool:
+    """Changes by the coordinating city to a city's request are corrections: reason required."""
+    return getattr(actor, "role", None) != Role.CITY_HR
+
+
+def _check_version(req: StaffingRequest, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != req.lock_version:
+        raise UserError("この派遣要請は他の人が先に更新しました。最新の内容を確認してから、もう一度変更してください。")
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise UserError("この派遣要請は他の人が先に更新しました。最新の内容を確認してから、もう一度変更してください。") \
+            from None
+
+
+def has_proposals(request_id: int) -> bool:
+    """True when the matching engine has proposed or placed someone for the request (see PROPOSAL_CHECKS)."""
+    return any(check(request_id) for check in PROPOSAL_CHECKS)
+
+
+def _run_opened_hooks(req: StaffingRequest) -> None:
+    for hook in list(ON_REQUEST_OPENED):
+        try:
+            hook(req)
+        except Exception:  # a failing reaction must not undo or hide the opening
+            log.exception("ON_REQUEST_OPENED hook %r failed for request %s", hook, req.id)
+
+
+# ----------------------------------------------------------------------------- what may be done
+
+
+def allowed_actions(actor: Any, req: StaffingRequest) -> set[str]:
+    """The lifecycle buttons ``actor`` may press on ``req`` now: edit, open, withdraw, reopen."""
+    actions: set[str] = set()
+    if not permissions.may(actor, "request.manage", req.city_id):
+        return actions
+    correcting = is_correction(actor)
+    if correcting and permissions.may(actor, "request.correct"):
+        actions.add("edit")
+        if req.status in ("withdrawn", "expired"):
+            actions.add("reopen")
+    elif not correcting and req.status in EDITABLE_STATUSES and not has_proposals(req.id):
+        actions.add("edit")
+    if req.status == "draft":
+        actions.add("open")
+    if req.status in WITHDRAWABLE_STATUSES and (correcting or not has_proposals(req.id)):
+        actions.add("withdraw")
+    return actions
+
+
+# ----------------------------------------------------------------------------- lifecycle
+
+
+def create_request(actor: Any, values: RequestValues) -> StaffingRequest:
+    """Save a new request of the actor's city as a draft, to be opened when ready."""
+    permissions.check(actor, "request.create")
+    city_id = actor.city_id
+    permissions.check(actor, "request.manage", city_id)
+    profession, licences, fields = validate_request_values(values, clock.today_tokyo())
+    req = StaffingRequest(city_id=city_id, status="draft", created_by_id=actor.id, filled_count=0,
+                          carry_over_count=0)
+    _apply(req, values, profession, licences, fields)
+    db.session.add(req)
+    db.session.flush()
+    audit.record(actor, "request.created", ENTITY, req.id, city_id=city_id,
+                 changes=audit.diff({}, _snapshot(req)), summary=_summary(req))
+    db.session.commit()
+    return req
+
+
+def update_request(actor: Any, request_id: int, values: RequestValues, *, reason: str = "",
+                   expected_version: int | None = None) -> StaffingRequest:
+    """Change a request: its city while draft or open with nothing proposed, the coordinator any time with a reason."""
+    req = _load(request_id, for_update=True)
+    permissions.check(actor, "request.manage", req.city_id)
+    correcting = is_correction(actor)
+    if correcting:
+        permissions.check(actor, "request.correct")
+        if not reason.strip():
+            raise UserError("訂正の理由を入力してください。", field="reason")
+    else:
+        if req.status not in EDITABLE_STATUSES:
+            raise UserError("下書きまたは募集中の派遣要請だけを変更できます。")
+        if has_proposals(req.id):
+            raise UserError("この派遣要請には既に提案された候補者がいるため変更できません。変更が必要な場合は幹事市に連絡してください。")
+    _check_version(req, expected_version)
+    before = _snapshot(req)
+    profession, licences, fields = validate_request_values(values, clock.today_tokyo(), before=req)
+    _apply(req, values, profession, licences, fields)
+    if correcting and req.status in (*LIVE_STATUSES, "filled"):
+        # A corrected head count may fill the request, or open slots again.
+        req.status = fill_status(req.people, req.filled_count)
+        req.closed_at = clock.utcnow() if req.status == "filled" else None
+    changes = audit.diff(before, _snapshot(req))
+    if changes:
+        audit.record(actor, "request.corrected" if correcting else "request.updated", ENTITY, req.id,
+                     city_id=req.city_id, changes=changes, reason=reason.strip() or None, summary=_summary(req))
+    _commit()
+    return req
+
+
+def open_request(actor: Any, request_id: int, *, run_hooks: bool = True) -> StaffingRequest:
+    """Publish a draft: it appears on the demand board and enters the next matching round.
+
+    ``run_hooks=False`` is for loading demo data, which must not start fast-track rounds.
+    """
+    req = _load(request_id, for_update=True)
+    permissions.check(actor, "request.manage", req.city_id)
+    if req.status != "draft":
+        raise UserError("下書きの派遣要請だけを公開できます。")
+    # The period must still lie ahead when the request goes out, even if the draft is old.
+    problems = period_problems(req.start_date, req.end_date, clock.today_tokyo())
+    if problems:
+        raise UserErrors(problems)
+    req.status = "open"
+    req.posted_at = clock.utcnow()
+    audit.record(actor, "request.opened", ENTITY, req.id, city_id=req.city_id,
+                 changes={"status": ["draft", "open"]}, summary=_summary(req))
+    _commit()
+    if run_hooks:
+        _run_opened_hooks(req)
+    return req
+
+
+def withdraw_request(actor: Any, request_id: int, reason: str = "") -> StaffingRequest:
+    """Take a request back: its city while nothing is proposed, the coordinating city any time with a reason."""
+    req = _load(request_id, for_update=True)
+    permissions.check(actor, "request.manage", req.city_id)
+    correcting = is_correction(actor)
+    if correcting:
+        permissions.check(actor, "request.correct")
+        if not reason.strip():
+            raise UserError("取り下げの理由を入力してください。", field="reason")
+    if req.status not in WITHDRAWABLE_STATUSES:
+        raise UserError("この派遣要請は既に終了しているため取り下げできません。")
+    if not correcting and has_proposals(req.id):
+        raise UserError("この派遣要請には既に提案された候補者がいるため取り下げできません。幹事市に連絡してください。")
+    old = req.status
+    req.status = "withdrawn"
+    req.closed_at = clock.utcnow()
+    audit.record(actor, "request.withdrawn", ENTITY, req.id, city_id=req.city_id,
+                 changes={"status": [old, "withdrawn"]}, reason=reason.strip() or None, summary=_summary(req))
+    for hook in list(ON_REQUEST_WITHDRAWN):
+        hook(req)
+    _commit()
+    return req
+
+
+def reopen_request(actor: Any, request_id: int, reason: str) -> StaffingRequest:
+    """Coordinating city only: put a withdrawn or expired request back on the board, with a reason."""
+    req = _load(request_id, for_update=True)
+    permissions.check(actor, "request.correct")
+    permissions.check(actor, "request.manage", req.city_id)
+    if not reason.strip():
+        raise UserError("再公開の理由を入力してください。", field="reason")
+    if req.status not in ("withdrawn", "expired"):
+        raise UserError("取り下げ・期限切れの派遣要請だけを再公開できます。")
+    problems = period_problems(req.start_date, req.end_date, clock.today_tokyo())
+    if problems:
+        raise UserError("期間が過ぎています。先に期間を訂正してから再公開してください。")
+    old = req.status
+    req.status = fill_status(req.people, req.filled_count)
+    req.closed_at = None
+    req.posted_at = req.posted_at or clock.utcnow()
+    audit.record(actor, "request.reopened", ENTITY, req.id, city_id=req.city_id,
+                 changes={"status": [old, req.status]}, reason=reason.strip(), summary=_summary(req))
+    _commit()
+    if req.status in LIVE_STATUSES:
+        _run_opened_hooks(req)
+    return req
+
+
+def mark_fill_state(request_id: int, filled_count: int, *, actor: Any = None, commit: bool = True
+                    ) -> StaffingRequest:
+    """Record how many slots approved dispatches fill: open, partly filled or filled (matching calls this)."""
+    req = _load(request_id, for_update=True)
+    if req.status not in (*LIVE_STATUSES, "filled"):
+        raise UserError("募集中・一部充足・充足の派遣要請だけ充足状況を変更できます。")
+    if not 0 <= filled_count <= req.people:
+        raise UserError("充足人数は0〜%(people)s人の範囲でなければなりません。", people=req.people)
+    before = {"status": req.status, "filled_count": req.filled_count}
+    req.filled_count = filled_count
+    req.status = fill_status(req.people, filled_count)
+    req.closed_at = clock.utcnow() if req.status == "filled" else None
+    changes = audit.diff(before, {"status": req.status, "filled_count": req.filled_count})
+    if changes:
+        audit.record(actor, "request.fill_changed", ENTITY, req.id, city_id=req.city_id, changes=changes,
+                     summary=_summary(req))
+    if commit:
+        _commit()
+    return req
+
+
+def expire_request(request_id: int, actor: Any = None, *, commit: bool = True) -> StaffingRequest:
+    """Close a request whose period began with nobody placed (the scheduler calls this daily)."""
+    req = _load(request_id, for_update=True)
+    if req.status not in EXPIRABLE_STATUSES:
+        raise UserError("募集中または下書きの派遣要請だけが期限切れになります。")
+    if req.start_date >= clock.today_tokyo():
+        raise UserError("期間が始まる前の派遣要請は期限切れにできません。")
+    old = req.status
+    req.status = "expired"
+    req.closed_at = clock.utcnow()
+    audit.record(actor, "request.expired", ENTITY, req.id, city_id=req.city_id,
+                 changes={"status": [old, "expired"]}, summary=_summary(req))
+    if commit:
+        _commit()
+    return req
+
+
+def expire_due_requests(actor: Any = None) -> list[int]:
+    """Expire every draft or open request whose period began before today; returns their ids."""
+    today = clock.today_tokyo()
+    ids = list(db.session.scalars(select(StaffingRequest.id).where(
+        StaffingRequest.status.in_(EXPIRABLE_STATUSES), StaffingRequest.start_date < today)
+        .order_by(StaffingRequest.id)))
+    for request_id in ids:
+        expire_request(request_id, actor, commit=False)
+    db.session.commit()
+    return ids
+
+
+def add_carry_over(request_ids: list[int]) -> None:
+    """Count one more round left (partly) unfilled; adds to the caller's transaction (matching commits)."""
+    if not request_ids:
+        return
+    db.session.execute(StaffingRequest.__table__.update()
+                       .where(StaffingRequest.id.in_(request_ids))
+                       .values(carry_over_count=StaffingRequest.carry_over_count + 1,
+                               lock_version=StaffingRequest.lock_version + 1))
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def open_requests_for_matching(today: date | None = None) -> list[StaffingRequest]:
+    """Live requests whose period has not begun, with city, profession, licences and fields loaded."""
+    today = today or clock.today_tokyo()
+    return list(db.session.scalars(
+        select(StaffingRequest)
+        .where(StaffingRequest.status.in_(LIVE_STATUSES), StaffingRequest.start_date >= today)
+        .options(joinedload(StaffingRequest.city), joinedload(StaffingRequest.profession),
+                 selectinload(StaffingRequest.required_licences),
+                 selectinload(StaffingRequest.desired_fields))
+        .order_by(StaffingRequest.id)))
+
+
+def get_request(actor: Any, request_id: int) -> StaffingRequest:
+    """A request in full (internal notes included), for its own city and the coordinating city."""
+    req = _load(request_id)
+    permissions.check(actor, "request.view", req.city_id)
+    return req
+
+
+def get_board_entry(actor: Any, request_id: int) -> StaffingRequest:
+    """A live request as every city may see it (the template leaves out the internal notes)."""
+    permissions.check(actor, "request.view_board")
+    req = _load(request_id)
+    if req.status not in LIVE_STATUSES:
+        raise UserError("派遣要請が見つかりません。")
+    return req
+
+
+def request_history(actor: Any, request_id: int) -> list[AuditEntry]:
+    """The audit trail of one request, oldest first, for the people who may see the request."""
+    req = _load(request_id)
+    permissions.check(actor, "request.view", req.city_id)
+    return list(db.session.scalars(select(AuditEntry).where(
+        AuditEntry.entity_type == ENTITY, AuditEntry.entity_id == str(request_id))
+        .order_by(AuditEntry.at, AuditEntry.id)))
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    status: str | None = None
+    city_id: int | None = None
+
+
+def list_requests(actor: Any, flt: ListFilter, page: int, per_page: int
+                  ) -> tuple[list[StaffingRequest], int, dict[str, int]]:
+    """A page of requests (newest first), their total and counts by status: HR see only their city."""
+    permissions.check(actor, "request.list")
+    city_id = actor.city_id if actor.role == Role.CITY_HR else flt.city_id
+    conditions = [StaffingRequest.city_id == city_id] if city_id else []
+    counts = dict(db.session.execute(select(StaffingRequest.status, func.count())
+                                     .where(*conditions).group_by(StaffingRequest.status)).all())
+    if flt.status:
+        conditions.append(StaffingRequest.status == flt.status)
+    total = db.session.scalar(select(func.count(StaffingRequest.id)).where(*conditions)) or 0
+    rows = db.session.scalars(
+        select(StaffingRequest).where(*conditions)
+        .options(joinedload(StaffingRequest.city), joinedload(StaffingRequest.profession))
+        .order_by(StaffingRequest.created_at.desc(), StaffingRequest.id.desc())
+        .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    return list(rows), total, counts
+
+
+# ----------------------------------------------------------------------------- the demand board
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    city_id: int | None = None
+    profession_id: int | None = None
+    urgency: str | None = None
+    work_mode: str | None = None
+    period_from: date | None = None  # requests whose period overlaps [period_from, period_to]
+    period_to: date | None = None
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """What every city may know about another city's live request."""
+
+    id: int
+    city_id: int
+    city_code: str
+    city_name_ja: str
+    city_name_en: str
+    department: str
+    section: str
+    profession_name_ja: str
+    profession_name_en: str
+    people: int
+    open_slots: int
+    start_date: date
+    end_date: date
+    days_per_week: int
+    work_mode: str
+    urgency: str
+    posted_at: datetime | None
+
+    def city_name(self, locale: str = "ja") -> str:
+        return self.city_name_en if locale == "en" else self.city_name_ja
+
+    def profession_name(self, locale: str = "ja") -> str:
+        return self.profession_name_en if locale == "en" else self.profession_name_ja
+
+
+@dataclass
+class Board:
+    rows: list[BoardRow]
+    total_requests: int
+    total_slots: int
+    slots_by_urgency: dict[str, int]
+    requests_by_urgency: dict[str, int]
+    # Pivot of open slots: professions (rows) × cities (columns).
+    professions: list[Profession]
+    cities: list[City]
+    slots: dict[tuple[int, int], int] = field(default_factory=dict)
+    slots_by_profession: dict[int, int] = field(default_factory=dict)
+    slots_by_city: dict[int, int] = field(default_factory=dict)
+
+
+BOARD_COLUMNS = len(dataclass_fields(BoardRow))
+URGENCY_RANK = case({u: i for i, u in enumerate(URGENCIES)}, value=StaffingRequest.urgency, else_=len(URGENCIES))
+OPEN_SLOTS = StaffingRequest.people - StaffingRequest.filled_count
+
+
+def _board_conditions(flt: BoardFilter) -> list[Any]:
+    conditions: list[Any] = [StaffingRequest.status.in_(LIVE_STATUSES)]
+    if flt.city_id:
+        conditions.append(StaffingRequest.city_id == flt.city_id)
+    if flt.profession_id:
+        conditions.append(StaffingRequest.profession_id == flt.profession_id)
+    if flt.urgency:
+        conditions.append(StaffingRequest.urgency == flt.urgency)
+    if flt.work_mode:
+        # A request open to either mode suits someone looking for on-site or remote work.
+        conditions.append(or_(StaffingRequest.work_mode == flt.work_mode, StaffingRequest.work_mode == "either")
+                          if flt.work_mode != "either" else StaffingRequest.work_mode == "either")
+    if flt.period_from:
+        conditions.append(StaffingRequest.end_date >= flt.period_from)
+    if flt.period_to:
+        conditions.append(StaffingRequest.start_date <= flt.period_to)
+    return conditions
+
+
+def _board_rows_query(conditions: list[Any]) -> Select:
+    return (select(StaffingRequest.id, StaffingRequest.city_id, City.code, City.name_ja, City.name_en,
+                   StaffingRequest.department, StaffingRequest.section, Profession.name_ja, Profession.name_en,
+                   StaffingRequest.people, OPEN_SLOTS, StaffingRequest.start_date, StaffingRequest.end_date,
+                   StaffingRequest.days_per_week, StaffingRequest.work_mode, StaffingRequest.urgency,
+                   StaffingRequest.posted_at)
+            .join(City, City.id == StaffingRequest.city_id)
+            .join(Profession, Profession.id == StaffingRequest.profession_id)
+            .where(*conditions)
+            # The order the matching engine serves them in, as far as the board can know it.
+            .order_by(URGENCY_RANK, StaffingRequest.start_date, StaffingRequest.posted_at, StaffingRequest.id))
+
+
+def demand_board(actor: Any, flt: BoardFilter, page: int, per_page: int) -> Board:
+    """Open slots of every city's live requests: totals by urgency, profession × city, and one page of rows."""
+    permissions.check(actor, "request.view_board")
+    conditions = _board_conditions(flt)
+    slots: dict[tuple[int, int], int] = {}
+    slots_by_urgency = {u: 0 for u in URGENCIES}
+    requests_by_urgency = {u: 0 for u in URGENCIES}
+    by_profession: dict[int, int] = {}
+    by_city: dict[int, int] = {}
+    # One grouped scan gives every total; the page of rows is a second, limited query.
+    grouped = db.session.execute(
+        select(StaffingRequest.profession_id, StaffingRequest.city_id, StaffingRequest.urgency,
+               func.count(), func.sum(OPEN_SLOTS))
+        .where(*conditions)
+        .group_by(StaffingRequest.profession_id, StaffingRequest.city_id, StaffingRequest.urgency)).all()
+    for profession_id, city_id, urgency, count, open_slots in grouped:
+        open_slots = int(open_slots or 0)
+        slots[(profession_id, city_id)] = slots.get((profession_id, city_id), 0) + open_slots
+        slots_by_urgency[urgency] += open_slots
+        requests_by_urgency[urgency] += count
+        by_profession[profession_id] = by_profession.get(profession_id, 0) + open_slots
+        by_city[city_id] = by_city.get(city_id, 0) + open_slots
+    professions = list(db.session.scalars(select(Profession).where(Profession.id.in_(by_profession))
+                                          .order_by(Profession.sort_order, Profession.id))) if by_profession else []
+    cities = list(db.session.scalars(select(City).where(City.id.in_(by_city)).order_by(City.code))) if by_city else []
+    total_requests = sum(requests_by_urgency.values())
+    rows = [BoardRow(*row) for row in db.session.execute(
+        _board_rows_query(conditions).limit(per_page).offset((max(page, 1) - 1) * per_page)).all()]
+    return Board(rows=rows, total_requests=total_requests, total_slots=sum(slots_by_urgency.values()),
+                 slots_by_urgency=slots_by_urgency, requests_by_urgency=requests_by_urgency,
+                 professions=professions, cities=cities, slots=slots, slots_by_profession=by_profession,
+                 slots_by_city=by_city)
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    row: BoardRow
+    required_licences: str
+    desired_fields: str
+    urgency_reason: str
+    description: str
+
+
+def board_rows_for_export(actor: Any, flt: BoardFilter, chunk: int = 2000) -> Iterator[ExportRow]:
+    """Every board row for the filter, with licences, fields and description, streamed in chunks."""
+    permissions.check(actor, "demand.export")
+    conditions = _board_conditions(flt)
+    query = _board_rows_query(conditions).add_columns(StaffingRequest.urgency_reason, StaffingRequest.description)
+    offset = 0
+    while True:
+        batch = db.session.execute(query.limit(chunk).offset(offset)).all()
+        if not batch:
+            return
+        ids = [r[0] for r in batch]
+        licences = _names_by_request(staffing_request_licences, staffing_request_licences.c.licence_id, Licence, ids)
+        fields = _names_by_request(staffing_request_fields, staffing_request_fields.c.field_id, ExperienceField, ids)
+        for r in batch:
+            yield ExportRow(BoardRow(*r[:BOARD_COLUMNS]), "、".join(licences.get(r[0], [])),
+                            "、".join(fields.get(r[0], [])), r[BOARD_COLUMNS] or "", r[BOARD_COLUMNS + 1] or "")
+        offset += chunk
+
+
+def _names_by_request(table: Any, term_column: Any, model: type, ids: list[int]) -> dict[int, list[str]]:
+    names: dict[int, list[str]] = {}
+    for request_id, name in db.session.execute(
+            select(table.c.request_id, model.name_ja).join(model, model.id == term_column)
+            .where(table.c.request_id.in_(ids)).order_by(table.c.request_id, model.sort_order, model.id)):
+        names.setdefault(request_id, []).append(name)
+    return names
+
+
+
+# ----------------------------------------------------------------------------- form choices
+
+
+def form_terms(current: StaffingRequest | None = None
+               ) -> tuple[list[Profession], list[Licence], list[ExperienceField]]:
+    """Active vocabulary for the request form, plus retired terms ``current`` already uses."""
+    professions = active_terms(Profession)
+    licences = active_terms(Licence)
+    fields = active_terms(ExperienceField)
+    if current is not None:
+        if current.profession is not None and current.profession not in professions:
+            professions.append(current.profession)
+        licences += [t for t in current.required_licences if t not in licences]
+        fields += [t for t in current.desired_fields if t not in fields]
+    return professions, licences, fields
+
+
+def group_by_profession(terms: list[Any], professions: list[Profession]) -> list[tuple[Profession | None, list[Any]]]:
+    """Licences or fields grouped under the profession they usually belong to, in profession order."""
+    order = {p.id: i for i, p in enumerate(professions)}
+    groups: dict[int | None, list[Any]] = {}
+    for term in terms:
+        key = term.profession_id if term.profession_id in order else None
+        groups.setdefault(key, []).append(term)
+    by_id = {p.id: p for p in professions}
+    keys = sorted(groups, key=lambda k: (k is None, order.get(k, 0)))  # type: ignore[arg-type]
+    return [(by_id.get(k) if k is not None else None, groups[k]) for k in keys]

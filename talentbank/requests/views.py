@@ -1,0 +1,297 @@
+"""Staffing request screens: a city's own requests, the form, the detail page, the demand board."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from ..cities.models import City
+from ..core import clock
+from ..core.errors import UserError
+from ..core.permissions import Role, may, requires
+from ..extensions import db
+from . import export, services
+from .forms import ActionForm, ReasonForm, RequestForm
+from .models import STATUS_LABELS, STATUSES, URGENCIES, URGENCY_LABELS, WORK_MODE_LABELS, WORK_MODES
+
+bp = Blueprint("requests", __name__, url_prefix="/requests")
+
+
+@bp.app_context_processor
+def labels() -> dict[str, object]:
+    return {"request_status_labels": STATUS_LABELS, "urgency_labels": URGENCY_LABELS,
+            "work_mode_labels": WORK_MODE_LABELS}
+
+
+def attach_errors(form: FlaskForm, exc: UserError) -> None:
+    """Show each problem a service found under its field, or at the top when it names none."""
+    for error in getattr(exc, "errors", [exc]):
+        target = getattr(form, error.field, None) if error.field else None
+        if target is None:
+            flash(error.translated(), "error")
+        else:
+            target.errors = [*target.errors, error.translated()]
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _page() -> int:
+    return max(_int_arg("page") or 1, 1)
+
+
+def _values(form: RequestForm) -> services.RequestValues:
+    return services.RequestValues(
+        department=form.department.data or "",
+        section=form.section.data or "",
+        profession_id=form.profession_id.data,
+        required_licence_ids=tuple(form.required_licence_ids.data or ()),
+        desired_field_ids=tuple(form.desired_field_ids.data or ()),
+        people=form.people.data,
+        start_date=form.start_date.data,
+        end_date=form.end_date.data,
+        days_per_week=form.days_per_week.data,
+        work_mode=form.work_mode.data or "",
+        urgency=form.urgency.data or "",
+        urgency_reason=form.urgency_reason.data or "",
+        description=form.description.data or "",
+        internal_notes=form.internal_notes.data or "",
+    )
+
+
+def _render_form(form: RequestForm, req=None, correcting: bool = False):
+    professions, licences, fields = services.form_terms(req)
+    form.profession_id.choices = [("", _("選んでください"))] + [(p.id, p.display_name(_locale())) for p in professions]
+    return render_template(
+        "requests/form.html", form=form, req=req, correcting=correcting, professions=professions,
+        licence_groups=services.group_by_profession(licences, professions),
+        field_groups=services.group_by_profession(fields, professions),
+        chosen_licences=set(form.required_licence_ids.data or ()),
+        chosen_fields=set(form.desired_field_ids.data or ()),
+        today=clock.today_tokyo(),
+    )
+
+
+def _locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "ja")
+
+
+# ----------------------------------------------------------------------------- a city's requests
+
+
+@bp.route("/")
+@requires("request.list")
+def index():
+    status = request.args.get("status") if request.args.get("status") in STATUSES else None
+    city_id = _int_arg("city_id")
+    page = _page()
+    per_page = current_app.config["PAGE_SIZE"]
+    rows, total, counts = services.list_requests(current_user, services.ListFilter(status=status, city_id=city_id),
+                                                 page, per_page)
+    is_hr = current_user.role == Role.CITY_HR
+    cities = [] if is_hr else db.session.scalars(db.select(City).where(City.is_member.is_(True))
+                                                 .order_by(City.code)).all()
+    return render_template("requests/index.html", rows=rows, total=total, counts=counts, status=status,
+                           city_id=city_id, cities=cities, page=page, per_page=per_page, is_hr=is_hr,
+                           statuses=STATUSES, can_create=may(current_user, "request.create"))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("request.create")
+def create():
+    form = RequestForm()
+    if form.is_submitted() and form.validate():
+        try:
+            req = services.create_request(current_user, _values(form))
+        except UserError as exc:
+            attach_errors(form, exc)
+        else:
+            flash(_("派遣要請を下書きとして保存しました。内容を確認して「公開する」を押すと、需要ボードに載ります。"),
+                  "success")
+            return redirect(url_for("requests.detail", request_id=req.id))
+    return _render_form(form)
+
+
+@bp.route("/<int:request_id>")
+@requires("request.view")
+def detail(request_id: int):
+    try:
+        req = services.get_request(current_user, request_id)
+    except UserError:
+        abort(404)
+    return render_template("requests/detail.html", req=req,
+                           actions=services.allowed_actions(current_user, req),
+                           correcting=services.is_correction(current_user),
+                           has_proposals=services.has_proposals(req.id),
+                           history=services.request_history(current_user, request_id),
+                           action_form=ActionForm(), reason_form=ReasonForm())
+
+
+@bp.route("/<int:request_id>/edit", methods=["GET", "POST"])
+@requires("request.manage")
+def edit(request_id: int):
+    try:
+        req = services.get_request(current_user, request_id)
+    except UserError:
+        abort(404)
+    if not may(current_user, "request.manage", req.city_id):
+        abort(403)
+    correcting = services.is_correction(current_user)
+    if "edit" not in services.allowed_actions(current_user, req):
+        flash(_("この派遣要請は現在の状態では変更できません。"), "error")
+        return redirect(url_for("requests.detail", request_id=req.id))
+    if request.method == "GET":
+        form = RequestForm(obj=req)
+        form.required_licence_ids.data = [t.id for t in req.required_licences]
+        form.desired_field_ids.data = [t.id for t in req.desired_fields]
+        form.lock_version.data = str(req.lock_version)
+    else:
+        form = RequestForm()
+        if form.validate():
+            version = form.lock_version.data
+            try:
+                services.update_request(current_user, req.id, _values(form), reason=form.reason.data or "",
+                                        expected_version=int(version) if version and version.isdigit() else None)
+            except UserError as exc:
+                db.session.rollback()
+                attach_errors(form, exc)
+            else:
+                flash(_("派遣要請を訂正しました。") if correcting else _("派遣要請を更新しました。"), "success")
+                return redirect(url_for("requests.detail", request_id=req.id))
+    return _render_form(form, req, correcting)
+
+
+def press_button(action: Callable[[str], None], back: str) -> Response:
+    """Run a lifecycle button (open, withdraw, reopen) with its reason, show the outcome on ``back``."""
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        action(form.reason.data or "")
+    except UserError as exc:
+        db.session.rollback()
+        for error in getattr(exc, "errors", [exc]):
+            flash(error.translated(), "error")
+    return redirect(back)
+
+
+@bp.route("/<int:request_id>/open", methods=["POST"])
+@requires("request.manage")
+def open_(request_id: int):
+    def act(_reason: str) -> None:
+        services.open_request(current_user, request_id)
+        flash(_("派遣要請を公開しました。需要ボードに載り、次のマッチングの対象になります。"), "success")
+
+    return press_button(act, url_for("requests.detail", request_id=request_id))
+
+
+@bp.route("/<int:request_id>/withdraw", methods=["POST"])
+@requires("request.manage")
+def withdraw(request_id: int):
+    def act(reason: str) -> None:
+        services.withdraw_request(current_user, request_id, reason)
+        flash(_("派遣要請を取り下げました。"), "success")
+
+    return press_button(act, url_for("requests.detail", request_id=request_id))
+
+
+@bp.route("/<int:request_id>/reopen", methods=["POST"])
+@requires("request.correct")
+def reopen(request_id: int):
+    def act(reason: str) -> None:
+        services.reopen_request(current_user, request_id, reason)
+        flash(_("派遣要請を再公開しました。"), "success")
+
+    return press_button(act, url_for("requests.detail", request_id=request_id))
+
+
+# ----------------------------------------------------------------------------- the demand board
+
+
+def _board_filter() -> services.BoardFilter:
+    urgency = request.args.get("urgency")
+    work_mode = request.args.get("work_mode")
+    return services.BoardFilter(
+        city_id=_int_arg("city_id"), profession_id=_int_arg("profession_id"),
+        urgency=urgency if urgency in URGENCIES else None,
+        work_mode=work_mode if work_mode in WORK_MODES else None,
+        period_from=_date_arg("period_from"), period_to=_date_arg("period_to"))
+
+
+@bp.route("/board")
+@requires("request.view_board")
+def board():
+    from ..exchange.services import offer_board
+    from ..vocabulary.models import Profession
+    from ..vocabulary.services import active_terms
+
+    flt = _board_filter()
+    page = _page()
+    per_page = current_app.config["PAGE_SIZE"]
+    data = services.demand_board(current_user, flt, page, per_page)
+    cities = db.session.scalars(db.select(City).where(City.is_member.is_(True)).order_by(City.code)).all()
+    return render_template("requests/board.html", board=data, flt=flt, page=page, per_page=per_page,
+                           cities=cities, professions=active_terms(Profession), urgencies=URGENCIES,
+                           work_modes=WORK_MODES, offers=offer_board(current_user, flt.city_id, flt.profession_id),
+                           can_export=may(current_user, "demand.export"),
+                           can_view_full=lambda city_id: may(current_user, "request.view", city_id))
+
+
+@bp.route("/board/<int:request_id>")
+@requires("request.view_board")
+def board_entry(request_id: int):
+    try:
+        req = services.get_board_entry(current_user, request_id)
+    except UserError:
+        abort(404)
+    return render_template("requests/board_entry.html", req=req,
+                           can_view_full=may(current_user, "request.view", req.city_id))
+
+
+def _export_name(extension: str) -> str:
+    return f"demand-board-{clock.today_tokyo():%Y%m%d}.{extension}"
+
+
+@bp.route("/board.csv")
+@requires("demand.export")
+def export_csv():
+    rows = services.board_rows_for_export(current_user, _board_filter())
+    response = Response(stream_with_context(export.csv_chunks(rows)), mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f"attachment; filename={_export_name('csv')}"
+    return response
+
+
+@bp.route("/board.xlsx")
+@requires("demand.export")
+def export_xlsx():
+    content = export.xlsx_bytes(services.board_rows_for_export(current_user, _board_filter()))
+    response = Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Content-Disposition"] = f"attachment; filename={_export_name('xlsx')}"
+    return response
