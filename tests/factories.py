@@ -48,6 +48,7 @@ class Factory:
         db.session.commit()
         return user
 
+
     # ----------------------------------------------------------------- staffing requests and exchange offers
 
     def term(self, model: type, code: str) -> Any:
@@ -132,3 +133,127 @@ class Factory:
         db.session.add(offer)
         db.session.commit()
         return offer
+
+    # ----------------------------------------------------------------- the talent registry
+
+    def vocabulary(self) -> None:
+        """The standard professions, licences and fields, as a fresh installation has them."""
+        from talentbank.vocabulary.services import seed_vocabulary
+
+        seed_vocabulary()
+        db.session.commit()
+
+    def specialist(self, home_city: City, *, professions: tuple[str, ...] = ("civil",),
+                   licences: tuple[str, ...] = (), fields: dict[str, int] | None = None,
+                   windows: tuple[tuple[Any, Any], ...] | None = None, user: User | None = None,
+                   excluded: tuple[City, ...] = (), preferred: tuple[City, ...] = (), **overrides: Any) -> Any:
+        """An active, consented retired specialist; windows default to the next twelve months."""
+        from datetime import timedelta
+
+        from talentbank.core import clock
+        from talentbank.specialists.models import AvailabilityWindow, Specialist, SpecialistExperience
+        from talentbank.vocabulary.models import ExperienceField, Licence, Profession
+
+        n = self._next()
+        now, today = clock.utcnow(), clock.today_tokyo()
+        values: dict[str, Any] = dict(
+            kind="retired", home_city_id=home_city.id, name_kanji=f"退職 {n}郎", name_kana=f"たいしょく {n}ろう",
+            email=f"specialist{n}@test.example", phone="046-873-1111", former_employer="横須賀市 土木部",
+            retirement_year=2022, days_per_week=3, can_work_onsite=True, can_work_remote=False,
+            max_travel_minutes=90, status="active", consent_version="2026-11-v1", consented_at=now,
+            availability_confirmed_at=now, registration_source="self")
+        values.update(overrides)
+        specialist = Specialist(user=user, **values)
+        specialist.professions = [self.term(Profession, code) for code in professions]
+        specialist.licences = [self.term(Licence, code) for code in licences]
+        specialist.experiences = [SpecialistExperience(field=self.term(ExperienceField, code), years=years)
+                                  for code, years in (fields if fields is not None else {"roads": 10}).items()]
+        if windows is None:
+            windows = ((today, today + timedelta(days=365)),)
+        specialist.availability_windows = [AvailabilityWindow(start_date=s, end_date=e) for s, e in windows]
+        specialist.excluded_cities = list(excluded)
+        specialist.preferred_cities = list(preferred)
+        db.session.add(specialist)
+        db.session.commit()
+        return specialist
+
+    # ----------------------------------------------------------------- offers and dispatches
+
+    def dispatch_round(self) -> Any:
+        """A finished manual matching round under the current rule set, to hang proposals on."""
+        from talentbank.core import clock
+        from talentbank.matching.models import MatchingRound
+        from talentbank.matching.services import ensure_rule_set
+
+        rule_set = ensure_rule_set()
+        rnd = MatchingRound(kind="manual", status="succeeded", rule_set_version_id=rule_set.id,
+                            started_at=clock.utcnow(), finished_at=clock.utcnow(), stats={})
+        db.session.add(rnd)
+        db.session.commit()
+        return rnd
+
+    def approved_proposal(self, specialist: Any, request: Any, *, status: str = "approved", rnd: Any = None,
+                          served_mode: str = "onsite") -> Any:
+        """A proposal of ``specialist`` for ``request`` in a finished round, already decided as ``status``."""
+        from talentbank.core import clock
+        from talentbank.matching.models import Proposal
+
+        rnd = rnd or self.dispatch_round()
+        proposal = Proposal(round_id=rnd.id, request_id=request.id, specialist_id=specialist.id,
+                            city_id=request.city_id, status=status, score={"total": 30}, priority_position=0,
+                            served_mode=served_mode, decided_at=clock.utcnow())
+        db.session.add(proposal)
+        db.session.commit()
+        return proposal
+
+    def dispatch_offer(self, specialist: Any, request: Any, *, status: str = "pending", days_left: int = 7,
+                       **overrides: Any) -> Any:
+        """An offer of ``request`` to ``specialist`` (its proposal offered), answerable for ``days_left`` days."""
+        from datetime import timedelta
+
+        from talentbank.core import clock
+        from talentbank.dispatches.models import Offer
+
+        proposal = self.approved_proposal(specialist, request, status="offered" if status == "pending" else
+                                          {"accepted": "accepted", "declined": "declined",
+                                           "lapsed": "lapsed"}.get(status, "superseded"))
+        now = clock.utcnow()
+        values: dict[str, Any] = dict(start_date=request.start_date, end_date=request.end_date,
+                                      days_per_week=request.days_per_week, work_mode="onsite",
+                                      deadline_at=now + timedelta(days=days_left),
+                                      closed_at=None if status == "pending" else now)
+        values.update(overrides)
+        offer = Offer(proposal_id=proposal.id, specialist_id=specialist.id, request_id=request.id,
+                      city_id=request.city_id, status=status, **values)
+        db.session.add(offer)
+        db.session.commit()
+        return offer
+
+    def dispatch(self, specialist: Any, request: Any, *, status: str = "scheduled", **overrides: Any) -> Any:
+        """An agreed dispatch of ``specialist`` on ``request`` (its offer accepted), as acceptance leaves it."""
+        from talentbank.core import clock
+        from talentbank.dispatches.models import Dispatch
+
+        offer = self.dispatch_offer(specialist, request, status="accepted")
+        values: dict[str, Any] = dict(start_date=offer.start_date, end_date=offer.end_date,
+                                      days_per_week=offer.days_per_week, work_mode="onsite",
+                                      started_at=clock.utcnow() if status in ("active", "completed") else None,
+                                      cancel_reason="テストのための中止" if status == "cancelled" else None)
+        values.update(overrides)
+        dispatch = Dispatch(specialist_id=specialist.id, city_id=request.city_id, request_id=request.id,
+                            proposal_id=offer.proposal_id, offer_id=offer.id, status=status, **values)
+        db.session.add(dispatch)
+        db.session.commit()
+        return dispatch
+
+    def exchange_ring(self, offers: list[Any], *, status: str = "approved") -> Any:
+        """An exchange ring over ``offers`` (officer of offer i goes to the city of offer i+1), as approved."""
+        from talentbank.core import clock
+        from talentbank.matching.models import ExchangeCycle
+
+        rnd = self.dispatch_round()
+        cycle = ExchangeCycle(round_id=rnd.id, position=0, status=status, offers=[o.id for o in offers],
+                              cities=[o.city_id for o in offers], decided_at=clock.utcnow())
+        db.session.add(cycle)
+        db.session.commit()
+        return cycle

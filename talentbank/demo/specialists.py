@@ -201,3 +201,70 @@ def seed_registry(cities: dict[str, City]) -> None:
         click.echo(f"Specialists: {created} demo profiles (log-in {DEMO_SPECIALIST_EMAIL}, same password)")
     else:
         click.echo("Specialists: demo pool already present")
+
+
+def bulk_pool(count: int, seed: int = SEED, batch: int = 5000) -> int:
+    """Insert ``count`` plausible specialists fast (Core inserts, no audit): for benchmarks and scale tests.
+
+    Uses the same weights as the demo pool; needs the cities and the vocabularies in place.
+    """
+    from ..specialists.models import specialist_excluded_cities, specialist_licences, specialist_professions
+
+    seed_vocabulary()
+    db.session.flush()
+    rng = random.Random(seed)
+    professions = {p.code: p.id for p in db.session.scalars(select(Profession))}
+    licences = {t.code: t.id for t in db.session.scalars(select(Licence))}
+    fields = {t.code: t.id for t in db.session.scalars(select(ExperienceField))}
+    cities = {c.code: c.id for c in db.session.scalars(select(City).where(City.code.in_(list(HOME_WEIGHTS))))}
+    home_codes = sorted(cities)
+    profession_codes = list(PROFESSIONS)
+    start_id = (db.session.scalar(select(func.max(Specialist.id))) or 0) + 1
+    today, now = today_tokyo(), utcnow()
+    table = Specialist.__table__
+    done = 0
+    while done < count:
+        rows, links_p, links_l, experiences, windows, excluded = [], [], [], [], [], []
+        for i in range(start_id + done, start_id + min(count, done + batch)):
+            code = rng.choices(profession_codes, weights=[PROFESSIONS[c][0] for c in profession_codes])[0]
+            home = rng.choices(home_codes, weights=[HOME_WEIGHTS[c] for c in home_codes])[0]
+            surname, surname_kana = rng.choice(SURNAMES)
+            given, given_kana = rng.choice(WOMEN if rng.random() < PROFESSIONS[code][1] else MEN)
+            confirmed = now - timedelta(days=rng.randint(0, 200))
+            rows.append(dict(
+                id=i, kind="retired", home_city_id=cities[home], name_kanji=f"{surname} {given}",
+                name_kana=f"{surname_kana} {given_kana}", email=f"bulk{i}@bench.talentbank.example",
+                phone="045-000-0000", days_per_week=rng.randint(1, 5), can_work_onsite=True,
+                can_work_remote=rng.random() < 0.2, max_travel_minutes=rng.choice([30, 60, 90, None]),
+                status="paused" if rng.random() < 0.05 else "active", consent_version=CONSENT_VERSION,
+                consented_at=confirmed, availability_confirmed_at=confirmed, registration_source="demo",
+                created_at=confirmed, updated_at=confirmed))
+            links_p.append(dict(specialist_id=i, profession_id=professions[code]))
+            for licence, odds in PROFESSIONS[code][2]:
+                if rng.random() < odds:
+                    links_l.append(dict(specialist_id=i, licence_id=licences[licence]))
+            for field_code in rng.sample(PROFESSIONS[code][3], k=min(2, len(PROFESSIONS[code][3]))):
+                experiences.append(dict(specialist_id=i, field_id=fields[field_code], years=rng.randint(3, 30)))
+            start = today + timedelta(days=rng.randint(-60, 365))
+            windows.append(dict(specialist_id=i, start_date=start, end_date=start + timedelta(days=rng.randint(60, 540))))
+            if rng.random() < 0.1:
+                excluded.append(dict(specialist_id=i, city_id=cities[rng.choice(home_codes)]))
+        db.session.execute(table.insert(), rows)
+        db.session.execute(specialist_professions.insert(), links_p)
+        if links_l:
+            db.session.execute(specialist_licences.insert(), links_l)
+        db.session.execute(SpecialistExperience.__table__.insert(), experiences)
+        db.session.execute(AvailabilityWindow.__table__.insert(), windows)
+        if excluded:
+            db.session.execute(specialist_excluded_cities.insert(), excluded)
+        done += len(rows)
+    if db.engine.dialect.name == "postgresql":
+        # Explicit ids were inserted: move the sequence past them, and refresh the planner's statistics.
+        db.session.execute(db.text("SELECT setval(pg_get_serial_sequence('specialists', 'id'), "
+                                   "(SELECT max(id) FROM specialists))"))
+        db.session.commit()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(db.text("ANALYZE"))
+    else:
+        db.session.commit()
+    return done

@@ -32,7 +32,7 @@ from ..extensions import db
 from ..vocabulary.models import ExperienceField, Licence, Profession
 from .consent import CONSENT_VERSION
 from .models import Specialist, SpecialistKind, SpecialistStatus
-from .services import _apply, resolve_home_city
+from .services import add_new, resolve_home_city
 from .validation import ProfileInvalid, ProfileValues, validate_profile
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -90,7 +90,12 @@ SAMPLE_ROW = {
 class RowProblem:
     row: int  # the row number as the spreadsheet shows it (header is row 1)
     column: str
-    message: str
+    error: UserError
+
+    @property
+    def message(self) -> str:
+        """The reason in the reader's language (Japanese outside a request)."""
+        return str(self.error)
 
 
 @dataclass
@@ -225,7 +230,7 @@ def _int(text: str) -> int | None:
 
 def _parse_row(number: int, record: dict[str, str], lookup: _Lookup, problems: list[RowProblem]) -> ParsedRow:
     def problem(column: str, message: str, **params: Any) -> None:
-        problems.append(RowProblem(number, column, _translated(message, params)))
+        problems.append(RowProblem(number, column, UserError(message, **params)))
 
     values = ProfileValues(
         name_kanji=record.get("name_kanji", ""), name_kana=record.get("name_kana", ""),
@@ -309,8 +314,8 @@ def _items(text: str) -> list[str]:
     return [item.strip() for item in SPLIT.split(text or "") if item.strip()]
 
 
-def _translated(message: str, params: dict[str, Any]) -> str:
-    return UserError(message, **params).translated()
+def _error(message: str, params: dict[str, Any]) -> UserError:
+    return UserError(message, **params)
 
 
 # ---------------------------------------------------------------- preview and save
@@ -323,28 +328,28 @@ def preview_import(actor: Any, filename: str, content: bytes) -> ImportPreview:
                             total_rows=0)
     table = [row for row in table if any(cell.strip() for cell in row)]
     if not table:
-        preview.problems.append(RowProblem(0, "", _translated(N_("ファイルに見出し行がありません。"), {})))
+        preview.problems.append(RowProblem(0, "", _error(N_("ファイルに見出し行がありません。"), {})))
         return preview
     headers = [_key(h) for h in table[0]]
     known_headers = {_key(h): key for h, key in COLUMNS.items()}
     missing = [h for h in REQUIRED_COLUMNS if _key(h) not in headers]
     unknown = [h for h in table[0] if h.strip() and _key(h) not in known_headers]
     if missing:
-        preview.problems.append(RowProblem(1, "", _translated(
+        preview.problems.append(RowProblem(1, "", _error(
             N_("必須の列がありません: %(columns)s"), {"columns": "、".join(missing)})))
     if unknown:
-        preview.problems.append(RowProblem(1, "", _translated(
+        preview.problems.append(RowProblem(1, "", _error(
             N_("不明な列があります: %(columns)s（列名はテンプレートに合わせてください）"), {"columns": "、".join(unknown)})))
     if missing or unknown:
         return preview
     body = table[1:]
     if len(body) > MAX_ROWS:
-        preview.problems.append(RowProblem(0, "", _translated(
+        preview.problems.append(RowProblem(0, "", _error(
             N_("1回に取り込めるのは%(max)s行までです。ファイルを分割してください。"), {"max": MAX_ROWS})))
         return preview
     preview.total_rows = len(body)
     if not body:
-        preview.problems.append(RowProblem(0, "", _translated(N_("取り込むデータ行がありません。"), {})))
+        preview.problems.append(RowProblem(0, "", _error(N_("取り込むデータ行がありません。"), {})))
         return preview
     lookup = _Lookup()
     registered = {e for e in db.session.scalars(select(Specialist.email).where(Specialist.email.is_not(None)))}
@@ -358,14 +363,14 @@ def preview_import(actor: Any, filename: str, content: bytes) -> ImportPreview:
         parsed = _parse_row(index, record, lookup, row_problems)
         email = parsed.values.email
         if email and email in first_seen:
-            preview.duplicates.append(RowProblem(index, "メールアドレス", _translated(
+            preview.duplicates.append(RowProblem(index, "メールアドレス", _error(
                 N_("%(first)s行目と同じメールアドレス（%(email)s）です。この行は取り込みません。"),
                 {"first": first_seen[email], "email": email})))
             continue
         if email:
             first_seen[email] = index
         if email and email in registered:
-            preview.duplicates.append(RowProblem(index, "メールアドレス", _translated(
+            preview.duplicates.append(RowProblem(index, "メールアドレス", _error(
                 N_("メールアドレス %(email)s は既に登録されています。この行は取り込みません。"), {"email": email})))
             continue
         unreadable = {p.column for p in row_problems}
@@ -376,7 +381,7 @@ def preview_import(actor: Any, filename: str, content: bytes) -> ImportPreview:
                 column = FIELD_COLUMN.get((error.field or "").split("-")[0], "")
                 # A cell that could not be read already has its message; the rule would only repeat it.
                 if column not in unreadable:
-                    row_problems.append(RowProblem(index, column, error.translated()))
+                    row_problems.append(RowProblem(index, column, error))
         preview.problems.extend(row_problems)
         if not row_problems:
             preview.new_rows.append(parsed)
@@ -405,9 +410,7 @@ def run_import(actor: Any, filename: str, content: bytes, expected_sha256: str) 
                 consent_version=CONSENT_VERSION, consented_at=_start_of_day_utc(parsed.consented_on),
                 availability_confirmed_at=now, registered_by_id=actor.id, registration_source="import",
             )
-            db.session.add(specialist)
-            _apply(specialist, parsed.values, resolve_home_city(actor, parsed.values))
-            db.session.flush()
+            add_new(specialist, parsed.values, resolve_home_city(actor, parsed.values))
             audit.record(actor, "specialist.registered", "specialist", specialist.id,
                          city_id=specialist.home_city_id,
                          changes={"registration_source": [None, "import"], "consent_version": [None, CONSENT_VERSION]},

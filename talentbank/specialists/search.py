@@ -135,14 +135,19 @@ def search_registry(actor: Any, flt: SearchFilter) -> Page:
     permissions.check(actor, "specialist.view_full")
     flt = flt.clamped()
     sort = flt.sort if flt.sort in REGISTRY_SORTS else "newest"
-    rows, total = _fetch(select(Specialist), flt, sort)
-    if rows:
-        # Names on a list are personal data too: which profiles were shown is written down.
-        audit.record(actor, "specialist.listed", "specialist", None,
-                     changes={"shown": [None, [r.id for r in rows]]},
-                     summary=f"{len(rows)} / {total}: {describe(flt)}"[:300])
-        db.session.commit()
-    return Page(rows, total, flt.page, flt.per_page)
+    total = db.session.scalar(_filtered(select(func.count(Specialist.id)), flt)) or 0
+    ids = list(db.session.scalars(_order(_filtered(select(Specialist.id), flt), sort)
+                                  .limit(flt.per_page).offset((flt.page - 1) * flt.per_page)))
+    if not ids:
+        return Page([], total, flt.page, flt.per_page)
+    # Names on a list are personal data too: which profiles were shown is written down (and committed
+    # before the rows are loaded, so the commit does not expire what the page is about to show).
+    audit.record(actor, "specialist.listed", "specialist", None, changes={"shown": [None, ids]},
+                 summary=f"{len(ids)} / {total}: {describe(flt)}"[:300])
+    db.session.commit()
+    loaded = {s.id: s for s in db.session.scalars(
+        select(Specialist).where(Specialist.id.in_(ids)).options(*_page_options()))}
+    return Page([loaded[i] for i in ids], total, flt.page, flt.per_page)
 
 
 def search_candidates(actor: Any, flt: SearchFilter) -> Page:

@@ -192,6 +192,7 @@ def view_specialist(actor: Any, specialist_id: int) -> ProfileView:
     if seen == Visibility.FULL:
         record_full_view(actor, specialist, "profile")
         db.session.commit()
+        specialist = _get(specialist_id)  # loaded again in one go: the commit expired it
     return ProfileView(seen, card, specialist)
 
 
@@ -320,6 +321,14 @@ def _apply(specialist: Specialist, values: ProfileValues, home_city_id: int) -> 
     specialist.preferred_cities = [cities[i] for i in values.preferred_city_ids if i in cities]
 
 
+def add_new(specialist: Specialist, values: ProfileValues, home_city_id: int) -> None:
+    """Fill a new profile and add it; nothing is flushed half-filled (the lookups would autoflush)."""
+    with db.session.no_autoflush:
+        _apply(specialist, values, home_city_id)
+    db.session.add(specialist)
+    db.session.flush()
+
+
 def _email_taken(email: str, specialist_id: int | None = None, user_id: int | None = None) -> bool:
     query = select(Specialist.id).where(Specialist.email == email)
     if specialist_id is not None:
@@ -363,9 +372,7 @@ def register_self(values: ProfileValues, password: str, has_consented: bool,
     specialist = Specialist(kind=SpecialistKind.RETIRED.value, user=user, status=SpecialistStatus.ACTIVE.value,
                             consent_version=CONSENT_VERSION, consented_at=now, availability_confirmed_at=now,
                             registration_source="self")
-    db.session.add(specialist)
-    _apply(specialist, values, resolve_home_city(user, values))
-    db.session.flush()
+    add_new(specialist, values, resolve_home_city(user, values))
     audit.record(user, "specialist.registered", "specialist", specialist.id, city_id=specialist.home_city_id,
                  changes={"consent_version": [None, CONSENT_VERSION], "registration_source": [None, "self"]},
                  summary=specialist.reference)
@@ -393,9 +400,7 @@ def register_officer(actor: Any, employer_city_id: int, values: ProfileValues, h
                             status=SpecialistStatus.ACTIVE.value, consent_version=CONSENT_VERSION,
                             consented_at=now, availability_confirmed_at=now, registered_by_id=actor.id,
                             registration_source="hr")
-    db.session.add(specialist)
-    _apply(specialist, values, resolve_home_city(actor, values))
-    db.session.flush()
+    add_new(specialist, values, resolve_home_city(actor, values))
     audit.record(actor, "specialist.registered", "specialist", specialist.id, city_id=employer_city_id,
                  changes={"kind": [None, "serving"], "consent_version": [None, CONSENT_VERSION],
                           "registration_source": [None, "hr"]}, summary=specialist.reference)
@@ -430,7 +435,9 @@ def update_profile(actor: Any, specialist_id: int, values: ProfileValues, reason
                 frozenset(e.field_id for e in specialist.experiences))
     _validate_all(values, extra, held, require_phone=specialist.kind == SpecialistKind.RETIRED)
     before = _snapshot(specialist)
-    _apply(specialist, values, resolve_home_city(actor, values))
+    home_city_id = resolve_home_city(actor, values)
+    with db.session.no_autoflush:
+        _apply(specialist, values, home_city_id)
     specialist.availability_confirmed_at = utcnow()
     if specialist.user is not None:
         if specialist.user.email != values.email:
@@ -547,17 +554,18 @@ def list_officers(actor: Any) -> list[Specialist]:
     query = (select(Specialist)
              .where(Specialist.kind == SpecialistKind.SERVING.value,
                     Specialist.status != SpecialistStatus.WITHDRAWN.value)
-             .options(*_loaded()).order_by(Specialist.employer_city_id, Specialist.name_kana, Specialist.id))
+             .order_by(Specialist.employer_city_id, Specialist.name_kana, Specialist.id))
     if actor.role == Role.CITY_HR:
         query = query.where(Specialist.employer_city_id == actor.city_id)
     elif not permissions.may(actor, "specialist.view_full"):
         return []
-    officers = list(db.session.scalars(query))
-    if officers:
-        audit.record(actor, "specialist.listed", "specialist", None, city_id=getattr(actor, "city_id", None),
-                     changes={"shown": [None, [o.id for o in officers]]}, summary=f"{len(officers)} serving officers")
-        db.session.commit()
-    return officers
+    ids = list(db.session.scalars(query.with_only_columns(Specialist.id)))
+    if not ids:
+        return []
+    audit.record(actor, "specialist.listed", "specialist", None, city_id=getattr(actor, "city_id", None),
+                 changes={"shown": [None, ids]}, summary=f"{len(ids)} serving officers")
+    db.session.commit()  # before loading, so that the commit does not expire what the page shows
+    return list(db.session.scalars(query.options(*_loaded())))
 
 
 # ---------------------------------------------------------------- export

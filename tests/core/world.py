@@ -42,8 +42,13 @@ def build_world(password: str) -> World:
         "code": "ja",
     }
     samples.update(_demand_samples(zushi, users["city_hr"]))
+    samples.update(_registry_samples(zushi, users))
+    samples.update(_notification_samples(users))
+    samples.update(_dispatch_samples(cities, users))
+    samples.update(_matching_samples(samples))
     return World(emails={k: u.email for k, u in users.items()}, samples=samples,
                  objects={"users": users, "cities": cities})
+
 
 def _demand_samples(zushi, hr_officer) -> dict[str, Any]:
     """An open staffing request and an open exchange offer of Zushi (pages every role may reach)."""
@@ -73,3 +78,96 @@ def _demand_samples(zushi, hr_officer) -> dict[str, Any]:
     db.session.add_all([request, officer, offer])
     db.session.commit()
     return {"request_id": request.id, "offer_id": offer.id}
+
+
+def _registry_samples(zushi, users) -> dict[str, Any]:
+    """A consented serving officer of Zushi (its card is visible to every HR officer), a profile for
+    the walking specialist, and a vocabulary term."""
+    from talentbank.core import clock
+    from talentbank.specialists.models import Specialist
+    from talentbank.vocabulary.models import Profession
+    from talentbank.vocabulary.services import seed_vocabulary
+
+    seed_vocabulary()
+    civil = db.session.scalar(db.select(Profession).where(Profession.code == "civil"))
+    now = clock.utcnow()
+    common = dict(home_city_id=zushi.id, status="active", consent_version="test", consented_at=now,
+                  availability_confirmed_at=now, days_per_week=3)
+    officer = Specialist(kind="serving", employer_city_id=zushi.id, name_kanji="逗子 登録", name_kana="ずし とうろく",
+                         email="walk.registry.officer@test.example", registration_source="hr", **common)
+    own = Specialist(kind="retired", user=users["specialist"], name_kanji="専門 太郎", name_kana="せんもん たろう",
+                     email=users["specialist"].email, phone="046-873-1111", registration_source="self", **common)
+    officer.professions = [civil]
+    own.professions = [civil]
+    db.session.add_all([officer, own])
+    db.session.commit()
+    return {"specialist_id": officer.id, "kind": "professions", "term_id": civil.id}
+
+
+def _notification_samples(users) -> dict[str, Any]:
+    """A notice in the HR officer's inbox (with its e-mail in the outbox) and a job name."""
+    from talentbank.notifications.models import OutboxMessage
+    from talentbank.notifications.services import notify
+
+    notification = notify(users["city_hr"], "mail.test", {})
+    db.session.commit()
+    message = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.notification_id == notification.id))
+    return {"notification_id": notification.id, "message_id": message.id, "job_name": "notifications.send_outbox"}
+
+
+def _dispatch_samples(cities, users) -> dict[str, Any]:
+    """For the walking specialist (days per week 3): a pending offer and a scheduled dispatch, both with
+    Zushi, one day a week each; and an approved exchange ring between Zushi and Yokosuka."""
+    from talentbank.specialists.models import Specialist
+
+    from ..factories import Factory
+
+    make = Factory("unused")
+    zushi, yokosuka = cities["142085"], cities["142018"]
+    own = db.session.scalar(db.select(Specialist).where(Specialist.user_id == users["specialist"].id))
+    offer = make.dispatch_offer(own, make.staffing_request(zushi, days_per_week=1, created_by=users["city_hr"]))
+    dispatch = make.dispatch(own, make.staffing_request(zushi, days_per_week=1, section="下水道課"))
+    ring = make.exchange_ring([make.exchange_offer(zushi, wants="social_welfare"),
+                               make.exchange_offer(yokosuka, make.serving_officer(yokosuka, professions=("social_welfare",)),
+                                                   wants="civil")])
+    return {"dispatch_offer_id": offer.id, "dispatch_id": dispatch.id, "exchange_cycle_id": ring.id}
+
+
+
+def _matching_samples(samples: dict[str, Any]) -> dict[str, Any]:
+    """A finished round of the current rule set proposing the registry officer for a Zushi request, with
+    an exchange ring; a what-if of it under a second, unpublished rule-set version."""
+    from talentbank.core import clock
+    from talentbank.matching.models import ExchangeCycle, MatchingRound, Proposal, RuleSetVersion
+    from talentbank.matching.services import ensure_rule_set
+    from talentbank.requests.models import StaffingRequest
+
+    current = ensure_rule_set()
+    draft = RuleSetVersion(version=current.version + 1, method="weighted", max_cycle_length=2, note="試算用",
+                           criteria=[{"indicator": "fiscal_index", "weight": 2.0},
+                                     {"indicator": "staff_per_10k", "weight": 1.0}])
+    now = clock.utcnow()
+    rnd = MatchingRound(kind="manual", status="succeeded", rule_set_version=current, started_at=now,
+                        finished_at=now, stats={})
+    db.session.add_all([draft, rnd])
+    db.session.flush()
+    # A request of its own: a proposal freezes its request, and the demand samples' request must stay editable.
+    base = db.session.get(StaffingRequest, samples["request_id"])
+    request = StaffingRequest(city_id=base.city_id, department=base.department, section="公園緑地課",
+                              profession_id=base.profession_id, people=1, start_date=base.start_date,
+                              end_date=base.end_date, days_per_week=2, work_mode="onsite", urgency="ordinary",
+                              description="公園の法面点検", status="open", posted_at=now)
+    db.session.add(request)
+    db.session.flush()
+    proposal = Proposal(round_id=rnd.id, request_id=request.id, specialist_id=samples["specialist_id"],
+                        city_id=request.city_id, status="proposed", priority_position=0,
+                        score={"experience": 10, "extra_licences": 0, "travel": 20, "preferred_city": 0,
+                               "continuity": 0, "total": 30})
+    cycle = ExchangeCycle(round_id=rnd.id, position=0, status="proposed", offers=[samples["offer_id"]],
+                          cities=[request.city_id])
+    what_if = MatchingRound(kind="what_if", status="succeeded", rule_set_version_id=draft.id,
+                            parent_round_id=rnd.id, started_at=now, finished_at=now, stats={})
+    db.session.add_all([proposal, cycle, what_if])
+    db.session.commit()
+    return {"round_id": rnd.id, "what_if_id": what_if.id, "version_id": draft.id, "proposal_id": proposal.id,
+            "cycle_id": cycle.id}
