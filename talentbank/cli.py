@@ -45,6 +45,7 @@ def register(app: Flask) -> None:
 def extra_seeders() -> list:
     """Seeders that later domains add (specialists, requests…), run after cities and staff."""
     from .demo.demand import seed_demand
+    from .demo.matching import seed_rule_set
     from .demo.specialists import seed_registry
 
-    return [seed_registry, seed_demand]
+    return [seed_registry, seed_demand, seed_rule_set]

@@ -103,6 +103,31 @@ for _name, _label in {
     FIELD_LABELS.setdefault(_name, _label)
 
 
+# Matching rounds and their review.
+ACTION_LABELS.update({
+    "round.started": _l("マッチングの開始"),
+    "round.succeeded": _l("マッチングの完了"),
+    "round.failed": _l("マッチングの失敗"),
+    "proposal.approved": _l("提案の承認"),
+    "proposal.rejected": _l("提案の却下"),
+    "proposal.offered": _l("本人への打診"),
+    "proposal.accepted": _l("本人の受諾"),
+    "proposal.declined": _l("本人の辞退"),
+    "proposal.lapsed": _l("回答期限切れ"),
+    "proposal.superseded": _l("提案の取り消し"),
+    "cycle.approved": _l("交流の輪の承認"),
+    "cycle.rejected": _l("交流の輪の却下"),
+    "ruleset.created": _l("優先順位の規則の新しい版"),
+    "ruleset.published": _l("優先順位の規則の公開"),
+})
+for _name, _label in {
+    "rule_set_version": _l("規則の版"), "parent_round": _l("元のマッチング"), "version": _l("版"),
+    "method": _l("比較方法"), "criteria": _l("指標と重み"), "max_cycle_length": _l("交流の輪の最大の長さ"),
+    "published_version": _l("公開中の版"),
+}.items():
+    FIELD_LABELS.setdefault(_name, _label)
+
+
 def action_label(action: str) -> str:
     """The readable name of an action, or its code when none is registered."""
     return str(ACTION_LABELS.get(action, action))

@@ -24,6 +24,7 @@ from ..audit import services as audit
 from ..cities.models import City
 from ..core import clock
 from ..extensions import db
+from . import notices
 from .models import REVIEWABLE_KINDS, ExchangeCycle, MatchingRound, Proposal, RuleSetVersion, UnfilledSlot
 from .snapshot import build_snapshot, problem_counts
 
@@ -157,6 +158,8 @@ def store_result(rnd: MatchingRound, result_text: str, request_city: dict[int, i
     rnd.status = "succeeded"
     rnd.phase = None
     rnd.finished_at = now
+    if is_reviewable:
+        notices.round_succeeded(rnd, counts, result, request_city)
     audit.record(rnd.started_by, "round.succeeded", "matching_round", rnd.id,
                  changes={"status": ["running", "succeeded"]},
                  summary=(f"{rnd.kind}: {counts['proposals']} proposals, {counts['unfilled_slots']} empty slots, "
@@ -176,6 +179,10 @@ def _fail(round_id: int, kind: str, detail: str) -> None:
     rnd.stats = {**(rnd.stats or {}), "error_kind": kind}
     audit.record(rnd.started_by, "round.failed", "matching_round", rnd.id, changes={"status": ["running", "failed"]},
                  summary=f"{rnd.kind}: {kind}")
+    try:
+        notices.round_failed(rnd, kind)
+    except Exception:  # telling people must never keep the failure from being recorded
+        log.exception("round %s: could not notify about the failure", round_id)
     db.session.commit()
 
 

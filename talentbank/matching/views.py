@@ -47,7 +47,7 @@ def labels() -> dict[str, Any]:
     return {"proposal_status_labels": PROPOSAL_STATUS_LABELS, "round_status_labels": ROUND_STATUS_LABELS,
             "round_kind_labels": ROUND_KIND_LABELS, "cycle_status_labels": CYCLE_STATUS_LABELS,
             "indicator_labels": INDICATOR_LABELS, "rule_set_method_labels": RULE_SET_METHOD_LABELS,
-            "score_parts": SCORE_PARTS, "score_part_labels": SCORE_PART_LABELS,
+            "score_part_names": SCORE_PARTS, "score_part_labels": SCORE_PART_LABELS,
             "round_phase_labels": ROUND_PHASE_LABELS}
 
 
