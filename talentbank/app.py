@@ -122,6 +122,11 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(matching_bp)
 
+    # Offers to specialists, dispatches and exchange-ring confirmation.
+    from .dispatches.views import bp as dispatches_bp
+
+    app.register_blueprint(dispatches_bp)
+
 
 def _register_errors(app: Flask) -> None:
     def render_error(status: int, message: str):

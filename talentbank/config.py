@@ -49,6 +49,8 @@ class Config:
     MATCHING_SOLVER = "subprocess"  # subprocess | inline (solve inside the worker thread)
     MATCHING_RUNNER = "thread"  # thread | inline (the request waits: tests only)
 
+    # Days a specialist has to answer an offer (talentbank/dispatches); less when the work starts sooner.
+    OFFER_DAYS = 7
 
 # Environment variable → (config key, parser). Only these are read, so a typo is visible here.
 _ENVIRONMENT = {
@@ -60,6 +62,7 @@ _ENVIRONMENT = {
     "TALENTBANK_LOGIN_LOCKOUT_MINUTES": ("LOGIN_LOCKOUT_MINUTES", int),
     "TALENTBANK_INVITATION_VALID_HOURS": ("INVITATION_VALID_HOURS", int),
     "TALENTBANK_PASSWORD_HASH_METHOD": ("PASSWORD_HASH_METHOD", str),
+    "TALENTBANK_OFFER_DAYS": ("OFFER_DAYS", int),
     "TALENTBANK_SOLVER_TIME_LIMIT_S": ("SOLVER_TIME_LIMIT_S", int),
     "TALENTBANK_SOLVER_HARD_TIMEOUT_S": ("SOLVER_HARD_TIMEOUT_S", int),
     "TALENTBANK_MATCHING_SOLVER": ("MATCHING_SOLVER", str),

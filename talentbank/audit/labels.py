@@ -127,6 +127,29 @@ for _name, _label in {
 }.items():
     FIELD_LABELS.setdefault(_name, _label)
 
+# Offers to specialists, dispatches and exchange-ring confirmation.
+ACTION_LABELS.update({
+    "dispatch_offer.made": _l("派遣の打診"),
+    "dispatch_offer.accepted": _l("打診の承諾"),
+    "dispatch_offer.declined": _l("打診の辞退"),
+    "dispatch_offer.lapsed": _l("打診の期限切れ"),
+    "dispatch_offer.cancelled": _l("打診の取消し"),
+    "dispatch.created": _l("派遣の成立"),
+    "dispatch.started": _l("派遣の開始"),
+    "dispatch.completed": _l("派遣の終了"),
+    "dispatch.cancelled": _l("派遣の中止"),
+    "dispatch.extended": _l("派遣の延長"),
+    "dispatch.evaluated": _l("派遣の評価"),
+    "dispatch.roster_exported": _l("派遣一覧の出力"),
+    "cycle.city_confirmed": _l("交流の輪の市による確認"),
+    "cycle.confirmed": _l("交流の成立"),
+    "cycle.refused": _l("交流の輪の市による辞退"),
+})
+for _name, _label in {
+    "deadline_at": _l("回答期限"), "rating": _l("評価"), "comment": _l("コメント"),
+}.items():
+    FIELD_LABELS.setdefault(_name, _label)
+
 
 def action_label(action: str) -> str:
     """The readable name of an action, or its code when none is registered."""

@@ -70,6 +70,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "ruleset.edit": COORDINATION,
     "round.view_own_city": STAFF,
     "round.results": frozenset({H}),
+    # Offers and dispatches (派遣): the specialist answers their own offers; everyone sees the
+    # dispatches that concern them (the coordinating city all, HR officers their city's, a specialist
+    # their own); the coordinating city cancels and extends; both sides evaluate at the end; each
+    # city of an exchange ring confirms its part.
+    "offer.answer": frozenset({S}),
+    "dispatch.list": EVERYONE,
+    "dispatch.view": EVERYONE,
+    "dispatch.export": STAFF,
+    "dispatch.manage": COORDINATION,
+    "dispatch.evaluate": frozenset({S, H}),
+    "cycle.list": STAFF,
+    "cycle.view": STAFF,
+    "cycle.confirm": frozenset({H}),
 }
 
 # Actions an HR officer may take only on data of the city they belong to.
@@ -82,6 +95,9 @@ CITY_SCOPED = CITY_SCOPED | frozenset({"officer.register"})
 
 # Matching: an HR officer sees the round results of their own city only.
 CITY_SCOPED = CITY_SCOPED | frozenset({"round.view_own_city"})
+
+# Dispatches: an HR officer sees, evaluates and confirms only what concerns their own city.
+CITY_SCOPED = CITY_SCOPED | frozenset({"dispatch.view", "dispatch.evaluate", "cycle.view", "cycle.confirm"})
 
 
 class PermissionDenied(Exception):

@@ -33,6 +33,9 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("requests.index", _l("派遣要請"), _l("自市の派遣要請の作成・公開・取り下げ"), "request.list"),
     NavItem("requests.board", _l("需要ボード"), _l("各市の募集中の派遣要請と交流職員の提供"), "request.view_board"),
     NavItem("exchange.index", _l("交流職員の提供"), _l("自市の在職職員を交流に出す申し出"), "offer.list"),
+    NavItem("dispatches.offers", _l("派遣の打診"), _l("届いた打診への回答と、決まった派遣"), "offer.answer"),
+    NavItem("dispatches.index", _l("派遣一覧"), _l("決まった派遣の予定・実施状況・延長・評価"), "dispatch.export"),
+    NavItem("dispatches.cycles_index", _l("職員交流の確認"), _l("承認された職員交流（交流の輪）の各市による確認"), "cycle.list"),
     NavItem("accounts.users", _l("職員アカウント"), _l("人事担当者・幹事市職員の招待と管理"), "user.view"),
     NavItem("audit.index", _l("監査ログ"), _l("誰が・いつ・何を・なぜ変更したか"), "audit.view"),
 ]

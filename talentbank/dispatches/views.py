@@ -1,0 +1,309 @@
+"""Screens of offers, dispatches and exchange rings: the specialist answers, cities follow, the coordinator manages."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from ..core import clock
+from ..core.errors import UserError
+from ..core.permissions import may, requires
+from ..matching.models import CYCLE_STATUS_LABELS
+from . import cycles, hooks, roster, services
+from .forms import ActionForm, DeclineForm, EvaluationForm, ExtendForm, ReasonForm
+from .models import (
+    DISPATCH_STATUS_LABELS,
+    EVALUATION_PARTY_LABELS,
+    OFFER_STATUS_LABELS,
+    SERVED_MODE_LABELS,
+)
+
+bp = Blueprint("dispatches", __name__)
+hooks.register()
+
+
+@bp.app_context_processor
+def labels() -> dict[str, object]:
+    return {"dispatch_status_labels": DISPATCH_STATUS_LABELS, "dispatch_offer_status_labels": OFFER_STATUS_LABELS,
+            "cycle_status_labels": CYCLE_STATUS_LABELS,
+            "served_mode_labels": SERVED_MODE_LABELS, "evaluation_party_labels": EVALUATION_PARTY_LABELS}
+
+
+def _errors_to(form: FlaskForm, exc: UserError) -> None:
+    """Show a service's refusal under its field, or at the top of the page when it names none."""
+    target = getattr(form, exc.field, None) if exc.field else None
+    if target is None:
+        flash(exc.translated(), "error")
+    else:
+        target.errors = [*target.errors, exc.translated()]
+
+
+def _form_errors(form: FlaskForm) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            flash(error, "error")
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+# ----------------------------------------------------------------------------- the specialist's offers
+
+
+@bp.route("/offers/")
+@requires("offer.answer")
+def offers():
+    pending, answered = services.my_offers(current_user)
+    return render_template("dispatches/offers.html", pending=pending, answered=answered,
+                           dispatches=services.my_dispatches(current_user), now=clock.utcnow())
+
+
+def _render_offer(offer, decline_form=None, status: int = 200):
+    return render_template("dispatches/offer.html", offer=offer, accept_form=ActionForm(),
+                           decline_form=decline_form or DeclineForm(), now=clock.utcnow()), status
+
+
+@bp.route("/offers/<int:dispatch_offer_id>")
+@requires("offer.answer")
+def offer(dispatch_offer_id: int):
+    try:
+        found = services.get_own_offer(current_user, dispatch_offer_id)
+    except UserError:
+        return render_template("errors/error.html", status=404, message=_("打診が見つかりません。")), 404
+    return _render_offer(found)
+
+
+@bp.route("/offers/<int:dispatch_offer_id>/accept", methods=["POST"])
+@requires("offer.answer")
+def accept(dispatch_offer_id: int):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        _form_errors(form)
+        return redirect(url_for("dispatches.offer", dispatch_offer_id=dispatch_offer_id))
+    try:
+        dispatch = services.accept_offer(current_user, dispatch_offer_id)
+    except UserError as exc:
+        flash(exc.translated(), "error")
+        return redirect(url_for("dispatches.offer", dispatch_offer_id=dispatch_offer_id))
+    flash(_("打診を承諾しました。派遣が決まりました（%(start)s〜%(end)s）。", start=dispatch.start_date.isoformat(),
+            end=dispatch.end_date.isoformat()), "success")
+    return redirect(url_for("dispatches.detail", dispatch_id=dispatch.id))
+
+
+@bp.route("/offers/<int:dispatch_offer_id>/decline", methods=["POST"])
+@requires("offer.answer")
+def decline(dispatch_offer_id: int):
+    try:
+        found = services.get_own_offer(current_user, dispatch_offer_id)
+    except UserError:
+        return render_template("errors/error.html", status=404, message=_("打診が見つかりません。")), 404
+    form = DeclineForm()
+    if form.validate_on_submit():
+        try:
+            services.decline_offer(current_user, dispatch_offer_id, form.decline_reason.data or "")
+        except UserError as exc:
+            _errors_to(form, exc)
+        else:
+            flash(_("打診を辞退しました。ご回答ありがとうございました。"), "success")
+            return redirect(url_for("dispatches.offers"))
+    return _render_offer(found, decline_form=form, status=400)
+
+
+# ----------------------------------------------------------------------------- the roster
+
+
+def _roster_filter() -> roster.RosterFilter:
+    status = request.args.get("status", "current")
+    return roster.RosterFilter(status=status if status in roster.STATUS_CHOICES else "current",
+                               city_id=_int_arg("city_id"), on_date=_date_arg("on_date"),
+                               q=request.args.get("q", "")[:100])
+
+
+@bp.route("/dispatches/")
+@requires("dispatch.list")
+def index():
+    flt = _roster_filter()
+    page = max(_int_arg("page") or 1, 1)
+    per_page = current_app.config["PAGE_SIZE"]
+    rows, total = roster.roster(current_user, flt, page, per_page)
+    waiting, waiting_total = ([], 0)
+    if may(current_user, "dispatch.export"):  # staff: offers still waiting for the specialist's answer
+        waiting, waiting_total = services.pending_offers(current_user)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("dispatches/index.html", rows=rows, total=total, page=page, per_page=per_page, flt=flt,
+                           args=args, cities=roster.filter_cities(current_user), waiting=waiting,
+                           waiting_total=waiting_total)
+
+
+def _export(extension: str) -> Response:
+    try:
+        rows = roster.export_rows(current_user, _roster_filter())
+    except UserError as exc:
+        flash(exc.translated(), "error")
+        return redirect(url_for("dispatches.index", **request.args))
+    filename = roster.export_filename(extension)
+    if extension == "csv":
+        body, mimetype = roster.csv_text(rows).encode("utf-8"), "text/csv; charset=utf-8"
+    else:
+        body = roster.xlsx_bytes(rows)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"})
+
+
+@bp.route("/dispatches/export.csv")
+@requires("dispatch.export")
+def export_csv():
+    return _export("csv")
+
+
+@bp.route("/dispatches/export.xlsx")
+@requires("dispatch.export")
+def export_xlsx():
+    return _export("xlsx")
+
+
+# ----------------------------------------------------------------------------- one dispatch
+
+
+def _render_detail(dispatch_id: int, *, cancel_form=None, extend_form=None, evaluation_form=None,
+                   status: int = 200):
+    try:
+        page = services.view_dispatch(current_user, dispatch_id)
+    except UserError:
+        return render_template("errors/error.html", status=404, message=_("派遣が見つかりません。")), 404
+    if evaluation_form is None and page.evaluation_party:
+        mine = page.dispatch.evaluation_by(page.evaluation_party)
+        evaluation_form = EvaluationForm(data={"rating": str(mine.rating), "comment": mine.comment} if mine else None)
+    return render_template("dispatches/detail.html", page=page, d=page.dispatch,
+                           cancel_form=cancel_form or ReasonForm(), extend_form=extend_form or ExtendForm(),
+                           evaluation_form=evaluation_form, today=clock.today_tokyo()), status
+
+
+@bp.route("/dispatches/<int:dispatch_id>")
+@requires("dispatch.view")
+def detail(dispatch_id: int):
+    return _render_detail(dispatch_id)
+
+
+@bp.route("/dispatches/<int:dispatch_id>/cancel", methods=["POST"])
+@requires("dispatch.manage")
+def cancel(dispatch_id: int):
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel_dispatch(current_user, dispatch_id, form.reason.data)
+        except UserError as exc:
+            _errors_to(form, exc)
+        else:
+            flash(_("派遣を中止しました。関係者に通知しました。"), "success")
+            return redirect(url_for("dispatches.detail", dispatch_id=dispatch_id))
+    return _render_detail(dispatch_id, cancel_form=form, status=400)
+
+
+@bp.route("/dispatches/<int:dispatch_id>/extend", methods=["POST"])
+@requires("dispatch.manage")
+def extend(dispatch_id: int):
+    form = ExtendForm()
+    if form.validate_on_submit():
+        try:
+            services.extend_dispatch(current_user, dispatch_id, form.new_end_date.data, form.reason.data)
+        except UserError as exc:
+            _errors_to(form, exc)
+        else:
+            flash(_("派遣の期間を%(end)sまで延長しました。", end=form.new_end_date.data.isoformat()), "success")
+            return redirect(url_for("dispatches.detail", dispatch_id=dispatch_id))
+    return _render_detail(dispatch_id, extend_form=form, status=400)
+
+
+@bp.route("/dispatches/<int:dispatch_id>/evaluation", methods=["POST"])
+@requires("dispatch.evaluate")
+def evaluation(dispatch_id: int):
+    try:
+        services.check_may_evaluate(current_user, dispatch_id)  # another city's HR: 403 before anything else
+    except UserError:
+        return render_template("errors/error.html", status=404, message=_("派遣が見つかりません。")), 404
+    form = EvaluationForm()
+    if form.validate_on_submit():
+        try:
+            services.evaluate(current_user, dispatch_id, int(form.rating.data), form.comment.data or "")
+        except UserError as exc:
+            _errors_to(form, exc)
+        else:
+            flash(_("評価を保存しました。ありがとうございました。"), "success")
+            return redirect(url_for("dispatches.detail", dispatch_id=dispatch_id))
+    return _render_detail(dispatch_id, evaluation_form=form, status=400)
+
+
+# ----------------------------------------------------------------------------- exchange rings
+
+
+@bp.route("/exchange-rings/")
+@requires("cycle.list")
+def cycles_index():
+    return render_template("dispatches/cycles.html", views=cycles.list_cycles(current_user))
+
+
+def _render_cycle(exchange_cycle_id: int, refuse_form=None, status: int = 200):
+    try:
+        view = cycles.view_cycle(current_user, exchange_cycle_id)
+    except UserError:
+        return render_template("errors/error.html", status=404, message=_("職員交流が見つかりません。")), 404
+    return render_template("dispatches/cycle.html", view=view, confirm_form=ActionForm(),
+                           refuse_form=refuse_form or ReasonForm()), status
+
+
+@bp.route("/exchange-rings/<int:exchange_cycle_id>")
+@requires("cycle.view")
+def cycle(exchange_cycle_id: int):
+    return _render_cycle(exchange_cycle_id)
+
+
+@bp.route("/exchange-rings/<int:exchange_cycle_id>/confirm", methods=["POST"])
+@requires("cycle.confirm")
+def confirm_cycle(exchange_cycle_id: int):
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            ring = cycles.confirm_cycle(current_user, exchange_cycle_id)
+        except UserError as exc:
+            flash(exc.translated(), "error")
+        else:
+            if ring.status == "confirmed":
+                flash(_("すべての市が確認したため、職員交流が成立しました。派遣一覧に登録されました。"), "success")
+            else:
+                flash(_("貴市の確認を記録しました。ほかの市の確認を待っています。"), "success")
+    else:
+        _form_errors(form)
+    return redirect(url_for("dispatches.cycle", exchange_cycle_id=exchange_cycle_id))
+
+
+@bp.route("/exchange-rings/<int:exchange_cycle_id>/refuse", methods=["POST"])
+@requires("cycle.confirm")
+def refuse_cycle(exchange_cycle_id: int):
+    try:
+        cycles.check_may_answer(current_user, exchange_cycle_id)  # another city's HR: 403 before anything else
+    except UserError:
+        return render_template("errors/error.html", status=404, message=_("職員交流が見つかりません。")), 404
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            cycles.refuse_cycle(current_user, exchange_cycle_id, form.reason.data)
+        except UserError as exc:
+            _errors_to(form, exc)
+        else:
+            flash(_("職員交流を辞退しました。関係する市と幹事市に通知しました。"), "success")
+            return redirect(url_for("dispatches.cycle", exchange_cycle_id=exchange_cycle_id))
+    return _render_cycle(exchange_cycle_id, refuse_form=form, status=400)
