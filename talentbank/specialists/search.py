@@ -103,12 +103,13 @@ def _filtered(query: Select, flt: SearchFilter) -> Select:
 
 def _order(query: Select, sort: str) -> Select:
     s = Specialist
+    # Plain column orderings (NULLS placed explicitly) so that the indexes on these columns serve them.
     if sort == "kana":
-        return query.order_by(s.name_kana.is_(None), s.name_kana, s.id)
+        return query.order_by(s.name_kana.asc().nulls_last(), s.id)
     if sort == "confirmed_desc":
-        return query.order_by(s.availability_confirmed_at.is_(None), s.availability_confirmed_at.desc(), s.id.desc())
+        return query.order_by(s.availability_confirmed_at.desc().nulls_last(), s.id.desc())
     if sort == "confirmed_asc":
-        return query.order_by(s.availability_confirmed_at.is_(None).desc(), s.availability_confirmed_at, s.id)
+        return query.order_by(s.availability_confirmed_at.asc().nulls_first(), s.id)
     if sort == "reference":
         return query.order_by(s.id)
     return query.order_by(s.created_at.desc(), s.id.desc())
