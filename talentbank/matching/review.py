@@ -204,10 +204,20 @@ def _requests(request_ids: set[int]) -> dict[int, StaffingRequest]:
 def reason_context(rnd: MatchingRound, cities: list[City]) -> ReasonContext:
     """Names for the reasons of one round: city names, licence names, each request's urgency."""
     result = _parsed(rnd, "result")
+    locale = _locale()
     return ReasonContext(
-        city_names={c.code: c.name_ja for c in cities},
-        licence_names={code: name for code, name in db.session.execute(select(Licence.code, Licence.name_ja))},
+        city_names={c.code: c.display_name(locale) for c in cities},
+        licence_names={t.code: t.display_name(locale) for t in db.session.scalars(select(Licence))},
         request_urgency={str(p["request"]): p.get("urgency") for p in result.get("priority_order", [])})
+
+
+def _locale() -> str:
+    from flask_babel import get_locale
+
+    try:
+        return str(get_locale() or "ja")
+    except RuntimeError:  # outside a request (CLI, jobs): Japanese
+        return "ja"
 
 
 def _priority_info(result: dict[str, Any]) -> dict[int, dict[str, Any]]:
@@ -256,7 +266,7 @@ def _build_groups(rnd: MatchingRound, proposals: list[Proposal], unfilled: list[
         for u in unfilled:
             g = group(u.request_id)
             g.unfilled = u
-            g.reason = describe_unfilled(u.reason, g.request.profession.name_ja,
+            g.reason = describe_unfilled(u.reason, g.request.profession.display_name(_locale()),
                                          licences.get(u.request_id, [lic.code for lic in g.request.required_licences]),
                                          ctx)
     by_city: dict[int, CityGroup] = {}

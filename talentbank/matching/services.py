@@ -428,12 +428,13 @@ def _approve(actor: Any, proposal_id: int) -> Proposal:
     return proposal
 
 
-def _status_label(status: str) -> str:
-    from flask_babel import gettext
+def _status_label(status: str) -> Any:
+    """The status name, translated only when the message is shown (services run outside requests too)."""
+    from flask_babel import lazy_gettext
 
     from .models import PROPOSAL_STATUS_LABELS
 
-    return gettext(PROPOSAL_STATUS_LABELS.get(status, status))
+    return lazy_gettext(PROPOSAL_STATUS_LABELS.get(status, status))
 
 
 def _commit_decision() -> None:
@@ -510,7 +511,7 @@ class BulkOutcome:
     """What a bulk decision did: ids done, and for each refused id the reason."""
 
     done: list[int] = field(default_factory=list)
-    refused: list[tuple[int, str]] = field(default_factory=list)
+    refused: list[tuple[int, UserError]] = field(default_factory=list)
 
 
 def approve_proposals(actor: Any, proposal_ids: Iterable[int]) -> BulkOutcome:
@@ -524,7 +525,7 @@ def approve_proposals(actor: Any, proposal_ids: Iterable[int]) -> BulkOutcome:
             _commit_decision()
         except UserError as exc:
             db.session.rollback()
-            outcome.refused.append((proposal_id, str(exc)))
+            outcome.refused.append((proposal_id, exc))
         else:
             outcome.done.append(proposal_id)
     return outcome
@@ -541,7 +542,7 @@ def reject_proposals(actor: Any, proposal_ids: Iterable[int], reason: str) -> Bu
             _commit_decision()
         except UserError as exc:
             db.session.rollback()
-            outcome.refused.append((proposal_id, str(exc)))
+            outcome.refused.append((proposal_id, exc))
         else:
             outcome.done.append(proposal_id)
     return outcome

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -230,8 +231,8 @@ def decide(round_id: int):
         return _back_to_review(round_id)
     if outcome.done:
         flash(done, "success")
-    for proposal_id, message in outcome.refused:
-        flash(_("提案 No.%(id)s：%(message)s", id=proposal_id, message=message), "error")
+    for proposal_id, error in outcome.refused:
+        flash(_("提案 No.%(id)s：%(message)s", id=proposal_id, message=error.translated()), "error")
     return _back_to_review(round_id)
 
 
@@ -309,11 +310,13 @@ def compare(what_if_id: int):
 @bp.route("/rounds/<int:round_id>/export.xlsx")
 @requires("round.review")
 def export_xlsx(round_id: int):
-    try:
-        data = review.review_round(current_user, round_id)
-    except UserError:
-        abort(404)
-    return Response(exports.xlsx_bytes(data),
+    with force_locale("ja"):  # the files go to Japanese offices whatever the screen language
+        try:
+            data = review.review_round(current_user, round_id)
+        except UserError:
+            abort(404)
+        body = exports.xlsx_bytes(data)
+    return Response(body,
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename={exports.export_filename(data, 'xlsx')}"})
 
@@ -321,11 +324,13 @@ def export_xlsx(round_id: int):
 @bp.route("/rounds/<int:round_id>/export.csv")
 @requires("round.review")
 def export_csv(round_id: int):
-    try:
-        data = review.review_round(current_user, round_id)
-    except UserError:
-        abort(404)
-    return Response(exports.csv_text(data).encode("utf-8"), mimetype="text/csv; charset=utf-8",
+    with force_locale("ja"):
+        try:
+            data = review.review_round(current_user, round_id)
+        except UserError:
+            abort(404)
+        body = exports.csv_text(data).encode("utf-8")
+    return Response(body, mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={exports.export_filename(data, 'csv')}"})
 
 
