@@ -35,6 +35,7 @@ def _round_via_page(client) -> MatchingRound:
 
 
 def test_start_page_says_what_the_round_will_use(client, coordinator):
+    services.ensure_rule_set()
     page = client.get("/matching/")
     assert page.status_code == 200
     assert "募集中の派遣要請" in page.text and "3件（未充足 4人）" in page.text
