@@ -210,6 +210,16 @@ def get_for_edit(actor: Any, specialist_id: int) -> Specialist:
     return specialist
 
 
+def open_for_edit(actor: Any, specialist_id: int) -> Specialist:
+    """A profile shown in an edit form: for staff that is a view of personal data, so it is audited."""
+    specialist = get_for_edit(actor, specialist_id)
+    if actor.role == Role.SPECIALIST:
+        return specialist
+    record_full_view(actor, specialist, "edit")
+    db.session.commit()
+    return _get(specialist_id)
+
+
 def _check_may_edit(actor: Any, specialist: Specialist) -> None:
     if actor.role == Role.SPECIALIST:
         permissions.check(actor, "profile.own")

@@ -187,6 +187,8 @@ def me_edit():
 
 
 def _edit_page(specialist, form_class, cancel_url: str, done_endpoint: str, **done_args: Any):
+    if request.method == "GET":
+        specialist = services.open_for_edit(current_user, specialist.id)
     current = services.values_of(specialist)
     if request.method == "GET":
         form = _prepare(form_class(data=form_data(current)), current)

@@ -149,3 +149,14 @@ def test_serving_officers_are_fully_visible_to_their_own_city_only(make, client,
     page = client.get(f"/specialists/{officer.id}").text
     assert "逗子 職員甲" not in page and officer.reference in page
     assert client.get(f"/officers/{officer.id}/edit").status_code == 403
+
+
+def test_opening_the_edit_form_is_an_audited_view_for_staff_but_not_for_the_person(world, client, auth):
+    specialist = world["specialist"]
+    auth.login(world["coordinator"].email)
+    assert NAME in client.get(f"/specialists/{specialist.id}/edit").text
+    assert [e.summary for e in views_logged(specialist.id)] == [f"{specialist.reference} (edit)"]
+    auth.logout()
+    auth.login(world["self"].email)
+    assert NAME in client.get("/me/edit").text
+    assert len(views_logged(specialist.id)) == 1
