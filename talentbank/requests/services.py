@@ -703,29 +703,28 @@ def board_rows_for_export(actor: Any, flt: BoardFilter, chunk: int = 2000) -> It
     """Every board row for the filter, with licences, fields and description, streamed in chunks."""
     permissions.check(actor, "demand.export")
     conditions = _board_conditions(flt)
+    # The licence and field names of every matching request in one query each, then one sorted
+    # scan of the requests read in chunks (a server-side cursor on PostgreSQL).
+    licences = _names_by_request(staffing_request_licences, staffing_request_licences.c.licence_id, Licence,
+                                 conditions)
+    fields = _names_by_request(staffing_request_fields, staffing_request_fields.c.field_id, ExperienceField,
+                               conditions)
     query = _board_rows_query(conditions).add_columns(StaffingRequest.urgency_reason, StaffingRequest.description)
-    offset = 0
-    while True:
-        batch = db.session.execute(query.limit(chunk).offset(offset)).all()
-        if not batch:
-            return
-        ids = [r[0] for r in batch]
-        licences = _names_by_request(staffing_request_licences, staffing_request_licences.c.licence_id, Licence, ids)
-        fields = _names_by_request(staffing_request_fields, staffing_request_fields.c.field_id, ExperienceField, ids)
+    for batch in db.session.execute(query.execution_options(yield_per=chunk)).partitions():
         for r in batch:
-            yield ExportRow(BoardRow(*r[:BOARD_COLUMNS]), "、".join(licences.get(r[0], [])),
-                            "、".join(fields.get(r[0], [])), r[BOARD_COLUMNS] or "", r[BOARD_COLUMNS + 1] or "")
-        offset += chunk
+            yield ExportRow(BoardRow(*r[:BOARD_COLUMNS]), "、".join(licences.get(r[0], ())),
+                            "、".join(fields.get(r[0], ())), r[BOARD_COLUMNS] or "", r[BOARD_COLUMNS + 1] or "")
 
 
-def _names_by_request(table: Any, term_column: Any, model: type, ids: list[int]) -> dict[int, list[str]]:
+def _names_by_request(table: Any, term_column: Any, model: type, conditions: list[Any]) -> dict[int, list[str]]:
     names: dict[int, list[str]] = {}
     for request_id, name in db.session.execute(
-            select(table.c.request_id, model.name_ja).join(model, model.id == term_column)
-            .where(table.c.request_id.in_(ids)).order_by(table.c.request_id, model.sort_order, model.id)):
+            select(table.c.request_id, model.name_ja)
+            .join(model, model.id == term_column)
+            .join(StaffingRequest, StaffingRequest.id == table.c.request_id)
+            .where(*conditions).order_by(table.c.request_id, model.sort_order, model.id)):
         names.setdefault(request_id, []).append(name)
     return names
-
 
 
 # ----------------------------------------------------------------------------- form choices
