@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from ..core import clock
 from ..core.errors import UserError
 from ..core.permissions import may, requires
-from ..matching.models import CYCLE_STATUS_LABELS
+from ..matching.models import CYCLE_STATUS_LABELS, PROPOSAL_STATUS_LABELS
 from . import cycles, hooks, roster, services
 from .forms import ActionForm, DeclineForm, EvaluationForm, ExtendForm, ReasonForm
 from .models import (
@@ -29,7 +29,9 @@ hooks.register()
 def labels() -> dict[str, object]:
     return {"dispatch_status_labels": DISPATCH_STATUS_LABELS, "dispatch_offer_status_labels": OFFER_STATUS_LABELS,
             "cycle_status_labels": CYCLE_STATUS_LABELS,
-            "served_mode_labels": SERVED_MODE_LABELS, "evaluation_party_labels": EVALUATION_PARTY_LABELS}
+            "served_mode_labels": SERVED_MODE_LABELS, "evaluation_party_labels": EVALUATION_PARTY_LABELS,
+            "history_status_labels": {"dispatch": DISPATCH_STATUS_LABELS, "dispatch_offer": OFFER_STATUS_LABELS,
+                                      "proposal": PROPOSAL_STATUS_LABELS}}
 
 
 def _errors_to(form: FlaskForm, exc: UserError) -> None:

@@ -249,3 +249,22 @@ def test_roster_filters(make, world, client, auth):
     assert f'data-dispatch="{d.id}"' in client.get(f"/dispatches/?q={world['specialist'].reference}").text
     assert f'data-dispatch="{d.id}"' in client.get("/dispatches/?q=ほけん").text
     assert f'data-dispatch="{d.id}"' not in client.get(f"/dispatches/?city_id={world['kamakura'].id}").text
+
+
+def test_the_history_tells_the_whole_story_and_hides_the_person_once_cancelled(make, world, client, auth):
+    from talentbank.matching.services import approve_proposal
+
+    request = make.staffing_request(world["kamakura"], days_per_week=1)
+    proposal = make.approved_proposal(world["specialist"], request, status="proposed")
+    approve_proposal(world["coordinator"], proposal.id)
+    offer = db.session.scalar(select(services.Offer).where(services.Offer.proposal_id == proposal.id))
+    dispatch = services.accept_offer(world["specialist_user"], offer.id)
+    kamakura_hr = world["kamakura_hr"]
+    auth.login(kamakura_hr.email)
+    page = client.get(f"/dispatches/{dispatch.id}").text
+    for words in ("提案の承認", "派遣の打診", "打診の承諾", "派遣の成立", "派遣予定", "保健 花子"):
+        assert words in page
+    services.cancel_dispatch(world["coordinator"], dispatch.id, "派遣先の事情")
+    page = client.get(f"/dispatches/{dispatch.id}").text
+    assert "派遣の中止" in page and "保健 花子" not in page
+    assert f"専門人材 {world['specialist'].reference}" in page
