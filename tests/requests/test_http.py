@@ -93,6 +93,16 @@ def test_detail_shows_internal_notes_and_history_to_the_own_city(make, client, a
     assert "補正予算で人件費を確保済み" in page.text
     assert "派遣要請の作成" in page.text  # the history
     assert "公開する" in page.text and "取り下げる" in page.text
+    client.post(f"/requests/{req.id}/open")
+    history = client.get(f"/requests/{req.id}").text
+    assert "状態: 下書き → 募集中" in history and "派遣要請の公開" in history
+
+
+def test_a_request_is_always_for_the_posting_officers_own_city(make, client, auth, world):
+    auth.login(world["fujisawa_hr"].email)
+    client.post("/requests/new", data=form_data(make, city_id=str(world["zushi"].id)))
+    req = db.session.scalars(select(StaffingRequest)).one()
+    assert req.city_id == world["fujisawa"].id and req.created_by_id == world["fujisawa_hr"].id
 
 
 def test_hr_withdraws_with_the_button(make, client, auth, world):
