@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit import services as audit
 from ..cities.models import City
@@ -94,13 +94,14 @@ def _filtered(actor: Any, query: Select, flt: RosterFilter) -> Select:
             if actor.role == Role.CITY_HR:
                 name_match = name_match & Dispatch.status.in_(("scheduled", "active", "completed"))
             conditions.append(name_match)
-        query = query.where(or_(*conditions)) if conditions else query.where(False)
+        query = query.where(or_(*conditions)) if conditions else query.where(false())
     return query
 
 
 def _options(query: Select) -> Select:
     return query.options(joinedload(Dispatch.city), joinedload(Dispatch.specialist).joinedload(Specialist.home_city),
-                         joinedload(Dispatch.request).joinedload(StaffingRequest.profession))
+                         joinedload(Dispatch.request).joinedload(StaffingRequest.profession),
+                         selectinload(Dispatch.extensions))
 
 
 def _shows_person(actor: Any, dispatch: Dispatch) -> bool:

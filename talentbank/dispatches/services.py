@@ -48,6 +48,9 @@ EVALUATION_OPENS_DAYS_BEFORE_END = 14
 MINIMUM_ANSWER_TIME = timedelta(days=1)
 # Reminders go out when this little time is left to answer.
 REMINDER_BEFORE_DEADLINE = timedelta(days=2)
+# Reasons the system gives when it calls something off (kept in Japanese, told in the reader's language).
+REQUEST_WITHDRAWN = ("派遣要請が取り下げられました。", "The staffing request was withdrawn.")
+SPECIALIST_WITHDREW = ("専門人材が登録を取り消しました（退会）。", "The specialist withdrew from the registry.")
 
 
 # ----------------------------------------------------------------------------- small helpers
@@ -333,19 +336,23 @@ def remind_due_offers() -> int:
     return len(offers)
 
 
-def cancel_offer(offer: Offer, actor: Any, reason: str) -> None:
-    """Withdraw a pending offer (its request or its specialist went away); in the caller's transaction."""
+def cancel_offer(offer: Offer, actor: Any, reason: tuple[str, str], *, tell_specialist: bool = True) -> None:
+    """Withdraw a pending offer (its request or its specialist went away); in the caller's transaction.
+
+    ``reason`` is given in Japanese and English: the record keeps the Japanese, the notice speaks the
+    reader's language.
+    """
     if offer.status != "pending":
         return
     offer.status = "cancelled"
     offer.closed_at = clock.utcnow()
-    offer.cancel_reason = reason
-    _release_proposal(offer.proposal_id, actor, reason)
+    offer.cancel_reason = reason[0]
+    _release_proposal(offer.proposal_id, actor, reason[0])
     audit.record(actor, "dispatch_offer.cancelled", OFFER_ENTITY, offer.id, city_id=offer.city_id,
-                 changes={"status": ["pending", "cancelled"]}, reason=reason, summary=_offer_summary(offer))
-    if offer.specialist.status != SpecialistStatus.WITHDRAWN:
+                 changes={"status": ["pending", "cancelled"]}, reason=reason[0], summary=_offer_summary(offer))
+    if tell_specialist:
         notices.tell_specialist(offer.specialist, "dispatch.offer_cancelled",
-                                {**_offer_params(offer), "reason": reason},
+                                {**_offer_params(offer), "reason": notices.both(*reason)},
                                 notices.link_to("dispatches.offers"), f"offer.cancelled:{offer.id}")
 
 
@@ -470,7 +477,8 @@ def get_dispatch(actor: Any, dispatch_id: int, *, for_update: bool = False) -> D
     return dispatch
 
 
-def _cancel(dispatch: Dispatch, actor: Any, reason: str) -> None:
+def _cancel(dispatch: Dispatch, actor: Any, reason: str, *, reason_en: str | None = None,
+            tell_specialist: bool = True) -> None:
     old = dispatch.status
     dispatch.status = "cancelled"
     dispatch.cancel_reason = reason
@@ -480,11 +488,11 @@ def _cancel(dispatch: Dispatch, actor: Any, reason: str) -> None:
     _release_proposal(dispatch.proposal_id, actor, reason)
     audit.record(actor, "dispatch.cancelled", DISPATCH_ENTITY, dispatch.id, city_id=dispatch.city_id,
                  changes={"status": [old, "cancelled"]}, reason=reason, summary=_dispatch_summary(dispatch))
-    params = {**_dispatch_params(dispatch), "reason": reason}
+    params = {**_dispatch_params(dispatch), "reason": notices.both(reason, reason_en) if reason_en else reason}
     link = notices.link_to("dispatches.detail", dispatch_id=dispatch.id)
     notices.tell_users(notices.hr_officers(dispatch.city_id) + notices.coordinators(), "dispatch.cancelled", params,
                        link, f"dispatch.cancelled:{dispatch.id}")
-    if dispatch.specialist.status != SpecialistStatus.WITHDRAWN:
+    if tell_specialist and dispatch.specialist.status != SpecialistStatus.WITHDRAWN:
         notices.tell_specialist(dispatch.specialist, "dispatch.cancelled", params, link,
                                 f"dispatch.cancelled:{dispatch.id}")
 
@@ -638,19 +646,20 @@ def cancel_for_withdrawn_request(req: StaffingRequest) -> None:
     """A withdrawn request takes back its pending offers (agreed dispatches stand); in its transaction."""
     offers = list(db.session.scalars(_offer_query().where(Offer.request_id == req.id, Offer.status == "pending")))
     for offer in offers:
-        cancel_offer(offer, None, "派遣要請が取り下げられました。")
+        cancel_offer(offer, None, REQUEST_WITHDRAWN)
 
 
 def cancel_for_withdrawing_specialist(specialist: Specialist, actor: Any) -> None:
     """A specialist leaves: their pending offers and their scheduled or running dispatches are called off."""
-    reason = "専門人材の登録取り消し（退会）のため"
+    # The leaving specialist is not written to: their address is about to be erased, and a notice in
+    # the outbox would keep it.
     for offer in db.session.scalars(_offer_query().where(Offer.specialist_id == specialist.id,
                                                          Offer.status == "pending")):
-        cancel_offer(offer, actor, reason)
+        cancel_offer(offer, actor, SPECIALIST_WITHDREW, tell_specialist=False)
     dispatches = list(db.session.scalars(_dispatch_query().where(
         Dispatch.specialist_id == specialist.id, Dispatch.status.in_(BOOKED_DISPATCH_STATUSES))))
     for dispatch in dispatches:
-        _cancel(dispatch, actor, reason)
+        _cancel(dispatch, actor, SPECIALIST_WITHDREW[0], reason_en=SPECIALIST_WITHDREW[1], tell_specialist=False)
     db.session.flush()
     for request_id in sorted({d.request_id for d in dispatches if d.request_id is not None}):
         refresh_fill_state(request_id, actor)

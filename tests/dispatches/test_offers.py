@@ -192,6 +192,11 @@ def test_a_withdrawing_specialist_s_offers_and_coming_dispatches_are_called_off(
     assert db.session.get(Dispatch, dispatch.id).status == "cancelled"
     assert db.session.get(StaffingRequest, other.id).filled_count == 0
     assert _notices(world["kamakura_hr"], "dispatch.cancelled")
+    # The leaving person is not written to: the outbox would keep the address that was just erased.
+    from talentbank.notifications.models import OutboxMessage
+
+    assert not db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind.in_(
+        ("dispatch.cancelled", "dispatch.offer_cancelled")), OutboxMessage.to_address == "taro@test.example")).all()
 
 
 def test_reminders_go_once_close_to_the_deadline(make, world):
