@@ -491,10 +491,10 @@ def add_carry_over(request_ids: list[int]) -> None:
     """Count one more round left (partly) unfilled; adds to the caller's transaction (matching commits)."""
     if not request_ids:
         return
+    # The optimistic lock is left alone: a round is not an edit, and must not make an open form stale.
     db.session.execute(StaffingRequest.__table__.update()
                        .where(StaffingRequest.id.in_(request_ids))
-                       .values(carry_over_count=StaffingRequest.carry_over_count + 1,
-                               lock_version=StaffingRequest.lock_version + 1))
+                       .values(carry_over_count=StaffingRequest.carry_over_count + 1))
 
 
 # ----------------------------------------------------------------------------- reading

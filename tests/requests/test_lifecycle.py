@@ -274,12 +274,16 @@ def test_matching_sees_only_live_requests_whose_period_has_not_begun(make, peopl
     assert found[0].city.code == "142085" and found[0].profession.code == "civil"
 
 
-def test_carry_over_counts_rounds_left_unfilled(make, people):
-    req = make.staffing_request(people["zushi"].city)
+def test_carry_over_counts_rounds_left_unfilled_without_making_open_forms_stale(make, people):
+    req = services.open_request(people["zushi"], draft(make, people["zushi"]).id)
+    seen = req.lock_version
     services.add_carry_over([req.id])
     services.add_carry_over([req.id])
     db.session.commit()
     db.session.expire_all()
+    assert db.session.get(StaffingRequest, req.id).carry_over_count == 2
+    # The officer's edit form, opened before the rounds, still saves.
+    services.update_request(people["zushi"], req.id, request_values(make, people=3), expected_version=seen)
     assert db.session.get(StaffingRequest, req.id).carry_over_count == 2
 
 
