@@ -21,13 +21,14 @@ from ..cities.models import City
 from ..core import clock, permissions
 from ..core.errors import UserError
 from ..core.permissions import PermissionDenied, Role
+from ..exchange import services as exchange
 from ..exchange.models import ExchangeOffer
 from ..extensions import db
 from ..matching.models import ExchangeCycle, ExchangeCycleConfirmation
 from ..specialists.models import Specialist, SpecialistStatus
 from . import capacity, notices
 from .models import Dispatch
-from .services import DISPATCH_ENTITY, _clean_reason
+from .services import DISPATCH_ENTITY, clean_reason
 
 CYCLE_ENTITY = "exchange_cycle"
 # Rings past the coordinating city's approval: the ones cities confirm, and what became of them.
@@ -124,10 +125,13 @@ def _view(actor: Any, cycle: ExchangeCycle, offers: dict[int, ExchangeOffer], ci
 def list_cycles(actor: Any) -> list[CycleView]:
     """Approved rings and what became of them: all for the coordinating city, the own city's for HR."""
     permissions.check(actor, "cycle.list")
-    cycles = [c for c in db.session.scalars(
-        select(ExchangeCycle).where(ExchangeCycle.status.in_(VISIBLE_STATUSES))
-        .options(selectinload(ExchangeCycle.confirmations))
-        .order_by(ExchangeCycle.id.desc()).limit(LIST_LIMIT * 4)) if _may_see(actor, c)][:LIST_LIMIT]
+    # The ring's cities are a JSON list: read (id, cities) of every visible ring, keep the actor's, load those.
+    rows = db.session.execute(select(ExchangeCycle.id, ExchangeCycle.cities)
+                              .where(ExchangeCycle.status.in_(VISIBLE_STATUSES)).order_by(ExchangeCycle.id.desc()))
+    ids = [cycle_id for cycle_id, city_ids in rows
+           if actor.role != Role.CITY_HR or actor.city_id in city_ids][:LIST_LIMIT]
+    cycles = list(db.session.scalars(select(ExchangeCycle).where(ExchangeCycle.id.in_(ids))
+                                     .options(selectinload(ExchangeCycle.confirmations))))
     offers = _offers(sorted({o for c in cycles for o in c.offers}))
     cities = {c.id: c for c in db.session.scalars(select(City))}
     # Rings waiting for this city's answer first.
@@ -211,8 +215,6 @@ def _make_dispatches(cycle: ExchangeCycle, actor: Any) -> list[Dispatch]:
                      changes={"status": [None, dispatch.status]},
                      summary=f"{officer.reference} → {receiving.city.name_ja} (exchange ring {cycle.id})")
         made.append(dispatch)
-    from ..exchange import services as exchange
-
     for offer, _receiving in legs:
         if offer.status == "open":
             exchange.mark_offer_matched(offer.id, actor=actor, commit=False)
@@ -239,7 +241,8 @@ def confirm_cycle(actor: Any, cycle_id: int) -> ExchangeCycle:
         audit.record(actor, "cycle.confirmed", CYCLE_ENTITY, cycle.id, changes={"status": ["approved", "confirmed"]},
                      summary=f"ring {cycle.id}: {len(made)} dispatches")
         notices.tell_users(_everyone_in(cycle), "cycle.confirmed", {**_ring_params(cycle), "count": len(made)},
-                           notices.link_to("dispatches.cycle", exchange_cycle_id=cycle.id), f"cycle.confirmed:{cycle.id}")
+                           notices.link_to("dispatches.cycle", exchange_cycle_id=cycle.id),
+                           f"cycle.confirmed:{cycle.id}")
     db.session.commit()
     return cycle
 
@@ -248,10 +251,8 @@ def refuse_cycle(actor: Any, cycle_id: int, reason: str) -> ExchangeCycle:
     """An HR officer declines for their city: the ring is cancelled and its offers go back to the pool."""
     cycle = _cycle(cycle_id, for_update=True)
     _check_may_answer(actor, cycle)
-    reason = _clean_reason(reason, required=True)
+    reason = clean_reason(reason, required=True)
     cycle.status = "cancelled"
-    from ..exchange import services as exchange
-
     for offer in _offers(cycle.offers).values():
         if offer.status == "matched":
             exchange.release_offer(offer.id, actor=actor, commit=False)

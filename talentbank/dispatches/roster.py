@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit import services as audit
@@ -27,7 +27,7 @@ from ..extensions import db
 from ..requests.export import safe_text
 from ..requests.models import StaffingRequest
 from ..specialists.models import Specialist, SpecialistStatus
-from .models import DISPATCH_STATUS_LABELS, DISPATCH_STATUSES, SERVED_MODE_LABELS, Dispatch
+from .models import AGREED_DISPATCH_STATUSES, DISPATCH_STATUS_LABELS, DISPATCH_STATUSES, SERVED_MODE_LABELS, Dispatch
 
 # What the roster shows when no status is chosen: the dispatches that are current or coming.
 DEFAULT_STATUSES = ("scheduled", "active")
@@ -86,15 +86,13 @@ def _filtered(actor: Any, query: Select, flt: RosterFilter) -> Select:
     if q:
         digits = q.upper().removeprefix("TB-").lstrip("0")
         conditions = [Dispatch.specialist_id == int(digits)] if digits.isdigit() else []
-        if _sees_names(actor) or actor.role == Role.CITY_HR:
-            # HR officers search names only among agreed dispatches (the ones they may see).
-            like = f"%{q}%"
-            name_match = Dispatch.specialist_id.in_(select(Specialist.id).where(
-                or_(Specialist.name_kanji.like(like), Specialist.name_kana.like(like))))
-            if actor.role == Role.CITY_HR:
-                name_match = name_match & Dispatch.status.in_(("scheduled", "active", "completed"))
-            conditions.append(name_match)
-        query = query.where(or_(*conditions)) if conditions else query.where(false())
+        like = f"%{q}%"
+        name_match = Dispatch.specialist_id.in_(select(Specialist.id).where(
+            or_(Specialist.name_kanji.like(like), Specialist.name_kana.like(like))))
+        if actor.role == Role.CITY_HR:
+            # A name finds only the dispatches whose person the city may see, so a search reveals nothing.
+            name_match = name_match & Dispatch.status.in_(AGREED_DISPATCH_STATUSES)
+        query = query.where(or_(name_match, *conditions))
     return query
 
 

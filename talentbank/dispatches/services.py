@@ -8,6 +8,7 @@ change is audited in the same transaction; the days-per-week rule is the databas
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -23,6 +24,8 @@ from ..core.clock import TOKYO
 from ..core.errors import UserError
 from ..core.permissions import PermissionDenied, Role
 from ..extensions import db
+from ..matching import services as matching
+from ..matching.models import Proposal
 from ..requests import services as requests_services
 from ..requests.models import LIVE_STATUSES as LIVE_REQUEST_STATUSES
 from ..requests.models import StaffingRequest
@@ -36,6 +39,8 @@ from .models import (
     DispatchExtension,
     Offer,
 )
+
+log = logging.getLogger(__name__)
 
 OFFER_ENTITY = "dispatch_offer"
 DISPATCH_ENTITY = "dispatch"
@@ -74,7 +79,8 @@ def format_tokyo(moment: datetime) -> str:
     return moment.replace(tzinfo=UTC).astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
 
 
-def _clean_reason(reason: str | None, *, required: bool, field: str = "reason") -> str:
+def clean_reason(reason: str | None, *, required: bool, field: str = "reason") -> str:
+    """A reason as stored: trimmed, required where a decision must say why, within the length limit."""
     text = (reason or "").strip()
     if required and not text:
         raise UserError("理由を入力してください。", field=field)
@@ -116,9 +122,7 @@ def _offer_summary(offer: Offer) -> str:
             f"{offer.start_date.isoformat()}〜{offer.end_date.isoformat()} 週{offer.days_per_week}日")
 
 
-def _proposal(proposal_id: int | None) -> Any:
-    from ..matching.models import Proposal
-
+def _proposal(proposal_id: int | None) -> Proposal | None:
     return db.session.get(Proposal, proposal_id) if proposal_id is not None else None
 
 
@@ -135,7 +139,8 @@ def _release_proposal(proposal_id: int | None, actor: Any, why: str) -> None:
     proposal.status = "superseded"
     audit.record(actor, "proposal.superseded", "proposal", proposal.id, city_id=proposal.city_id,
                  changes={"status": [old, "superseded"]}, reason=why,
-                 summary=f"round {proposal.round_id}: specialist {proposal.specialist_id} → request {proposal.request_id}")
+                 summary=f"round {proposal.round_id}: specialist {proposal.specialist_id} "
+                         f"→ request {proposal.request_id}")
 
 
 def refresh_fill_state(request_id: int | None, actor: Any) -> None:
@@ -153,7 +158,7 @@ def refresh_fill_state(request_id: int | None, actor: Any) -> None:
 # ----------------------------------------------------------------------------- offers
 
 
-def offer_for_approved_proposal(proposal: Any, actor: Any) -> Offer:
+def offer_for_approved_proposal(proposal: Proposal, actor: Any) -> Offer:
     """Put an approved proposal to the specialist as an offer; part of the approving transaction.
 
     Registered in matching's ``ON_PROPOSAL_APPROVED``. Raises ``UserError`` (and rolls back) when
@@ -180,8 +185,6 @@ def offer_for_approved_proposal(proposal: Any, actor: Any) -> Offer:
                                                                       else "onsite"),
                   status="pending", deadline_at=offer_deadline(start), created_at=clock.utcnow(),
                   created_by_id=getattr(actor, "id", None))
-    from ..matching import services as matching
-
     matching.mark_offered(proposal.id, actor)  # before the offer is added: its query must not flush the offer
     db.session.add(offer)
     capacity.flush_or_refuse(specialist.id, start, req.end_date, req.days_per_week)
@@ -238,21 +241,23 @@ def accept_offer(actor: Any, offer_id: int) -> Dispatch:
     if offer.request.status not in LIVE_REQUEST_STATUSES:
         raise UserError("この派遣要請は募集を終了したため、承諾できません。")
     today = clock.today_tokyo()
+    if offer.end_date < today:
+        raise UserError("この派遣要請の期間はすでに終わっているため、承諾できません。")
     offer.status = "accepted"
     offer.closed_at = now
     offer.answered_by_id = actor.id
-    from ..matching import services as matching
-
     matching.record_acceptance(offer.proposal_id, actor)
     db.session.flush()  # the offer stops counting before the dispatch starts to
-    is_running = offer.start_date <= today
+    # Accepted after the planned first day (the answer time is never under a day): the work starts today.
+    start = max(offer.start_date, today)
+    is_running = start <= today
     dispatch = Dispatch(specialist_id=offer.specialist_id, city_id=offer.city_id, request_id=offer.request_id,
-                        proposal_id=offer.proposal_id, offer_id=offer.id, start_date=offer.start_date,
+                        proposal_id=offer.proposal_id, offer_id=offer.id, start_date=start,
                         end_date=offer.end_date, days_per_week=offer.days_per_week, work_mode=offer.work_mode,
                         status="active" if is_running else "scheduled", started_at=now if is_running else None,
                         created_at=now, created_by_id=actor.id)
     db.session.add(dispatch)
-    capacity.flush_or_refuse(offer.specialist_id, offer.start_date, offer.end_date, offer.days_per_week)
+    capacity.flush_or_refuse(offer.specialist_id, start, offer.end_date, offer.days_per_week)
     refresh_fill_state(offer.request_id, actor)
     audit.record(actor, "dispatch_offer.accepted", OFFER_ENTITY, offer.id, city_id=offer.city_id,
                  changes={"status": ["pending", "accepted"]}, summary=_offer_summary(offer))
@@ -269,11 +274,9 @@ def accept_offer(actor: Any, offer_id: int) -> Dispatch:
 def decline_offer(actor: Any, offer_id: int, reason: str = "") -> Offer:
     """The specialist says no: the pair is never proposed again and the slot goes back to the pool."""
     offer = get_own_offer(actor, offer_id, for_update=True)
-    reason = _clean_reason(reason, required=False, field="decline_reason")
+    reason = clean_reason(reason, required=False, field="decline_reason")
     if offer.status != "pending":
         raise UserError("この打診にはすでに回答済みか、取り消されています。")
-    from ..matching import services as matching
-
     offer.status = "declined"
     offer.closed_at = clock.utcnow()
     offer.answered_by_id = actor.id
@@ -298,8 +301,6 @@ def lapse_offer(offer_id: int) -> Offer | None:
     now = clock.utcnow()
     if offer.deadline_at > now:
         raise UserError("回答期限前の打診は失効させられません。")
-    from ..matching import services as matching
-
     offer.status = "lapsed"
     offer.closed_at = now
     matching.record_lapse(offer.proposal_id, None)
@@ -318,7 +319,15 @@ def lapse_due_offers() -> list[int]:
     """Lapse every pending offer whose deadline has passed; returns their ids."""
     ids = list(db.session.scalars(select(Offer.id).where(Offer.status == "pending",
                                                          Offer.deadline_at <= clock.utcnow()).order_by(Offer.id)))
-    return [offer_id for offer_id in ids if lapse_offer(offer_id) is not None]
+    lapsed = []
+    for offer_id in ids:
+        try:
+            if lapse_offer(offer_id) is not None:
+                lapsed.append(offer_id)
+        except UserError:  # one offer in an unexpected state must not hold up the others
+            db.session.rollback()
+            log.exception("offer %s could not lapse", offer_id)
+    return lapsed
 
 
 def remind_due_offers() -> int:
@@ -330,7 +339,8 @@ def remind_due_offers() -> int:
         .order_by(Offer.id)))
     for offer in offers:
         notices.tell_specialist(offer.specialist, "dispatch.offer_reminder", _offer_params(offer),
-                                notices.link_to("dispatches.offer", dispatch_offer_id=offer.id), f"offer.reminder:{offer.id}")
+                                notices.link_to("dispatches.offer", dispatch_offer_id=offer.id),
+                                f"offer.reminder:{offer.id}")
         offer.reminded_at = now
     db.session.commit()
     return len(offers)
@@ -501,7 +511,7 @@ def cancel_dispatch(actor: Any, dispatch_id: int, reason: str) -> Dispatch:
     """The coordinating city calls off a scheduled or running dispatch, with a reason everyone is told."""
     permissions.check(actor, "dispatch.manage")
     dispatch = _load_dispatch(dispatch_id, for_update=True)
-    reason = _clean_reason(reason, required=True)
+    reason = clean_reason(reason, required=True)
     if dispatch.status not in BOOKED_DISPATCH_STATUSES:
         raise UserError("派遣予定または派遣中の派遣だけを中止できます。")
     _cancel(dispatch, actor, reason)
@@ -514,7 +524,7 @@ def extend_dispatch(actor: Any, dispatch_id: int, new_end: date | None, reason: 
     """Lengthen a dispatch; the specialist must be available and have the days free for the added weeks."""
     permissions.check(actor, "dispatch.manage")
     dispatch = _load_dispatch(dispatch_id, for_update=True)
-    reason = _clean_reason(reason, required=True)
+    reason = clean_reason(reason, required=True)
     if dispatch.status not in BOOKED_DISPATCH_STATUSES:
         raise UserError("派遣予定または派遣中の派遣だけを延長できます。")
     if new_end is None:

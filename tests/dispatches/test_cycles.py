@@ -63,7 +63,8 @@ def test_the_ring_becomes_dispatches_only_when_every_city_confirmed(ring, client
     assert {db.session.get(ExchangeOffer, o.id).status for o in ring["offers"]} == {"matched"}
     # Now Yokosuka sees the officer it receives by name.
     assert "逗子 土木" in client.get(f"/dispatches/{zushi_leg.id}").text
-    notified = {n.user_id for n in db.session.scalars(select(Notification).where(Notification.kind == "cycle.confirmed"))}
+    notified = {n.user_id for n in db.session.scalars(
+        select(Notification).where(Notification.kind == "cycle.confirmed"))}
     assert {ring["zushi_hr"].id, ring["yokosuka_hr"].id, ring["coordinator"].id} <= notified
 
 

@@ -77,6 +77,9 @@ def test_a_cancelled_dispatch_reveals_nothing_any_more(world, client, auth):
     page = client.get(f"/dispatches/{world['dispatch'].id}")
     assert page.status_code == 200 and "本人の入院のため" in page.text
     assert "保健 花子" not in page.text and "hanako@test.example" not in page.text
+    # Nor can the city find it by the person's name.
+    assert f'data-dispatch="{world["dispatch"].id}"' in client.get("/dispatches/?status=all").text
+    assert f'data-dispatch="{world["dispatch"].id}"' not in client.get("/dispatches/?status=all&q=保健").text
 
 
 def test_cancel_needs_a_reason_frees_the_slot_and_tells_everyone(world, client, auth):
