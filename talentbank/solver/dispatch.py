@@ -518,7 +518,7 @@ def solve_round(problem: Problem) -> SolveResult:
             warnings.append(warning)
 
     status = plan.status
-    if exchange_status not in (None, "optimal"):
+    if exchange_status not in (None, "optimal", "no_offers"):
         status = "feasible"
     slots = sum(r.slots for r in problem.requests)
     stats.update({

@@ -13,8 +13,11 @@ Interpretations fixed here (documented so that screens and tests agree):
   *and* inside one of the officer's availability windows (one window must cover it, as
   for dispatch in ``rules.is_available_for_period``). A node built with
   ``available_windows=None`` is limited by its offer period only.
-* **One-way offers** (``wants_profession is None``) never take part in rings; dispatch
-  handles them as secondments.
+* **One-way offers** (``wants_profession is None``: ``wants`` null or absent in the
+  format) never take part in rings; their officers reach other cities through dispatch
+  (as ``specialists`` with an ``employer_city``). They are counted in
+  ``stats["one_way_offers"]`` and listed in ``stats["one_way_offer_ids"]``; offers that
+  are all one-way give no rings and status ``optimal``.
 * **Objective, lexicographic**, each stage a separate CP-SAT solve with the optimum of
   the previous stages held as a constraint:
     1. officers exchanged (the sum of ring lengths), maximised;
@@ -538,9 +541,13 @@ def solve_rings(
     ids = [n.id for n in ordered]
     if len(set(ids)) != len(ids):
         raise ValueError("exchange offer ids must be unique")
+    one_way = sorted(n.id for n in nodes if n.wants_profession is None)
     stats: dict[str, Any] = {
         "offers": len(nodes),
         "two_way_offers": len(ordered),
+        # one-way secondments take no part in rings; dispatch sees their officers as specialists
+        "one_way_offers": len(one_way),
+        "one_way_offer_ids": one_way,
         "max_cycle_length": max_cycle_length,
     }
 
@@ -564,7 +571,7 @@ def solve_rings(
     if not ring_types:
         stats.update(officers_exchanged=0, rings_chosen=0, gap=0.0, stages=[],
                      solve_seconds=round(time.perf_counter() - started, 4))
-        return ExchangeResult(cycles=[], status="optimal" if ordered else "no_offers", stats=stats)
+        return ExchangeResult(cycles=[], status="optimal" if nodes else "no_offers", stats=stats)
     upper = np.array([int(sizes[list(rt)].min()) for rt in ring_types], dtype=np.int64)
     stage_objectives = [
         ("officers", np.array([len(rt) for rt in ring_types], dtype=np.int64)),

@@ -98,10 +98,12 @@ class Request:
 
 @dataclass(frozen=True)
 class ExchangeOffer:
+    """A city offers a serving officer; ``wants_profession`` None = one-way (wants nothing back)."""
+
     id: str
     city: str
     officer: str
-    wants_profession: str
+    wants_profession: str | None
     wants_licences: frozenset[str]
     start: dt.date
     end: dt.date
@@ -508,7 +510,8 @@ def _parse_offer(where: str, item: Any, cities: set[str], specialists: dict[str,
         raise rec.fail("officer", f'names unknown specialist "{officer}"')
     if specialists[officer].employer_city != city:
         raise rec.fail("officer", f'"{officer}" is not employed by city "{city}"')
-    wants = _Record(f"{rec.where}: wants", rec.required("wants"))
+    # wants null or absent: a one-way secondment (no ring; dispatch sees the officer as a specialist)
+    wants = _Record(f"{rec.where}: wants", rec.data["wants"]) if rec.has("wants") else None
     start, end = rec.date("start"), rec.date("end")
     if end < start:
         raise rec.fail("end", f"is before start ({end} < {start})")
@@ -516,8 +519,8 @@ def _parse_offer(where: str, item: Any, cities: set[str], specialists: dict[str,
         id=oid,
         city=city,
         officer=officer,
-        wants_profession=wants.text("profession"),
-        wants_licences=wants.strings("required_licences"),
+        wants_profession=wants.text("profession") if wants is not None else None,
+        wants_licences=wants.strings("required_licences") if wants is not None else frozenset(),
         start=start,
         end=end,
     )
@@ -662,7 +665,8 @@ def problem_to_dict(problem: Problem, *, include_time_limit: bool = True) -> dic
         ],
         "exchange_offers": [
             {"id": o.id, "city": o.city, "officer": o.officer,
-             "wants": {"profession": o.wants_profession,
+             "wants": None if o.wants_profession is None else
+                      {"profession": o.wants_profession,
                        "required_licences": iso_list(o.wants_licences)},
              "start": o.start.isoformat(), "end": o.end.isoformat()}
             for o in problem.exchange_offers
