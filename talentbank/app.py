@@ -74,7 +74,9 @@ def _register_models() -> None:
     from .dispatches import models as _dispatches  # noqa: F401
     from .exchange import models as _exchange  # noqa: F401
     from .matching import models as _matching  # noqa: F401
+    from .notifications import models as _notifications  # noqa: F401
     from .requests import models as _requests  # noqa: F401
+    from .scheduler import models as _scheduler  # noqa: F401
     from .specialists import models as _specialists  # noqa: F401
     from .vocabulary import models as _vocabulary  # noqa: F401
 
@@ -116,6 +118,15 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(specialists_bp)
     app.register_blueprint(vocabulary_bp)
+
+    # Inbox, outbox and the scheduler's pages; ``flask scheduler`` runs the jobs in its own process.
+    from .notifications.views import bp as notifications_bp
+    from .scheduler import init_app as init_scheduler
+    from .scheduler.views import bp as scheduler_bp
+
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(scheduler_bp)
+    init_scheduler(app)
 
     # Matching rounds, their review and the priority rule.
     from .matching.views import bp as matching_bp

@@ -42,6 +42,24 @@ class Config:
     LOGIN_LOCKOUT_MINUTES = 15
     INVITATION_VALID_HOURS = 72
     PAGE_SIZE = 50
+    # Notifications and e-mail (talentbank/notifications). No SMTP host: mail waits in the outbox.
+    PUBLIC_BASE_URL: str | None = None  # e.g. https://talentbank.example.jp, for links in e-mail
+    SMTP_HOST: str | None = None
+    SMTP_PORT: int | None = None  # None: 25, 587 or 465 by SMTP_TLS
+    SMTP_TLS = "starttls"  # none | starttls | ssl
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_TIMEOUT_SECONDS = 30
+    MAIL_FROM: str | None = None
+    MAIL_MAX_ATTEMPTS = 12  # 1 min doubling to 6 h: about a day and a half of trying
+    MAIL_RETRY_BASE_SECONDS = 60
+    MAIL_RETRY_MAX_SECONDS = 6 * 3600
+    # The scheduler process (talentbank/scheduler).
+    SCHEDULER_TICK_SECONDS = 10
+    SCHEDULER_LOCK_FILE: str | None = None  # SQLite only; default: beside the database file
+    # After the first re-confirmation reminder (specialists.services.AVAILABILITY_FRESH_DAYS after the
+    # last confirmation), this many days to a second reminder, and as many again before pausing.
+    AVAILABILITY_GRACE_DAYS = 14
     # Matching rounds (talentbank/matching). The solver's own time limit; the child process running it is
     # stopped after SOLVER_HARD_TIMEOUT_S (None: twice the limit plus a minute).
     SOLVER_TIME_LIMIT_S = 30
@@ -63,6 +81,18 @@ _ENVIRONMENT = {
     "TALENTBANK_INVITATION_VALID_HOURS": ("INVITATION_VALID_HOURS", int),
     "TALENTBANK_PASSWORD_HASH_METHOD": ("PASSWORD_HASH_METHOD", str),
     "TALENTBANK_OFFER_DAYS": ("OFFER_DAYS", int),
+    "TALENTBANK_PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", str),
+    "TALENTBANK_SMTP_HOST": ("SMTP_HOST", str),
+    "TALENTBANK_SMTP_PORT": ("SMTP_PORT", "int_or_none"),
+    "TALENTBANK_SMTP_TLS": ("SMTP_TLS", str),
+    "TALENTBANK_SMTP_USER": ("SMTP_USER", str),
+    "TALENTBANK_SMTP_PASSWORD": ("SMTP_PASSWORD", str),
+    "TALENTBANK_SMTP_TIMEOUT_SECONDS": ("SMTP_TIMEOUT_SECONDS", int),
+    "TALENTBANK_MAIL_FROM": ("MAIL_FROM", str),
+    "TALENTBANK_MAIL_MAX_ATTEMPTS": ("MAIL_MAX_ATTEMPTS", int),
+    "TALENTBANK_SCHEDULER_TICK_SECONDS": ("SCHEDULER_TICK_SECONDS", int),
+    "TALENTBANK_SCHEDULER_LOCK_FILE": ("SCHEDULER_LOCK_FILE", str),
+    "TALENTBANK_AVAILABILITY_GRACE_DAYS": ("AVAILABILITY_GRACE_DAYS", int),
     "TALENTBANK_SOLVER_TIME_LIMIT_S": ("SOLVER_TIME_LIMIT_S", int),
     "TALENTBANK_SOLVER_HARD_TIMEOUT_S": ("SOLVER_HARD_TIMEOUT_S", int),
     "TALENTBANK_MATCHING_SOLVER": ("MATCHING_SOLVER", str),
@@ -79,6 +109,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             config[key] = _env_bool(env_name, bool(config.get(key)))
         elif parser is int:
             config[key] = _env_int(env_name, int(config[key]))
+        elif parser == "int_or_none":
+            config[key] = _env_int(env_name, 0) or None
         else:
             config[key] = os.environ[env_name]
     config.update(overrides or {})

@@ -51,6 +51,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "offer.manage": STAFF,
     "offer.correct": COORDINATION,
     "demand.export": STAFF,
+    # Notifications and the scheduler: everyone reads their own inbox; the coordinating city sets
+    # the round schedule and watches the jobs; only administrators run jobs and see e-mails.
+    "inbox.use": EVERYONE,
+    "schedule.view": STAFF,
+    "schedule.edit": COORDINATION,
+    "job.view": COORDINATION,
+    "job.run": frozenset({A}),
+    "outbox.view": frozenset({A}),
+    "outbox.manage": frozenset({A}),
     # The talent registry (sign-up itself is public): specialists see only themselves, HR officers a
     # pseudonymised card, the coordinating city everything (each view of personal data is audited).
     "profile.own": frozenset({S}),

@@ -1,0 +1,24 @@
+"""Jobs that run by themselves: matching rounds, reminders, expiries, e-mail.
+
+The web app only records what should happen (queued runs, round triggers, the outbox); the
+``flask scheduler`` process, one per database, does it.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def init_app(app: "Flask") -> None:
+    """Register ``flask scheduler``, the jobs of every domain and the disaster fast-track hook."""
+    from ..requests.services import ON_REQUEST_OPENED
+    from .cli import register
+    from .registry import load_jobs
+    from .rounds import schedule_fast_track
+
+    register(app)
+    load_jobs()
+    if schedule_fast_track not in ON_REQUEST_OPENED:
+        ON_REQUEST_OPENED.append(schedule_fast_track)
