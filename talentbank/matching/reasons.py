@@ -7,14 +7,13 @@ that becomes a headline ("技術士（建設部門）を持つ候補者がいま
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import gettext as _
-
 from ..core.errors import N_
 from ..requests.models import URGENCY_LABELS
+from .text import translator
 
 # The solver's hard rules in its order (docs/solver-format.md), each with the sentence for "n people fail it".
 RULE_SENTENCES: dict[str, str] = {
@@ -28,6 +27,8 @@ RULE_SENTENCES: dict[str, str] = {
     "own_employer": N_("%(n)s人はこの市の現職職員です。"),
     "forbidden": N_("%(n)s人は以前に却下または辞退された組み合わせです。"),
 }
+# An empty slot names at most this many requests that took its candidates (then "and N more").
+MAX_TAKERS_SHOWN = 5
 TAKER_SENTENCES: dict[str, str] = {
     "urgency": N_("より優先度の高い%(city)sの要請（%(urgency)s）に配置されました。"),
     "city_need": N_("優先順位の規則で必要度がより高い%(city)sの要請に配置されました（必要度の順位：%(city)s %(their)s位、この市 %(this)s位）。"),
@@ -56,18 +57,21 @@ class ReasonContext:
     city_names: Mapping[str, str] = field(default_factory=dict)
     licence_names: Mapping[str, str] = field(default_factory=dict)
     request_urgency: Mapping[str, str] = field(default_factory=dict)
+    t: Callable[..., str] = field(default_factory=translator)
 
 
-def _urgency_label(urgency: str | None) -> str:
-    return _(URGENCY_LABELS[urgency]) if urgency in URGENCY_LABELS else (urgency or "")
+def _urgency_label(urgency: str | None, t: Callable[..., str]) -> str:
+    return t(URGENCY_LABELS[urgency]) if urgency in URGENCY_LABELS else (urgency or "")
 
 
 def _joined(names: list[str]) -> str:
     return "・".join(names)
 
 
-def describe_no_eligible(reason: Mapping[str, Any], profession_name: str, licence_names: list[str]) -> ReasonText:
+def describe_no_eligible(reason: Mapping[str, Any], profession_name: str, licence_names: list[str],
+                         ctx: ReasonContext) -> ReasonText:
     """Nobody passes the hard rules: say which rule stopped how many people."""
+    _ = ctx.t
     total = int(reason.get("total", 0))
     ruled_out: Mapping[str, int] = reason.get("ruled_out", {})
     if total == 0:
@@ -87,6 +91,7 @@ def describe_no_eligible(reason: Mapping[str, Any], profession_name: str, licenc
 
 def describe_taker(taker: Mapping[str, Any], ctx: ReasonContext) -> str:
     """One request that took this request's candidates, and the criterion that put it first."""
+    _ = ctx.t
     why = taker.get("why", "lower_priority")
     sentence = TAKER_SENTENCES.get(why, TAKER_SENTENCES["lower_priority"])
     city = ctx.city_names.get(str(taker.get("city")), str(taker.get("city", "")))
@@ -94,7 +99,8 @@ def describe_taker(taker: Mapping[str, Any], ctx: ReasonContext) -> str:
     if why == "city_need":  # need ranks count from 0 in the solver, from 1 on screen
         their = int(their) + 1 if their is not None else ""
         this = int(this) + 1 if this is not None else ""
-    urgency = _urgency_label(ctx.request_urgency.get(str(taker.get("request")), their if why == "urgency" else None))
+    urgency = _urgency_label(ctx.request_urgency.get(str(taker.get("request")), their if why == "urgency" else None),
+                             _)
     text = _(sentence, city=city, urgency=urgency, their=their if their is not None else "",
              this=this if this is not None else "")
     count = len(taker.get("specialists", []))
@@ -102,18 +108,20 @@ def describe_taker(taker: Mapping[str, Any], ctx: ReasonContext) -> str:
 
 
 def describe_outranked(reason: Mapping[str, Any], ctx: ReasonContext) -> ReasonText:
-    """Every eligible specialist went elsewhere: name where and why that came first."""
+    """Every eligible specialist went elsewhere: name where and why that came first (at most a few requests)."""
+    _ = ctx.t
     takers = list(reason.get("taken_by", []))
-    lines = tuple(describe_taker(t, ctx) for t in takers)
     eligible = int(reason.get("eligible", 0))
+    if takers and all(t.get("why") == "same_request" for t in takers):
+        headline = _("条件を満たす候補者は%(n)s人だけで、全員がこの要請の他の枠に配置されています。", n=eligible)
+        return ReasonText(headline, (), "outranked")
     if len(takers) == 1:
-        headline = lines[0]
-        details: tuple[str, ...] = (_("条件を満たす候補者は%(n)s人いましたが、全員が配置済みです。", n=eligible),)
-    elif takers and all(t.get("why") == "same_request" for t in takers):
-        headline, details = lines[0], ()
-    else:
-        headline = _("条件を満たす候補者%(n)s人は、全員がより優先度の高い要請に配置されました。", n=eligible)
-        details = lines
+        return ReasonText(describe_taker(takers[0], ctx),
+                          (_("条件を満たす候補者は%(n)s人いましたが、全員が配置済みです。", n=eligible),), "outranked")
+    details = tuple(describe_taker(t, ctx) for t in takers[:MAX_TAKERS_SHOWN])
+    if len(takers) > MAX_TAKERS_SHOWN:
+        details += (_("ほか%(n)s件の要請に配置されました。", n=len(takers) - MAX_TAKERS_SHOWN),)
+    headline = _("条件を満たす候補者%(n)s人は、全員がより優先度の高い要請に配置されました。", n=eligible)
     return ReasonText(headline, details, "outranked")
 
 
@@ -123,7 +131,7 @@ def describe_unfilled(reason: Mapping[str, Any], profession_name: str, licence_c
     kind = reason.get("kind")
     if kind == "no_eligible":
         names = [ctx.licence_names.get(code, code) for code in licence_codes]
-        return describe_no_eligible(reason, profession_name, names)
+        return describe_no_eligible(reason, profession_name, names, ctx)
     if kind == "outranked":
         return describe_outranked(reason, ctx)
-    return ReasonText(_("候補者を配置できませんでした（理由の種類：%(kind)s）。", kind=str(kind)), (), str(kind))
+    return ReasonText(ctx.t("候補者を配置できませんでした（理由の種類：%(kind)s）。", kind=str(kind)), (), str(kind))

@@ -27,6 +27,7 @@ from ..vocabulary.models import Licence
 from .models import HOLDING_PROPOSAL_STATUSES, REVIEWABLE_KINDS, ExchangeCycle, MatchingRound, Proposal, \
     RuleSetVersion, UnfilledSlot
 from .reasons import ReasonContext, ReasonText, describe_unfilled
+from .text import current_locale, translator
 
 SCORE_PARTS = ("experience", "extra_licences", "travel", "preferred_city", "continuity")
 SCORE_PART_LABELS = {"experience": N_("経験年数"), "extra_licences": N_("追加の資格"), "travel": N_("移動時間"),
@@ -192,6 +193,87 @@ def _cards(specialist_ids: set[int], viewer_city_id: int | None) -> dict[int, An
     return {s.id: candidate_card(s, viewer_city_id) for s in specialists}
 
 
+@dataclass(frozen=True)
+class CardSummary:
+    """A candidate as one line of the review list: the pseudonymised facts of the registry's card, as text."""
+
+    specialist_id: int
+    reference: str
+    kind: str
+    professions: str
+    licences: str
+    details: str
+    prefers_viewer_city: bool
+
+
+def _in_chunks(ids: list[int], size: int = 2000) -> list[list[int]]:
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
+def card_summaries(specialist_ids: set[int], viewer_city_id: int | None) -> dict[int, CardSummary]:
+    """Cards for a list of thousands: plain rows and names looked up once, no objects per licence or field."""
+    from types import SimpleNamespace
+
+    from ..specialists.models import specialist_licences, specialist_preferred_cities, specialist_professions
+    from ..vocabulary.models import ExperienceField, Profession
+
+    if not specialist_ids:
+        return {}
+    locale, t = current_locale(), translator()
+    cities = {c.id: c.display_name(locale) for c in db.session.scalars(select(City))}
+    terms = {model: {term.id: (term.sort_order, term.display_name(locale)) for term in db.session.scalars(select(model))}
+             for model in (Profession, Licence, ExperienceField)}
+    people: dict[int, Any] = {}
+    professions: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    licences: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    experiences: dict[int, list[str]] = defaultdict(list)
+    preferred: set[int] = set()
+    years_label = t("%(field)s %(years)s年")
+    for ids in _in_chunks(sorted(specialist_ids)):
+        for row in db.session.execute(select(
+                Specialist.id, Specialist.kind, Specialist.home_city_id, Specialist.employer_city_id,
+                Specialist.days_per_week, Specialist.can_work_onsite, Specialist.can_work_remote,
+                Specialist.max_travel_minutes).where(Specialist.id.in_(ids))):
+            people[row.id] = row
+        for sid, pid in db.session.execute(select(specialist_professions.c.specialist_id,
+                                                  specialist_professions.c.profession_id)
+                                           .where(specialist_professions.c.specialist_id.in_(ids))):
+            professions[sid].append(terms[Profession][pid])
+        for sid, lid in db.session.execute(select(specialist_licences.c.specialist_id,
+                                                  specialist_licences.c.licence_id)
+                                           .where(specialist_licences.c.specialist_id.in_(ids))):
+            licences[sid].append(terms[Licence][lid])
+        for sid, fid, years in db.session.execute(
+                select(SpecialistExperience.specialist_id, SpecialistExperience.field_id, SpecialistExperience.years)
+                .where(SpecialistExperience.specialist_id.in_(ids)).order_by(SpecialistExperience.id)):
+            experiences[sid].append(years_label % {"field": terms[ExperienceField][fid][1], "years": years})
+        if viewer_city_id is not None:
+            preferred.update(db.session.scalars(select(specialist_preferred_cities.c.specialist_id).where(
+                specialist_preferred_cities.c.specialist_id.in_(ids),
+                specialist_preferred_cities.c.city_id == viewer_city_id)))
+    days, onsite, remote = t("週%(n)s日"), t("現地"), t("在宅")
+    travel, no_limit, employer = t("片道%(minutes)s分まで"), t("移動時間の制限なし"), t("所属: %(city)s")
+    reference = Specialist.reference.fget  # the registry's numbering, without loading whole profiles
+    cards = {}
+    for sid, row in people.items():
+        where = cities.get(row.home_city_id, "")
+        if row.employer_city_id is not None:
+            where += "（" + employer % {"city": cities.get(row.employer_city_id, "")} + "）"
+        parts = ["、".join(experiences[sid])] if experiences[sid] else []
+        parts += [where, days % {"n": row.days_per_week}]
+        if row.can_work_onsite:
+            parts.append(onsite + " " + (travel % {"minutes": row.max_travel_minutes}
+                                         if row.max_travel_minutes is not None else no_limit))
+        if row.can_work_remote:
+            parts.append(remote)
+        cards[sid] = CardSummary(
+            specialist_id=sid, reference=reference(SimpleNamespace(id=sid)), kind=row.kind,
+            professions="・".join(name for _order, name in sorted(professions[sid])),
+            licences="、".join(name for _order, name in sorted(licences[sid])),
+            details=" ・ ".join(parts), prefers_viewer_city=sid in preferred)
+    return cards
+
+
 def _requests(request_ids: set[int]) -> dict[int, StaffingRequest]:
     if not request_ids:
         return {}
@@ -204,20 +286,12 @@ def _requests(request_ids: set[int]) -> dict[int, StaffingRequest]:
 def reason_context(rnd: MatchingRound, cities: list[City]) -> ReasonContext:
     """Names for the reasons of one round: city names, licence names, each request's urgency."""
     result = _parsed(rnd, "result")
-    locale = _locale()
+    locale = current_locale()
     return ReasonContext(
         city_names={c.code: c.display_name(locale) for c in cities},
         licence_names={t.code: t.display_name(locale) for t in db.session.scalars(select(Licence))},
-        request_urgency={str(p["request"]): p.get("urgency") for p in result.get("priority_order", [])})
-
-
-def _locale() -> str:
-    from flask_babel import get_locale
-
-    try:
-        return str(get_locale() or "ja")
-    except RuntimeError:  # outside a request (CLI, jobs): Japanese
-        return "ja"
+        request_urgency={str(p["request"]): p.get("urgency") for p in result.get("priority_order", [])},
+        t=translator(locale))
 
 
 def _priority_info(result: dict[str, Any]) -> dict[int, dict[str, Any]]:
@@ -232,14 +306,15 @@ def _snapshot_licences(rnd: MatchingRound) -> dict[int, list[str]]:
 
 def _build_groups(rnd: MatchingRound, proposals: list[Proposal], unfilled: list[UnfilledSlot],
                   kept_pairs: list[dict[str, Any]], viewer_city_id: int | None,
-                  cities: list[City]) -> list[CityGroup]:
+                  cities: list[City], *, full_cards: bool = False) -> list[CityGroup]:
     result = _parsed(rnd, "result")
     priority = _priority_info(result)
     kept_specialists = {int(a["specialist"]) for a in kept_pairs}
     request_ids = {p.request_id for p in proposals} | {u.request_id for u in unfilled} | \
         {int(a["request"]) for a in kept_pairs}
     requests = _requests(request_ids)
-    cards = _cards({p.specialist_id for p in proposals} | kept_specialists, viewer_city_id)
+    card_builder = _cards if full_cards else card_summaries
+    cards = card_builder({p.specialist_id for p in proposals} | kept_specialists, viewer_city_id)
     holding: dict[tuple[int, int], Proposal] = {}
     if kept_pairs:
         for proposal in db.session.scalars(select(Proposal).where(
@@ -262,11 +337,12 @@ def _build_groups(rnd: MatchingRound, proposals: list[Proposal], unfilled: list[
         group(pair[1]).kept.append(KeptRow(pair[0], cards.get(pair[0]), holding.get(pair), a.get("score", {})))
     if unfilled:
         ctx = reason_context(rnd, cities)
+        locale = current_locale()
         licences = _snapshot_licences(rnd)
         for u in unfilled:
             g = group(u.request_id)
             g.unfilled = u
-            g.reason = describe_unfilled(u.reason, g.request.profession.display_name(_locale()),
+            g.reason = describe_unfilled(u.reason, g.request.profession.display_name(locale),
                                          licences.get(u.request_id, [lic.code for lic in g.request.required_licences]),
                                          ctx)
     by_city: dict[int, CityGroup] = {}
@@ -361,23 +437,51 @@ def review_request(actor: Any, round_id: int, request_id: int) -> tuple[RoundRev
     unfilled = list(db.session.scalars(select(UnfilledSlot).where(UnfilledSlot.round_id == rnd.id,
                                                                   UnfilledSlot.request_id == request_id)))
     kept = [a for a in _kept_pairs(rnd) if int(a["request"]) == request_id]
-    groups = _build_groups(rnd, proposals, unfilled, kept, None, cities)
+    groups = _build_groups(rnd, proposals, unfilled, kept, None, cities, full_cards=True)
     result = _parsed(rnd, "result")
     review = RoundReview(rnd, groups, cities, [], len(result.get("priority_order", [])), {}, None)
     group = groups[0].requests[0] if groups else None
     return review, group
 
 
-def priority_explanation(info: dict[str, Any]) -> str:
-    """Why a request stands where it does in the priority order, in words."""
-    if not info:
-        return ""
-    parts = [_(URGENCY_LABELS.get(info.get("urgency"), "通常"))]
-    if info.get("city_need_rank") is not None:
-        parts.append(_("市の必要度 %(rank)s位", rank=int(info["city_need_rank"]) + 1))
-    if info.get("carry_over"):
-        parts.append(_("繰り越し%(n)s回", n=info["carry_over"]))
-    return "・".join(parts)
+def priority_explainer() -> Any:
+    """``explain(info)``: why a request stands where it does in the priority order, in the reader's words."""
+    t = translator()
+
+    def explain(info: dict[str, Any]) -> str:
+        if not info:
+            return ""
+        parts = [t(URGENCY_LABELS.get(info.get("urgency"), "通常"))]
+        if info.get("city_need_rank") is not None:
+            parts.append(t("市の必要度 %(rank)s位", rank=int(info["city_need_rank"]) + 1))
+        if info.get("carry_over"):
+            parts.append(t("繰り越し%(n)s回", n=info["carry_over"]))
+        return "・".join(parts)
+
+    return explain
+
+
+def page_labels() -> dict[str, Any]:
+    """Every label the rows of a review repeat, translated once per page (2,000 rows, no lookups inside)."""
+    from .models import PROPOSAL_STATUS_LABELS
+
+    t = translator()
+    return {
+        "status": {k: t(v) for k, v in PROPOSAL_STATUS_LABELS.items()},
+        "urgency": {k: t(v) for k, v in URGENCY_LABELS.items()},
+        "parts": [(part, t(SCORE_PART_LABELS[part])) for part in SCORE_PARTS],
+        "kind": {"retired": t("退職専門人材"), "serving": t("現職職員")},
+        "onsite": t("現地"), "remote": t("在宅"), "remote_served": t("リモート勤務"),
+        "request_no": t("派遣要請 No.%(id)s"), "people": t("%(n)s人"), "days": t("週%(n)s日"),
+        "years": t("%(field)s %(years)s年"), "travel": t("片道%(minutes)s分まで"),
+        "no_travel_limit": t("移動時間の制限なし"), "prefers": t("貴市での勤務を希望"),
+        "position": t("優先順位 %(pos)s位（全%(total)s件中）"), "kept": t("承認済み（固定）"),
+        "dispatched": t("派遣中"), "empty": t("空いた枠 %(n)s人"), "approve": t("承認"), "reject": t("却下"),
+        "select": t("提案 No.%(id)s を選ぶ"), "total": t("合計点"), "candidate": t("候補者"),
+        "score": t("点数の内訳"), "state": t("状態"), "decision": t("審査"), "choose": t("選択"),
+        "employer": t("所属: %(city)s"), "none": t("なし"),
+        "city_counts": t("要請 %(r)s件・新規の提案 %(p)s件・空いた枠 %(u)s人"),
+    }
 
 
 # ----------------------------------------------------------------------------- a city's own view

@@ -32,8 +32,10 @@ from .models import (
     RuleSetVersion,
 )
 from .review import SCORE_PART_LABELS, SCORE_PARTS
+from .text import current_locale
 
 bp = Blueprint("matching", __name__, url_prefix="/matching")
+PLACEHOLDER_ID = 999999999  # link patterns built once per page; the template puts each row's id in
 ERROR_KIND_LABELS = {
     "timeout": N_("ソルバーが制限時間内に終わりませんでした。"),
     "invalid_input": N_("入力データに誤りがあり、ソルバーが受け付けませんでした。"),
@@ -122,7 +124,14 @@ def show(round_id: int):
     what_if_form.rule_set_version_id.choices = _rule_set_choices(exclude_id=rnd.rule_set_version_id)
     return render_template("matching/review.html", review=data, rnd=rnd, what_if_form=what_if_form,
                            confirm_form=ConfirmForm(), can_decide=may(current_user, "proposal.decide"),
-                           can_run=may(current_user, "round.run"), priority_text=review.priority_explanation)
+                           can_run=may(current_user, "round.run"), **_list_context(rnd))
+
+
+def _list_context(rnd: Any) -> dict[str, Any]:
+    """What the proposal list needs, computed once per page: labels, the language, link patterns."""
+    return {"L": review.page_labels(), "locale": current_locale(), "priority_text": review.priority_explainer(),
+            "detail_url": url_for("specialists.detail", specialist_id=PLACEHOLDER_ID),
+            "request_url": url_for("matching.by_request", round_id=rnd.id, request_id=PLACEHOLDER_ID)}
 
 
 @bp.route("/rounds/<int:round_id>/progress")
@@ -168,7 +177,7 @@ def by_request(round_id: int, request_id: int):
     history = review.pair_history(current_user, request_id)
     return render_template("matching/by_request.html", review=data, rnd=data.round, group=group, req=req,
                            history=history, confirm_form=ConfirmForm(),
-                           can_decide=may(current_user, "proposal.decide"), priority_text=review.priority_explanation)
+                           can_decide=may(current_user, "proposal.decide"), priority_text=review.priority_explainer())
 
 
 def _back_to_review(round_id: int) -> Response:
@@ -217,7 +226,16 @@ def decide(round_id: int):
         abort(400)
     ids = [int(v) for v in request.form.getlist("proposal_id") if v.isdigit()]
     action = request.form.get("action")
+    single_approve, single_reject = request.form.get("approve_one", ""), request.form.get("reject_one", "")
     try:
+        if single_approve.isdigit():
+            services.approve_proposal(current_user, int(single_approve))
+            flash(_("提案を承認しました。本人に打診されます。"), "success")
+            return _back_to_review(round_id)
+        if single_reject.isdigit():
+            services.reject_proposal(current_user, int(single_reject), request.form.get("reason", ""))
+            flash(_("提案を却下しました。この組み合わせは今後提案されません。"), "success")
+            return _back_to_review(round_id)
         if action == "approve":
             outcome = services.approve_proposals(current_user, ids)
             done = _("%(n)s件の提案を承認しました。", n=len(outcome.done))
@@ -356,7 +374,8 @@ def _city_page(city_id: int):
         view = review.city_results(current_user, city_id, request.args.get("round_id", type=int))
     except UserError:
         abort(404)
-    return render_template("matching/city.html", view=view, priority_text=review.priority_explanation)
+    return render_template("matching/city.html", view=view,
+                           **(_list_context(view.round) if view.round else {}))
 
 
 # ----------------------------------------------------------------------------- rule sets

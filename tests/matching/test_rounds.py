@@ -133,3 +133,44 @@ def test_the_snapshot_sends_today_data_in_the_solver_format(world):
                                                 {"indicator": "allowance_rate", "weight": 1.0},
                                                 {"indicator": "fiscal_index", "weight": 1.0}]}
     assert len(problem["travel_minutes"]) == 28  # every pair of the eight cities
+
+
+def test_the_web_runs_rounds_in_a_background_thread(world, app):
+    app.config.update(MATCHING_RUNNER="thread")
+    try:
+        rnd = services.start_round(world.coordinator)
+        assert rnd.status in ("queued", "running", "succeeded")  # the request did not wait for the solver
+        runner.RUNNER.join(timeout=60)
+    finally:
+        app.config.update(MATCHING_RUNNER="inline")
+    db.session.expire_all()
+    done = db.session.get(MatchingRound, rnd.id)
+    assert done.status == "succeeded", done.error
+    assert done.started_at and done.finished_at and done.finished_at >= done.started_at
+    assert db.session.scalar(select(func.count(Proposal.id)).where(Proposal.round_id == rnd.id)) == 3
+
+
+def test_a_round_left_running_by_a_dead_process_is_failed_before_the_next(world, app):
+    from datetime import timedelta
+
+    from talentbank.core import clock
+
+    stuck = services.queue_round(world.coordinator)
+    stuck.status, stuck.created_at = "running", clock.utcnow() - timedelta(hours=3)
+    db.session.commit()
+    fresh = services.start_round(world.coordinator)
+    assert fresh.status == "succeeded"
+    db.session.expire_all()
+    stuck = db.session.get(MatchingRound, stuck.id)
+    assert stuck.status == "failed" and stuck.stats["error_kind"] == "interrupted"
+
+
+def test_a_withdrawing_specialist_takes_their_pending_proposals_along(world):
+    from talentbank.specialists.hooks import run_withdraw_hooks
+
+    services.start_round(world.coordinator)
+    run_withdraw_hooks(world.engineer_licensed, None)
+    db.session.commit()
+    statuses = {p.status for p in db.session.scalars(select(Proposal).where(
+        Proposal.specialist_id == world.engineer_licensed.id))}
+    assert statuses == {"superseded"}
