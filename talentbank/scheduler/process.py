@@ -19,7 +19,7 @@ from typing import Any
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
+from apscheduler.jobstores.base import ConflictingIdError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -73,6 +73,13 @@ class SchedulerProcess:
 
     def on_started(self) -> None:
         """Recover from a crash of an earlier instance, then bring stored jobs in line with the code."""
+        try:
+            self._start_up()
+        except Exception:  # without its tick the process would run silently without a heartbeat
+            log.exception("scheduler start-up failed")
+            self.stop(exit_code=5)
+
+    def _start_up(self) -> None:
         from ..notifications.mail import set_aside_interrupted
 
         with self.app.app_context():
@@ -196,7 +203,7 @@ def _aware_now():
 
 
 def run_scheduler(app: Flask, lock: InstanceLock, tick_seconds: int) -> int:
-    """Run until SIGTERM/SIGINT (exit 0) or until the lock is lost (exit 4); the lock must be held."""
+    """Run until SIGTERM/SIGINT (exit 0), a lost lock (exit 4) or a failed start-up (exit 5); holds the lock."""
     load_jobs()
     bind_app(app)
     process = SchedulerProcess(app, lock, tick_seconds)
@@ -207,6 +214,8 @@ def run_scheduler(app: Flask, lock: InstanceLock, tick_seconds: int) -> int:
         log.info("signal %s: stopping after the running jobs finish", signum)
         process.stop()
 
+    # APScheduler logs every execution at INFO (the tick too); the runner logs each job's outcome instead.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     log.info("scheduler %s started with %d job(s), holding %s", runner_name(), len(JOBS), lock.describe())

@@ -1,9 +1,9 @@
 """The list of jobs the scheduler runs; each domain adds its own in ``talentbank/<domain>/jobs.py``.
 
 A job is a function taking a ``RunContext`` (is it a scheduled run or "run now"?) that does
-its work, commits it, and returns a ``JobResult`` saying what it did. It must be idempotent: run twice for the same moment, it
-sends nothing twice and changes nothing twice (dedupe keys on notices, unique keys on
-triggers, state checks before each change). Example::
+its work, commits it, and returns a ``JobResult`` saying what it did. It must be idempotent:
+run twice for the same moment, it sends nothing twice and changes nothing twice (dedupe keys
+on notices, unique keys on triggers, state checks before each change). Example::
 
     @scheduled_job("offers.expire", trigger=every(minutes=5), title=N_("回答期限を過ぎた打診の失効"),
                    schedule=N_("5分ごと"))

@@ -135,7 +135,8 @@ class RoundOutcome:
 def run_round(order: RoundOrder) -> RoundOutcome:
     """Call the matching engine for ``order`` and record the outcome on its triggers (commits)."""
     if not RUN_ROUND_HOOKS:
-        outcome = RoundOutcome(TriggerStatus.SKIPPED.value, "no matching engine is installed (RUN_ROUND_HOOKS is empty)")
+        outcome = RoundOutcome(TriggerStatus.SKIPPED.value,
+                               "no matching engine is installed (RUN_ROUND_HOOKS is empty)")
     else:
         try:
             summaries = [hook(order) for hook in list(RUN_ROUND_HOOKS)]

@@ -104,8 +104,16 @@ def run_job(job_name: str, queued_run_id: int | None = None) -> JobRun:
             run.summary = result.message
             run.summary_params = dict(result.params)
             db.session.commit()
+            log.info("job %s %s: %s", job_name, run.status, _plain_summary(result))
         _prune(job_name)
         return run
+
+
+def _plain_summary(result: JobResult) -> str:
+    try:
+        return result.message % result.params if result.params else result.message
+    except (KeyError, ValueError, TypeError):
+        return result.message
 
 
 def _tell_administrators(job_name: str, exc: Exception) -> None:

@@ -63,7 +63,8 @@ def test_mail_server_down_then_back_every_message_arrives_exactly_once(make, mai
 
     report = deliver_due_messages()
     assert report.sent == 0 and report.retrying == 3 and "ConnectionRefusedError" in report.error
-    assert [(m.status, m.attempts, m.next_attempt_at) for m in outbox()] == [("pending", 1, T0 + timedelta(minutes=1))] * 3
+    first_retry = T0 + timedelta(minutes=1)
+    assert [(m.status, m.attempts, m.next_attempt_at) for m in outbox()] == [("pending", 1, first_retry)] * 3
 
     clock.freeze(T0 + timedelta(minutes=1))
     deliver_due_messages()  # still down: the wait doubles

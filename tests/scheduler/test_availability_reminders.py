@@ -64,7 +64,8 @@ def test_the_person_is_reminded_twice_then_paused_each_stage_once(make):
     assert paused.status == "paused" and paused.paused_at == CONFIRMED + 118 * DAY
     assert kinds_for(user) == ["availability.reminder", "availability.final_reminder", "availability.paused"]
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "specialist.paused"))
-    assert entry.actor_id is None and entry.actor_label == "system" and entry.changes == {"status": ["active", "paused"]}
+    assert entry.actor_id is None and entry.actor_label == "system"
+    assert entry.changes == {"status": ["active", "paused"]}
     assert len(list(db.session.scalars(select(ReminderLog)))) == 3
 
 

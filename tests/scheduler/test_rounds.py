@@ -42,9 +42,11 @@ def test_the_scheduled_round_runs_once_per_occurrence(app_ctx, round_engine):
     assert second.summary_params == {"at": "2026-12-07 09:00"}
     assert len(round_engine.orders) == 1
     order = round_engine.orders[0]
-    assert (order.kind, order.profession_id, order.request_ids, order.due_at) == ("scheduled", None, (), FIRST_MONDAY_0900)
+    assert (order.kind, order.profession_id, order.request_ids) == ("scheduled", None, ())
+    assert order.due_at == FIRST_MONDAY_0900
     (trigger,) = db.session.scalars(select(RoundTrigger))
-    assert (trigger.key, trigger.status, trigger.result) == ("scheduled:2026-12-07T00:00", "done", "round 1: 3 proposals")
+    assert (trigger.key, trigger.status) == ("scheduled:2026-12-07T00:00", "done")
+    assert trigger.result == "round 1: 3 proposals"
     clock.freeze(datetime(2027, 1, 4, 0, 0))  # the next month is a new occurrence
     run_job("rounds.scheduled")
     assert len(round_engine.orders) == 2
