@@ -17,7 +17,9 @@ Choices made here, so that capacity in the problem is exact:
   exchange offers.
 * **Exchange offers**: live two-way offers that are not already part of an approved ring. Their
   officers are serving officers and stay in the dispatch market too (the registry offers them "for
-  dispatch and exchange"); an officer is never approved for both (see the services).
+  dispatch and exchange"); an officer is never approved for both (see the services). The period of
+  an officer's live offer counts as availability (the city offers them for it), added to any windows
+  the registry holds: the solver, like dispatch, needs one window covering the other city's period.
 """
 from __future__ import annotations
 
@@ -134,7 +136,8 @@ def _request_record(req: StaffingRequest, slots: int) -> dict[str, Any]:
     }
 
 
-def _specialist_record(s: Specialist, previous: set[str]) -> dict[str, Any] | None:
+def _specialist_record(s: Specialist, previous: set[str],
+                       offered: list[tuple[date, date]] | None = None) -> dict[str, Any] | None:
     modes = [m for m, ok in (("onsite", s.can_work_onsite), ("remote", s.can_work_remote)) if ok]
     if not modes or not s.professions:
         log.warning("specialist %s left out of the round: no work mode or no profession", s.id)
@@ -145,7 +148,8 @@ def _specialist_record(s: Specialist, previous: set[str]) -> dict[str, Any] | No
         "experience": {e.field.code: e.years for e in sorted(s.experiences, key=lambda e: e.field.code)},
         "home_city": s.home_city.code,
         "employer_city": s.employer_city.code if s.employer_city is not None else None,
-        "availability": [{"start": _iso(w.start_date), "end": _iso(w.end_date)} for w in s.availability_windows],
+        "availability": [{"start": _iso(start), "end": _iso(end)} for start, end in sorted(
+            {(w.start_date, w.end_date) for w in s.availability_windows} | set(offered or ()))],
         "days_per_week": s.days_per_week, "modes": modes,
         "max_travel_minutes": s.max_travel_minutes if s.max_travel_minutes is not None else NO_TRAVEL_LIMIT_MINUTES,
         "excluded_cities": sorted(c.code for c in s.excluded_cities),
@@ -182,8 +186,10 @@ def build_snapshot(rule_set: RuleSetVersion, profession_code: str | None = None,
         offers = [o for o in _open_offers(today) if not o.is_one_way and o.wants_profession_id is not None
                   and o.id not in held]
     by_specialist = {s.id: s for s in specialists}
+    offered_periods: dict[int, list[tuple[date, date]]] = {}
     for offer in offers:  # an offer's officer must be in the problem even if the registry paused them
         by_specialist.setdefault(offer.officer_id, offer.officer)
+        offered_periods.setdefault(offer.officer_id, []).append((offer.start_date, offer.end_date))
 
     accepted, pending = holding_pins()
     live = {r.id: r for r in requests}
@@ -214,7 +220,8 @@ def build_snapshot(rule_set: RuleSetVersion, profession_code: str | None = None,
     included: set[int] = set()
     for s_id in sorted(by_specialist):
         record = _specialist_record(
-            by_specialist[s_id], {city_by_id[c].code for c in previous.get(s_id, ()) if c in city_by_id})
+            by_specialist[s_id], {city_by_id[c].code for c in previous.get(s_id, ()) if c in city_by_id},
+            offered_periods.get(s_id, []))
         if record is not None:
             specialist_records.append(record)
             included.add(s_id)
