@@ -60,6 +60,7 @@ class Config:
     # After the first re-confirmation reminder (specialists.services.AVAILABILITY_FRESH_DAYS after the
     # last confirmation), this many days to a second reminder, and as many again before pausing.
     AVAILABILITY_GRACE_DAYS = 14
+    PROPOSAL_REMINDER_DAYS = 3  # the coordinating city is reminded of proposals waiting this long, and again
     # Matching rounds (talentbank/matching). The solver's own time limit; the child process running it is
     # stopped after SOLVER_HARD_TIMEOUT_S (None: twice the limit plus a minute).
     SOLVER_TIME_LIMIT_S = 30
@@ -93,6 +94,7 @@ _ENVIRONMENT = {
     "TALENTBANK_SCHEDULER_TICK_SECONDS": ("SCHEDULER_TICK_SECONDS", int),
     "TALENTBANK_SCHEDULER_LOCK_FILE": ("SCHEDULER_LOCK_FILE", str),
     "TALENTBANK_AVAILABILITY_GRACE_DAYS": ("AVAILABILITY_GRACE_DAYS", int),
+    "TALENTBANK_PROPOSAL_REMINDER_DAYS": ("PROPOSAL_REMINDER_DAYS", int),
     "TALENTBANK_SOLVER_TIME_LIMIT_S": ("SOLVER_TIME_LIMIT_S", int),
     "TALENTBANK_SOLVER_HARD_TIMEOUT_S": ("SOLVER_HARD_TIMEOUT_S", int),
     "TALENTBANK_MATCHING_SOLVER": ("MATCHING_SOLVER", str),

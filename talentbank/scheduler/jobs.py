@@ -1,12 +1,20 @@
-"""The scheduler's own jobs: the regular matching round and the disaster fast track."""
+"""The scheduler's own jobs: the regular matching round, the disaster fast track, and reminding the
+coordinating city of proposals that wait for review."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
 
 from ..core.clock import TOKYO, utcnow
 from ..core.errors import N_
+from ..core.permissions import Role
+from ..extensions import db
+from ..notifications.kinds import register_kind
+from ..notifications.services import link_to, notify_users, users_with_role
 from .models import TriggerStatus
-from .registry import JobResult, RunContext, every, scheduled_job
+from .registry import JobResult, RunContext, daily, every, scheduled_job
 from .rounds import (
     RoundOrder,
     claim_fast_track,
@@ -80,3 +88,45 @@ def run_fast_tracks(run: RunContext) -> JobResult:
         return JobResult(N_("マッチング機能が組み込まれていないため、緊急マッチング%(count)s件を実行しませんでした。"),
                          {"count": skipped}, is_skipped=True)
     return JobResult(N_("緊急マッチングを%(count)s件実行しました。"), {"count": ran})
+
+
+register_kind(
+    "round.proposals_waiting",
+    N_("確認待ちの提案があります（マッチング No.%(round)s）"),
+    N_("%(finished)sに完了したマッチング No.%(round)sの提案%(proposals)s件と職員交流%(cycles)s件が、"
+       "%(days)s日間確認を待っています。承認または却下してください。承認されるまで、専門人材への打診は始まりません。"),
+    {"round": 14, "finished": "2026-12-07 09:03", "proposals": 12, "cycles": 1, "days": 3},
+)
+
+
+@scheduled_job("rounds.remind_waiting_proposals", trigger=daily(9, 30), title=N_("確認待ちの提案の催促"),
+               schedule=N_("毎日 9:30"), misfire_grace_time=23 * 3600)
+def remind_waiting_proposals(run: RunContext) -> JobResult:
+    """Remind the coordinating city of rounds whose proposals have waited N days, and every N days after."""
+    from ..matching.models import REVIEWABLE_KINDS, ExchangeCycle, MatchingRound, Proposal
+
+    every_days = current_app.config["PROPOSAL_REMINDER_DAYS"]
+    now = utcnow()
+    waiting: dict[int, dict[str, int]] = {}
+    for model, what in ((Proposal, "proposals"), (ExchangeCycle, "cycles")):
+        rows = db.session.execute(
+            select(MatchingRound.id, func.count(model.id))
+            .join(model, model.round_id == MatchingRound.id)
+            .where(MatchingRound.status == "succeeded", MatchingRound.kind.in_(REVIEWABLE_KINDS),
+                   MatchingRound.finished_at <= now - timedelta(days=every_days), model.status == "proposed")
+            .group_by(MatchingRound.id))
+        for round_id, count in rows:
+            waiting.setdefault(round_id, {"proposals": 0, "cycles": 0})[what] = count
+    coordinators = users_with_role(Role.COORDINATOR)
+    reminded = 0
+    for round_id, counts in sorted(waiting.items()):
+        finished_at = db.session.get(MatchingRound, round_id).finished_at
+        days = (now - finished_at).days
+        # One reminder per full period waited: day N, day 2N…; running again the same day adds nothing.
+        made = notify_users(coordinators, "round.proposals_waiting",
+                            {"round": round_id, "finished": _tokyo(finished_at), "days": days, **counts},
+                            link=link_to("matching.show", round_id=round_id),
+                            dedupe_key=f"round.proposals_waiting:{round_id}:{days // every_days}")
+        reminded += bool(made)
+    db.session.commit()
+    return JobResult(N_("%(count)s件のマッチングについて、確認待ちの提案を幹事市に知らせました。"), {"count": reminded})
