@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import get_locale
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from ..accounts.models import User
 from ..audit import services as audit
@@ -121,6 +121,25 @@ def users_with_role(role: Role | str, city_id: int | None = None) -> list[User]:
     if city_id is not None:
         query = query.where(User.city_id == city_id)
     return list(db.session.scalars(query.order_by(User.id)))
+
+
+def forget_recipient(email: str | None, user_id: int | None) -> int:
+    """Erase one person's e-mail (sent or waiting) and inbox, in the caller's transaction; returns mails erased.
+
+    Withdrawal erases a specialist's personal data; the outbox keeps their address, name and the
+    words sent to them, so it must forget them too. Nothing more is sent to them afterwards.
+    """
+    conditions = []
+    if email:
+        conditions.append(func.lower(OutboxMessage.to_address) == email.strip().lower())
+    if user_id is not None:
+        conditions.append(OutboxMessage.user_id == user_id)
+    if not conditions:
+        return 0
+    erased = db.session.execute(delete(OutboxMessage).where(or_(*conditions))).rowcount
+    if user_id is not None:
+        db.session.execute(delete(Notification).where(Notification.user_id == user_id))
+    return erased
 
 
 def link_to(endpoint: str, **values: Any) -> str:

@@ -100,3 +100,23 @@ def test_registering_a_kind_twice_with_other_words_is_refused():
 def test_links_are_paths_inside_the_app_built_without_a_request(app_ctx):
     assert link_to("requests.detail", request_id=12) == "/requests/12"
     assert link_to("notifications.inbox") == "/inbox/"
+
+
+def test_a_withdrawing_specialist_leaves_no_mail_or_notices_behind(make):
+    from talentbank.accounts.services import create_user
+    from talentbank.specialists.services import withdraw_specialist
+
+    zushi = make.city()
+    user = create_user("yamada@example.jp", "correct-horse-42", "山田 太郎", Role.SPECIALIST)
+    db.session.commit()
+    specialist = make.specialist(zushi, user=user, email=user.email)
+    other = make.user(Role.COORDINATOR)
+    notify(user, "availability.reminder", {"days": 90})
+    notify_address("yamada@example.jp", "山田 太郎", "ja", "mail.test", {})
+    notify(other, "mail.test", {})
+    db.session.commit()
+    withdraw_specialist(user, specialist.id)
+    assert db.session.scalar(select(func.count(OutboxMessage.id)).where(
+        OutboxMessage.to_address == "yamada@example.jp")) == 0
+    assert db.session.scalar(select(func.count(Notification.id)).where(Notification.user_id == user.id)) == 0
+    assert count(OutboxMessage) == 1 and count(Notification) == 1  # the coordinator's stay
