@@ -230,10 +230,10 @@ def card_summaries(specialist_ids: set[int], viewer_city_id: int | None) -> dict
     preferred: set[int] = set()
     years_label = t("%(field)s %(years)s年")
     for ids in _in_chunks(sorted(specialist_ids)):
+        sp = Specialist.__table__.c  # table columns: plain rows, no ORM loading for thousands of cards
         for row in db.session.execute(select(
-                Specialist.id, Specialist.kind, Specialist.home_city_id, Specialist.employer_city_id,
-                Specialist.days_per_week, Specialist.can_work_onsite, Specialist.can_work_remote,
-                Specialist.max_travel_minutes).where(Specialist.id.in_(ids))):
+                sp.id, sp.kind, sp.home_city_id, sp.employer_city_id, sp.days_per_week, sp.can_work_onsite,
+                sp.can_work_remote, sp.max_travel_minutes).where(sp.id.in_(ids))):
             people[row.id] = row
         for sid, pid in db.session.execute(select(specialist_professions.c.specialist_id,
                                                   specialist_professions.c.profession_id)
@@ -243,9 +243,9 @@ def card_summaries(specialist_ids: set[int], viewer_city_id: int | None) -> dict
                                                   specialist_licences.c.licence_id)
                                            .where(specialist_licences.c.specialist_id.in_(ids))):
             licences[sid].append(terms[Licence][lid])
+        ex = SpecialistExperience.__table__.c
         for sid, fid, years in db.session.execute(
-                select(SpecialistExperience.specialist_id, SpecialistExperience.field_id, SpecialistExperience.years)
-                .where(SpecialistExperience.specialist_id.in_(ids)).order_by(SpecialistExperience.id)):
+                select(ex.specialist_id, ex.field_id, ex.years).where(ex.specialist_id.in_(ids)).order_by(ex.id)):
             experiences[sid].append(years_label % {"field": terms[ExperienceField][fid][1], "years": years})
         if viewer_city_id is not None:
             preferred.update(db.session.scalars(select(specialist_preferred_cities.c.specialist_id).where(
@@ -272,6 +272,46 @@ def card_summaries(specialist_ids: set[int], viewer_city_id: int | None) -> dict
             licences="、".join(name for _order, name in sorted(licences[sid])),
             details=" ・ ".join(parts), prefers_viewer_city=sid in preferred)
     return cards
+
+
+@dataclass(frozen=True)
+class RequestSummary:
+    """What the review list shows of a request, read as a plain row (the full request is one click away)."""
+
+    id: int
+    city_id: int
+    department: str
+    section: str
+    profession: Any  # the Profession term (names in both languages)
+    people: int
+    days_per_week: int
+    start_date: Any
+    end_date: Any
+    urgency: str
+    work_mode: str
+
+
+def _request_summaries(request_ids: set[int]) -> dict[int, RequestSummary]:
+    from ..vocabulary.models import Profession
+
+    if not request_ids:
+        return {}
+    professions = {p.id: p for p in db.session.scalars(select(Profession))}
+    t = StaffingRequest.__table__.c
+    summaries = {}
+    for ids in _in_chunks(sorted(request_ids)):
+        for row in db.session.execute(select(
+                t.id, t.city_id, t.department, t.section, t.profession_id, t.people, t.days_per_week, t.start_date,
+                t.end_date, t.urgency, t.work_mode).where(t.id.in_(ids))):
+            summaries[row.id] = RequestSummary(row.id, row.city_id, row.department, row.section,
+                                               professions[row.profession_id], row.people, row.days_per_week,
+                                               row.start_date, row.end_date, row.urgency, row.work_mode)
+    return summaries
+
+
+def _proposal_rows(*conditions: Any) -> list[Any]:
+    """Proposals as plain rows (attribute access like the model, without an object per row)."""
+    return list(db.session.execute(select(*Proposal.__table__.c).where(*conditions)))
 
 
 def _requests(request_ids: set[int]) -> dict[int, StaffingRequest]:
@@ -312,7 +352,7 @@ def _build_groups(rnd: MatchingRound, proposals: list[Proposal], unfilled: list[
     kept_specialists = {int(a["specialist"]) for a in kept_pairs}
     request_ids = {p.request_id for p in proposals} | {u.request_id for u in unfilled} | \
         {int(a["request"]) for a in kept_pairs}
-    requests = _requests(request_ids)
+    requests: dict[int, Any] = _requests(request_ids) if full_cards else _request_summaries(request_ids)
     card_builder = _cards if full_cards else card_summaries
     cards = card_builder({p.specialist_id for p in proposals} | kept_specialists, viewer_city_id)
     holding: dict[tuple[int, int], Proposal] = {}
@@ -343,13 +383,14 @@ def _build_groups(rnd: MatchingRound, proposals: list[Proposal], unfilled: list[
             g = group(u.request_id)
             g.unfilled = u
             g.reason = describe_unfilled(u.reason, g.request.profession.display_name(locale),
-                                         licences.get(u.request_id, [lic.code for lic in g.request.required_licences]),
+                                         licences.get(u.request_id, [lic.code for lic in
+                                                                     getattr(g.request, "required_licences", [])]),
                                          ctx)
     by_city: dict[int, CityGroup] = {}
     city_by_id = {c.id: c for c in cities}
     for g in sorted(groups.values(), key=lambda g: (g.priority_position if g.priority_position is not None
                                                     else 10 ** 9, g.request.id)):
-        g.proposals.sort(key=lambda row: (-row.proposal.total_score, row.proposal.specialist_id))
+        g.proposals.sort(key=lambda row: (-int(row.proposal.score.get("total", 0)), row.proposal.specialist_id))
         cg = by_city.setdefault(g.request.city_id, CityGroup(city_by_id[g.request.city_id]))
         cg.requests.append(g)
         cg.counts["requests"] += 1
@@ -398,12 +439,12 @@ def review_round(actor: Any, round_id: int, city_id: int | None = None) -> Round
     if rnd.status != "succeeded" or rnd.kind not in REVIEWABLE_KINDS:
         raise UserError("このマッチングの結果は審査できません（試算、計算中または失敗）。")
     cities = list(db.session.scalars(select(City).order_by(City.code)))
-    proposal_query = select(Proposal).where(Proposal.round_id == rnd.id)
     unfilled_query = select(UnfilledSlot).where(UnfilledSlot.round_id == rnd.id)
     if city_id is not None:
-        proposal_query = proposal_query.where(Proposal.city_id == city_id)
+        proposals = _proposal_rows(Proposal.round_id == rnd.id, Proposal.city_id == city_id)
         unfilled_query = unfilled_query.where(UnfilledSlot.city_id == city_id)
-    proposals = list(db.session.scalars(proposal_query))
+    else:
+        proposals = _proposal_rows(Proposal.round_id == rnd.id)
     unfilled = list(db.session.scalars(unfilled_query))
     kept = _kept_pairs(rnd)
     if city_id is not None and kept:
@@ -470,6 +511,7 @@ def page_labels() -> dict[str, Any]:
         "status": {k: t(v) for k, v in PROPOSAL_STATUS_LABELS.items()},
         "urgency": {k: t(v) for k, v in URGENCY_LABELS.items()},
         "parts": [(part, t(SCORE_PART_LABELS[part])) for part in SCORE_PARTS],
+        "score_legend": t("合計（%(parts)s）", parts="・".join(t(SCORE_PART_LABELS[part]) for part in SCORE_PARTS)),
         "kind": {"retired": t("退職専門人材"), "serving": t("現職職員")},
         "onsite": t("現地"), "remote": t("在宅"), "remote_served": t("リモート勤務"),
         "request_no": t("派遣要請 No.%(id)s"), "people": t("%(n)s人"), "days": t("週%(n)s日"),
@@ -516,8 +558,7 @@ def city_results(actor: Any, city_id: int, round_id: int | None = None) -> CityV
     if rnd is None:
         return CityView(city, None, rounds, None, [], 0)
     cities = list(db.session.scalars(select(City).order_by(City.code)))
-    proposals = list(db.session.scalars(select(Proposal).where(Proposal.round_id == rnd.id,
-                                                               Proposal.city_id == city_id)))
+    proposals = _proposal_rows(Proposal.round_id == rnd.id, Proposal.city_id == city_id)
     unfilled = list(db.session.scalars(select(UnfilledSlot).where(UnfilledSlot.round_id == rnd.id,
                                                                   UnfilledSlot.city_id == city_id)))
     kept = _kept_pairs(rnd)

@@ -26,7 +26,6 @@ from ..extensions import db
 from ..requests.models import LIVE_STATUSES, StaffingRequest
 from ..specialists.models import Specialist, SpecialistStatus
 from ..vocabulary.models import Profession
-from . import hooks
 from .hooks import ON_CYCLE_APPROVED, ON_PROPOSAL_APPROVED, PIN_PROVIDERS, PREVIOUS_CITY_PROVIDERS  # noqa: F401
 from .models import (
     HOLDING_CYCLE_STATUSES,

@@ -9,9 +9,9 @@ from flask import Blueprint, Response, abort, current_app, flash, jsonify, redir
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
-from ..cities.models import City
 from ..core.errors import N_, UserError
 from ..core.permissions import may, requires
 from ..extensions import db
@@ -122,9 +122,19 @@ def show(round_id: int):
     data = review.review_round(current_user, round_id, city_id)
     what_if_form = WhatIfForm()
     what_if_form.rule_set_version_id.choices = _rule_set_choices(exclude_id=rnd.rule_set_version_id)
+    can_decide = may(current_user, "proposal.decide")
+    rows = _render_groups(rnd, data.cities, data.priority_total, can_decide=can_decide, show_city_heading=True,
+                          link_requests=True)
     return render_template("matching/review.html", review=data, rnd=rnd, what_if_form=what_if_form,
-                           confirm_form=ConfirmForm(), can_decide=may(current_user, "proposal.decide"),
-                           can_run=may(current_user, "round.run"), **_list_context(rnd))
+                           confirm_form=ConfirmForm(), can_decide=can_decide,
+                           can_run=may(current_user, "round.run"), groups_html=rows)
+
+
+def _render_groups(rnd: Any, groups: list[Any], total: int, **flags: Any) -> Markup:
+    """The proposal list on its own: rendered flat, then placed in the page (thousands of rows render
+    far faster outside the page's layout, whose every output piece would pass through each level)."""
+    return Markup(render_template("matching/_groups.html", groups=groups, rnd=rnd, total=total,
+                                  **_list_context(rnd), **flags))
 
 
 def _list_context(rnd: Any) -> dict[str, Any]:
@@ -374,8 +384,9 @@ def _city_page(city_id: int):
         view = review.city_results(current_user, city_id, request.args.get("round_id", type=int))
     except UserError:
         abort(404)
-    return render_template("matching/city.html", view=view,
-                           **(_list_context(view.round) if view.round else {}))
+    rows = _render_groups(view.round, [view.group], view.priority_total, can_decide=False,
+                          show_city_heading=False, link_requests=False) if view.group else Markup("")
+    return render_template("matching/city.html", view=view, groups_html=rows)
 
 
 # ----------------------------------------------------------------------------- rule sets
