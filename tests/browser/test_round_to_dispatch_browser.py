@@ -55,11 +55,11 @@ def test_round_review_approve_accept_in_the_browser(app, live_server, browser_pa
 
     # The review of the requesting city alone: the proposal with its card, score parts and priority.
     page.goto(f"{live_server}/matching/rounds/{rnd.id}?city_id={city.id}")
-    row = page.locator(f"tr[data-proposal='{proposal.id}']")
-    row.scroll_into_view_if_needed()
-    assert row.is_visible()
+    approve = page.locator(f"button[name='approve_one'][value='{proposal.id}']")
+    approve.scroll_into_view_if_needed()
+    assert approve.is_visible() and specialist.reference in page.content()
     screenshot(page, "review-round-one-city")
-    row.locator("button:has-text('承認')").click()
+    approve.click()
     page.wait_for_selector("text=提案を承認しました。本人に打診されます。")
     screenshot(page, "review-after-approval")
     db.session.expire_all()
