@@ -271,3 +271,16 @@ def test_the_history_tells_the_whole_story_and_hides_the_person_once_cancelled(m
     page = client.get(f"/dispatches/{dispatch.id}").text
     assert "派遣の中止" in page and "保健 花子" not in page
     assert f"専門人材 {world['specialist'].reference}" in page
+
+
+def test_the_pages_speak_english_on_request(world, client, auth):
+    auth.login(world["zushi_hr"].email)
+    client.post("/lang/en", data={"next": "/dispatches/"})
+    roster = client.get("/dispatches/").text
+    assert "Dispatch roster" in roster and "Scheduled" in roster and "Export CSV" in roster
+    detail = client.get(f"/dispatches/{world['dispatch'].id}").text
+    assert "Days per week" in detail and "History" in detail and "Contact" in detail
+    auth.logout()
+    auth.login(world["specialist_user"].email)
+    client.post("/lang/en", data={"next": "/offers/"})
+    assert "Agreed dispatches" in client.get("/offers/").text
