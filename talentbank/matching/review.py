@@ -228,7 +228,7 @@ def card_summaries(specialist_ids: set[int], viewer_city_id: int | None) -> dict
     licences: dict[int, list[tuple[int, str]]] = defaultdict(list)
     experiences: dict[int, list[str]] = defaultdict(list)
     preferred: set[int] = set()
-    years_label = t("%(field)s %(years)s年")
+    years_label = t(N_("%(field)s %(years)s年"))
     for ids in _in_chunks(sorted(specialist_ids)):
         sp = Specialist.__table__.c  # table columns: plain rows, no ORM loading for thousands of cards
         for row in db.session.execute(select(
@@ -251,8 +251,8 @@ def card_summaries(specialist_ids: set[int], viewer_city_id: int | None) -> dict
             preferred.update(db.session.scalars(select(specialist_preferred_cities.c.specialist_id).where(
                 specialist_preferred_cities.c.specialist_id.in_(ids),
                 specialist_preferred_cities.c.city_id == viewer_city_id)))
-    days, onsite, remote = t("週%(n)s日"), t("現地"), t("在宅")
-    travel, no_limit, employer = t("片道%(minutes)s分まで"), t("移動時間の制限なし"), t("所属: %(city)s")
+    days, onsite, remote = t(N_("週%(n)s日")), t(N_("現地")), t(N_("在宅"))
+    travel, no_limit, employer = t(N_("片道%(minutes)s分まで")), t(N_("移動時間の制限なし")), t(N_("所属: %(city)s"))
     reference = Specialist.reference.fget  # the registry's numbering, without loading whole profiles
     cards = {}
     for sid, row in people.items():
@@ -494,9 +494,9 @@ def priority_explainer() -> Any:
             return ""
         parts = [t(URGENCY_LABELS.get(info.get("urgency"), "通常"))]
         if info.get("city_need_rank") is not None:
-            parts.append(t("市の必要度 %(rank)s位", rank=int(info["city_need_rank"]) + 1))
+            parts.append(t(N_("市の必要度 %(rank)s位"), rank=int(info["city_need_rank"]) + 1))
         if info.get("carry_over"):
-            parts.append(t("繰り越し%(n)s回", n=info["carry_over"]))
+            parts.append(t(N_("繰り越し%(n)s回"), n=info["carry_over"]))
         return "・".join(parts)
 
     return explain
@@ -510,19 +510,15 @@ def page_labels() -> dict[str, Any]:
     return {
         "status": {k: t(v) for k, v in PROPOSAL_STATUS_LABELS.items()},
         "urgency": {k: t(v) for k, v in URGENCY_LABELS.items()},
-        "parts": [(part, t(SCORE_PART_LABELS[part])) for part in SCORE_PARTS],
-        "score_legend": t("合計（%(parts)s）", parts="・".join(t(SCORE_PART_LABELS[part]) for part in SCORE_PARTS)),
-        "kind": {"retired": t("退職専門人材"), "serving": t("現職職員")},
-        "onsite": t("現地"), "remote": t("在宅"), "remote_served": t("リモート勤務"),
-        "request_no": t("派遣要請 No.%(id)s"), "people": t("%(n)s人"), "days": t("週%(n)s日"),
-        "years": t("%(field)s %(years)s年"), "travel": t("片道%(minutes)s分まで"),
-        "no_travel_limit": t("移動時間の制限なし"), "prefers": t("貴市での勤務を希望"),
-        "position": t("優先順位 %(pos)s位（全%(total)s件中）"), "kept": t("承認済み（固定）"),
-        "dispatched": t("派遣中"), "empty": t("空いた枠 %(n)s人"), "approve": t("承認"), "reject": t("却下"),
-        "select": t("提案 No.%(id)s を選ぶ"), "total": t("合計点"), "candidate": t("候補者"),
-        "score": t("点数の内訳"), "state": t("状態"), "decision": t("審査"), "choose": t("選択"),
-        "employer": t("所属: %(city)s"), "none": t("なし"),
-        "city_counts": t("要請 %(r)s件・新規の提案 %(p)s件・空いた枠 %(u)s人"),
+        "score_legend": t(N_("合計（%(parts)s）"), parts="・".join(t(SCORE_PART_LABELS[part]) for part in SCORE_PARTS)),
+        "kind": {"retired": t(N_("退職専門人材")), "serving": t(N_("現職職員"))},
+        "remote_served": t(N_("リモート勤務")), "prefers": t(N_("貴市での勤務を希望")),
+        "request_no": t(N_("派遣要請 No.%(id)s")), "people": t(N_("%(n)s人")), "days": t(N_("週%(n)s日")),
+        "position": t(N_("優先順位 %(pos)s位（全%(total)s件中）")), "kept": t(N_("承認済み（固定）")),
+        "dispatched": t(N_("派遣中")), "empty": t(N_("空いた枠 %(n)s人")), "approve": t(N_("承認")),
+        "reject": t(N_("却下")), "candidate": t(N_("候補者")), "score": t(N_("点数の内訳")), "state": t(N_("状態")),
+        "decision": t(N_("審査")), "choose": t(N_("選択")),
+        "city_counts": t(N_("要請 %(r)s件・新規の提案 %(p)s件・空いた枠 %(u)s人")),
     }
 
 

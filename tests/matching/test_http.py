@@ -205,3 +205,13 @@ def test_a_failed_round_says_so_and_keeps_its_input(client, coordinator, world, 
     assert "ソルバーが制限時間内に終わりませんでした。" in page.text and "no answer after 90 s" in page.text
     status = client.get(f"/matching/rounds/{rnd.id}/status.json").get_json()
     assert status["status"] == "failed" and status["error_kind"] == "timeout"
+
+
+def test_the_review_reads_in_english_too(client, coordinator, world):
+    rnd = _round_via_page(client)
+    client.post("/lang/en", data={"next": f"/matching/rounds/{rnd.id}"})
+    page = client.get(f"/matching/rounds/{rnd.id}").text
+    assert '<html lang="en">' in page
+    assert "Priority 1 of 3" in page and "Disaster recovery" in page
+    assert "Total (" in page and "No candidate of the profession" in page
+    assert "提案中" not in page  # statuses translated too
