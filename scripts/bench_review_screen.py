@@ -3,7 +3,8 @@
     python scripts/bench_review_screen.py                  # a temporary SQLite file (the target machine)
     python scripts/bench_review_screen.py --database-url postgresql+psycopg://postgres@127.0.0.1/tb_bench
 
-The database named is EMPTIED and rebuilt by the migrations, so give it one of its own. Builds the
+The database named is EMPTIED and rebuilt by the migrations, so give it one of its own (``--reuse`` times
+the round a previous run left there; ``--keep FILE`` builds a SQLite file once and reuses it). Builds the
 eight cities, a registry of plausible specialists and enough open staffing requests, runs a real
 matching round (the solver in this process) until it proposes at least ``--proposals`` pairings,
 then times the coordinator's review page of that round: all cities on one page (the heaviest), one
@@ -36,6 +37,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=25, help="timed requests per page")
     parser.add_argument("--seed", type=int, default=20210531)
     parser.add_argument("--keep", help="build into this SQLite file and keep it (reused when it exists)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="time the latest round already in --database-url instead of rebuilding")
     return parser.parse_args()
 
 
@@ -155,7 +158,7 @@ def main() -> int:
 
     tmp = None
     url = args.database_url
-    reuse = False
+    reuse = args.reuse
     if args.keep:
         reuse = Path(args.keep).exists()
         url = f"sqlite:///{Path(args.keep).resolve()}"

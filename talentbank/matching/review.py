@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..cities.models import City
@@ -110,7 +110,13 @@ def status_of(actor: Any, round_id: int) -> dict[str, Any]:
 @dataclass
 class ProposalRow:
     proposal: Proposal
-    card: Any  # specialists.services.CandidateCard
+    card: Any  # CardSummary in lists, the registry's CandidateCard on a request's own page
+    parts: str = ""  # the score parts in SCORE_PARTS order, "(12・2・17・0・0)", under the list's legend
+
+
+def score_parts_text(score: dict[str, Any]) -> str:
+    """The score parts as the review list prints them, in the order of its legend."""
+    return "(" + "・".join(str(score.get(part, 0)) for part in SCORE_PARTS) + ")"
 
 
 @dataclass
@@ -205,19 +211,35 @@ class CardSummary:
     details: str
     prefers_viewer_city: bool
 
+    @property
+    def qualifications(self) -> str:
+        """Professions, then licences: the card's first line."""
+        return f"{self.professions} ／ {self.licences}" if self.licences else self.professions
+
 
 def _in_chunks(ids: list[int], size: int = 2000) -> list[list[int]]:
     return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 
-def card_summaries(specialist_ids: set[int], viewer_city_id: int | None) -> dict[int, CardSummary]:
-    """Cards for a list of thousands: plain rows and names looked up once, no objects per licence or field."""
+def _id_filters(column: Any, ids: set[int], source: Any = None) -> list[Any]:
+    """Conditions selecting ``column`` in ``source`` (a subquery: one short statement, however many rows)
+    plus the few ``ids`` it does not cover; without a source, the ids in chunks."""
+    if source is not None:
+        return [or_(column.in_(source), column.in_(sorted(ids))) if ids else column.in_(source)]
+    return [column.in_(chunk) for chunk in _in_chunks(sorted(ids))]
+
+
+def card_summaries(specialist_ids: set[int], viewer_city_id: int | None, source: Any = None) -> dict[int, CardSummary]:
+    """Cards for a list of thousands: plain rows and names looked up once, no objects per licence or field.
+
+    ``source``: a subquery of specialist ids (the round's proposals); ``specialist_ids``: any others.
+    """
     from types import SimpleNamespace
 
     from ..specialists.models import specialist_licences, specialist_preferred_cities, specialist_professions
     from ..vocabulary.models import ExperienceField, Profession
 
-    if not specialist_ids:
+    if not specialist_ids and source is None:
         return {}
     locale, t = current_locale(), translator()
     cities = {c.id: c.display_name(locale) for c in db.session.scalars(select(City))}
@@ -229,28 +251,29 @@ def card_summaries(specialist_ids: set[int], viewer_city_id: int | None) -> dict
     experiences: dict[int, list[str]] = defaultdict(list)
     preferred: set[int] = set()
     years_label = t(N_("%(field)s %(years)s年"))
-    for ids in _in_chunks(sorted(specialist_ids)):
-        sp = Specialist.__table__.c  # table columns: plain rows, no ORM loading for thousands of cards
+    sp = Specialist.__table__.c  # table columns: plain rows, no ORM loading for thousands of cards
+    ex = SpecialistExperience.__table__.c
+    for condition in _id_filters(sp.id, specialist_ids, source):
         for row in db.session.execute(select(
                 sp.id, sp.kind, sp.home_city_id, sp.employer_city_id, sp.days_per_week, sp.can_work_onsite,
-                sp.can_work_remote, sp.max_travel_minutes).where(sp.id.in_(ids))):
+                sp.can_work_remote, sp.max_travel_minutes).where(condition)):
             people[row.id] = row
+    for condition in _id_filters(specialist_professions.c.specialist_id, specialist_ids, source):
         for sid, pid in db.session.execute(select(specialist_professions.c.specialist_id,
-                                                  specialist_professions.c.profession_id)
-                                           .where(specialist_professions.c.specialist_id.in_(ids))):
+                                                  specialist_professions.c.profession_id).where(condition)):
             professions[sid].append(terms[Profession][pid])
+    for condition in _id_filters(specialist_licences.c.specialist_id, specialist_ids, source):
         for sid, lid in db.session.execute(select(specialist_licences.c.specialist_id,
-                                                  specialist_licences.c.licence_id)
-                                           .where(specialist_licences.c.specialist_id.in_(ids))):
+                                                  specialist_licences.c.licence_id).where(condition)):
             licences[sid].append(terms[Licence][lid])
-        ex = SpecialistExperience.__table__.c
+    for condition in _id_filters(ex.specialist_id, specialist_ids, source):
         for sid, fid, years in db.session.execute(
-                select(ex.specialist_id, ex.field_id, ex.years).where(ex.specialist_id.in_(ids)).order_by(ex.id)):
+                select(ex.specialist_id, ex.field_id, ex.years).where(condition).order_by(ex.id)):
             experiences[sid].append(years_label % {"field": terms[ExperienceField][fid][1], "years": years})
-        if viewer_city_id is not None:
+    if viewer_city_id is not None:
+        for condition in _id_filters(specialist_preferred_cities.c.specialist_id, specialist_ids, source):
             preferred.update(db.session.scalars(select(specialist_preferred_cities.c.specialist_id).where(
-                specialist_preferred_cities.c.specialist_id.in_(ids),
-                specialist_preferred_cities.c.city_id == viewer_city_id)))
+                condition, specialist_preferred_cities.c.city_id == viewer_city_id)))
     days, onsite, remote = t(N_("週%(n)s日")), t(N_("現地")), t(N_("在宅"))
     travel, no_limit, employer = t(N_("片道%(minutes)s分まで")), t(N_("移動時間の制限なし")), t(N_("所属: %(city)s"))
     reference = Specialist.reference.fget  # the registry's numbering, without loading whole profiles
@@ -291,18 +314,20 @@ class RequestSummary:
     work_mode: str
 
 
-def _request_summaries(request_ids: set[int]) -> dict[int, RequestSummary]:
+def _request_summaries(request_ids: set[int], sources: tuple[Any, ...] = ()) -> dict[int, RequestSummary]:
     from ..vocabulary.models import Profession
 
-    if not request_ids:
+    if not request_ids and not sources:
         return {}
     professions = {p.id: p for p in db.session.scalars(select(Profession))}
     t = StaffingRequest.__table__.c
     summaries = {}
-    for ids in _in_chunks(sorted(request_ids)):
+    conditions = ([or_(*(t.id.in_(source) for source in sources), t.id.in_(sorted(request_ids)))] if sources
+                  else [t.id.in_(chunk) for chunk in _in_chunks(sorted(request_ids))])
+    for condition in conditions:
         for row in db.session.execute(select(
                 t.id, t.city_id, t.department, t.section, t.profession_id, t.people, t.days_per_week, t.start_date,
-                t.end_date, t.urgency, t.work_mode).where(t.id.in_(ids))):
+                t.end_date, t.urgency, t.work_mode).where(condition)):
             summaries[row.id] = RequestSummary(row.id, row.city_id, row.department, row.section,
                                                professions[row.profession_id], row.people, row.days_per_week,
                                                row.start_date, row.end_date, row.urgency, row.work_mode)
@@ -346,15 +371,24 @@ def _snapshot_licences(rnd: MatchingRound) -> dict[int, list[str]]:
 
 def _build_groups(rnd: MatchingRound, proposals: list[Proposal], unfilled: list[UnfilledSlot],
                   kept_pairs: list[dict[str, Any]], viewer_city_id: int | None,
-                  cities: list[City], *, full_cards: bool = False) -> list[CityGroup]:
+                  cities: list[City], *, city_id: int | None = None, full_cards: bool = False) -> list[CityGroup]:
+    """Group a round's rows by city and request. ``full_cards``: the registry's cards (a few rows); otherwise
+    summaries read with subqueries on the round (``city_id`` narrows them), however many rows there are."""
     result = _parsed(rnd, "result")
     priority = _priority_info(result)
     kept_specialists = {int(a["specialist"]) for a in kept_pairs}
-    request_ids = {p.request_id for p in proposals} | {u.request_id for u in unfilled} | \
-        {int(a["request"]) for a in kept_pairs}
-    requests: dict[int, Any] = _requests(request_ids) if full_cards else _request_summaries(request_ids)
-    card_builder = _cards if full_cards else card_summaries
-    cards = card_builder({p.specialist_id for p in proposals} | kept_specialists, viewer_city_id)
+    kept_requests = {int(a["request"]) for a in kept_pairs}
+    requests: dict[int, Any]
+    if full_cards:
+        requests = _requests({p.request_id for p in proposals} | {u.request_id for u in unfilled} | kept_requests)
+        cards = _cards({p.specialist_id for p in proposals} | kept_specialists, viewer_city_id)
+    else:
+        in_proposals = [Proposal.round_id == rnd.id] + ([Proposal.city_id == city_id] if city_id else [])
+        in_unfilled = [UnfilledSlot.round_id == rnd.id] + ([UnfilledSlot.city_id == city_id] if city_id else [])
+        requests = _request_summaries(kept_requests, (select(Proposal.request_id).where(*in_proposals),
+                                                      select(UnfilledSlot.request_id).where(*in_unfilled)))
+        cards = card_summaries(kept_specialists, viewer_city_id,
+                               select(Proposal.specialist_id).where(*in_proposals))
     holding: dict[tuple[int, int], Proposal] = {}
     if kept_pairs:
         for proposal in db.session.scalars(select(Proposal).where(
@@ -371,7 +405,7 @@ def _build_groups(rnd: MatchingRound, proposals: list[Proposal], unfilled: list[
         return groups[request_id]
 
     for p in proposals:
-        group(p.request_id).proposals.append(ProposalRow(p, cards.get(p.specialist_id)))
+        group(p.request_id).proposals.append(ProposalRow(p, cards.get(p.specialist_id), score_parts_text(p.score)))
     for a in kept_pairs:
         pair = (int(a["specialist"]), int(a["request"]))
         group(pair[1]).kept.append(KeptRow(pair[0], cards.get(pair[0]), holding.get(pair), a.get("score", {})))
@@ -451,7 +485,7 @@ def review_round(actor: Any, round_id: int, city_id: int | None = None) -> Round
         request_city = dict(db.session.execute(select(StaffingRequest.id, StaffingRequest.city_id).where(
             StaffingRequest.id.in_(sorted({int(a["request"]) for a in kept})))).all())
         kept = [a for a in kept if request_city.get(int(a["request"])) == city_id]
-    groups = _build_groups(rnd, proposals, unfilled, kept, None, cities)
+    groups = _build_groups(rnd, proposals, unfilled, kept, None, cities, city_id=city_id)
     counts: dict[str, int] = defaultdict(int)
     for status, n in db.session.execute(select(Proposal.status, func.count()).where(Proposal.round_id == rnd.id)
                                         .group_by(Proposal.status)):
@@ -562,7 +596,7 @@ def city_results(actor: Any, city_id: int, round_id: int | None = None) -> CityV
         own = set(db.session.scalars(select(StaffingRequest.id).where(
             StaffingRequest.id.in_(sorted({int(a["request"]) for a in kept})), StaffingRequest.city_id == city_id)))
         kept = [a for a in kept if int(a["request"]) in own]
-    groups = _build_groups(rnd, proposals, unfilled, kept, city_id, cities)
+    groups = _build_groups(rnd, proposals, unfilled, kept, city_id, cities, city_id=city_id)
     result = _parsed(rnd, "result")
     return CityView(city, rnd, rounds, groups[0] if groups else None, _cycle_views(rnd, cities, city_id, city_id),
                     len(result.get("priority_order", [])))
