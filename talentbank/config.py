@@ -61,15 +61,15 @@ class Config:
     # last confirmation), this many days to a second reminder, and as many again before pausing.
     AVAILABILITY_GRACE_DAYS = 14
     PROPOSAL_REMINDER_DAYS = 3  # the coordinating city is reminded of proposals waiting this long, and again
+
+    # Days a specialist has to answer an offer (talentbank/dispatches); less when the work starts sooner.
+    OFFER_DAYS = 7
     # Matching rounds (talentbank/matching). The solver's own time limit; the child process running it is
     # stopped after SOLVER_HARD_TIMEOUT_S (None: twice the limit plus a minute).
     SOLVER_TIME_LIMIT_S = 30
     SOLVER_HARD_TIMEOUT_S: int | None = None
     MATCHING_SOLVER = "subprocess"  # subprocess | inline (solve inside the worker thread)
     MATCHING_RUNNER = "thread"  # thread | inline (the request waits: tests only)
-
-    # Days a specialist has to answer an offer (talentbank/dispatches); less when the work starts sooner.
-    OFFER_DAYS = 7
 
 # Environment variable → (config key, parser). Only these are read, so a typo is visible here.
 _ENVIRONMENT = {
@@ -96,7 +96,7 @@ _ENVIRONMENT = {
     "TALENTBANK_AVAILABILITY_GRACE_DAYS": ("AVAILABILITY_GRACE_DAYS", int),
     "TALENTBANK_PROPOSAL_REMINDER_DAYS": ("PROPOSAL_REMINDER_DAYS", int),
     "TALENTBANK_SOLVER_TIME_LIMIT_S": ("SOLVER_TIME_LIMIT_S", int),
-    "TALENTBANK_SOLVER_HARD_TIMEOUT_S": ("SOLVER_HARD_TIMEOUT_S", int),
+    "TALENTBANK_SOLVER_HARD_TIMEOUT_S": ("SOLVER_HARD_TIMEOUT_S", "int_or_none"),
     "TALENTBANK_MATCHING_SOLVER": ("MATCHING_SOLVER", str),
 }
 

@@ -127,6 +127,7 @@ for _name, _label in {
 }.items():
     FIELD_LABELS.setdefault(_name, _label)
 
+
 # Offers to specialists, dispatches and exchange-ring confirmation.
 ACTION_LABELS.update({
     "dispatch_offer.made": _l("派遣の打診"),
@@ -149,7 +150,6 @@ for _name, _label in {
     "deadline_at": _l("回答期限"), "rating": _l("評価"), "comment": _l("コメント"),
 }.items():
     FIELD_LABELS.setdefault(_name, _label)
-
 
 def action_label(action: str) -> str:
     """The readable name of an action, or its code when none is registered."""

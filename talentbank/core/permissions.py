@@ -38,6 +38,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "user.view": COORDINATION,
     "user.invite": COORDINATION,
     "user.manage": COORDINATION,
+    # The talent registry (sign-up itself is public): specialists see only themselves, HR officers a
+    # pseudonymised card, the coordinating city everything (each view of personal data is audited).
+    "profile.own": frozenset({S}),
+    "candidate.view": STAFF,
+    "specialist.view_full": COORDINATION,
+    "specialist.manage": COORDINATION,
+    "specialist.import": COORDINATION,
+    "officer.list": STAFF,
+    "officer.register": STAFF,
+    "vocabulary.edit": COORDINATION,
     # Staffing requests and exchange offers: HR officers for their own city, coordinating city for all.
     "request.view_board": STAFF,
     "request.list": STAFF,
@@ -60,16 +70,6 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "job.run": frozenset({A}),
     "outbox.view": frozenset({A}),
     "outbox.manage": frozenset({A}),
-    # The talent registry (sign-up itself is public): specialists see only themselves, HR officers a
-    # pseudonymised card, the coordinating city everything (each view of personal data is audited).
-    "profile.own": frozenset({S}),
-    "candidate.view": STAFF,
-    "specialist.view_full": COORDINATION,
-    "specialist.manage": COORDINATION,
-    "specialist.import": COORDINATION,
-    "officer.list": STAFF,
-    "officer.register": STAFF,
-    "vocabulary.edit": COORDINATION,
     # Matching rounds: the coordinating city runs and reviews them and keeps the priority rule;
     # every staff member may read the rule, and HR officers see their own city's results (pseudonymised).
     "round.run": COORDINATION,
@@ -98,6 +98,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
 CITY_SCOPED: frozenset[str] = frozenset({
     "request.view", "request.manage", "offer.view", "offer.manage",
 })
+
 
 # The registry: an HR officer registers and manages only their own city's serving officers.
 CITY_SCOPED = CITY_SCOPED | frozenset({"officer.register"})
