@@ -166,7 +166,7 @@ def _register_template_helpers(app: Flask) -> None:
     def inject() -> dict[str, Any]:
         return {
             "may": lambda action, city_id=None: may(current_user, action, city_id),
-            "nav_items": lambda: nav_items(current_user),
+            "nav_items": lambda: nav_items(current_user, request.path if request else ""),
             "role_labels": ROLE_LABELS,
             "current_locale": str(get_locale() or "ja"),
             "request_path": request.full_path.rstrip("?") if request else "/",

@@ -54,3 +54,11 @@ def test_seed_demo_is_idempotent(app, app_ctx):
     assert counts[0] >= 8 and counts[2] >= 28
     zushi = db.session.scalars(select(City).where(City.code == "142085")).one()
     assert zushi.population == 57425 and zushi.is_sample_indicators and zushi.is_coordinating
+
+
+def test_menu_marks_only_the_deepest_matching_entry(make, client, auth):
+    zushi = make.city()
+    auth.login(make.user(Role.CITY_HR, city=zushi).email)
+    page = client.get("/requests/board").text
+    current = [line for line in page.splitlines() if 'aria-current="page"' in line]
+    assert len(current) == 1 and "/requests/board" in current[0]

@@ -44,10 +44,15 @@ NAV_ITEMS: list[NavItem] = [
 ]
 
 
-def nav_items(user: Any) -> list[dict[str, Any]]:
-    """The menu entries ``user`` may open, with their URLs."""
-    return [
-        {"url": url_for(item.endpoint), "label": item.label, "description": item.description}
+def nav_items(user: Any, path: str = "") -> list[dict[str, Any]]:
+    """The menu entries ``user`` may open, with their URLs; the one ``path`` is under is current."""
+    items = [
+        {"url": url_for(item.endpoint), "label": item.label, "description": item.description, "is_current": False}
         for item in NAV_ITEMS
         if may(user, item.permission)
     ]
+    # The longest matching URL wins, so /requests/board marks the board and not /requests/.
+    matches = [item for item in items if item["url"] != "/" and path.startswith(item["url"])]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["is_current"] = True
+    return items
