@@ -18,13 +18,13 @@ Interpretations fixed here (documented so that screens and tests agree):
   (as ``specialists`` with an ``employer_city``). They are counted in
   ``stats["one_way_offers"]`` and listed in ``stats["one_way_offer_ids"]``; offers that
   are all one-way give no rings and status ``optimal``.
-* **Objective, lexicographic**, each stage a separate CP-SAT solve with the optimum of
-  the previous stages held as a constraint:
+* **Objective, lexicographic**, stage by stage, the optimum of each stage held while the
+  next one chooses (never one weighted sum with big multipliers):
     1. officers exchanged (the sum of ring lengths), maximised;
     2. need: the sum over exchanged offers of ``1 + (R - 1 - r)`` where ``r`` is the
        city's dense need rank among the ranked cities (0 = highest need) and ``R`` the
        number of distinct ranks — a weight that strictly decreases with rank, in
-       steps of one (no big multipliers). Unranked cities weigh 1 (lowest).
+       steps of one (small integer coefficients). Unranked cities weigh 1 (lowest).
     3. shorter rings: the number of rings, maximised. With the officer count fixed this
        is the same as the smallest mean ring length; for ``max_cycle_length = 3`` it
        is exactly "fewest 3-way rings".
@@ -33,22 +33,37 @@ Interpretations fixed here (documented so that screens and tests agree):
   interchangeable: the model has one integer count per ring *type* over those classes
   rather than one Boolean per ring. An officer offered more than once is never merged,
   and takes part in at most one ring among his offers whose periods overlap.
-* **Solving.** First a fast path: the three stages as LPs (GLOP), each bound made
-  rigorous from its duals, then one integer point meeting all three bounds (SCIP, one
-  thread, narrowed by complementary slackness) — when it exists it is proven optimal.
-  Otherwise (an integrality gap, or slow) the stages run one by one with CP-SAT, each
-  with its LP bound and reduced-cost fixing; a stage stopped by the time limit reports
-  ``feasible`` and its gap.
+* **Components.** Ring types that share no offer or officer (through any chain) are
+  independent, and the lexicographic optimum of a sum of independent parts is the sum of
+  their optima: each part is solved on its own. A ring's periods are nested around the
+  ring, so they are all equal: offers with different periods never meet, and a market
+  splits at least by offer period.
+* **Solving a part** (the cycle formulation, one count per ring type). Per stage, the LP
+  bound from GLOP, made rigorous from its duals. *Integral bound:* it becomes the stage's
+  target; reduced-cost fixing (complementary slackness) narrows the part to the answers
+  that meet it — types with a negative reduced cost unused, rows with a positive dual
+  full — and the check is deferred. *Fractional bound:* the stage is solved in integers
+  by a MIP (CP-SAT with its LP and cuts, or SCIP; one thread) over growing reduced-cost
+  neighbourhoods of the LP bound, seeded by repairing the LP point, then held (a row
+  ``stage >= optimum``) and the part narrowed again. At the end one answer meeting every
+  deferred target proves them all: a MIP over the LP point's support and the ring types
+  among the offers its fractional part touches usually finds it in a fraction of a
+  second. If a deferred target is out of reach, that stage is solved in integers and the
+  later ones again. Every answer is checked in integers; a stage is ``optimal`` only
+  when its answer meets a proven bound. When the time limit stops a MIP, the part keeps
+  its best answer, the status is ``feasible`` and ``stats["gap"]`` is the relative gap
+  of the first stage not proven (``stats["gap_stage"]``).
 * **Determinism.** Offers are processed in id order, rings are enumerated in a
-  canonical order, CP-SAT runs with one worker and a fixed seed, SCIP with one thread;
-  the same input gives the same rings.
+  canonical order, parts are taken smallest first, CP-SAT runs with one worker and a
+  fixed seed, SCIP with one thread; the same input gives the same rings (a run stopped by
+  the time limit may differ between machines).
 """
 
 from __future__ import annotations
 
 import time
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
@@ -200,6 +215,38 @@ def enumerate_cycles(
     return cycles
 
 
+def short_cycles(adj: np.ndarray, city: Sequence[Any], max_length: int) -> list[tuple[int, ...]]:
+    """``enumerate_cycles`` for rings of length 2..3 over a boolean adjacency matrix, vectorised.
+
+    Same rings, same order (a ring is listed from its smallest vertex; the list is sorted,
+    which is the order of the depth-first search).
+    """
+    if max_length > 3:
+        succ = [np.flatnonzero(adj[v]).tolist() for v in range(len(adj))]
+        return enumerate_cycles(succ, city, max_length)
+    codes = {c: i for i, c in enumerate(sorted(set(city)))}
+    town = np.array([codes[c] for c in city], dtype=np.int64)
+    cycles: list[tuple[int, ...]] = []
+    for s in range(len(adj)):
+        after = np.flatnonzero(adj[s, s + 1:]) + s + 1  # s -> b, b > s
+        if len(after) == 0:
+            continue
+        after = after[town[after] != town[s]]
+        closes = after[adj[after, s]]  # b -> s: a swap
+        cycles.extend((s, int(b)) for b in closes)
+        if max_length < 3:
+            continue
+        before = np.flatnonzero(adj[s + 1:, s]) + s + 1  # c -> s, c > s
+        before = before[town[before] != town[s]]
+        if len(before) == 0:
+            continue
+        hop = adj[np.ix_(after, before)] & (town[after][:, None] != town[before][None, :])
+        bs, cs = np.nonzero(hop)  # s -> b -> c -> s, three cities
+        cycles.extend(zip([s] * len(bs), after[bs].tolist(), before[cs].tolist()))
+    cycles.sort()
+    return cycles
+
+
 # ---------------------------------------------------------------------------
 # The solver
 # ---------------------------------------------------------------------------
@@ -246,84 +293,288 @@ class _Row:
 
 
 @dataclass
+class _State:
+    """What one component still allows: ring types in play, counts every answer keeps, rows."""
+
+    active: np.ndarray  # ring types that may still be used
+    lower: np.ndarray  # least count of each ring type (fixed by reduced costs)
+    rows: list[_Row]
+
+    def copy(self) -> "_State":
+        return _State(self.active.copy(), self.lower.copy(), [replace(r) for r in self.rows])
+
+
+@dataclass
 class _Stage:
     """What one lexicographic stage found: its value, its proven bound, how it got there."""
 
     name: str
     objective: int
-    bound: int
-    lp_bound: float
+    bound: int | None
+    lp_bound: float | None
     columns: int
     status: str
     seconds: float
+    mips: int = 0
+    repairs: int = 0
 
 
-_TOL = 1e-6
+_TOL = 1e-6  # an LP bound within this of an integer is taken as that integer (it stays an upper bound)
+_EPS = 1e-7  # slack on reduced costs and duals when fixing by them
 
 
-def _lp_bound(
-    active: np.ndarray, upper: np.ndarray, rows: list[_Row], objective: np.ndarray
-) -> tuple[float, np.ndarray, np.ndarray, np.ndarray] | None:
-    """LP relaxation with GLOP: a rigorous Lagrangian bound, reduced costs, LP point and duals.
+class _Clock:
+    """The time left before a deadline, for the LP and MIP calls."""
 
-    The bound is recomputed from GLOP's duals (clipped to their valid signs), so a
-    slightly inexact LP still gives a true upper bound: b.y + sum(ub * max(0, c - A'y)).
-    """
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+
+    def left(self) -> float:
+        return self.deadline - time.perf_counter()
+
+
+def _glop(state: _State, upper: np.ndarray, objective: np.ndarray, clock: _Clock):
+    """A GLOP model of the state's LP relaxation: (solver, variables, constraints)."""
     from ortools.linear_solver import pywraplp
 
     lp = pywraplp.Solver.CreateSolver("GLOP")
     if lp is None:
         return None
     position = np.full(len(upper), -1, dtype=np.int64)
-    position[active] = np.arange(len(active))
-    xs = [lp.NumVar(0.0, float(upper[j]), "") for j in active]
-    built = []
-    for row in rows:
+    position[state.active] = np.arange(len(state.active))
+    xs = [lp.NumVar(float(state.lower[j]), float(upper[j]), "") for j in state.active.tolist()]
+    cts = []
+    for row in state.rows:
         keep = position[row.cols] >= 0
-        cols, coefs = position[row.cols[keep]], row.coefs[keep]
-        lo = -lp.infinity() if row.sense == "le" else float(row.rhs)
-        hi = lp.infinity() if row.sense == "ge" else float(row.rhs)
-        ct = lp.Constraint(lo, hi)
-        for i, a in zip(cols.tolist(), coefs.tolist()):
-            ct.SetCoefficient(xs[i], a)
-        built.append((row, cols, coefs, ct))
+        ct = lp.Constraint(-lp.infinity() if row.sense == "le" else float(row.rhs),
+                           lp.infinity() if row.sense == "ge" else float(row.rhs))
+        for i, a in zip(position[row.cols[keep]].tolist(), row.coefs[keep].tolist()):
+            ct.SetCoefficient(xs[i], float(a))
+        cts.append(ct)
     goal = lp.Objective()
-    c = objective[active].astype(float)
-    for x, a in zip(xs, c.tolist()):
-        goal.SetCoefficient(x, a)
+    for x, a in zip(xs, objective[state.active].tolist()):
+        goal.SetCoefficient(x, float(a))
     goal.SetMaximization()
+    lp.SetTimeLimit(max(1, int(clock.left() * 1000)))
+    return lp, xs, cts
+
+
+def _lp_bound(state: _State, upper: np.ndarray, objective: np.ndarray, clock: _Clock):
+    """LP relaxation with GLOP: a rigorous bound, reduced costs and LP point (per active type), duals.
+
+    The bound is recomputed from GLOP's duals clipped to their valid signs, so a slightly
+    inexact LP still gives a true upper bound for every integer answer of the state:
+    b.y + sum(max(0, d) * upper + min(0, d) * lower), d = c - A'y.
+    """
+    from ortools.linear_solver import pywraplp
+
+    built = _glop(state, upper, objective, clock)
+    if built is None:
+        return None
+    lp, _, cts = built
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return None
-    reduced = c.copy()
+    position = np.full(len(upper), -1, dtype=np.int64)
+    position[state.active] = np.arange(len(state.active))
+    reduced = objective[state.active].astype(float)
+    duals = np.zeros(len(state.rows))
     bound = 0.0
-    duals = np.zeros(len(rows))
-    for r, (row, cols, coefs, ct) in enumerate(built):
+    for r, (row, ct) in enumerate(zip(state.rows, cts)):
         y = ct.dual_value()
-        if row.sense == "le":
-            y = max(0.0, y)
-        elif row.sense == "ge":
-            y = min(0.0, y)
-        duals[r] = y
-        bound += row.rhs * y
-        np.subtract.at(reduced, cols, coefs * y)
-    bound += float(np.sum(np.maximum(0.0, reduced) * upper[active]))
-    point = np.array([x.solution_value() for x in xs])
-    return bound, reduced, point, duals
+        y = max(0.0, y) if row.sense == "le" else (min(0.0, y) if row.sense == "ge" else y)
+        if y != 0.0:
+            duals[r] = y
+            bound += row.rhs * y
+            keep = position[row.cols] >= 0
+            np.subtract.at(reduced, position[row.cols[keep]], row.coefs[keep] * y)
+    bound += float(np.sum(np.maximum(0.0, reduced) * upper[state.active]
+                          + np.minimum(0.0, reduced) * state.lower[state.active]))
+    point = np.array([x.solution_value() for x in built[1]])
+    return bound, reduced, duals, point
 
 
-def _greedy(
-    active: np.ndarray, upper: np.ndarray, rows: list[_Row], order: np.ndarray
-) -> np.ndarray:
-    """A feasible packing: take ring types in the given order while every <= row allows."""
-    counts = np.zeros(len(upper), dtype=np.int64)
-    room = [row.rhs for row in rows]
-    col_rows: dict[int, list[tuple[int, int]]] = {}
-    for r, row in enumerate(rows):
-        if row.sense != "le":
+def _narrow(state: _State, upper: np.ndarray, reduced: np.ndarray, duals: np.ndarray,
+            slack: float) -> _State:
+    """Keep only what an answer within ``slack`` of the LP bound can use (reduced-cost fixing).
+
+    For any integer answer, bound - value = sum over ring types of |d| times the distance
+    from the bound the LP put it at, plus sum over rows of |y| times the row's slack; every
+    term is >= 0, so an answer within ``slack`` of the bound leaves unused every type with
+    d < -slack, uses fully every type with d > slack and fills every row with |y| > slack.
+    """
+    active = state.active
+    lower = state.lower.copy()
+    full = active[reduced > slack + _EPS]
+    lower[full] = upper[full]
+    keep = (reduced >= -slack - _EPS) | (lower[active] > 0)
+    rows = [replace(row, sense="eq")
+            if (row.sense == "le" and y > slack + _EPS) or (row.sense == "ge" and y < -slack - _EPS)
+            else row
+            for row, y in zip(state.rows, duals.tolist())]
+    return _State(active[keep], lower, rows)
+
+
+def _fits(values: np.ndarray, state: _State, upper: np.ndarray) -> bool:
+    """Exact integer check of an answer against the state: bounds, unused types, every row."""
+    if np.any(values < state.lower) or np.any(values > upper):
+        return False
+    used = np.zeros(len(upper), dtype=bool)
+    used[state.active] = True
+    if np.any(values[~used] != 0):
+        return False
+    for row in state.rows:
+        total = int(row.coefs @ values[row.cols])
+        if (row.sense == "le" and total > row.rhs) or (row.sense == "ge" and total < row.rhs) \
+                or (row.sense == "eq" and total != row.rhs):
+            return False
+    return True
+
+
+def _repair(state: _State, upper: np.ndarray, objective: np.ndarray, value: np.ndarray,
+            target: int, clock: _Clock, engine: str, first: bool = False) -> np.ndarray | None:
+    """An integer answer of the state near its LP point, or None.
+
+    ``value`` is an LP point of the state (one entry per ring type), mostly integral. A MIP
+    (best ``objective``, stopping at ``target``) over the ring types it uses and those
+    lying wholly among the offers its fractional part touches keeps the integral part and
+    repairs the rest; if that region holds no answer, the types touching those offers are
+    added. Small regions make these MIPs quick. ``first``: any answer will do.
+    """
+    n = len(upper)
+    fractional = np.abs(value - np.round(value)) > _TOL
+    if not fractional.any():
+        values = np.round(value).astype(np.int64)
+        return values if _fits(values, state, upper) else None
+    active = np.zeros(n, dtype=bool)
+    active[state.active] = True
+    inside, touching = active.copy(), np.zeros(n, dtype=bool)
+    for row in state.rows:
+        if row.rule in ("offer", "officer"):  # the packing rows (not a held stage optimum)
+            if fractional[row.cols].any():
+                touching[row.cols] = True
+            else:
+                inside[row.cols] = False
+    used = active & (value > _TOL) | (state.lower > 0)
+    tried = 0
+    for region in (used | (inside & touching), used | (active & touching)):
+        region &= active
+        if region.sum() == tried:
             continue
+        tried = int(region.sum())
+        near = _State(np.flatnonzero(region), state.lower, state.rows)
+        # a quick answer is what is wanted here: the search proper (if any) comes after
+        status, values, _ = _mip(near, upper, objective, target, None,
+                                 _Clock(time.perf_counter() + 0.2 * max(0.0, clock.left())), engine,
+                                 first)
+        if values is not None:
+            return values
+    return None
+
+
+def _mip(state: _State, upper: np.ndarray, objective: np.ndarray, target: int,
+         hint: np.ndarray | None, clock: _Clock, engine: str, first: bool = False
+         ) -> tuple[str, np.ndarray | None, int]:
+    """Maximise over the state's integer answers, stopping at ``target`` (an upper bound).
+
+    ``engine`` is ``cp-sat`` (one worker, fixed seed, LP with cuts) or ``scip`` (one thread;
+    CP-SAT when this build has no SCIP). Returns (status, values, bound): ``optimal``
+    (proven, or ``target`` reached), ``feasible`` (stopped by the time limit, or at the
+    first answer when ``first``), ``infeasible``, or ``unknown`` (stopped before any answer).
+    """
+    from ortools.linear_solver import pywraplp
+
+    solver = pywraplp.Solver.CreateSolver("SCIP") if engine == "scip" else None
+    if solver is None:
+        return _cp_mip(state, upper, objective, target, hint, clock, first)
+    solver.SetNumThreads(1)  # one thread: the same input gives the same rings
+    solver.SetSolverSpecificParametersAsString(f"limits/primal = {target}\n"
+                                               + ("limits/solutions = 1\n" if first else ""))
+    position = np.full(len(upper), -1, dtype=np.int64)
+    position[state.active] = np.arange(len(state.active))
+    xs = [solver.IntVar(float(state.lower[j]), float(upper[j]), "") for j in state.active.tolist()]
+    for row in state.rows:
+        keep = position[row.cols] >= 0
+        ct = solver.Constraint(-solver.infinity() if row.sense == "le" else float(row.rhs),
+                               solver.infinity() if row.sense == "ge" else float(row.rhs))
+        for i, a in zip(position[row.cols[keep]].tolist(), row.coefs[keep].tolist()):
+            ct.SetCoefficient(xs[i], float(a))
+    goal = solver.Objective()
+    for x, a in zip(xs, objective[state.active].tolist()):
+        goal.SetCoefficient(x, float(a))
+    goal.SetMaximization()
+    if hint is not None:
+        solver.SetHint(xs, hint[state.active].astype(float).tolist())
+    solver.SetTimeLimit(max(1, int(clock.left() * 1000)))
+    result = solver.Solve()
+    if result == pywraplp.Solver.INFEASIBLE:
+        return "infeasible", None, -1
+    if result not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return "unknown", None, target
+    values = np.zeros(len(upper), dtype=np.int64)
+    values[state.active] = [int(round(x.solution_value())) for x in xs]
+    if not _fits(values, state, upper):
+        return "unknown", None, target
+    found = int(objective @ values)
+    if result == pywraplp.Solver.OPTIMAL or found >= target:
+        return "optimal", values, found
+    return "feasible", values, max(found, min(target, int(np.floor(goal.BestBound() + _TOL))))
+
+
+def _cp_mip(state: _State, upper: np.ndarray, objective: np.ndarray, target: int,
+            hint: np.ndarray | None, clock: _Clock, first: bool = False
+            ) -> tuple[str, np.ndarray | None, int]:
+    """``_mip`` with CP-SAT: one worker, fixed seed, its LP with cuts (what proves these)."""
+    model = cp_model.CpModel()
+    position = np.full(len(upper), -1, dtype=np.int64)
+    position[state.active] = np.arange(len(state.active))
+    count = [model.new_int_var(int(state.lower[j]), int(upper[j]), "")
+             for j in state.active.tolist()]
+    for row in state.rows:
+        keep = position[row.cols] >= 0
+        expr = cp_model.LinearExpr.weighted_sum([count[i] for i in position[row.cols[keep]]],
+                                                row.coefs[keep].tolist())
+        if row.sense == "le":
+            model.add(expr <= row.rhs)
+        elif row.sense == "ge":
+            model.add(expr >= row.rhs)
+        else:
+            model.add(expr == row.rhs)
+    goal = cp_model.LinearExpr.weighted_sum(count, objective[state.active].tolist())
+    model.add(goal <= target)
+    model.maximize(goal)
+    if hint is not None:
+        for var, value in zip(count, hint[state.active].tolist()):
+            model.add_hint(var, value)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1  # one worker: the same input gives the same rings
+    solver.parameters.random_seed = _SEED
+    solver.parameters.linearization_level = 2  # measured: far faster proofs here than level 1
+    solver.parameters.max_time_in_seconds = max(0.05, clock.left())
+    solver.parameters.stop_after_first_solution = first
+    result = solver.solve(model)
+    if result == cp_model.INFEASIBLE:
+        return "infeasible", None, -1
+    if result not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return "unknown", None, target
+    values = np.zeros(len(upper), dtype=np.int64)
+    values[state.active] = [solver.value(v) for v in count]
+    if not _fits(values, state, upper):
+        return "unknown", None, target
+    found = int(objective @ values)
+    if result == cp_model.OPTIMAL:
+        return "optimal", values, found
+    return "feasible", values, max(found, min(target, int(np.floor(solver.best_objective_bound + _TOL))))
+
+
+def _greedy(state: _State, upper: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """A packing of the state's rows (the offer and officer rows): types in order while they fit."""
+    counts = np.zeros(len(upper), dtype=np.int64)
+    room = [row.rhs for row in state.rows]
+    col_rows: dict[int, list[tuple[int, int]]] = {}
+    for r, row in enumerate(state.rows):
         for j, a in zip(row.cols.tolist(), row.coefs.tolist()):
             col_rows.setdefault(j, []).append((r, a))
-    for j in active[order].tolist():
+    for j in order.tolist():
         take = int(upper[j])
         for r, a in col_rows.get(j, ()):
             take = min(take, room[r] // a)
@@ -334,194 +585,223 @@ def _greedy(
     return counts
 
 
-class _StopAtBound(cp_model.CpSolverSolutionCallback):
-    """Stops CP-SAT once a solution meets the LP bound: it is then proven optimal."""
+def _stage_mip(state: _State, upper: np.ndarray, objective: np.ndarray, relaxed, target: int,
+               hint: np.ndarray | None, clock: _Clock, engine: str
+               ) -> tuple[str, np.ndarray | None, int, int]:
+    """A stage's integer optimum over the state: MIPs over growing reduced-cost neighbourhoods.
 
-    def __init__(self, cap: int) -> None:
-        super().__init__()
-        self.cap = cap
-        self.hit = False
-
-    def on_solution_callback(self) -> None:
-        if self.objective_value >= self.cap - _TOL:
-            self.hit = True
-            self.stop_search()
-
-
-def _cp_stage(
-    active: np.ndarray,
-    upper: np.ndarray,
-    rows: list[_Row],
-    objective: np.ndarray,
-    hint: np.ndarray,
-    cap: int,
-    time_limit_s: float,
-) -> tuple[str, np.ndarray, int, int]:
-    """Maximise one stage's objective with CP-SAT over the kept ring types, from a hint."""
-    # --- variables: how many rings of each kept type -----------------------
-    model = cp_model.CpModel()
-    position = np.full(len(upper), -1, dtype=np.int64)
-    position[active] = np.arange(len(active))
-    count = [model.new_int_var(0, int(upper[j]), f"ring_{j}") for j in active.tolist()]
-
-    # --- constraints --------------------------------------------------------
-    for row in rows:
-        # the row's rule: an offer / an officer used once, or an earlier stage's optimum held
-        keep = position[row.cols] >= 0
-        terms = [count[i] for i in position[row.cols[keep]].tolist()]
-        expr = cp_model.LinearExpr.weighted_sum(terms, row.coefs[keep].tolist())
-        if row.sense == "le":
-            model.add(expr <= row.rhs)
-        elif row.sense == "ge":
-            model.add(expr >= row.rhs)
-        else:
-            model.add(expr == row.rhs)
-    goal = cp_model.LinearExpr.weighted_sum(count, objective[active].tolist())
-
-    # --- objective and solve ------------------------------------------------
-    model.maximize(goal)
-    for var, value in zip(count, hint[active].tolist()):
-        model.add_hint(var, value)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1  # one worker: the same input gives the same rings
-    solver.parameters.random_seed = _SEED
-    solver.parameters.max_time_in_seconds = max(0.05, time_limit_s)
-    solver.parameters.cp_model_probing_level = 0  # probing costs seconds and gains nothing here
-    reached = _StopAtBound(cap)
-    result = solver.solve(model, reached)
-    if reached.hit:
-        result = cp_model.OPTIMAL  # the LP bound is met: nothing better exists
-    values = hint.copy()
-    if result in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        values[:] = 0
-        values[active] = [solver.value(v) for v in count]
-        found = int(objective @ values)
-        if found < int(objective @ hint):
-            values = hint.copy()
-    found = int(objective @ values)
-    if result == cp_model.OPTIMAL:
-        return "optimal", values, found, found
-    bound = min(cap, int(np.floor(solver.best_objective_bound + _TOL))) if result == cp_model.FEASIBLE else cap
-    return "feasible", values, found, max(found, bound)
-
-
-def _meet_lp_bounds(
-    upper: np.ndarray,
-    rows: list[_Row],
-    objectives: list[tuple[str, np.ndarray]],
-    time_limit_s: float,
-) -> tuple[np.ndarray, list[_Stage]] | None:
-    """Fast path: solve the stages as LPs, then search one integer point meeting every bound.
-
-    Each stage's LP bound is rigorous (recomputed from the duals) given the earlier
-    stages' values, so an integer point that meets them all is lexicographically
-    optimal. Complementary slackness narrows the search (ring types with a negative
-    reduced cost stay unused, rows with a positive dual are tight); that narrowing is a
-    heuristic only, the bounds are what prove. The point is found with SCIP (bundled
-    with OR-Tools, one thread) and checked here in integers. Returns None when no such
-    point is found in time (an integrality gap, or slow): the staged CP-SAT path follows.
+    The neighbourhood ``_narrow(slack)`` holds every answer within ``slack`` of the LP bound,
+    so its optimum, when it is within ``slack``, is the optimum of the whole state; when
+    the neighbourhood is empty no answer comes that close (the target drops) and it is
+    widened; when its optimum is further away, the next neighbourhood is the one that
+    holds every answer as good. Small neighbourhoods are quick to search; the seed answer
+    (``hint``) caps the widest one needed. Returns (status, values, bound, MIPs solved).
     """
-    from ortools.linear_solver import pywraplp
+    if hint is not None and int(objective @ hint) >= target:
+        return "optimal", hint, target, 0
+    if relaxed is None:
+        status, values, bound = _mip(state, upper, objective, target, hint, clock, engine)
+        return status, values, bound, 1
+    lp_value, reduced, duals, _ = relaxed
+    widest = 1.0 + max(float(np.max(np.abs(reduced), initial=0.0)),
+                       float(np.max(np.abs(duals), initial=0.0)))  # nothing is narrowed beyond
+    best, best_value = hint, (None if hint is None else int(objective @ hint))
+    step, mips = 1.0, 0
+    slack = lp_value - target + step  # first, the answers at most one below the target
+    while True:
+        if best_value is not None:
+            slack = min(slack, lp_value - best_value)
+        slack = min(slack, widest)
+        region = _narrow(state, upper, reduced, duals, slack)
+        seed = best if best is not None and _fits(best, region, upper) else None
+        status, values, bound = _mip(region, upper, objective, target, seed, clock, engine)
+        mips += 1
+        if status == "infeasible":
+            if slack >= widest:
+                return "infeasible", None, -1, mips  # the state itself holds no integer answer
+            target = min(target, int(np.ceil(lp_value - slack - _TOL)) - 1)  # none comes that close
+            step *= 4.0
+            slack = lp_value - target + step
+            continue
+        if values is None:  # stopped before any answer
+            return ("feasible", best, target, mips) if best is not None else ("unknown", None, target, mips)
+        value = int(objective @ values)
+        if status != "optimal":  # stopped by the time limit
+            return "feasible", values, max(value, min(target, bound)), mips
+        if value >= lp_value - slack - _TOL or slack >= widest:
+            return "optimal", values, value, mips  # nothing better lies outside the neighbourhood
+        best, best_value = values, value
+        slack = lp_value - value  # the neighbourhood of every answer at least as good
 
-    started = time.perf_counter()
+
+def _solve_component(upper: np.ndarray, rows: list[_Row],
+                     objectives: list[tuple[str, np.ndarray]], clock: _Clock,
+                     mip_every_stage: bool, engine: str) -> tuple[np.ndarray, list[_Stage]]:
+    """Lexicographic optimum of one component (no row links it to another).
+
+    Stage by stage, the LP bound (GLOP). When it is integral it becomes the stage's target:
+    the state is narrowed by reduced costs to the answers meeting it, and the check is
+    deferred. When it is fractional the stage is solved in integers (``_stage_mip``, seeded
+    by repairing its LP point), held, and the state narrowed to the answers as good. At
+    the end a repair of the last LP point looks for an answer meeting every deferred
+    target; failing that the last stage is solved in integers over its state before
+    narrowing, and if even that state is empty, the first deferred stage is solved in
+    integers and the stages after it again. Every answer is checked in integers; a stage
+    is ``optimal`` only when its answer meets a proven bound.
+    """
     n = len(upper)
+    base = _State(np.arange(n), np.zeros(n, dtype=np.int64), list(rows))
+    state = base.copy()
+    count = len(objectives)
+    stages: list[_Stage | None] = [None] * count
+    force: set[int] = set(range(count)) if mip_every_stage else set()
+    deferred: list[tuple[int, _State, Any, int]] = []  # (stage, state before narrowing, LP, target)
+    answer: np.ndarray | None = None  # meets every stage's recorded value
+    best: np.ndarray | None = None  # the latest integer answer (feasible for the offer rows)
+    k = 0
+    while True:
+        if k == count:  # the last stage was deferred (a solved one ends the loop below)
+            # one answer meeting every deferred target proves them all
+            last, before, relaxed, target = deferred[-1]
+            name, objective = objectives[last]
+            began = time.perf_counter()
+            point = np.zeros(n)
+            point[before.active] = relaxed[3]  # the LP optimum lies in the narrowed state
+            found = _repair(state, upper, objective, point, target, clock, engine)
+            stage = stages[last]
+            stage.repairs += 1
+            status, bound, mips = "optimal", target, 0
+            if found is None or any(int(objectives[j][1] @ found) != t for j, _, _, t in deferred):
+                status, found, bound, mips = _stage_mip(before, upper, objective, relaxed, target,
+                                                        None, clock, engine)
+            stage.mips += mips
+            stage.seconds = round(stage.seconds + time.perf_counter() - began, 4)
+            if status == "infeasible" and len(deferred) > 1:
+                k, state, _, _ = deferred[0]  # an earlier target cannot be met: that stage in full
+                force.add(k)
+                deferred = []
+                continue
+            if found is not None:
+                best = answer = found
+                stage.objective, stage.bound, stage.status = int(objective @ found), bound, status
+            break
+        name, objective = objectives[k]
+        began = time.perf_counter()
+        relaxed = _lp_bound(state, upper, objective, clock)
+        lp_value = relaxed[0] if relaxed is not None else \
+            float(objective[state.active] @ upper[state.active])  # no LP: bounded by the columns
+        target = int(np.floor(lp_value + _TOL))
+        if relaxed is not None and k not in force and lp_value - target < _TOL:
+            # an integral bound: assume it is met, narrow to the answers meeting it, check later
+            deferred.append((k, state, relaxed, target))
+            state = _narrow(state, upper, relaxed[1], relaxed[2], max(0.0, lp_value - target))
+            stages[k] = _Stage(name, target, target, round(lp_value, 4), len(state.active),
+                               "optimal", round(time.perf_counter() - began, 4))
+            k += 1
+            continue
+        # a fractional bound (or a stage solved in full): its integer optimum over the state
+        hint = None
+        if relaxed is not None:
+            point = np.zeros(n)
+            point[state.active] = relaxed[3]
+            hint = _repair(state, upper, objective, point, target, clock, engine, first=True)
+        best = hint if hint is not None else best
+        status, values, bound, mips = _stage_mip(state, upper, objective, relaxed, target, hint,
+                                                 clock, engine)
+        if status == "infeasible" and deferred:
+            k, state, _, _ = deferred[0]  # a deferred target cannot be met: that stage in full
+            force.add(k)
+            deferred = []
+            continue
+        stages[k] = _Stage(name, 0, bound if values is not None else target,
+                           round(lp_value, 4) if relaxed is not None else None,
+                           len(state.active), status, round(time.perf_counter() - began, 4),
+                           mips, int(relaxed is not None))
+        if values is None:
+            break  # stopped before any answer: the best one found stands
+        best = values
+        found = int(objective @ values)
+        stages[k].objective, stages[k].bound = found, bound
+        deferred = []  # this answer meets every deferred target (the state holds them)
+        if status != "optimal" or k == count - 1:
+            answer = values  # done, or the time is up: the later stages keep this answer
+            break
+        gap = max(0.0, lp_value - found)
+        state = _narrow(state, upper, relaxed[1], relaxed[2], gap) if relaxed is not None \
+            else state.copy()
+        if gap > _TOL or relaxed is None:
+            # hold it: reduced costs alone keep only the answers within `gap` term by term
+            state.rows.append(_Row(np.arange(n), objective, "ge", found, name))
+        k += 1
 
-    # --- data: one LP, re-solved per stage with the earlier optimum held -------
-    lp = pywraplp.Solver.CreateSolver("GLOP")
-    if lp is None:
-        return None
-    xs = [lp.NumVar(0.0, float(upper[j]), "") for j in range(n)]
-    lp_rows = list(rows)
-    cts = []
+    # --- the answer, and what each stage can claim for it ----------------------------
+    if answer is None:  # nothing verified in time: the best answer found, else a greedy one
+        answer = best if best is not None else _greedy(base, upper, np.lexsort(
+            (np.arange(n), -objectives[0][1])))
+    proven = True  # every earlier stage is at its proven optimum
+    for k, (name, objective) in enumerate(objectives):
+        value = int(objective @ answer)
+        stage = stages[k] or _Stage(name, value, None, None, 0, "feasible", 0.0)
+        if proven and stage.status == "optimal" and value == stage.objective:
+            stage.bound = value
+        else:
+            # a bound holds only given the earlier optima: after an unproven stage there is none
+            stage.bound = max(value, stage.bound) if proven and stage.bound is not None else None
+            stage.status = "feasible"
+            proven = False
+        stage.objective = value
+        stages[k] = stage
+    return answer, stages
+
+
+def _components(n: int, rows: list[_Row]) -> list[np.ndarray]:
+    """Ring types no row links: each group can be solved on its own (union-find over the rows)."""
+    parent = list(range(n))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
     for row in rows:
-        ct = lp.Constraint(-lp.infinity() if row.sense == "le" else float(row.rhs),
-                           lp.infinity() if row.sense == "ge" else float(row.rhs))
-        for j, a in zip(row.cols.tolist(), row.coefs.tolist()):
-            ct.SetCoefficient(xs[j], a)
-        cts.append(ct)
-    targets: list[tuple[str, int, float]] = []
-    unused = np.zeros(n, dtype=bool)
-    full = np.zeros(n, dtype=bool)
-    tight: set[int] = set()
-    for name, objective in objectives:
-        goal = lp.Objective()
-        goal.Clear()
-        for x, a in zip(xs, objective.tolist()):
-            goal.SetCoefficient(x, a)
-        goal.SetMaximization()
-        if lp.Solve() != pywraplp.Solver.OPTIMAL:
-            return None
-        reduced = objective.astype(float)
-        bound = 0.0
-        for r, (row, ct) in enumerate(zip(lp_rows, cts)):
-            y = ct.dual_value()
-            y = max(0.0, y) if row.sense == "le" else (min(0.0, y) if row.sense == "ge" else y)
-            if y > _TOL and row.sense == "le":
-                tight.add(r)
-            bound += row.rhs * y
-            np.subtract.at(reduced, row.cols, row.coefs * y)
-        bound += float(np.sum(np.maximum(0.0, reduced) * upper))
-        cap = int(np.floor(bound + _TOL))
-        if abs(bound - cap) > _TOL:  # no integer point is LP-optimal here: no narrowing
-            return None
-        unused |= reduced < -_TOL
-        full |= reduced > _TOL
-        targets.append((name, cap, bound))
-        ct = lp.Constraint(float(cap), float(cap))
-        for x, a in zip(xs, objective.tolist()):
-            ct.SetCoefficient(x, a)
-        lp_rows.append(_Row(np.arange(n), objective, "eq", cap, name))
-        cts.append(ct)
-    if np.any(unused & full):
+        cols = row.cols.tolist()
+        root = find(cols[0])
+        for j in cols[1:]:
+            other = find(j)
+            if other != root:
+                parent[other] = root
+    roots = np.array([find(j) for j in range(n)], dtype=np.int64)
+    order = np.lexsort((np.arange(n), roots))
+    groups = np.split(order, np.flatnonzero(np.diff(roots[order])) + 1)
+    # smallest first, ties by the smallest ring type: each gets its share of the time left and
+    # what a small part leaves goes to the larger ones
+    return sorted(groups, key=lambda g: (len(g), int(g[0])))
+
+
+def _merge_stages(per_component: list[list[_Stage]]) -> list[_Stage]:
+    """Add up the components' stages: a sum is optimal (or bounded) only if every part is."""
+    merged = []
+    for parts in zip(*per_component):
+        bounds = [p.bound for p in parts]
+        lps = [p.lp_bound for p in parts]
+        merged.append(_Stage(
+            name=parts[0].name,
+            objective=sum(p.objective for p in parts),
+            bound=None if any(b is None for b in bounds) else sum(bounds),
+            lp_bound=None if any(v is None for v in lps) else round(sum(lps), 4),
+            columns=sum(p.columns for p in parts),
+            status="optimal" if all(p.status == "optimal" for p in parts) else "feasible",
+            seconds=round(sum(p.seconds for p in parts), 4),
+            mips=sum(p.mips for p in parts),
+            repairs=sum(p.repairs for p in parts)))
+    return merged
+
+
+def _gap(objective: int, bound: int | None) -> float | None:
+    """Relative distance from the best answer found to the proven bound (None: no bound)."""
+    if bound is None:
         return None
-
-    # --- variables: only ring types the LPs leave in play ------------------
-    mip = pywraplp.Solver.CreateSolver("SCIP")
-    if mip is None:
-        return None
-    mip.SetNumThreads(1)  # one thread: the same input gives the same rings
-    ys = [mip.IntVar(float(upper[j]) if full[j] else 0.0, 0.0 if unused[j] else float(upper[j]),
-                     "") for j in range(n)]
-
-    # --- constraints -----------------------------------------------------------
-    for r, row in enumerate(lp_rows):
-        # the row's rule: an offer / an officer used once, or a stage's LP bound met
-        exact = row.sense == "eq" or r in tight
-        ct = mip.Constraint(float(row.rhs) if exact or row.sense == "ge" else -mip.infinity(),
-                            float(row.rhs) if exact or row.sense == "le" else mip.infinity())
-        for j, a in zip(row.cols.tolist(), row.coefs.tolist()):
-            if not unused[j]:
-                ct.SetCoefficient(ys[j], a)
-
-    # --- solve: any point will do, then check it in integers -----------------------
-    mip.SetTimeLimit(max(1, int((time_limit_s - (time.perf_counter() - started)) * 1000)))
-    if mip.Solve() not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        return None
-    values = np.array([int(round(y.solution_value())) for y in ys], dtype=np.int64)
-    if not _satisfies(values, upper, lp_rows):
-        return None
-    seconds = round(time.perf_counter() - started, 4)
-    stages = [
-        _Stage(name, cap, cap, round(lp_value, 4), int(np.sum(~unused)), "optimal", seconds)
-        for name, cap, lp_value in targets
-    ]
-    return values, stages
-
-
-def _satisfies(values: np.ndarray, upper: np.ndarray, rows: list[_Row]) -> bool:
-    """Exact integer check of a candidate answer against every row and bound."""
-    if np.any(values < 0) or np.any(values > upper):
-        return False
-    for row in rows:
-        total = int(row.coefs @ values[row.cols])
-        if (row.sense == "le" and total > row.rhs) or (row.sense == "ge" and total < row.rhs) \
-                or (row.sense == "eq" and total != row.rhs):
-            return False
-    return True
-
-
-def _gap(objective: int, bound: int) -> float:
-    """Relative distance from the best answer found to the proven bound."""
     return 0.0 if bound <= objective else (bound - objective) / max(1, objective)
 
 
@@ -531,12 +811,19 @@ def solve_rings(
     max_cycle_length: int = DEFAULT_MAX_CYCLE_LENGTH,
     time_limit_s: float = 10.0,
     *,
-    use_fast_path: bool = True,
+    mip_every_stage: bool = False,
+    mip_solver: str = "cp-sat",
 ) -> ExchangeResult:
-    """Choose exchange rings among offers: most officers, then highest need, then shortest rings."""
+    """Choose exchange rings among offers: most officers, then highest need, then shortest rings.
+
+    ``mip_every_stage`` solves every stage in integers even when its LP bound is integral
+    (slower; the tests use it to cover that path). ``mip_solver`` is ``cp-sat`` or ``scip``.
+    """
     started = time.perf_counter()
     if max_cycle_length < 2:
         raise ValueError("max_cycle_length must be at least 2")
+    if mip_solver not in ("cp-sat", "scip"):
+        raise ValueError("mip_solver must be cp-sat or scip")
     ordered = sorted((n for n in nodes if n.wants_profession is not None), key=lambda n: n.id)
     ids = [n.id for n in ordered]
     if len(set(ids)) != len(ids):
@@ -558,8 +845,7 @@ def solve_rings(
     sizes = np.array([len(members) for members in classes], dtype=np.int64)
     class_city = [ordered[r].city for r in reps]
     class_adj = adj[np.ix_(reps, reps)]
-    succ = [np.flatnonzero(class_adj[c]).tolist() for c in range(len(classes))]
-    ring_types = enumerate_cycles(succ, class_city, max_cycle_length)
+    ring_types = short_cycles(class_adj, class_city, max_cycle_length)
     weight = need_weights({n.city for n in ordered}, need_rank)
     stats.update(
         edges=int(adj.sum()),
@@ -569,7 +855,7 @@ def solve_rings(
         enumerate_seconds=round(time.perf_counter() - started, 4),
     )
     if not ring_types:
-        stats.update(officers_exchanged=0, rings_chosen=0, gap=0.0, stages=[],
+        stats.update(officers_exchanged=0, rings_chosen=0, gap=0.0, gap_stage=None, stages=[],
                      solve_seconds=round(time.perf_counter() - started, 4))
         return ExchangeResult(cycles=[], status="optimal" if nodes else "no_offers", stats=stats)
     upper = np.array([int(sizes[list(rt)].min()) for rt in ring_types], dtype=np.int64)
@@ -604,46 +890,28 @@ def solve_rings(
                     rows.append(_Row(np.array(ks), np.ones(len(ks), dtype=np.int64), "le", 1,
                                      "officer"))
 
-    # --- objectives: one stage at a time, each optimum held for the next -------
-    active = np.arange(len(ring_types))
-    values: np.ndarray | None = None
-    stages: list[_Stage] = []
-    fast = _meet_lp_bounds(upper, rows, stage_objectives, 0.4 * time_limit_s) \
-        if use_fast_path else None
-    stats["fast_path"] = fast is not None
-    if fast is not None:
-        values, stages = fast
-        stage_objectives = []
-    budget_share = (0.6, 0.75, 1.0)  # of the time left, so later stages still get some
-    for (name, objective), share in zip(stage_objectives, budget_share):
-        stage_started = time.perf_counter()
-        relaxed = _lp_bound(active, upper, rows, objective)
-        if relaxed is None:  # no LP (should not happen): CP-SAT alone, bounded by the columns
-            lp_value, reduced, point = float(objective[active] @ upper[active]), None, None
-        else:
-            lp_value, reduced, point, _ = relaxed
-        if values is None:
-            order = np.lexsort((np.arange(len(active)), -np.round(point, 6))) if point is not None \
-                else np.arange(len(active))
-            values = _greedy(active, upper, rows, order)
-        incumbent = int(objective @ values)
-        cap = int(np.floor(lp_value + _TOL))
-        if reduced is not None:
-            # a ring type whose every use costs more than the LP slack is in no optimum: drop it
-            keep = np.floor(lp_value + reduced + _TOL) >= incumbent
-            keep |= values[active] > 0
-            active = active[keep]
-        if incumbent >= cap:
-            status, found, bound = "optimal", incumbent, incumbent
-        else:
-            left = time_limit_s - (time.perf_counter() - started)
-            status, values, found, bound = _cp_stage(
-                active, upper, rows, objective, values, cap, left * share)
-        stages.append(_Stage(name, found, bound, round(lp_value, 4), len(active), status,
-                             round(time.perf_counter() - stage_started, 4)))
-        # hold this stage's optimum (or the best found) while the later stages choose
-        rows.append(_Row(np.arange(len(ring_types)), objective,
-                         "eq" if status == "optimal" else "ge", found, name))
+    # --- solve: component by component, each stage's optimum held for the next -----
+    clock = _Clock(started + time_limit_s)
+    groups = _components(len(ring_types), rows)
+    values = np.zeros(len(ring_types), dtype=np.int64)
+    per_component = []
+    remaining = len(ring_types)
+    for left, group in zip(range(len(groups), 0, -1), groups):
+        local = np.full(len(ring_types), -1, dtype=np.int64)
+        local[group] = np.arange(len(group))
+        group_rows = [replace(row, cols=local[row.cols]) for row in rows if local[row.cols[0]] >= 0]
+        # twice its share of the time left by size, at least an equal split (the last one:
+        # all of it); what a part does not use carries over
+        share = _Clock(time.perf_counter() + max(0.0, clock.left())
+                       * min(1.0, max(2.0 * len(group) / remaining, 1.0 / left)))
+        remaining -= len(group)
+        answer, parts = _solve_component(
+            upper[group], group_rows, [(name, objective[group]) for name, objective in stage_objectives],
+            share, mip_every_stage, mip_solver)
+        values[group] = answer
+        per_component.append(parts)
+    stages = _merge_stages(per_component)
+    stats.update(components=len(groups), largest_component=int(max(len(g) for g in groups)))
 
     # --- answer: hand out interchangeable offers to the chosen ring types --------
     pools = [list(members) for members in classes]
@@ -654,12 +922,15 @@ def solve_rings(
             cycles.append(_cycle_record([ordered[i] for i in ring]))
     cycles.sort(key=lambda c: (c["length"], c["offers"]))
     status = "optimal" if all(st.status == "optimal" for st in stages) else "feasible"
+    unproven = next((st for st in stages if st.status != "optimal"), None)
     stats.update(
         stages=[vars(st) for st in stages],
         objective={st.name: st.objective for st in stages},
         officers_exchanged=sum(c["length"] for c in cycles),
         rings_chosen=len(cycles),
-        gap=_gap(stages[0].objective, stages[0].bound),
+        # the first stage not proven optimal, and how far its answer may be from its bound
+        gap=0.0 if unproven is None else _gap(unproven.objective, unproven.bound),
+        gap_stage=None if unproven is None else unproven.name,
         solve_seconds=round(time.perf_counter() - started, 4),
     )
     return ExchangeResult(cycles=cycles, status=status, stats=stats)

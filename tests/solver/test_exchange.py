@@ -120,3 +120,39 @@ def test_officer_offered_twice_serves_once():
               offer("b", "Kamakura", "welfare", "civil"), offer("c", "Yokosuka", "nurse", "civil")]
     result = solve_rings(offers, {})
     assert result.stats["officers_exchanged"] == 2
+
+
+def test_three_cities_that_could_each_swap_make_one_swap():
+    # every pair can swap (the LP takes each swap half: 3 officers), only one swap is possible
+    offers = [offer(k, city, "civil", "civil") for k, city in
+              (("a", "Zushi"), ("b", "Kamakura"), ("c", "Yokosuka"))]
+    result = solve_rings(offers, {"Yokosuka": 0, "Kamakura": 1, "Zushi": 2}, max_cycle_length=2)
+    assert result.status == "optimal"
+    assert rings(result) == [["b", "c"]]  # the two highest-need cities
+    assert result.stats["stages"][0]["lp_bound"] == 3.0  # integral, and still out of reach
+    # with triangles allowed all three go round
+    assert len(solve_rings(offers, {}, max_cycle_length=3).cycles[0]["offers"]) == 3
+
+
+def test_a_time_limit_too_short_still_gives_valid_rings_and_says_how_far():
+    import random
+    rng = random.Random(11)
+    professions = ["civil", "welfare", "nurse", "it", "parks"]
+    offers = [offer(f"x{k:03d}", f"C{rng.randrange(12)}", *rng.sample(professions, 2))
+              for k in range(240)]
+    result = solve_rings(offers, {f"C{c}": c for c in range(12)}, time_limit_s=0.01)
+    assert result.status in ("optimal", "feasible")
+    used = [x for c in result.cycles for x in c["offers"]]
+    assert len(used) == len(set(used))
+    by_id = {o.id: o for o in offers}
+    for c in result.cycles:
+        ring = [by_id[x] for x in c["offers"]]
+        assert len({o.city for o in ring}) == len(ring) <= 3
+        assert all(b.wants_profession in a.gives_professions
+                   for a, b in zip(ring, ring[1:] + ring[:1]))
+    stats = result.stats
+    if result.status == "feasible":
+        assert stats["gap_stage"] in ("officers", "need", "rings")
+        first = next(s for s in stats["stages"] if s["status"] != "optimal")
+        assert first["bound"] is not None and first["bound"] >= first["objective"]
+        assert stats["gap"] == (first["bound"] - first["objective"]) / max(1, first["objective"])

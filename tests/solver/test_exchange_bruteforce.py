@@ -95,16 +95,16 @@ def brute_force_best(offers, need_rank, max_len):
     return best
 
 
-@pytest.mark.parametrize("use_fast_path", [True, False], ids=["lp-fast-path", "staged-cp-sat"])
+@pytest.mark.parametrize("mip_every_stage", [False, True], ids=["lp-targets", "mip-every-stage"])
 @pytest.mark.parametrize("seed", range(250))
-def test_matches_brute_force(seed, use_fast_path):
+def test_matches_brute_force(seed, mip_every_stage):
     rng = random.Random(seed)
     offers = random_offers(rng)
     cities = sorted({o.city for o in offers})
     need_rank = {c: r for r, c in enumerate(rng.sample(cities, len(cities))) if rng.random() < 0.9}
     max_len = rng.choice([2, 3, 3, 4])
     result = solve_rings(offers, need_rank, max_cycle_length=max_len, time_limit_s=10,
-                         use_fast_path=use_fast_path)
+                         mip_every_stage=mip_every_stage)
     assert result.status in ("optimal", "no_offers")
     by_id = {o.id: i for i, o in enumerate(offers)}
     chosen = []
