@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, func, inspect, select, text  # noqa: E402
+from sqlalchemy import event, func, select, text  # noqa: E402
 
 BENCH_EMAIL = "bench.coordinator@bench.talentbank.example"
 BENCH_PASSWORD = "bench-password-2026"

@@ -9,7 +9,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..cities.models import City
 from ..core.errors import UserError
-from ..core.permissions import Role, public, requires
+from ..core.permissions import public, requires
 from ..extensions import db
 from . import services
 from .forms import ChangePasswordForm, InviteForm, LoginForm, SetPasswordForm, UserStatusForm

@@ -1,30 +1,17 @@
 """The coordinator's audit log screen with filters."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..cities.models import City
 from ..core.permissions import requires
+from ..core.query_args import date_arg, int_arg
 from ..extensions import db
 from . import services
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
-
-
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 @bp.route("/")
@@ -33,12 +20,12 @@ def index():
     flt = services.AuditFilter(
         action=request.args.get("action") or None,
         entity_type=request.args.get("entity_type") or None,
-        city_id=_int_arg("city_id"),
-        actor_id=_int_arg("actor_id"),
-        since=_date_arg("since"),
-        until=_date_arg("until"),
+        city_id=int_arg("city_id"),
+        actor_id=int_arg("actor_id"),
+        since=date_arg("since"),
+        until=date_arg("until"),
     )
-    page = _int_arg("page") or 1
+    page = int_arg("page") or 1
     per_page = 50
     entries, total = services.search_audit(current_user, flt, page, per_page)
     cities = db.session.scalars(select(City).order_by(City.code)).all()

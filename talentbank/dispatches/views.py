@@ -1,8 +1,6 @@
 """Screens of offers, dispatches and exchange rings: the specialist answers, cities follow, the coordinator manages."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,6 +9,7 @@ from flask_wtf import FlaskForm
 from ..core import clock
 from ..core.errors import UserError
 from ..core.permissions import may, requires
+from ..core.query_args import date_arg, int_arg
 from ..matching.models import CYCLE_STATUS_LABELS, PROPOSAL_STATUS_LABELS
 from . import cycles, hooks, roster, services
 from .forms import ActionForm, DeclineForm, EvaluationForm, ExtendForm, ReasonForm
@@ -47,18 +46,6 @@ def _form_errors(form: FlaskForm) -> None:
     for errors in form.errors.values():
         for error in errors:
             flash(error, "error")
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
 
 
 # ----------------------------------------------------------------------------- the specialist's offers
@@ -129,7 +116,7 @@ def decline(dispatch_offer_id: int):
 def _roster_filter() -> roster.RosterFilter:
     status = request.args.get("status", "current")
     return roster.RosterFilter(status=status if status in roster.STATUS_CHOICES else "current",
-                               city_id=_int_arg("city_id"), on_date=_date_arg("on_date"),
+                               city_id=int_arg("city_id"), on_date=date_arg("on_date"),
                                q=request.args.get("q", "")[:100])
 
 
@@ -137,7 +124,7 @@ def _roster_filter() -> roster.RosterFilter:
 @requires("dispatch.list")
 def index():
     flt = _roster_filter()
-    page = max(_int_arg("page") or 1, 1)
+    page = max(int_arg("page") or 1, 1)
     per_page = current_app.config["PAGE_SIZE"]
     rows, total = roster.roster(current_user, flt, page, per_page)
     waiting, waiting_total = ([], 0)

@@ -10,6 +10,7 @@ from ..cities.models import City
 from ..core import clock
 from ..core.errors import UserError
 from ..core.permissions import Role, may, requires
+from ..core.query_args import int_arg
 from ..extensions import db
 from ..requests.forms import ActionForm, ReasonForm
 from ..requests.services import group_by_profession, is_correction
@@ -67,17 +68,12 @@ def _render_form(form: OfferForm, city_id: int, offer=None, correcting: bool = F
                            chosen_licences=set(form.wants_licence_ids.data or ()), today=clock.today_tokyo())
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 @bp.route("/")
 @requires("offer.list")
 def index():
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    city_id = _int_arg("city_id")
-    page = max(_int_arg("page") or 1, 1)
+    city_id = int_arg("city_id")
+    page = max(int_arg("page") or 1, 1)
     per_page = current_app.config["PAGE_SIZE"]
     rows, total, counts = services.list_offers(current_user, services.OfferListFilter(status=status, city_id=city_id),
                                                page, per_page)

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from ..core.errors import UserError
 from ..core.permissions import may, requires
+from ..core.query_args import page_arg
 from . import services
 
 bp = Blueprint("notifications", __name__)
@@ -26,11 +27,6 @@ def inbox_counter() -> dict[str, Any]:
             "outbox_status_labels": OUTBOX_STATUS_LABELS}
 
 
-def _page() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and int(value) > 0 else 1
-
-
 def _safe_link(link: str | None) -> str:
     """Only paths inside the app: a stored link never sends anyone to another site."""
     if link and link.startswith("/") and not link.startswith("//"):
@@ -43,8 +39,8 @@ def _safe_link(link: str | None) -> str:
 def inbox():
     per_page = 30
     unread_only = request.args.get("unread") == "1"
-    entries, total = services.inbox_page(current_user, _page(), per_page, unread_only=unread_only)
-    return render_template("notifications/inbox.html", entries=entries, total=total, page=_page(),
+    entries, total = services.inbox_page(current_user, page_arg(), per_page, unread_only=unread_only)
+    return render_template("notifications/inbox.html", entries=entries, total=total, page=page_arg(),
                            per_page=per_page, unread_only=unread_only)
 
 
@@ -71,9 +67,9 @@ def read_all():
 def outbox():
     status = request.args.get("status") or None
     per_page = 50
-    messages, total = services.outbox_page(current_user, status, _page(), per_page)
+    messages, total = services.outbox_page(current_user, status, page_arg(), per_page)
     description, problem = services.mail_settings_summary()
-    return render_template("admin/outbox.html", messages=messages, total=total, page=_page(), per_page=per_page,
+    return render_template("admin/outbox.html", messages=messages, total=total, page=page_arg(), per_page=per_page,
                            status=status, counts=services.outbox_counts(current_user), mail_settings=description,
                            mail_problem=problem, can_manage=may(current_user, "outbox.manage"),
                            statuses=services.OUTBOX_STATUSES)

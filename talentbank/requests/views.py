@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -24,6 +23,7 @@ from ..cities.models import City
 from ..core import clock
 from ..core.errors import UserError
 from ..core.permissions import Role, may, requires
+from ..core.query_args import date_arg, int_arg, page_arg
 from ..extensions import db
 from . import export, services
 from .forms import ActionForm, ReasonForm, RequestForm
@@ -46,22 +46,6 @@ def attach_errors(form: FlaskForm, exc: UserError) -> None:
             flash(error.translated(), "error")
         else:
             target.errors = [*target.errors, error.translated()]
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
-def _page() -> int:
-    return max(_int_arg("page") or 1, 1)
 
 
 def _values(form: RequestForm) -> services.RequestValues:
@@ -109,8 +93,8 @@ def _locale() -> str:
 @requires("request.list")
 def index():
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    city_id = _int_arg("city_id")
-    page = _page()
+    city_id = int_arg("city_id")
+    page = page_arg()
     per_page = current_app.config["PAGE_SIZE"]
     rows, total, counts = services.list_requests(current_user, services.ListFilter(status=status, city_id=city_id),
                                                  page, per_page)
@@ -238,10 +222,10 @@ def _board_filter() -> services.BoardFilter:
     urgency = request.args.get("urgency")
     work_mode = request.args.get("work_mode")
     return services.BoardFilter(
-        city_id=_int_arg("city_id"), profession_id=_int_arg("profession_id"),
+        city_id=int_arg("city_id"), profession_id=int_arg("profession_id"),
         urgency=urgency if urgency in URGENCIES else None,
         work_mode=work_mode if work_mode in WORK_MODES else None,
-        period_from=_date_arg("period_from"), period_to=_date_arg("period_to"))
+        period_from=date_arg("period_from"), period_to=date_arg("period_to"))
 
 
 @bp.route("/board")
@@ -252,7 +236,7 @@ def board():
     from ..vocabulary.services import active_terms
 
     flt = _board_filter()
-    page = _page()
+    page = page_arg()
     per_page = current_app.config["PAGE_SIZE"]
     data = services.demand_board(current_user, flt, page, per_page)
     cities = db.session.scalars(db.select(City).where(City.is_member.is_(True)).order_by(City.code)).all()

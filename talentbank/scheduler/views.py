@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from ..core.errors import UserError
 from ..core.permissions import may, requires
+from ..core.query_args import page_arg
 from . import services
 from .forms import ScheduleForm
 from .models import JobRun
@@ -37,19 +38,14 @@ def scheduler_helpers() -> dict[str, Any]:
             "describe_schedule": describe_schedule}
 
 
-def _page() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and int(value) > 0 else 1
-
-
 @bp.route("/admin/jobs")
 @requires("job.view")
 def jobs():
     job_name = request.args.get("job") or None
     per_page = 50
-    runs, total = services.recent_runs(current_user, job_name, _page(), per_page)
+    runs, total = services.recent_runs(current_user, job_name, page_arg(), per_page)
     return render_template("admin/jobs.html", jobs=services.job_overview(current_user), runs=runs, total=total,
-                           page=_page(), per_page=per_page, job_name=job_name, titles=services.job_titles(),
+                           page=page_arg(), per_page=per_page, job_name=job_name, titles=services.job_titles(),
                            state=services.scheduler_state(), can_run=may(current_user, "job.run"))
 
 

@@ -3,7 +3,6 @@ candidate search and serving officers, and the bulk import."""
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,8 @@ from sqlalchemy import select
 
 from ..cities.models import City
 from ..core.errors import UserError
-from ..core.permissions import PermissionDenied, Role, may, public, requires
+from ..core.permissions import PermissionDenied, may, public, requires
+from ..core.query_args import date_arg, int_arg
 from ..extensions import db
 from ..vocabulary.models import ExperienceField, Licence, Profession
 from ..vocabulary.services import active_terms, all_terms
@@ -93,25 +93,13 @@ def _row_errors(exc: UserError | None) -> dict[str, list[str]]:
     return rows
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 def _filter_from_args(per_page: int) -> search.SearchFilter:
     return search.SearchFilter(
-        profession_id=_int_arg("profession_id"), licence_id=_int_arg("licence_id"), field_id=_int_arg("field_id"),
-        min_years=_int_arg("min_years"), home_city_id=_int_arg("home_city_id"), available_on=_date_arg("available_on"),
+        profession_id=int_arg("profession_id"), licence_id=int_arg("licence_id"), field_id=int_arg("field_id"),
+        min_years=int_arg("min_years"), home_city_id=int_arg("home_city_id"), available_on=date_arg("available_on"),
         status=request.args.get("status") or None, kind=request.args.get("kind") or None,
-        text=request.args.get("q", "")[:100], sort=request.args.get("sort", ""), page=_int_arg("page") or 1,
-        per_page=_int_arg("per_page") or per_page,
+        text=request.args.get("q", "")[:100], sort=request.args.get("sort", ""), page=int_arg("page") or 1,
+        per_page=int_arg("per_page") or per_page,
     )
 
 

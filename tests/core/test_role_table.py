@@ -8,10 +8,8 @@ A new route without a declaration, or with a URL parameter this test cannot fill
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from dataclasses import dataclass
 
-import pytest
 
 from talentbank.core.permissions import CITY_SCOPED, Role, role_may
 
