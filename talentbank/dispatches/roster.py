@@ -8,8 +8,6 @@ language: the files go to Japanese HR offices.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,11 +17,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit import services as audit
 from ..cities.models import City
-from ..core import clock, permissions
+from ..core import clock, permissions, spreadsheets
 from ..core.errors import UserError
 from ..core.permissions import Role
 from ..extensions import db
-from ..requests.export import safe_text
 from ..requests.models import StaffingRequest
 from ..specialists.models import Specialist, SpecialistStatus
 from .models import AGREED_DISPATCH_STATUSES, DISPATCH_STATUS_LABELS, DISPATCH_STATUSES, SERVED_MODE_LABELS, Dispatch
@@ -185,42 +182,12 @@ def export_rows(actor: Any, flt: RosterFilter) -> list[list[Any]]:
 
 def csv_text(rows: list[list[Any]]) -> str:
     """CSV with a BOM (Excel reads it as UTF-8); typed-in text cannot start a formula."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADERS)
-    for row in rows:
-        writer.writerow([v.isoformat() if isinstance(v, date) else safe_text(v) if isinstance(v, str) else v
-                         for v in row])
-    return buffer.getvalue()
+    return spreadsheets.csv_text(HEADERS, rows)
 
 
 def xlsx_bytes(rows: list[list[Any]]) -> bytes:
     """The roster as a workbook: bold frozen headers, dates as dates."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("派遣一覧")
-    sheet.freeze_panes = "A2"
-    header = []
-    for title in HEADERS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, date):
-                cell.number_format = "yyyy-mm-dd"
-            cells.append(cell)
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.xlsx_bytes(spreadsheets.Sheet("派遣一覧", HEADERS, rows))
 
 
 def export_filename(extension: str) -> str:

@@ -5,14 +5,13 @@ go to Japanese HR offices. Specialists appear by their reference number only (no
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from ..core import spreadsheets
 from ..core.clock import TOKYO
-from ..requests.export import safe_text
+from ..core.spreadsheets import safe_text
 from ..requests.models import URGENCY_LABELS
 from .models import CYCLE_STATUS_LABELS, PROPOSAL_STATUS_LABELS
 from .reasons import ReasonText
@@ -83,66 +82,44 @@ def cycle_rows(review: RoundReview) -> Iterator[list[Any]]:
                ", ".join(step["card"].reference for step in view.steps if step["card"])]
 
 
-def csv_text(review: RoundReview) -> str:
-    """The round as one CSV table (UTF-8 with BOM so Excel reads it): proposals, then empty slots."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    buffer.write("\ufeff")
-    writer.writerow(CSV_HEADERS)
+def csv_rows(review: RoundReview) -> Iterator[list[Any]]:
+    """The round as one table's rows: proposals (kept first), then empty slots."""
     no_parts = [""] * len(SCORE_PARTS)
     for cg in review.cities:
         for group in cg.requests:
             base = _request_cells(review, cg.city, group, safe_text)
             for kept in group.kept:
                 status = PROPOSAL_STATUS_LABELS[kept.proposal.status] if kept.proposal else "派遣中"
-                writer.writerow(["承認済み（固定）", *base, kept.card.reference if kept.card else kept.specialist_id,
-                                 kept.score.get("total", ""), *[kept.score.get(p, "") for p in SCORE_PARTS],
-                                 status, "", ""])
+                yield ["承認済み（固定）", *base, kept.card.reference if kept.card else kept.specialist_id,
+                       kept.score.get("total", ""), *[kept.score.get(p, "") for p in SCORE_PARTS], status, "", ""]
             for row in group.proposals:
                 p = row.proposal
-                writer.writerow(["新規の提案", *base, row.card.reference if row.card else p.specialist_id,
-                                 p.score.get("total", ""), *[p.score.get(part, "") for part in SCORE_PARTS],
-                                 PROPOSAL_STATUS_LABELS[p.status], "", safe_text(p.decision_reason or "")])
+                yield ["新規の提案", *base, row.card.reference if row.card else p.specialist_id,
+                       p.score.get("total", ""), *[p.score.get(part, "") for part in SCORE_PARTS],
+                       PROPOSAL_STATUS_LABELS[p.status], "", safe_text(p.decision_reason or "")]
     for cg in review.cities:
         for group in cg.requests:
             if group.unfilled is None:
                 continue
             headline, details = _reason_text(group.reason)
-            writer.writerow(["空いた枠", *_request_cells(review, cg.city, group, safe_text), "", "", *no_parts, "",
-                             group.unfilled.slots, " ".join(x for x in (headline, details) if x)])
-    return buffer.getvalue()
+            yield ["空いた枠", *_request_cells(review, cg.city, group, safe_text), "", "", *no_parts, "",
+                   group.unfilled.slots, " ".join(x for x in (headline, details) if x)]
+
+
+def csv_text(review: RoundReview) -> str:
+    """The round as one CSV table (UTF-8 with BOM so Excel reads it): proposals, then empty slots."""
+    return spreadsheets.csv_text(CSV_HEADERS, csv_rows(review))
 
 
 def xlsx_bytes(review: RoundReview) -> bytes:
     """The round as an Excel workbook: one sheet each for proposals, empty slots and exchange rings."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-
-    def sheet(title: str, headers: list[str], rows: Any, widths: dict[int, int]) -> None:
-        ws = workbook.create_sheet(title)
-        ws.freeze_panes = "A2"
-        for index, width in widths.items():
-            from openpyxl.utils import get_column_letter
-
-            ws.column_dimensions[get_column_letter(index)].width = width
-        header = []
-        for name in headers:
-            cell = WriteOnlyCell(ws, value=name)
-            cell.font = Font(bold=True)
-            header.append(cell)
-        ws.append(header)
-        for row in rows:
-            ws.append(row)
-
-    sheet("提案", PROPOSAL_HEADERS, proposal_rows(review, text=str), {3: 10, 5: 18, 6: 18, 7: 12, 10: 12, 11: 16})
-    sheet("空いた枠", UNFILLED_HEADERS, unfilled_rows(review, text=str), {3: 10, 5: 18, 6: 18, 11: 50, 12: 80})
-    sheet("交流の輪", CYCLE_HEADERS, cycle_rows(review), {4: 40, 5: 24, 6: 30})
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.xlsx_bytes(
+        spreadsheets.Sheet("提案", PROPOSAL_HEADERS, proposal_rows(review, text=str),
+                           {3: 10, 5: 18, 6: 18, 7: 12, 10: 12, 11: 16}),
+        spreadsheets.Sheet("空いた枠", UNFILLED_HEADERS, unfilled_rows(review, text=str),
+                           {3: 10, 5: 18, 6: 18, 11: 50, 12: 80}),
+        spreadsheets.Sheet("交流の輪", CYCLE_HEADERS, cycle_rows(review), {4: 40, 5: 24, 6: 30}),
+    )
 
 
 def export_filename(review: RoundReview, extension: str) -> str:

@@ -5,28 +5,19 @@ offices and are compared with their own lists.
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from datetime import UTC
 from typing import Any
 
+from ..core import spreadsheets
 from ..core.clock import TOKYO
+from ..core.spreadsheets import safe_text
 from .models import URGENCY_LABELS, WORK_MODE_LABELS
 from .services import ExportRow
 
 HEADERS = ["要請番号", "団体コード", "市", "部署", "課・係", "職種", "必要な資格", "望ましい経験分野",
            "募集人数", "未充足人数", "開始日", "終了日", "週あたり勤務日数", "勤務形態", "緊急度", "緊急度の理由",
            "業務内容", "公開日時"]
-# Spreadsheets run a cell that starts with these as a formula; a leading quote keeps it text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value: str) -> str:
-    """Text that a spreadsheet shows as typed, never evaluates (CSV/formula injection)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def export_values(item: ExportRow, text: Any = safe_text) -> list[Any]:
     """One board row as spreadsheet cells, in the order of ``HEADERS``; ``text`` guards typed-in text."""
     row = item.row
@@ -42,48 +33,14 @@ def export_values(item: ExportRow, text: Any = safe_text) -> list[Any]:
 
 def csv_chunks(rows: Iterable[ExportRow]) -> Iterator[str]:
     """The CSV text in pieces (first the BOM, so Excel reads UTF-8), for a streamed response."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    yield "\ufeff"
-    writer.writerow(HEADERS)
-    for count, item in enumerate(rows, start=1):
-        writer.writerow([v.isoformat() if hasattr(v, "isoformat") else v for v in export_values(item)])
-        if count % 500 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    return spreadsheets.csv_chunks(HEADERS, (export_values(item, text=str) for item in rows))
+
+
+# Column widths of the workbook, by column number.
+XLSX_WIDTHS = dict(enumerate((9, 9, 10, 18, 18, 12, 28, 24, 8, 9, 11, 11, 9, 14, 10, 30, 40, 16), start=1))
 
 
 def xlsx_bytes(rows: Iterable[ExportRow]) -> bytes:
     """The board as an Excel workbook with one sheet, headers frozen, dates as dates."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("需要ボード")
-    sheet.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGHIJKLMNOPQR", (9, 9, 10, 18, 18, 12, 28, 24, 8, 9, 11, 11, 9, 14, 10, 30,
-                                                   40, 16)):
-        sheet.column_dimensions[column].width = width
-    header_cells = []
-    for title in HEADERS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = Font(bold=True)
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for item in rows:
-        cells = []
-        # In a workbook a cell can be typed as text outright, so nothing needs quoting.
-        for value in export_values(item, text=str):
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
-            elif hasattr(value, "isoformat"):
-                cell.number_format = "yyyy-mm-dd"
-            cells.append(cell)
-        sheet.append(cells)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return spreadsheets.xlsx_bytes(
+        spreadsheets.Sheet("需要ボード", HEADERS, (export_values(item, text=str) for item in rows), XLSX_WIDTHS))
