@@ -333,16 +333,17 @@ class _Clock:
         return self.deadline - time.perf_counter()
 
 
-def _glop(state: _State, upper: np.ndarray, objective: np.ndarray, clock: _Clock):
-    """A GLOP model of the state's LP relaxation: (solver, variables, constraints)."""
+def _glop(state: _State, columns: np.ndarray, upper: np.ndarray, objective: np.ndarray,
+          clock: _Clock):
+    """A GLOP model of the state's LP relaxation over ``columns``: (solver, variables, rows)."""
     from ortools.linear_solver import pywraplp
 
     lp = pywraplp.Solver.CreateSolver("GLOP")
     if lp is None:
         return None
     position = np.full(len(upper), -1, dtype=np.int64)
-    position[state.active] = np.arange(len(state.active))
-    xs = [lp.NumVar(float(state.lower[j]), float(upper[j]), "") for j in state.active.tolist()]
+    position[columns] = np.arange(len(columns))
+    xs = [lp.NumVar(float(state.lower[j]), float(upper[j]), "") for j in columns.tolist()]
     cts = []
     for row in state.rows:
         keep = position[row.cols] >= 0
@@ -352,7 +353,7 @@ def _glop(state: _State, upper: np.ndarray, objective: np.ndarray, clock: _Clock
             ct.SetCoefficient(xs[i], float(a))
         cts.append(ct)
     goal = lp.Objective()
-    for x, a in zip(xs, objective[state.active].tolist()):
+    for x, a in zip(xs, objective[columns].tolist()):
         goal.SetCoefficient(x, float(a))
     goal.SetMaximization()
     lp.SetTimeLimit(max(1, int(clock.left() * 1000)))
@@ -364,19 +365,20 @@ def _lp_bound(state: _State, upper: np.ndarray, objective: np.ndarray, clock: _C
 
     The bound is recomputed from GLOP's duals clipped to their valid signs, so a slightly
     inexact LP still gives a true upper bound for every integer answer of the state:
-    b.y + sum(max(0, d) * upper + min(0, d) * lower), d = c - A'y.
+    b.y + sum(max(0, d) * upper + min(0, d) * lower), d = c - A'y (any such y would do).
     """
     from ortools.linear_solver import pywraplp
 
-    built = _glop(state, upper, objective, clock)
+    active = state.active
+    built = _glop(state, active, upper, objective, clock)
     if built is None:
         return None
-    lp, _, cts = built
+    lp, xs, cts = built
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return None
     position = np.full(len(upper), -1, dtype=np.int64)
-    position[state.active] = np.arange(len(state.active))
-    reduced = objective[state.active].astype(float)
+    position[active] = np.arange(len(active))
+    reduced = objective[active].astype(float)
     duals = np.zeros(len(state.rows))
     bound = 0.0
     for r, (row, ct) in enumerate(zip(state.rows, cts)):
@@ -387,9 +389,9 @@ def _lp_bound(state: _State, upper: np.ndarray, objective: np.ndarray, clock: _C
             bound += row.rhs * y
             keep = position[row.cols] >= 0
             np.subtract.at(reduced, position[row.cols[keep]], row.coefs[keep] * y)
-    bound += float(np.sum(np.maximum(0.0, reduced) * upper[state.active]
-                          + np.minimum(0.0, reduced) * state.lower[state.active]))
-    point = np.array([x.solution_value() for x in built[1]])
+    bound += float(np.sum(np.maximum(0.0, reduced) * upper[active]
+                          + np.minimum(0.0, reduced) * state.lower[active]))
+    point = np.array([x.solution_value() for x in xs])
     return bound, reduced, duals, point
 
 
@@ -658,6 +660,7 @@ def _solve_component(upper: np.ndarray, rows: list[_Row],
     deferred: list[tuple[int, _State, Any, int]] = []  # (stage, state before narrowing, LP, target)
     answer: np.ndarray | None = None  # meets every stage's recorded value
     best: np.ndarray | None = None  # the latest integer answer (feasible for the offer rows)
+    guide: np.ndarray | None = None  # the latest LP point (all ring types)
     k = 0
     while True:
         if k == count:  # the last stage was deferred (a solved one ends the loop below)
@@ -691,6 +694,9 @@ def _solve_component(upper: np.ndarray, rows: list[_Row],
         lp_value = relaxed[0] if relaxed is not None else \
             float(objective[state.active] @ upper[state.active])  # no LP: bounded by the columns
         target = int(np.floor(lp_value + _TOL))
+        if relaxed is not None:
+            guide = np.zeros(n)
+            guide[state.active] = relaxed[3]
         if relaxed is not None and k not in force and lp_value - target < _TOL:
             # an integral bound: assume it is met, narrow to the answers meeting it, check later
             deferred.append((k, state, relaxed, target))
@@ -736,8 +742,9 @@ def _solve_component(upper: np.ndarray, rows: list[_Row],
 
     # --- the answer, and what each stage can claim for it ----------------------------
     if answer is None:  # nothing verified in time: the best answer found, else a greedy one
+        weight = guide if guide is not None else np.zeros(n)  # led by the latest LP point
         answer = best if best is not None else _greedy(base, upper, np.lexsort(
-            (np.arange(n), -objectives[0][1])))
+            (np.arange(n), -objectives[0][1], -weight)))
     proven = True  # every earlier stage is at its proven optimum
     for k, (name, objective) in enumerate(objectives):
         value = int(objective @ answer)
