@@ -219,8 +219,11 @@ def bench_dispatch(scale: str, workdir: Path) -> dict:
 
 
 def bench_exchange(workdir: Path) -> list[dict]:
-    """Hook for the exchange-ring benchmark (its owner fills this in); rows like bench_dispatch's."""
-    return []
+    """Exchange rings at the two reference sizes (scripts/bench_exchange.py has the options)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import bench_exchange as rings
+
+    return [rings.run(n, 50, 1, "sparse", 10.0, 3, 1) for n in (300, 1000)]
 
 
 def main(argv: list[str] | None = None) -> int:
