@@ -43,7 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from talentbank.solver.exchange import ExchangeNode, solve_rings  # noqa: E402
+from talentbank.solver.exchange import ExchangeNode, solve_rings
 
 PROFESSIONS = {
     # profession: licences an officer of it may hold

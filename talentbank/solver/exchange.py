@@ -63,9 +63,10 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -300,7 +301,7 @@ class _State:
     lower: np.ndarray  # least count of each ring type (fixed by reduced costs)
     rows: list[_Row]
 
-    def copy(self) -> "_State":
+    def copy(self) -> _State:
         return _State(self.active.copy(), self.lower.copy(), [replace(r) for r in self.rows])
 
 
@@ -465,9 +466,9 @@ def _repair(state: _State, upper: np.ndarray, objective: np.ndarray, value: np.n
         tried = int(region.sum())
         near = _State(np.flatnonzero(region), state.lower, state.rows)
         # a quick answer is what is wanted here: the search proper (if any) comes after
-        status, values, _ = _mip(near, upper, objective, target, None,
-                                 _Clock(time.perf_counter() + 0.2 * max(0.0, clock.left())), engine,
-                                 first)
+        _, values, _ = _mip(near, upper, objective, target, None,
+                            _Clock(time.perf_counter() + 0.2 * max(0.0, clock.left())), engine,
+                            first)
         if values is not None:
             return values
     return None
@@ -513,7 +514,7 @@ def _mip(state: _State, upper: np.ndarray, objective: np.ndarray, target: int,
     if result not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         return "unknown", None, target
     values = np.zeros(len(upper), dtype=np.int64)
-    values[state.active] = [int(round(x.solution_value())) for x in xs]
+    values[state.active] = [round(x.solution_value()) for x in xs]
     if not _fits(values, state, upper):
         return "unknown", None, target
     found = int(objective @ values)
@@ -954,7 +955,7 @@ def _cycle_record(ring: list[ExchangeNode]) -> dict:
     }
 
 
-def solve_exchange(problem: "Problem", need_rank: dict[str, int], time_limit_s: float) -> ExchangeResult:
+def solve_exchange(problem: Problem, need_rank: dict[str, int], time_limit_s: float) -> ExchangeResult:
     """Exchange rings for one matching round, from the validated problem and the need ranking."""
     specialists = {s.id: s for s in problem.specialists}
     nodes = []

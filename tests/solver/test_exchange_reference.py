@@ -82,7 +82,7 @@ def reference(offers: list[ExchangeNode], need_rank: dict[str, int], max_len: in
         solver.parameters.num_workers = 1
         solver.parameters.max_time_in_seconds = 60
         assert solver.solve(model) == cp_model.OPTIMAL
-        values.append(int(round(solver.objective_value)))
+        values.append(round(solver.objective_value))
         model.add(goal == values[-1])
     return tuple(values)
 
