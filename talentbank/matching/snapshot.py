@@ -162,7 +162,8 @@ def _city_record(city: City) -> dict[str, Any]:
     return {"code": city.code, "name": city.name_ja, "population": city.population,
             "general_staff": city.general_staff,
             # The registry keeps percent (10 = 10 %); the solver's format is a fraction (0.10).
-            "allowance_rate": float(city.allowance_rate) / 100.0, "fiscal_index": float(city.fiscal_index)}
+            "allowance_rate": float(city.allowance_rate) / 100.0, "fiscal_index": float(city.fiscal_index),
+            "is_member": city.is_member}
 
 
 def _offers_in_holding_rings() -> set[int]:

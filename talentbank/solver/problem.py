@@ -36,6 +36,8 @@ class City:
     general_staff: int
     allowance_rate: float
     fiscal_index: float
+    # False for a municipality that is only a specialist's home town: it is not ranked with the members.
+    is_member: bool = True
 
     @property
     def staff_per_10k(self) -> float:
@@ -313,6 +315,14 @@ class _Record:
             raise self.fail(key, f"must be >= {low}, got {value}")
         return float(value)
 
+    def boolean(self, key: str, default: bool) -> bool:
+        if not self.has(key):
+            return default
+        value = self.data[key]
+        if not isinstance(value, bool):
+            raise self.fail(key, f"must be true or false, got {value!r}")
+        return value
+
     def date(self, key: str) -> dt.date:
         value = self.required(key)
         if not isinstance(value, str):
@@ -408,6 +418,7 @@ def _parse_city(where: str, item: Any) -> City:
         general_staff=rec.integer("general_staff", low=0),
         allowance_rate=rec.number("allowance_rate", low=0.0),
         fiscal_index=rec.number("fiscal_index", low=0.0),
+        is_member=rec.boolean("is_member", default=True),
     )
 
 
@@ -635,7 +646,7 @@ def problem_to_dict(problem: Problem, *, include_time_limit: bool = True) -> dic
         "cities": [
             {"code": c.code, "name": c.name, "population": c.population,
              "general_staff": c.general_staff, "allowance_rate": c.allowance_rate,
-             "fiscal_index": c.fiscal_index}
+             "fiscal_index": c.fiscal_index, "is_member": c.is_member}
             for c in problem.cities
         ],
         "travel_minutes": [

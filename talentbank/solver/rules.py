@@ -158,10 +158,21 @@ def city_need_values(cities: Iterable[City], rule_set: RuleSet) -> dict[str, tup
 
 
 def rank_cities_by_need(cities: Iterable[City], rule_set: RuleSet) -> dict[str, int]:
-    """City code -> need rank (0 = highest need), ties broken by city code."""
-    keys = city_need_values(cities, rule_set)
-    ordered = sorted(keys, key=lambda code: (keys[code], code))
-    return {code: rank for rank, code in enumerate(ordered)}
+    """City code -> need rank (0 = highest need), ties broken by city code.
+
+    Member cities are ranked among themselves (a weighted rule normalises over them alone), so a
+    specialist's home town outside the alliance never shifts the members' order; such towns
+    follow the members, ranked the same way among themselves.
+    """
+    cities = list(cities)
+    members = [c for c in cities if c.is_member]
+    others = [c for c in cities if not c.is_member]
+    ranks: dict[str, int] = {}
+    for group in (members, others):
+        keys = city_need_values(group, rule_set)
+        for code in sorted(keys, key=lambda code: (keys[code], code)):
+            ranks[code] = len(ranks)
+    return ranks
 
 
 def urgency_rank(r: Request) -> int:

@@ -81,3 +81,31 @@ def test_vectorised_index_agrees_with_the_rule_functions():
         expected = {(s.id, r.id): score_parts(s, r, p)["total"]
                     for s in p.specialists for r in p.requests if first_failed_rule(s, r, p) is None}
         assert got == expected, seed
+
+
+def test_home_towns_outside_the_alliance_never_shift_the_members_need_order():
+    """A weighted rule normalises over the member cities; a non-member only follows them."""
+    def city(code, population, staff, rate, fiscal, **extra):
+        return {"code": code, "population": population, "general_staff": staff, "allowance_rate": rate,
+                "fiscal_index": fiscal, **extra}
+
+    members = [city("142085", 57425, 300, 0.10, 0.86), city("142042", 173019, 1010, 0.12, 1.05),
+               city("141003", 3724844, 9480, 0.16, 0.97)]
+    rule_set = {"version": 2, "method": "weighted",
+                "criteria": [{"indicator": "staff_per_10k", "weight": 1}, {"indicator": "allowance_rate", "weight": 3},
+                             {"indicator": "fiscal_index", "weight": 2}]}
+    alone = load_problem({"cities": members, "rule_set": rule_set})
+    # an extreme home town: it would stretch every min-max range if it were normalised with the members
+    town = city("143014", 40000, 900, 0.0, 2.5, is_member=False)
+    with_town = load_problem({"cities": [*members, town], "rule_set": rule_set})
+    ranks_alone = rank_cities_by_need(alone.cities, alone.rule_set)
+    ranks = rank_cities_by_need(with_town.cities, with_town.rule_set)
+    assert {code: ranks[code] for code in ranks_alone} == ranks_alone
+    assert ranks["143014"] == 3
+
+
+def test_is_member_must_be_a_boolean():
+    data = problem([specialist(1)], [request(1)])
+    data["cities"][0]["is_member"] = "yes"
+    with pytest.raises(ProblemError, match=r'is_member must be true or false'):
+        load_problem(data)
