@@ -3,7 +3,7 @@ round schedule, round triggers)
 
 APScheduler's own job table (apscheduler_jobs) is created by the library, not here.
 
-Revision ID: 0004
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-29 15:57:00.233105
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0004'
+revision = '0007'
 down_revision = '0006'
 branch_labels = None
 depends_on = None
