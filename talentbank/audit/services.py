@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from ..core import permissions
 from ..extensions import db
@@ -64,6 +64,19 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def entity_history(*entities: tuple[str, Any]) -> list[AuditEntry]:
+    """The audit trail of one or more records, oldest first: ``("request", 12), ("offer", 3)``.
+
+    Records whose id is ``None`` are skipped. The caller checks that the actor may see them.
+    """
+    wanted = [and_(AuditEntry.entity_type == kind, AuditEntry.entity_id == str(entity_id))
+              for kind, entity_id in entities if entity_id is not None]
+    if not wanted:
+        return []
+    return list(db.session.scalars(
+        select(AuditEntry).where(or_(*wanted)).order_by(AuditEntry.at, AuditEntry.id)))
 
 
 @dataclass(frozen=True)

@@ -145,9 +145,7 @@ def view_cycle(actor: Any, cycle_id: int) -> CycleView:
     cycle = _cycle(cycle_id)
     if not _may_see(actor, cycle):
         raise PermissionDenied("cycle.view")
-    history = list(db.session.scalars(
-        select(AuditEntry).where(AuditEntry.entity_type == CYCLE_ENTITY, AuditEntry.entity_id == str(cycle.id))
-        .order_by(AuditEntry.at, AuditEntry.id)))
+    history = audit.entity_history((CYCLE_ENTITY, cycle.id))
     cities = {c.id: c for c in db.session.scalars(select(City))}
     return _view(actor, cycle, _offers(cycle.offers), cities, history)
 

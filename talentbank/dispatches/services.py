@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit import services as audit
@@ -470,10 +470,7 @@ def view_dispatch(actor: Any, dispatch_id: int) -> DispatchPage:
             .order_by(Dispatch.id))]
     # The whole story of the placement: the pairing's approval, the offer and its answer, then the dispatch.
     related = [(DISPATCH_ENTITY, dispatch.id), (OFFER_ENTITY, dispatch.offer_id), ("proposal", dispatch.proposal_id)]
-    history = list(db.session.scalars(
-        select(AuditEntry).where(or_(*(and_(AuditEntry.entity_type == kind, AuditEntry.entity_id == str(row_id))
-                                       for kind, row_id in related if row_id is not None)))
-        .order_by(AuditEntry.at, AuditEntry.id)))
+    history = audit.entity_history(*related)
     return DispatchPage(dispatch, shows_person, permissions.may(actor, "dispatch.manage"),
                         evaluation_party(actor, dispatch), is_evaluation_open(dispatch), legs, history)
 

@@ -434,9 +434,7 @@ def offer_history(actor: Any, offer_id: int) -> list[AuditEntry]:
     """The audit trail of one offer, oldest first."""
     offer = _load(offer_id)
     permissions.check(actor, "offer.view", offer.city_id)
-    return list(db.session.scalars(select(AuditEntry).where(
-        AuditEntry.entity_type == ENTITY, AuditEntry.entity_id == str(offer_id))
-        .order_by(AuditEntry.at, AuditEntry.id)))
+    return audit.entity_history((ENTITY, offer_id))
 
 
 @dataclass(frozen=True)

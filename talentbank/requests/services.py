@@ -532,9 +532,7 @@ def request_history(actor: Any, request_id: int) -> list[AuditEntry]:
     """The audit trail of one request, oldest first, for the people who may see the request."""
     req = _load(request_id)
     permissions.check(actor, "request.view", req.city_id)
-    return list(db.session.scalars(select(AuditEntry).where(
-        AuditEntry.entity_type == ENTITY, AuditEntry.entity_id == str(request_id))
-        .order_by(AuditEntry.at, AuditEntry.id)))
+    return audit.entity_history((ENTITY, request_id))
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ SQLAlchemy. ``solve`` and ``load_problem`` are the public entry points.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 from talentbank.solver.problem import Problem, ProblemError, SolveResult, load_problem
 

@@ -594,9 +594,7 @@ def export_personal_data(actor: Any, specialist_id: int) -> dict[str, Any]:
     else:
         permissions.check(actor, "specialist.view_full")
         record_full_view(actor, specialist, "export")
-    history = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.entity_type == "specialist", AuditEntry.entity_id == str(specialist.id))
-        .order_by(AuditEntry.at, AuditEntry.id)).all()
+    history = audit.entity_history(("specialist", specialist.id))
     staff = {u.id: u for u in db.session.scalars(select(User).where(
         User.id.in_({e.actor_id for e in history if e.actor_id}))).all()} if history else {}
 
