@@ -23,6 +23,7 @@ class EligiblePairs:
     is_remote: np.ndarray  # served remotely
     minutes: np.ndarray  # travel minutes (0 when remote)
     quality: np.ndarray  # total quality score, equal to rules.score_parts()["total"]
+    tie: np.ndarray | None = None  # rules.pair_tie_value(): breaks equal scores by the raw facts
 
     def __len__(self) -> int:
         return int(self.spec.shape[0])
@@ -63,6 +64,7 @@ class EligibilityIndex:
         self.avail_start = np.array([w.start.toordinal() if w else 1 << 40 for w in first], dtype=np.int64)
         self.avail_end = np.array([w.end.toordinal() if w else -1 for w in first], dtype=np.int64)
         self.multi_window = np.array([len(s.availability) > 1 for s in specs], dtype=bool)
+        self.has_busy = np.array([bool(s.busy) for s in specs], dtype=bool)
 
         # licences that some request requires, as bit masks over uint64 words
         required = sorted({lic for r in problem.requests for lic in r.required_licences})
@@ -157,8 +159,16 @@ class EligibilityIndex:
         pos = np.minimum(np.searchsorted(sorted_codes, keys), sorted_codes.shape[0] - 1)
         return sorted_codes[pos] == keys
 
-    def _quality(self, spec: np.ndarray, req: np.ndarray, minutes: np.ndarray) -> np.ndarray:
-        """Total quality of each pair (same parts as rules.score_parts), computed in bulk."""
+    def _not_busy(self, cand: np.ndarray, r: Request) -> np.ndarray:
+        ok = np.ones(cand.shape[0], dtype=bool)
+        specs = self.problem.specialists
+        for k in np.flatnonzero(self.has_busy[cand]).tolist():
+            ok[k] = not specs[int(cand[k])].busy_during(r.start, r.end)
+        return ok
+
+    def _quality(self, spec: np.ndarray, req: np.ndarray,
+                 minutes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Total quality of each pair (same parts as rules.score_parts) and its tie value, in bulk."""
         requests = self.problem.requests
         city = self.request_city[req]
         years = np.zeros(spec.shape[0], dtype=np.float64)
@@ -172,7 +182,13 @@ class EligibilityIndex:
         total += np.maximum(0, rules.TRAVEL_POINTS - minutes // rules.TRAVEL_MINUTES_PER_POINT)
         total += rules.PREFERRED_CITY_POINTS * self._member(spec, city, self.preferred_codes)
         total += rules.CONTINUITY_POINTS * self._member(spec, city, self.previous_codes)
-        return total
+        # the tie value (rules.tie_value): shorter journey, then more years, then more licences
+        m = np.clip(minutes, 0, rules.TIE_MINUTES_CAP)
+        y = np.clip(np.floor(years), 0, rules.TIE_YEARS_CAP).astype(np.int64)
+        x = np.clip(extra, 0, rules.TIE_LICENCES_CAP)
+        tie = ((rules.TIE_MINUTES_CAP - m) * (rules.TIE_YEARS_CAP + 1) + y) \
+            * (rules.TIE_LICENCES_CAP + 1) + x
+        return total, tie.astype(np.int64)
 
     def _request_masks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per request: required-licence masks, start and end ordinals."""
@@ -227,7 +243,7 @@ class EligibilityIndex:
                 parts.append((req, spec, np.ones(req.shape[0], bool), np.zeros(req.shape[0], np.int64)))
         if not parts:
             z = np.empty(0, np.int64)
-            return EligiblePairs(z, z.copy(), np.empty(0, bool), z.copy(), z.copy())
+            return EligiblePairs(z, z.copy(), np.empty(0, bool), z.copy(), z.copy(), z.copy())
         req = np.concatenate([x[0] for x in parts])
         spec = np.concatenate([x[1] for x in parts])
         is_remote = np.concatenate([x[2] for x in parts])
@@ -243,6 +259,10 @@ class EligibilityIndex:
             covered[k] = rules.is_available_for_period(
                 self.problem.specialists[int(spec[k])], requests[int(req[k])], self.problem)
         keep &= covered
+        # no busy period (committed elsewhere) overlaps the request period
+        for k in np.flatnonzero(keep & self.has_busy[spec]).tolist():
+            r = requests[int(req[k])]
+            keep[k] = not self.problem.specialists[int(spec[k])].busy_during(r.start, r.end)
         # the specialist did not exclude the requesting city
         keep &= ~self._member(spec, city, self.excluded_codes)
         # the pair was not rejected or declined
@@ -251,7 +271,8 @@ class EligibilityIndex:
         req, spec, is_remote, minutes = req[keep], spec[keep], is_remote[keep], minutes[keep]
         order = np.lexsort((spec, req))
         req, spec, is_remote, minutes = req[order], spec[order], is_remote[order], minutes[order]
-        return EligiblePairs(spec, req, is_remote, minutes, self._quality(spec, req, minutes))
+        quality, tie = self._quality(spec, req, minutes)
+        return EligiblePairs(spec, req, is_remote, minutes, quality, tie)
 
     # ------------------------------------------------------------------ explanations
 
@@ -274,6 +295,7 @@ class EligibilityIndex:
             "profession": lambda: has_prof,
             "licences": lambda: self._holds(everyone, r),
             "availability": lambda: self._covers(everyone, r),
+            "busy": lambda: self._not_busy(everyone, r),
             "days_per_week": lambda: self.days >= r.days_per_week,
             "mode": lambda: (np.ones(n, bool) if r.mode == "either"
                              else (self.has_onsite if r.mode == "onsite" else self.has_remote)),

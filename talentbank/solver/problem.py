@@ -17,6 +17,10 @@ REQUEST_MODES = ("onsite", "remote", "either")
 URGENCY_CLASSES = ("disaster", "statutory", "ordinary")  # highest priority first
 INDICATORS = ("staff_per_10k", "allowance_rate", "fiscal_index")
 RULE_SET_METHODS = ("lexicographic", "weighted")
+# Where the exchange market stands among the urgency classes, highest first:
+# "first" (before disaster), "after_disaster", "after_statutory" (default), "last" (after ordinary).
+EXCHANGE_PRIORITIES = ("first", "after_disaster", "after_statutory", "last")
+DEFAULT_EXCHANGE_PRIORITY = "after_statutory"
 MAX_DAYS_PER_WEEK = 5
 DEFAULT_TIME_LIMIT_S = 30.0
 
@@ -70,6 +74,12 @@ class Specialist:
     excluded_cities: frozenset[str] = frozenset()
     preferred_cities: frozenset[str] = frozenset()
     previous_cities: frozenset[str] = frozenset()
+    # committed elsewhere (e.g. an approved ring of an earlier round): not free on these days
+    busy: tuple[Period, ...] = ()
+
+    def busy_during(self, start: dt.date, end: dt.date) -> bool:
+        """True when a busy period shares a day with the inclusive period start..end."""
+        return any(b.start <= end and start <= b.end for b in self.busy)
 
     @property
     def is_serving_officer(self) -> bool:
@@ -127,6 +137,12 @@ class RuleSet:
         Criterion("fiscal_index"),
     )
     max_cycle_length: int = 3
+    exchange_priority: str = DEFAULT_EXCHANGE_PRIORITY
+
+    @property
+    def classes_before_exchange(self) -> tuple[str, ...]:
+        """Urgency classes served before the exchange market chooses its rings."""
+        return URGENCY_CLASSES[:EXCHANGE_PRIORITIES.index(self.exchange_priority)]
 
 
 @dataclass(frozen=True)
@@ -223,6 +239,7 @@ class SolveResult:
     city_need_rank: dict[str, int]
     warnings: list[str] = field(default_factory=list)
     exchange_status: str | None = None
+    unmatched_offers: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form of the round, in the documented result format."""
@@ -234,6 +251,7 @@ class SolveResult:
             "unfilled": [u.to_dict() for u in self.unfilled],
             "exchange_cycles": self.exchange_cycles,
             "exchange_status": self.exchange_status,
+            "unmatched_offers": self.unmatched_offers,
             "priority_order": self.priority_order,
             "city_need_rank": self.city_need_rank,
             "warnings": self.warnings,
@@ -459,6 +477,15 @@ def _parse_specialist(where: str, item: Any, cities: set[str]) -> Specialist:
         windows.append(period)
     if not rec.has("availability"):
         raise rec.fail("availability", "is required")
+    busy = []
+    if rec.has("busy") and not isinstance(rec.data["busy"], list):
+        raise rec.fail("busy", f"must be a list of {{start, end}}, got {rec.data['busy']!r}")
+    for i, window in enumerate(rec.data.get("busy") or []):
+        wrec = _Record(f"{rec.where}: busy[{i}]", window)
+        period = Period(wrec.date("start"), wrec.date("end"))
+        if period.end < period.start:
+            raise wrec.fail("end", f"is before start ({period.end} < {period.start})")
+        busy.append(period)
     modes = rec.strings("modes", PROFESSION_MODES) if rec.has("modes") else frozenset({"onsite"})
     if not modes:
         raise rec.fail("modes", "must list onsite and/or remote")
@@ -476,6 +503,7 @@ def _parse_specialist(where: str, item: Any, cities: set[str]) -> Specialist:
         excluded_cities=city_refs("excluded_cities"),
         preferred_cities=city_refs("preferred_cities"),
         previous_cities=city_refs("previous_cities"),
+        busy=tuple(sorted(set(busy), key=lambda p: (p.start, p.end))),
     )
 
 
@@ -558,6 +586,8 @@ def _parse_rule_set(data: Any) -> RuleSet:
         method=method,
         criteria=tuple(criteria),
         max_cycle_length=rec.integer("max_cycle_length", 2, 6, default=3),
+        exchange_priority=rec.choice("exchange_priority", EXCHANGE_PRIORITIES,
+                                     default=DEFAULT_EXCHANGE_PRIORITY),
     )
 
 
@@ -662,7 +692,10 @@ def problem_to_dict(problem: Problem, *, include_time_limit: bool = True) -> dic
              "max_travel_minutes": s.max_travel_minutes,
              "excluded_cities": iso_list(s.excluded_cities),
              "preferred_cities": iso_list(s.preferred_cities),
-             "previous_cities": iso_list(s.previous_cities)}
+             "previous_cities": iso_list(s.previous_cities),
+             # only when given, so problems without busy periods keep their fingerprints
+             **({"busy": [{"start": p.start.isoformat(), "end": p.end.isoformat()} for p in s.busy]}
+                if s.busy else {})}
             for s in problem.specialists
         ],
         "requests": [
@@ -687,6 +720,9 @@ def problem_to_dict(problem: Problem, *, include_time_limit: bool = True) -> dic
             "criteria": [{"indicator": c.indicator, "weight": c.weight}
                          for c in problem.rule_set.criteria],
             "max_cycle_length": problem.rule_set.max_cycle_length,
+            # only when not the default, so problems that do not set it keep their fingerprints
+            **({"exchange_priority": problem.rule_set.exchange_priority}
+               if problem.rule_set.exchange_priority != DEFAULT_EXCHANGE_PRIORITY else {}),
         },
         "pinned": [{"specialist": p.specialist, "request": p.request} for p in problem.pinned],
         "forbidden": [{"specialist": p.specialist, "request": p.request}

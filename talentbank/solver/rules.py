@@ -35,6 +35,11 @@ def is_available_for_period(s: Specialist, r: Request, problem: Problem) -> bool
     return any(w.covers(r.start, r.end) for w in s.availability)
 
 
+def not_busy(s: Specialist, r: Request, problem: Problem) -> bool:
+    """No busy period (committed elsewhere, e.g. an approved ring) overlaps the request period."""
+    return not s.busy_during(r.start, r.end)
+
+
 def offers_enough_days(s: Specialist, r: Request, problem: Problem) -> bool:
     """A single request's days per week must fit in what the specialist offers."""
     return r.days_per_week <= s.days_per_week
@@ -89,6 +94,7 @@ HARD_RULES: tuple[tuple[str, PairRule], ...] = (
     ("profession", has_profession),
     ("licences", holds_required_licences),
     ("availability", is_available_for_period),
+    ("busy", not_busy),
     ("days_per_week", offers_enough_days),
     ("mode", fits_work_mode),
     ("travel", within_travel_limit),
@@ -239,6 +245,32 @@ def preferred_city_points(s: Specialist, r: Request) -> int:
 def continuity_points(s: Specialist, r: Request) -> int:
     """The city had this specialist before."""
     return CONTINUITY_POINTS if r.city in s.previous_cities else 0
+
+
+TIE_MINUTES_CAP = 255
+TIE_YEARS_CAP = 63
+TIE_LICENCES_CAP = 7
+TIE_RANGE = (TIE_MINUTES_CAP + 1) * (TIE_YEARS_CAP + 1) * (TIE_LICENCES_CAP + 1)
+
+
+def tie_value(minutes: int, years: float, extra_licences: int) -> int:
+    """Breaks ties between equal scores by the facts the rounded parts hide (higher = better).
+
+    Shorter journey first (minutes, capped at 255; remote = 0), then more years in the desired
+    fields (whole years, capped at 63), then more licences beyond those required (capped at 7):
+    ``((255 - minutes) * 64 + years) * 8 + licences``, 0 <= value < TIE_RANGE.
+    """
+    m = min(max(0, int(minutes)), TIE_MINUTES_CAP)
+    y = min(max(0, int(years)), TIE_YEARS_CAP)
+    x = min(max(0, int(extra_licences)), TIE_LICENCES_CAP)
+    return ((TIE_MINUTES_CAP - m) * (TIE_YEARS_CAP + 1) + y) * (TIE_LICENCES_CAP + 1) + x
+
+
+def pair_tie_value(s: Specialist, r: Request, problem: Problem) -> int:
+    """``tie_value`` of one pair, from its raw facts."""
+    minutes = travel_minutes_for(s, r, problem) or 0
+    years = sum(s.experience.get(f, 0.0) for f in r.desired_fields)
+    return tie_value(minutes, years, len(s.licences - r.required_licences))
 
 
 def score_parts(s: Specialist, r: Request, problem: Problem) -> dict[str, int]:
