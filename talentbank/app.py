@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template, request, session
+from flask import Flask, has_request_context, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -24,6 +24,8 @@ ROLE_LABELS = {
 
 def select_locale() -> str:
     """Japanese unless the visitor chose English (session) or their account says so."""
+    if not has_request_context():  # jobs and the shell format times and mail outside a request
+        return "ja"
     chosen = session.get("lang")
     if chosen in ("ja", "en"):
         return chosen
@@ -160,6 +162,9 @@ def _register_errors(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
+    from .audit.labels import action_label, change_text, field_label
+    from .core.pagination import page_url
+    from .i18n import show_time
     from .main.navigation import nav_items
 
     @app.context_processor
@@ -172,20 +177,14 @@ def _register_template_helpers(app: Flask) -> None:
             "request_path": request.full_path.rstrip("?") if request else "/",
         }
 
-    @app.template_filter("tokyo")
-    def tokyo(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        from .core.clock import TOKYO
-
-        if value is None:
-            return ""
-        from datetime import UTC
-
-        return value.replace(tzinfo=UTC).astimezone(TOKYO).strftime(fmt)
-
-    from .audit.labels import action_label, field_label
+    app.add_template_filter(show_time, "datetime")
+    # The old name, until templates/matching, exchange and dispatches switch to |datetime.
+    app.add_template_filter(show_time, "tokyo")
+    app.add_template_global(page_url, "page_url")
 
     app.add_template_filter(action_label, "action_label")
     app.add_template_filter(field_label, "field_label")
+    app.add_template_filter(change_text, "change_text")
 
     @app.template_filter("reject_page")
     def reject_page(args: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,44 @@
-"""Translation catalogues: compiled at set-up from the committed .po files, never committed as .mo."""
+"""Translation catalogues and the one way times are shown.
+
+Catalogues are compiled at set-up from the committed .po files, never committed as .mo. Every
+displayed time goes through :func:`show_time` (the ``|datetime`` template filter), which is
+Flask-Babel's ``format_datetime`` in the configured time zone (Asia/Tokyo).
+"""
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+from flask_babel import format_datetime
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+
+# CLDR patterns, the same in Japanese and English so that screens and exports read alike.
+TIME_PATTERNS = {
+    "minutes": "yyyy-MM-dd HH:mm",
+    "seconds": "yyyy-MM-dd HH:mm:ss",
+    "date": "yyyy-MM-dd",
+}
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
+
+
+def show_time(moment: datetime | None, precision: str = "minutes") -> str:
+    """A stored time (naive UTC, or aware) as people read it in the app's time zone; "" for none."""
+    if moment is None:
+        return ""
+    return format_datetime(moment, TIME_PATTERNS[precision])
+
+
+def parse_moment(value: Any) -> datetime | None:
+    """The datetime in an ISO text such as an audit record keeps (``2026-12-10T14:20:08.821270``), else None."""
+    if not isinstance(value, str) or not _ISO_MOMENT.fullmatch(value):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def compile_translations(force: bool = False) -> list[Path]:

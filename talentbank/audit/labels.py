@@ -1,7 +1,12 @@
 """Names for audit actions and fields as people read them; each domain adds its own."""
 from __future__ import annotations
 
+from typing import Any
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from ..i18n import parse_moment, show_time
 
 ACTION_LABELS = {
     "account.locked": _l("アカウントのロック"),
@@ -117,12 +122,15 @@ ACTION_LABELS.update({
     "proposal.superseded": _l("提案の取り消し"),
     "cycle.approved": _l("交流の輪の承認"),
     "cycle.rejected": _l("交流の輪の却下"),
+    "cycle.superseded": _l("新しいマッチングによる交流の輪の置換"),
+    "cycle.released": _l("幹事市による交流の輪の解除"),
     "ruleset.created": _l("優先順位の規則の新しい版"),
     "ruleset.published": _l("優先順位の規則の公開"),
 })
 for _name, _label in {
     "rule_set_version": _l("規則の版"), "parent_round": _l("元のマッチング"), "version": _l("版"),
     "method": _l("比較方法"), "criteria": _l("指標と重み"), "max_cycle_length": _l("交流の輪の最大の長さ"),
+    "exchange_priority": _l("職員交流を優先する順位"),
     "published_version": _l("公開中の版"),
 }.items():
     FIELD_LABELS.setdefault(_name, _label)
@@ -159,3 +167,19 @@ def action_label(action: str) -> str:
 def field_label(name: str) -> str:
     """The readable name of a changed field, or its code when none is registered."""
     return str(FIELD_LABELS.get(name, name))
+
+
+def change_text(value: Any) -> str:
+    """An old or new value of a change as people read it: times in Japan, yes/no, lists joined."""
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return _("はい")
+    if value is False:
+        return _("いいえ")
+    if isinstance(value, list):
+        return "、".join(change_text(item) for item in value) or "—"
+    moment = parse_moment(value)
+    if moment is not None:
+        return show_time(moment)
+    return str(value)

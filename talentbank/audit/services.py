@@ -6,9 +6,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, and_, or_, select
 
 from ..core import permissions
+from ..core.clock import tokyo_day_start, utcnow
+from ..core.pagination import paginate
 from ..extensions import db
 from .models import AuditEntry
 
@@ -52,6 +55,7 @@ def record(
 ) -> AuditEntry:
     """Add one audit entry to the current transaction; it commits with the change it records."""
     entry = AuditEntry(
+        at=utcnow(),  # when it happened, not when the transaction is flushed
         actor_id=getattr(actor, "id", None),
         actor_label=actor_label(actor),
         action=action,
@@ -98,24 +102,19 @@ def _filtered(query: Select, flt: AuditFilter) -> Select:
         query = query.where(AuditEntry.city_id == flt.city_id)
     if flt.actor_id:
         query = query.where(AuditEntry.actor_id == flt.actor_id)
+    # Days are calendar days in Japan: "until" includes the whole of that day.
     if flt.since:
-        query = query.where(AuditEntry.at >= datetime.combine(flt.since, datetime.min.time()) - timedelta(hours=9))
+        query = query.where(AuditEntry.at >= tokyo_day_start(flt.since))
     if flt.until:
-        query = query.where(AuditEntry.at < datetime.combine(flt.until, datetime.min.time()) + timedelta(hours=15))
+        query = query.where(AuditEntry.at < tokyo_day_start(flt.until + timedelta(days=1)))
     return query
 
 
-def search_audit(actor: Any, flt: AuditFilter, page: int, per_page: int) -> tuple[list[AuditEntry], int]:
-    """One page of audit entries, newest first, with the total count, for the coordinator."""
+def search_audit(actor: Any, flt: AuditFilter, page: int, per_page: int) -> Pagination:
+    """One page of audit entries, newest first, for the coordinating city."""
     permissions.check(actor, "audit.view")
-    total = db.session.scalar(_filtered(select(func.count(AuditEntry.id)), flt)) or 0
-    rows = db.session.scalars(
-        _filtered(select(AuditEntry), flt)
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .limit(per_page)
-        .offset((max(page, 1) - 1) * per_page)
-    ).all()
-    return list(rows), total
+    query = _filtered(select(AuditEntry), flt).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    return paginate(query, page, per_page)
 
 
 def distinct_actions() -> list[str]:

@@ -1,13 +1,13 @@
 """The coordinator's audit log screen with filters."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..cities.models import City
 from ..core.permissions import requires
-from ..core.query_args import date_arg, int_arg
+from ..core.query_args import date_arg, int_arg, page_arg
 from ..extensions import db
 from . import services
 
@@ -25,10 +25,7 @@ def index():
         since=date_arg("since"),
         until=date_arg("until"),
     )
-    page = int_arg("page") or 1
-    per_page = 50
-    entries, total = services.search_audit(current_user, flt, page, per_page)
+    entries = services.search_audit(current_user, flt, page_arg(), current_app.config["PAGE_SIZE"])
     cities = db.session.scalars(select(City).order_by(City.code)).all()
-    return render_template("audit/index.html", entries=entries, total=total, page=page, per_page=per_page,
-                           flt=flt, actions=services.distinct_actions(), cities=cities,
-                           city_names={c.id: c.name_ja for c in cities})
+    return render_template("audit/index.html", entries=entries, flt=flt, actions=services.distinct_actions(),
+                           cities=cities, city_by_id={c.id: c for c in cities})

@@ -1,7 +1,7 @@
 """One clock for the whole app, so that jobs and tests can control time."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -18,6 +18,11 @@ def utcnow() -> datetime:
 def today_tokyo() -> date:
     """The calendar date in Japan, which is what periods and deadlines refer to."""
     return utcnow().replace(tzinfo=UTC).astimezone(TOKYO).date()
+
+
+def tokyo_day_start(day: date) -> datetime:
+    """The first moment of ``day`` in Japan as naive UTC, to compare calendar days with stored times."""
+    return datetime.combine(day, time.min, tzinfo=TOKYO).astimezone(UTC).replace(tzinfo=None)
 
 
 def freeze(at: datetime | None) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import get_locale
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import delete, func, or_, select, update
 
 from ..accounts.models import User
@@ -20,6 +21,7 @@ from ..audit import services as audit
 from ..core import permissions
 from ..core.clock import utcnow
 from ..core.errors import UserError
+from ..core.pagination import paginate
 from ..core.permissions import Role
 from ..extensions import db
 from .kinds import KINDS
@@ -172,21 +174,20 @@ def unread_count(user: Any) -> int:
     ) or 0
 
 
-def inbox_page(actor: Any, page: int, per_page: int, unread_only: bool = False) -> tuple[list[InboxEntry], int]:
-    """One page of the actor's own notices, newest first, in the language of the screen."""
+def inbox_page(actor: Any, page: int, per_page: int, unread_only: bool = False) -> Pagination:
+    """One page of the actor's own notices (as InboxEntry), newest first, in the language of the screen."""
     permissions.check(actor, "inbox.use")
     query = select(Notification).where(Notification.user_id == actor.id)
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())
-                              .limit(per_page).offset((max(page, 1) - 1) * per_page))
+    found = paginate(query.order_by(Notification.created_at.desc(), Notification.id.desc()), page, per_page)
     language = str(get_locale() or "ja")
     entries = []
-    for row in rows:
+    for row in found.items:
         text = render_for_display(row.kind, row.params or {}, language)
         entries.append(InboxEntry(row.id, row.kind, text.title, text.body, row.link, row.created_at, row.is_read))
-    return entries, total
+    found.items = entries
+    return found
 
 
 def open_notification(actor: Any, notification_id: int) -> str | None:
@@ -217,16 +218,13 @@ def mark_all_read(actor: Any) -> int:
 OUTBOX_STATUSES = tuple(s.value for s in OutboxStatus)
 
 
-def outbox_page(actor: Any, status: str | None, page: int, per_page: int) -> tuple[list[OutboxMessage], int]:
+def outbox_page(actor: Any, status: str | None, page: int, per_page: int) -> Pagination:
     """One page of the outbox, newest first, optionally of one status."""
     permissions.check(actor, "outbox.view")
     query = select(OutboxMessage)
     if status in OUTBOX_STATUSES:
         query = query.where(OutboxMessage.status == status)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-                              .limit(per_page).offset((max(page, 1) - 1) * per_page))
-    return list(rows), total
+    return paginate(query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()), page, per_page)
 
 
 def outbox_counts(actor: Any) -> dict[str, int]:

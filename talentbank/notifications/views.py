@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,6 +15,8 @@ from . import services
 
 bp = Blueprint("notifications", __name__)
 
+
+INBOX_PAGE_SIZE = 30  # notices are longer than the rows of other lists
 
 OUTBOX_STATUS_LABELS = {"pending": _l("送信待ち"), "sending": _l("送信中"), "sent": _l("送信済み"),
                         "failed": _l("失敗")}
@@ -37,11 +39,9 @@ def _safe_link(link: str | None) -> str:
 @bp.route("/inbox/")
 @requires("inbox.use")
 def inbox():
-    per_page = 30
     unread_only = request.args.get("unread") == "1"
-    entries, total = services.inbox_page(current_user, page_arg(), per_page, unread_only=unread_only)
-    return render_template("notifications/inbox.html", entries=entries, total=total, page=page_arg(),
-                           per_page=per_page, unread_only=unread_only)
+    entries = services.inbox_page(current_user, page_arg(), INBOX_PAGE_SIZE, unread_only=unread_only)
+    return render_template("notifications/inbox.html", entries=entries, unread_only=unread_only)
 
 
 @bp.route("/inbox/<int:notification_id>/open", methods=["POST"])
@@ -66,11 +66,9 @@ def read_all():
 @requires("outbox.view")
 def outbox():
     status = request.args.get("status") or None
-    per_page = 50
-    messages, total = services.outbox_page(current_user, status, page_arg(), per_page)
+    messages = services.outbox_page(current_user, status, page_arg(), current_app.config["PAGE_SIZE"])
     description, problem = services.mail_settings_summary()
-    return render_template("admin/outbox.html", messages=messages, total=total, page=page_arg(), per_page=per_page,
-                           status=status, counts=services.outbox_counts(current_user), mail_settings=description,
+    return render_template("admin/outbox.html", messages=messages, status=status, counts=services.outbox_counts(current_user), mail_settings=description,
                            mail_problem=problem, can_manage=may(current_user, "outbox.manage"),
                            statuses=services.OUTBOX_STATUSES)
 

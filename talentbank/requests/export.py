@@ -6,12 +6,11 @@ offices and are compared with their own lists.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC
 from typing import Any
 
 from ..core import spreadsheets
-from ..core.clock import TOKYO
 from ..core.spreadsheets import safe_text
+from ..i18n import show_time
 from .models import URGENCY_LABELS, WORK_MODE_LABELS
 from .services import ExportRow
 
@@ -21,13 +20,11 @@ HEADERS = ["要請番号", "団体コード", "市", "部署", "課・係", "職
 def export_values(item: ExportRow, text: Any = safe_text) -> list[Any]:
     """One board row as spreadsheet cells, in the order of ``HEADERS``; ``text`` guards typed-in text."""
     row = item.row
-    posted = (row.posted_at.replace(tzinfo=UTC).astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
-              if row.posted_at else "")
     return [
         row.id, row.city_code, row.city_name_ja, text(row.department), text(row.section),
         row.profession_name_ja, item.required_licences, item.desired_fields, row.people, row.open_slots,
         row.start_date, row.end_date, row.days_per_week, WORK_MODE_LABELS[row.work_mode],
-        URGENCY_LABELS[row.urgency], text(item.urgency_reason), text(item.description), posted,
+        URGENCY_LABELS[row.urgency], text(item.urgency_reason), text(item.description), show_time(row.posted_at),
     ]
 
 

@@ -16,7 +16,7 @@ import secrets
 import time as _wall_clock
 import zipfile
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from ..accounts.models import User
 from ..audit import services as audit
 from ..cities.models import City
 from ..core import permissions
-from ..core.clock import TOKYO, today_tokyo, utcnow
+from ..core.clock import today_tokyo, tokyo_day_start, utcnow
 from ..core.errors import N_, UserError
 from ..extensions import db
 from ..vocabulary.models import ExperienceField, Licence, Profession
@@ -429,7 +429,7 @@ def _start_of_day_utc(day: date | None) -> datetime:
     """Midnight in Japan of the consent date, as naive UTC like every stored time."""
     if day is None:
         return utcnow()
-    return datetime.combine(day, time(0, 0), tzinfo=TOKYO).astimezone(UTC).replace(tzinfo=None)
+    return tokyo_day_start(day)
 
 
 def template_csv() -> bytes:

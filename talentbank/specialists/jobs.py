@@ -15,17 +15,18 @@ each stage once, and a new confirmation starts a new series.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
 
 from ..accounts.models import User
 from ..audit import services as audit
-from ..core.clock import TOKYO, utcnow
+from ..core.clock import utcnow
 from ..core.errors import N_
 from ..core.permissions import Role
 from ..extensions import db
+from ..i18n import show_time
 from ..notifications.models import ReminderLog
 from ..notifications.services import link_to, notify, notify_users, users_with_role
 from ..scheduler.registry import JobResult, RunContext, daily, scheduled_job
@@ -39,10 +40,6 @@ def _stages_done(specialist_id: int, basis_at: datetime) -> dict[int, datetime]:
     return dict(db.session.execute(select(ReminderLog.stage, ReminderLog.done_at).where(
         ReminderLog.subject_type == SUBJECT, ReminderLog.subject_id == specialist_id,
         ReminderLog.basis_at == basis_at)).all())
-
-
-def _tokyo_date(moment: datetime) -> str:
-    return moment.replace(tzinfo=UTC).astimezone(TOKYO).date().isoformat()
 
 
 def _keepers(specialist: Specialist) -> tuple[list[User], str]:
@@ -60,7 +57,7 @@ def _own_account(specialist: Specialist) -> User | None:
 
 def _remind(specialist: Specialist, stage: int, basis_at: datetime, now: datetime, grace: timedelta) -> None:
     key = f"{SUBJECT}:{specialist.id}:{basis_at.isoformat()}:{stage}"
-    pause_on = _tokyo_date(now + grace)
+    pause_on = show_time(now + grace, "date")
     user = _own_account(specialist)
     if user is not None:
         if stage == 1:

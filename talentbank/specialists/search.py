@@ -6,15 +6,17 @@ same for 10 rows or 200 and the search stays fast with 50,000 specialists.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..audit import services as audit
 from ..core import permissions
+from ..core.pagination import paginate
 from ..core.permissions import Role
 from ..extensions import db
 from .models import (
@@ -51,19 +53,6 @@ class SearchFilter:
 
     def clamped(self) -> SearchFilter:
         return replace(self, page=max(1, self.page), per_page=min(max(1, self.per_page), MAX_PER_PAGE))
-
-
-@dataclass
-class Page:
-    items: list[Any]
-    total: int
-    page: int
-    per_page: int
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def _filtered(query: Select, flt: SearchFilter) -> Select:
@@ -122,36 +111,31 @@ def _page_options() -> tuple:
             selectinload(Specialist.employer_city), selectinload(Specialist.preferred_cities))
 
 
-def _fetch(base: Select, flt: SearchFilter, sort: str) -> tuple[list[Specialist], int]:
-    total = db.session.scalar(_filtered(base.with_only_columns(func.count(Specialist.id)), flt)) or 0
-    rows = db.session.scalars(
-        _order(_filtered(base, flt), sort).options(*_page_options())
-        .limit(flt.per_page).offset((flt.page - 1) * flt.per_page)
-    ).all()
-    return list(rows), total
+def _fetch(base: Select, flt: SearchFilter, sort: str) -> Pagination:
+    return paginate(_order(_filtered(base, flt), sort).options(*_page_options()), flt.page, flt.per_page)
 
 
-def search_registry(actor: Any, flt: SearchFilter) -> Page:
+def search_registry(actor: Any, flt: SearchFilter) -> Pagination:
     """The coordinator's registry: every profile, names included; the page shown is audited."""
     permissions.check(actor, "specialist.view_full")
     flt = flt.clamped()
     sort = flt.sort if flt.sort in REGISTRY_SORTS else "newest"
-    total = db.session.scalar(_filtered(select(func.count(Specialist.id)), flt)) or 0
-    ids = list(db.session.scalars(_order(_filtered(select(Specialist.id), flt), sort)
-                                  .limit(flt.per_page).offset((flt.page - 1) * flt.per_page)))
+    found = paginate(_order(_filtered(select(Specialist.id), flt), sort), flt.page, flt.per_page)
+    ids = list(found.items)
     if not ids:
-        return Page([], total, flt.page, flt.per_page)
+        return found
     # Names on a list are personal data too: which profiles were shown is written down (and committed
     # before the rows are loaded, so the commit does not expire what the page is about to show).
     audit.record(actor, "specialist.listed", "specialist", None, changes={"shown": [None, ids]},
-                 summary=f"{len(ids)} / {total}: {describe(flt)}"[:300])
+                 summary=f"{len(ids)} / {found.total}: {describe(flt)}"[:300])
     db.session.commit()
     loaded = {s.id: s for s in db.session.scalars(
         select(Specialist).where(Specialist.id.in_(ids)).options(*_page_options()))}
-    return Page([loaded[i] for i in ids], total, flt.page, flt.per_page)
+    found.items = [loaded[i] for i in ids]
+    return found
 
 
-def search_candidates(actor: Any, flt: SearchFilter) -> Page:
+def search_candidates(actor: Any, flt: SearchFilter) -> Pagination:
     """HR officers' search: pseudonymised cards of active specialists their city may ask for."""
     permissions.check(actor, "candidate.view")
     flt = replace(flt.clamped(), status=None, text="")
@@ -167,18 +151,17 @@ def search_candidates(actor: Any, flt: SearchFilter) -> Page:
             or_(Specialist.employer_city_id.is_(None), Specialist.employer_city_id != city_id),
         )
     if sort == "experience" and flt.field_id:
-        total = db.session.scalar(_filtered(base.with_only_columns(func.count(Specialist.id)), flt)) or 0
         years = (select(SpecialistExperience.years)
                  .where(and_(SpecialistExperience.specialist_id == Specialist.id,
                              SpecialistExperience.field_id == flt.field_id))
                  .scalar_subquery())
-        rows = db.session.scalars(
-            _filtered(base, flt).order_by(years.desc(), Specialist.id).options(*_page_options())
-            .limit(flt.per_page).offset((flt.page - 1) * flt.per_page)).all()
+        found = paginate(_filtered(base, flt).order_by(years.desc(), Specialist.id).options(*_page_options()),
+                         flt.page, flt.per_page)
     else:
-        rows, total = _fetch(base, flt, "confirmed_desc" if sort == "experience" else sort)
-    cards: list[CandidateCard] = [candidate_card(s, city_id) for s in rows]
-    return Page(cards, total, flt.page, flt.per_page)
+        found = _fetch(base, flt, "confirmed_desc" if sort == "experience" else sort)
+    cards: list[CandidateCard] = [candidate_card(s, city_id) for s in found.items]
+    found.items = cards
+    return found
 
 
 def describe(flt: SearchFilter) -> str:
