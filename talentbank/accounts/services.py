@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import services as audit
@@ -243,7 +243,3 @@ def set_user_enabled(actor: User, user_id: int, enabled: bool, reason: str) -> U
                      city_id=user.city_id, changes={"is_enabled": [not enabled, enabled]}, reason=reason)
     db.session.commit()
     return user
-
-
-def count_users() -> int:
-    return db.session.scalar(select(func.count(User.id))) or 0

@@ -52,7 +52,7 @@ def round_engine():
 
 @pytest.fixture
 def no_round_engine():
-    """No matching engine installed (as before issue 6 lands)."""
+    """No matching engine installed: rounds are asked for, none can run."""
     saved = list(RUN_ROUND_HOOKS)
     RUN_ROUND_HOOKS.clear()
     yield

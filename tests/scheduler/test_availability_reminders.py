@@ -74,7 +74,7 @@ def test_confirming_starts_the_count_again(make, client, auth):
     specialist, user = with_account(make, zushi)
     run_on(CONFIRMED + 90 * DAY)
     auth.login(user.email)
-    assert client.post("/me/confirm").status_code == 302  # the specialist's own button (issue 4)
+    assert client.post("/me/confirm").status_code == 302  # the specialist's own button
     db.session.expire_all()
     reconfirmed = db.session.get(type(specialist), specialist.id).availability_confirmed_at
     assert reconfirmed == CONFIRMED + 90 * DAY
