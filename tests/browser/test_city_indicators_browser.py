@@ -1,6 +1,7 @@
 """The coordinator edits Zushi's fiscal capability index in a real browser; Kamakura's HR cannot."""
 from __future__ import annotations
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from talentbank.audit.models import AuditEntry
@@ -47,22 +48,19 @@ def test_coordinator_edits_zushi_and_sees_the_audit_entry(live_server, browser_p
     log_in(page, live_server, coordinator.email, make.password)
     page.click("nav >> text=市の指標")
     row = page.locator("tr[data-code='142085']")
-    assert row.locator("td.fiscal").inner_text() == "0.860"
+    expect(row.locator("td.fiscal")).to_have_text("0.860")
     row.locator("text=編集").click()
     page.fill("input[name=fiscal_index]", "0.812")
     page.fill("textarea[name=reason]", "令和4年度の決算カードに合わせて修正")
     page.click("button:has-text('保存')")
-    page.wait_for_selector("text=逗子市の指標を更新しました。")
-    assert page.locator("tr[data-code='142085'] td.fiscal").inner_text() == "0.812"
+    expect(page.get_by_text("逗子市の指標を更新しました。")).to_be_visible()
+    expect(page.locator("tr[data-code='142085'] td.fiscal")).to_have_text("0.812")
     screenshot(page, "cities-after-edit")
 
     page.click("nav >> text=監査ログ")
     entry = page.locator("#audit tbody tr").first
-    assert "市の指標の変更" in entry.inner_text()
-    assert "財政力指数: 0.86 → 0.812" in entry.inner_text()
-    assert "0.86 → 0.812" in entry.inner_text()
-    assert "令和4年度の決算カードに合わせて修正" in entry.inner_text()
-    assert "幹事 花子" in entry.inner_text()
+    for text in ("市の指標の変更", "財政力指数: 0.86 → 0.812", "令和4年度の決算カードに合わせて修正", "幹事 花子"):
+        expect(entry).to_contain_text(text)
     path = screenshot(page, "audit-log-fiscal-index")
     assert path.stat().st_size > 10_000
     assert glyph_coverage_ok(page, "監査ログ逗子市財政力指数令和年度決算修正幹事花子")
@@ -73,10 +71,10 @@ def test_coordinator_edits_zushi_and_sees_the_audit_entry(live_server, browser_p
 
     other = new_browser_page()
     log_in(other, live_server, kamakura_hr.email, make.password)
-    assert "市の指標" in other.content()
+    expect(other.locator("nav")).to_contain_text("市の指標")
     response = other.goto(f"{live_server}/cities/{zushi.id}/edit")
     assert response.status == 403
-    assert "この操作を行う権限がありません。" in other.content()
+    expect(other.get_by_text("この操作を行う権限がありません。")).to_be_visible()
     response = other.goto(f"{live_server}/audit/")
     assert response.status == 403
     screenshot(other, "kamakura-hr-forbidden")

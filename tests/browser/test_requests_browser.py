@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from talentbank.core import clock
@@ -42,21 +43,22 @@ def test_zushi_posts_a_disaster_request_and_fujisawa_sees_it_read_only(live_serv
     page.fill("textarea[name=internal_notes]", "補正予算で確保済み（他市には非公開）")
     # A disaster request without a reason is refused, with the reason shown next to the field.
     page.click("button:has-text('保存')")
-    page.wait_for_selector("text=災害復旧または法定・安全業務の要請には、その理由を記入してください。")
+    expect(page.get_by_text("災害復旧または法定・安全業務の要請には、その理由を記入してください。")).to_be_visible()
     assert db.session.scalar(select(StaffingRequest.id)) is None
     screenshot(page, "requests-form-reason-required")
     page.fill("textarea[name=urgency_reason]", "2020年の法面災害で同じ市道が再び崩落したため")
     page.click("button:has-text('保存')")
-    page.wait_for_selector("text=派遣要請を下書きとして保存しました。")
+    expect(page.get_by_text("派遣要請を下書きとして保存しました。")).to_be_visible()
     page.click("button:has-text('公開する')")
-    page.wait_for_selector("text=派遣要請を公開しました。")
+    expect(page.get_by_text("派遣要請を公開しました。")).to_be_visible()
     request_id = db.session.scalars(select(StaffingRequest.id)).one()
 
     # It is on the demand board, first in the disaster class.
     page.click("nav >> text=需要ボード")
     row = page.locator(f"#board tr[data-request-id='{request_id}']")
-    assert "逗子市" in row.inner_text() and "2 / 2" in row.inner_text() and "災害復旧" in row.inner_text()
-    assert page.locator("#board-pivot tr[data-profession='civil']").inner_text().split()[-1] == "2"
+    for text in ("逗子市", "2 / 2", "災害復旧"):
+        expect(row).to_contain_text(text)
+    expect(page.locator("#board-pivot tr[data-profession='civil'] td").last).to_have_text("2")
     screenshot(page, "requests-board-zushi")
 
     # Fujisawa's HR officer sees the same row, without Zushi's internal notes, and cannot edit it.
@@ -64,15 +66,16 @@ def test_zushi_posts_a_disaster_request_and_fujisawa_sees_it_read_only(live_serv
     log_in(other, live_server, fujisawa_hr.email, make.password)
     other.click("nav >> text=需要ボード")
     row = other.locator(f"#board tr[data-request-id='{request_id}']")
-    assert "逗子市" in row.inner_text()
+    expect(row).to_contain_text("逗子市")
     row.locator("a").first.click()
-    other.wait_for_selector("#board-entry")
-    assert "崖崩れ箇所の調査・復旧設計と工事監理" in other.content()
-    assert "補正予算で確保済み" not in other.content()
-    assert other.locator("text=変更する").count() == 0 and other.locator("text=取り下げる").count() == 0
+    expect(other.locator("#board-entry")).to_contain_text("崖崩れ箇所の調査・復旧設計と工事監理")
+    assert "補正予算で確保済み" not in other.content()  # the settled page's source, attributes included
+    expect(other.get_by_text("変更する")).to_have_count(0)
+    expect(other.get_by_text("取り下げる")).to_have_count(0)
     screenshot(other, "requests-board-entry-fujisawa")
     response = other.goto(f"{live_server}/requests/{request_id}/edit")
-    assert response.status == 403 and "この操作を行う権限がありません。" in other.content()
+    assert response.status == 403
+    expect(other.get_by_text("この操作を行う権限がありません。")).to_be_visible()
     response = other.goto(f"{live_server}/requests/{request_id}")
     assert response.status == 403
     screenshot(other, "requests-edit-forbidden-fujisawa")

@@ -6,6 +6,7 @@ contact, and another city's HR officer is refused.
 """
 from __future__ import annotations
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from talentbank.accounts.models import User
@@ -37,11 +38,11 @@ def test_round_review_approve_accept_in_the_browser(app, live_server, browser_pa
     page.click("nav >> text=マッチング")
     page.click("button:has-text('マッチングを実行')")
     page.wait_for_url("**/matching/rounds/*", timeout=120_000)
-    page.wait_for_selector("#city-summary", timeout=120_000)
+    expect(page.locator("#city-summary")).to_be_visible(timeout=120_000)
     db.session.expire_all()
     rnd = db.session.scalar(select(MatchingRound).order_by(MatchingRound.id.desc()))
     assert rnd.status == "succeeded", rnd.error
-    assert "審査" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("審査")
     screenshot(page, "review-round-all-cities")
 
     proposal = db.session.scalar(
@@ -57,10 +58,11 @@ def test_round_review_approve_accept_in_the_browser(app, live_server, browser_pa
     page.goto(f"{live_server}/matching/rounds/{rnd.id}?city_id={city.id}")
     approve = page.locator(f"button[name='approve_one'][value='{proposal.id}']")
     approve.scroll_into_view_if_needed()
-    assert approve.is_visible() and specialist.reference in page.content()
+    expect(approve).to_be_visible()
+    expect(page.locator("body")).to_contain_text(specialist.reference)
     screenshot(page, "review-round-one-city")
     approve.click()
-    page.wait_for_selector("text=提案を承認しました。本人に打診されます。")
+    expect(page.get_by_text("提案を承認しました。本人に打診されます。")).to_be_visible()
     screenshot(page, "review-after-approval")
     db.session.expire_all()
     offer = db.session.scalar(select(Offer).where(Offer.proposal_id == proposal.id))
@@ -74,10 +76,10 @@ def test_round_review_approve_accept_in_the_browser(app, live_server, browser_pa
     log_in(retiree, live_server, email, SPECIALIST_PASSWORD)
     retiree.click("nav >> text=派遣の打診")
     retiree.click(f"a[data-offer='{offer.id}']")
-    assert city.name_ja in retiree.locator("#offer-facts").inner_text()
+    expect(retiree.locator("#offer-facts")).to_contain_text(city.name_ja)
     screenshot(retiree, "offer-to-the-specialist")
     retiree.click("#accept-offer")
-    retiree.wait_for_selector("text=打診を承諾しました。")
+    expect(retiree.get_by_text("打診を承諾しました。", exact=False)).to_be_visible()
     screenshot(retiree, "dispatch-seen-by-the-specialist")
     db.session.expire_all()
     dispatch = db.session.scalar(select(Dispatch).where(Dispatch.offer_id == offer.id))
@@ -88,10 +90,11 @@ def test_round_review_approve_accept_in_the_browser(app, live_server, browser_pa
     log_in(hr, live_server, _hr(city), DEMO_PASSWORD)
     hr.click("nav >> text=派遣一覧")
     roster_row = hr.locator(f"#roster tr[data-dispatch='{dispatch.id}']")
-    assert name in roster_row.inner_text() and email in roster_row.inner_text()
+    expect(roster_row).to_contain_text(name)
+    expect(roster_row).to_contain_text(email)
     screenshot(hr, "roster-of-the-receiving-city")
     roster_row.locator("text=詳細").click()
-    assert email in hr.locator("#dispatch-contact").inner_text()
+    expect(hr.locator("#dispatch-contact")).to_contain_text(email)
     screenshot(hr, "dispatch-seen-by-the-receiving-city")
 
     # Another city's HR officer is refused the page and does not find the person in the roster.
@@ -99,7 +102,9 @@ def test_round_review_approve_accept_in_the_browser(app, live_server, browser_pa
     log_in(outsider, live_server, _hr(other), DEMO_PASSWORD)
     response = outsider.goto(f"{live_server}/dispatches/{dispatch.id}")
     assert response.status == 403
-    assert "この操作を行う権限がありません。" in outsider.content()
+    expect(outsider.get_by_text("この操作を行う権限がありません。")).to_be_visible()
     outsider.goto(f"{live_server}/dispatches/?status=all")
-    assert name not in outsider.content() and email not in outsider.content()
+    expect(outsider.locator("#roster")).to_be_attached()
+    html = outsider.content()  # the settled roster's source, attributes included
+    assert name not in html and email not in html
     screenshot(outsider, "roster-of-another-city")

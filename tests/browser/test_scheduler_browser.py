@@ -2,6 +2,7 @@
 round schedule; the administrator asks for a job run and a test e-mail (CSRF protection on)."""
 from __future__ import annotations
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from talentbank.core.permissions import Role
@@ -27,14 +28,13 @@ def test_a_notice_in_the_inbox_leads_to_its_request(live_server, browser_page, m
     page = browser_page
 
     log_in(page, live_server, hr.email, make.password)
-    assert page.locator("#inbox-link .badge").inner_text() == "2"
+    expect(page.locator("#inbox-link .badge")).to_have_text("2")
     page.click("#inbox-link")
-    page.wait_for_selector("#inbox")
-    assert page.locator("#inbox .inbox-entry.unread").count() == 2
+    expect(page.locator("#inbox .inbox-entry.unread")).to_have_count(2)
     screenshot(page, "inbox-two-unread")
     page.click("#inbox button.inbox-title:has-text('派遣要請が期限切れになりました')")
-    page.wait_for_url(f"{live_server}/requests/{request.id}")
-    assert page.locator("#inbox-link .badge").inner_text() == "1"
+    expect(page).to_have_url(f"{live_server}/requests/{request.id}")
+    expect(page.locator("#inbox-link .badge")).to_have_text("1")
 
 
 def test_the_coordinator_sets_the_schedule_and_the_admin_runs_a_job(live_server, browser_page, new_browser_page,
@@ -45,34 +45,35 @@ def test_the_coordinator_sets_the_schedule_and_the_admin_runs_a_job(live_server,
 
     log_in(page, live_server, coordinator.email, make.password)
     page.click("nav >> text=マッチングの日程")
-    assert "毎月第1月曜日 9:00" in page.locator("#schedule-summary").inner_text()
+    expect(page.locator("#schedule-summary")).to_contain_text("毎月第1月曜日 9:00")
     page.select_option("select[name=week_of_month]", "5")
     page.select_option("select[name=weekday]", "4")
     page.fill("input[name=hour]", "17")
     page.fill("input[name=minute]", "30")
     page.fill("textarea[name=reason]", "幹事市会議（12月）の決定による")
     page.click("#schedule-form button.primary")
-    page.wait_for_selector("text=マッチングの日程を保存しました。")
-    assert "毎月最終金曜日 17:30" in page.locator("#schedule-summary").inner_text()
+    expect(page.get_by_text("マッチングの日程を保存しました。")).to_be_visible()
+    expect(page.locator("#schedule-summary")).to_contain_text("毎月最終金曜日 17:30")
     screenshot(page, "schedule-last-friday")
     db.session.expire_all()
     assert db.session.get(ScheduleSetting, 1).weekday == 4
 
     page.click("nav >> text=定期ジョブ")
-    assert page.locator("#jobs button:has-text('今すぐ実行')").count() == 0  # coordinators watch
+    expect(page.locator("#jobs")).to_be_visible()
+    expect(page.locator("#jobs button:has-text('今すぐ実行')")).to_have_count(0)  # coordinators watch
 
     admin_page = new_browser_page()
     log_in(admin_page, live_server, admin.email, make.password)
     admin_page.goto(f"{live_server}/admin/jobs")
-    assert "スケジューラーはまだ一度も起動していません" in admin_page.locator("#scheduler-state").inner_text()
+    expect(admin_page.locator("#scheduler-state")).to_contain_text("スケジューラーはまだ一度も起動していません")
     admin_page.click("#job-requests-expire button:has-text('今すぐ実行')")
-    admin_page.wait_for_selector("text=起動するまで実行されません")
-    assert "実行待ち" in admin_page.locator("#job-requests-expire").inner_text()
+    expect(admin_page.get_by_text("起動するまで実行されません")).to_be_visible()
+    expect(admin_page.locator("#job-requests-expire")).to_contain_text("実行待ち")
     screenshot(admin_page, "jobs-run-queued")
     assert db.session.scalar(select(JobRun.status).where(JobRun.job_name == "requests.expire")) == "queued"
 
     admin_page.click("nav >> text=送信メール")
     admin_page.click("button:has-text('自分宛てにテストメールを送る')")
-    admin_page.wait_for_selector("#outbox >> text=admin@test.example")
+    expect(admin_page.locator("#outbox")).to_contain_text("admin@test.example")
     screenshot(admin_page, "outbox-test-mail-waiting")
     assert db.session.scalar(select(OutboxMessage.to_address)) == "admin@test.example"
