@@ -12,7 +12,9 @@ Method (matching.md, "a note for implementers"):
 """
 from __future__ import annotations
 
+import datetime as dt
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,14 +41,21 @@ class DispatchPlan:
 
 
 def _apply_pinned(problem: Problem, index: EligibilityIndex, pairs: EligiblePairs,
-                  positions: np.ndarray) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray,
-                                                  list[str]]:
-    """Keep pinned pairs first; return them, the slots left per request, and the usable pairs."""
+                  positions: np.ndarray, frozen: Sequence[tuple[int, int]] = ()
+                  ) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray, list[str]]:
+    """Keep pinned pairs first; return them, the slots left per request, and the usable pairs.
+
+    ``frozen`` pairs (specialist, request indices) are held like pinned ones (they use up
+    slots and days) but are not reported as pinned: the round holds them itself.
+    """
     req_index = {r.id: j for j, r in enumerate(problem.requests)}
     slots_left = np.array([r.slots for r in problem.requests], dtype=np.int64)
     pinned: list[tuple[int, int]] = []
     warnings: list[str] = []
     pinned_reqs: dict[int, list[int]] = {}
+    for i, j in frozen:
+        slots_left[j] = max(0, slots_left[j] - 1)
+        pinned_reqs.setdefault(i, []).append(j)
     for pair in problem.pinned:
         i, j = index.spec_index[pair.specialist], req_index[pair.request]
         s, r = problem.specialists[i], problem.requests[j]
@@ -198,9 +207,65 @@ def _contested_requests(spec_node: np.ndarray, req_node: np.ndarray, pair_flow: 
     return contested
 
 
-def _flow_assign(n_spec: int, spec: np.ndarray, req: np.ndarray, quality: np.ndarray,
+_COST_LIMIT = 1 << 62  # OR-Tools' min-cost flow needs every |cost| x (nodes + 1) within int64
+
+
+def _quality_flows(arrays, n_s: int, n_r: int, n_pairs: int, fill: np.ndarray,
+                   levels: Sequence[np.ndarray], stats: dict) -> np.ndarray:
+    """With each request's fill held, maximise the levels lexicographically; the chosen pair mask.
+
+    One min-cost flow per level. Level k's cost is the previous cost x K + level k, and the
+    answer is accepted only when the earlier levels keep their optimum (checked in integers),
+    so the result is exactly lexicographic. K starts small (one pair's change on level k never
+    outweighs one unit before it) and, if the check fails, becomes (filled slots + 1) x range,
+    which guarantees it. A cost that could overflow is never tried: the earlier answer stands
+    (``stats["quality_levels_skipped"]``).
+    """
+    first_pair, first_sink = n_s, n_s + n_pairs
+    tails, heads, caps = arrays(np.arange(n_pairs), np.arange(n_s), np.arange(n_r), fill)
+    n_nodes = 2 + n_s + n_r
+    chosen = np.zeros(n_pairs, dtype=bool)
+    combined: np.ndarray | None = None
+    best = 0
+    for level in levels:
+        shifted = level.astype(np.int64) - (int(level.min()) if n_pairs else 0)
+        span = int(shifted.max()) + 1 if n_pairs else 1
+        if combined is None:
+            candidates = [shifted]
+        elif span == 1:
+            continue  # nothing to break on this level
+        else:
+            candidates = [combined * span + shifted,
+                          combined * (span * (int(fill.sum()) + 1)) + shifted]
+        for cost in candidates:
+            if n_pairs and int(np.abs(cost).max()) >= _COST_LIMIT // (n_nodes + 1):
+                continue
+            flow = min_cost_flow.SimpleMinCostFlow()
+            arcs = flow.add_arcs_with_capacity_and_unit_cost(
+                tails, heads, caps,
+                np.concatenate([np.zeros(n_s, np.int64), -cost, np.zeros(n_r, np.int64)]))
+            flow.set_node_supply(0, int(n_s))
+            flow.set_node_supply(1, -int(n_s))
+            if flow.solve_max_flow_with_min_cost() != flow.OPTIMAL:
+                raise RuntimeError("min-cost flow (quality) failed")
+            flows = flow.flows(arcs)
+            if not np.array_equal(flows[first_sink:], fill):
+                raise RuntimeError("quality flow changed the fill per request")
+            mask = flows[first_pair:first_sink] > 0
+            if combined is not None and int(combined[mask].sum()) != best:
+                stats["quality_retries"] = stats.get("quality_retries", 0) + 1
+                continue  # an earlier level lost its optimum: a larger K
+            chosen, combined, best = mask, cost, int(cost[mask].sum())
+            break
+        else:
+            stats["quality_levels_skipped"] = stats.get("quality_levels_skipped", 0) + 1
+            break
+    return chosen
+
+
+def _flow_assign(n_spec: int, spec: np.ndarray, req: np.ndarray, levels: Sequence[np.ndarray],
                  slots_left: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, dict]:
-    """Priority fill, then quality, on unit-capacity specialists; returns the chosen pair mask."""
+    """Priority fill, then the quality levels, on unit-capacity specialists; the chosen pair mask."""
     stats = {"flow_pairs": int(spec.shape[0])}
     chosen = np.zeros(spec.shape[0], dtype=bool)
     if spec.shape[0] == 0:
@@ -264,20 +329,10 @@ def _flow_assign(n_spec: int, spec: np.ndarray, req: np.ndarray, quality: np.nda
         fill[sub_reqs] = flow.flows(arcs[holders.shape[0] + sub.shape[0]:])
     stats["flow_priority_seconds"] = time.perf_counter() - started2
 
-    # step 3: objective: with each request's fill held, maximise total quality
+    # step 3: objective: with each request's fill held, the quality levels lexicographically
+    # (quality, then the tie value that breaks equal scores by the raw facts)
     started3 = time.perf_counter()
-    tails, heads, caps = arrays(all_pairs, all_specs, all_reqs, fill)
-    costs = np.concatenate([np.zeros(n_s, np.int64), -quality.astype(np.int64), np.zeros(n_r, np.int64)])
-    flow = min_cost_flow.SimpleMinCostFlow()
-    arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
-    flow.set_node_supply(source, int(n_s))
-    flow.set_node_supply(sink, -int(n_s))
-    if flow.solve_max_flow_with_min_cost() != flow.OPTIMAL:
-        raise RuntimeError("min-cost flow (quality) failed")
-    flows = flow.flows(arcs)
-    if not np.array_equal(flows[first_sink:], fill):
-        raise RuntimeError("quality flow changed the fill per request")
-    chosen = flows[first_pair:first_sink] > 0
+    chosen = _quality_flows(arrays, n_s, n_r, spec.shape[0], fill, levels, stats)
     stats["flow_quality_seconds"] = time.perf_counter() - started3
     return chosen, stats
 
@@ -288,11 +343,13 @@ def _flow_assign(n_spec: int, spec: np.ndarray, req: np.ndarray, quality: np.nda
 def _solve_component(problem: Problem, index: EligibilityIndex, spec: np.ndarray, req: np.ndarray,
                      quality: np.ndarray, slots_left: np.ndarray, positions: np.ndarray,
                      pinned_by_spec: dict[int, list[int]], deadline: float,
-                     stats: dict) -> tuple[np.ndarray, str, float]:
+                     stats: dict, levels: Sequence[np.ndarray] | None = None
+                     ) -> tuple[np.ndarray, str, float]:
     """Exact lexicographic fill, then quality, for one component with part-time packing."""
     from ortools.sat.python import cp_model  # imported only when packing occurs: it is slow to load
 
     requests = problem.requests
+    levels = list(levels) if levels is not None else [quality]
     # data
     pair_ids = list(range(spec.shape[0]))
     reqs_in = sorted(set(req.tolist()), key=lambda j: positions[j])
@@ -316,7 +373,7 @@ def _solve_component(problem: Problem, index: EligibilityIndex, spec: np.ndarray
     req_days = np.array([r.days_per_week for r in requests], dtype=np.int64)
     # hint: the unit-capacity flow answer is feasible here and already fills most slots
     weight = len(requests) - positions
-    seeded, _ = _flow_assign(index.n_specialists, spec, req, quality, slots_left, weight)
+    seeded, _ = _flow_assign(index.n_specialists, spec, req, levels, slots_left, weight)
     values = seeded.astype(int).tolist()
     out_of_time = False
     for count, (i, ks) in enumerate(sorted(pairs_of_spec.items())):
@@ -349,7 +406,7 @@ def _solve_component(problem: Problem, index: EligibilityIndex, spec: np.ndarray
     solver.parameters.random_seed = 0
     status_text, gap = "optimal", 0.0
 
-    def run(objective) -> int | None:
+    def run(objective, tie_break: bool = False) -> int | None:
         nonlocal status_text, gap
         remaining = deadline - time.perf_counter()
         solver.parameters.max_time_in_seconds = max(0.01, remaining)
@@ -361,7 +418,10 @@ def _solve_component(problem: Problem, index: EligibilityIndex, spec: np.ndarray
         stats["cpsat_solves"] = stats.get("cpsat_solves", 0) + 1
         if result not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
-        if result == cp_model.FEASIBLE:
+        if result == cp_model.FEASIBLE and tie_break:
+            # the tie-break level only orders equal answers: stopping it early costs no quality
+            stats["tie_break_unproven"] = stats.get("tie_break_unproven", 0) + 1
+        elif result == cp_model.FEASIBLE:
             status_text = "feasible"
             bound = solver.best_objective_bound
             gap = max(gap, (bound - solver.objective_value) / max(1.0, abs(bound)))
@@ -380,8 +440,20 @@ def _solve_component(problem: Problem, index: EligibilityIndex, spec: np.ndarray
         # hold this request's fill while later requests are decided
         model.add(fill[j] >= current)
     if not out_of_time and time.perf_counter() < deadline:
-        # objective: with every fill held, the best total quality
-        run(cp_model.LinearExpr.weighted_sum(x, quality.astype(int).tolist()))
+        # objective: with every fill held, the quality levels one by one, each optimum held
+        # (only small coefficients are held in constraints: the last level, the tie value, is not)
+        for k, level in enumerate(levels):
+            tie_break = k == len(levels) - 1 and k > 0
+            if time.perf_counter() >= deadline:
+                status_text = "feasible" if not tie_break else status_text
+                break
+            objective = cp_model.LinearExpr.weighted_sum(x, level.astype(int).tolist())
+            best = run(objective, tie_break)
+            if best is None:
+                status_text = "feasible" if not tie_break else status_text
+                break
+            if k < len(levels) - 1:
+                model.add(objective >= best)
     else:
         status_text = "feasible"
         # gap against a bound: each request's best candidates, ignoring who else wants them
@@ -403,16 +475,32 @@ def priority_positions(problem: Problem, need_rank: dict[str, int]) -> np.ndarra
 
 
 def plan_dispatch(problem: Problem, index: EligibilityIndex, pairs: EligiblePairs,
-                  positions: np.ndarray, deadline: float) -> DispatchPlan:
-    """Choose the pairs: pinned first, flows for unit capacity, CP-SAT where days pack."""
+                  positions: np.ndarray, deadline: float, *, active: np.ndarray | None = None,
+                  frozen: Sequence[tuple[int, int]] = (),
+                  penalty: np.ndarray | None = None) -> DispatchPlan:
+    """Choose the pairs: pinned first, flows for unit capacity, CP-SAT where days pack.
+
+    ``active`` (one flag per eligible pair) limits the pairs that may be chosen; ``frozen``
+    pairs are held like pinned ones (not reported as pinned); ``penalty`` (one integer per
+    eligible pair) is minimised first among the answers of maximum priority fill, before
+    quality. Quality levels: total score, then the tie value (``rules.tie_value``).
+    """
     stats: dict = {}
-    pinned, slots_left, usable, warnings = _apply_pinned(problem, index, pairs, positions)
+    pinned, slots_left, usable, warnings = _apply_pinned(problem, index, pairs, positions, frozen)
+    if active is not None:
+        usable &= active
     spec, req, quality = pairs.spec[usable], pairs.req[usable], pairs.quality[usable]
+    tie = pairs.tie[usable] if pairs.tie is not None else np.zeros_like(quality)
+    levels = [quality, tie]
+    if penalty is not None:
+        levels.insert(0, -penalty[usable].astype(np.int64))
     pinned_by_spec: dict[int, list[int]] = {}
-    for i, j in pinned:
+    for i, j in list(frozen) + pinned:
         pinned_by_spec.setdefault(i, []).append(j)
 
-    multi = _multi_capacity_specialists(problem, index, spec, req, set(pinned_by_spec))
+    # pinned specialists are solved with CP-SAT (as ever); frozen ones only when the usual
+    # test says they could hold two more requests (their held load is then in the model)
+    multi = _multi_capacity_specialists(problem, index, spec, req, {i for i, _ in pinned})
     seeds = np.flatnonzero(multi)
     components = _components(index.n_specialists, len(problem.requests), spec, req, seeds)
     in_component = np.zeros(spec.shape[0], dtype=bool)
@@ -426,7 +514,8 @@ def plan_dispatch(problem: Problem, index: EligibilityIndex, pairs: EligiblePair
     weight = len(problem.requests) - positions
     flow_mask = ~in_component
     chosen_flow, flow_stats = _flow_assign(index.n_specialists, spec[flow_mask], req[flow_mask],
-                                           quality[flow_mask], slots_left, weight)
+                                           [level[flow_mask] for level in levels], slots_left,
+                                           weight)
     stats.update(flow_stats)
     chosen = np.zeros(spec.shape[0], dtype=bool)
     chosen[np.flatnonzero(flow_mask)[chosen_flow]] = True
@@ -436,7 +525,7 @@ def plan_dispatch(problem: Problem, index: EligibilityIndex, pairs: EligiblePair
     for comp_pairs, _ in components:
         picked, comp_status, comp_gap = _solve_component(
             problem, index, spec[comp_pairs], req[comp_pairs], quality[comp_pairs], slots_left,
-            positions, pinned_by_spec, deadline, stats)
+            positions, pinned_by_spec, deadline, stats, [level[comp_pairs] for level in levels])
         chosen[comp_pairs[picked]] = True
         if comp_status != "optimal":
             status, gap = "feasible", max(gap, comp_gap)
@@ -473,17 +562,48 @@ def naive_fill(problem: Problem) -> int:
     return filled
 
 
+def _overlap(a_start, a_end, b_start, b_end) -> bool:
+    """Two inclusive periods share a day."""
+    return a_start <= b_end and b_start <= a_end
+
+
+def _pairs_by_spec(pairs: EligiblePairs, n_spec: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pair indices grouped by specialist (order, start offsets)."""
+    return _csr(pairs.spec, n_spec)
+
+
+def _dispatched_reason(r, position: int, pinned: bool) -> dict:
+    """Why an offer is out of the market: its officer holds this dispatch in the same period."""
+    return {"kind": "officer_dispatched", "request": r.id, "city": r.city, "urgency": r.urgency,
+            "priority_position": int(position), "pinned": pinned}
+
+
 def solve_round(problem: Problem) -> SolveResult:
-    """Dispatch, exchange rings and explanations for one matching round."""
+    """Dispatch, exchange rings and explanations for one matching round.
+
+    One person, both markets: an officer with a two-way exchange offer who is also a
+    specialist is never in a chosen ring and a dispatch that overlap in time. The round:
+    1. pinned pairs are kept; they and ``busy`` periods take the officer's overlapping
+       offers out of the market;
+    2. requests of the urgency classes before the exchange market
+       (``rule_set.exchange_priority``) get their priority-respecting maximum fill against
+       everyone; among the answers with that fill, the one using the fewest officers whose
+       overlapping offer lies on a possible ring (then the best quality). Those officers are
+       needed: their overlapping offers leave the market and their pairs are held;
+    3. the rings are chosen among the offers left;
+    4. every request is solved again (priority-respecting maximum fill, then quality) with
+       the held pairs kept and each ring officer barred from requests that overlap the ring's
+       period: the classes before the market keep the fill of step 2, the later ones get the
+       best fill among the people the rings did not take.
+    """
     from talentbank.solver import explain
 
     started = time.perf_counter()
-    # the exchange rings get their own share of the time limit
-    dispatch_share = 0.7 if problem.exchange_offers else 1.0
-    deadline = started + problem.time_limit_s * dispatch_share
+    limit = problem.time_limit_s
     stats: dict = {}
     need_rank = rules.rank_cities_by_need(problem.cities, problem.rule_set)
     positions = priority_positions(problem, need_rank)
+    requests = problem.requests
 
     t0 = time.perf_counter()
     index = EligibilityIndex(problem)
@@ -491,52 +611,163 @@ def solve_round(problem: Problem) -> SolveResult:
     stats["eligibility_seconds"] = time.perf_counter() - t0
     stats["eligible_pairs"] = len(pairs)
 
-    plan = plan_dispatch(problem, index, pairs, positions, deadline)
+    specs = problem.specialist_by_id
+    req_index = {r.id: j for j, r in enumerate(requests)}
+    two_way = [o for o in problem.exchange_offers if o.wants_profession is not None]
+    offer_reason: dict[str, dict] = {}
+    for o in two_way:  # busy elsewhere during the offer period: no ring
+        hit = next((b for b in specs[o.officer].busy if _overlap(b.start, b.end, o.start, o.end)), None)
+        if hit is not None:
+            offer_reason[o.id] = {"kind": "officer_busy", "start": hit.start.isoformat(),
+                                  "end": hit.end.isoformat()}
+    pinned_reqs: dict[str, list[int]] = {}
+    for pair in problem.pinned:
+        pinned_reqs.setdefault(pair.specialist, []).append(req_index[pair.request])
+    for o in two_way:  # an approved dispatch makes the officer busy for its period
+        for j in sorted(pinned_reqs.get(o.officer, []), key=lambda j: positions[j]):
+            r = requests[j]
+            if o.id not in offer_reason and _overlap(r.start, r.end, o.start, o.end):
+                offer_reason[o.id] = _dispatched_reason(r, positions[j], pinned=True)
+    live = [o for o in two_way if o.id not in offer_reason]
+    by_spec, spec_starts = _pairs_by_spec(pairs, index.n_specialists)
+    officers = sorted({o.officer for o in two_way})
+    stats["both_markets_officers"] = sum(
+        1 for sid in officers
+        if spec_starts[index.spec_index[sid] + 1] > spec_starts[index.spec_index[sid]])
+
+    try:
+        import talentbank.solver.exchange as rings_module
+    except ImportError:
+        rings_module = None
+
+    # step 2: the classes before the exchange market, with the fewest ring officers used
+    frozen: list[tuple[int, int]] = []
+    before = problem.rule_set.classes_before_exchange
+    plan_before = None
+    status, gap = "optimal", 0.0
+    warnings: list[str] = []
+    if live and before and rings_module is not None:
+        on_ring = rings_module.offers_in_some_ring(rings_module.exchange_nodes(problem, live),
+                                                   problem.rule_set.max_cycle_length)
+        tier = np.array([r.urgency in before for r in requests], dtype=bool)
+        if on_ring and tier.any():
+            t_before = time.perf_counter()
+            ring_live = [o for o in live if o.id in on_ring]
+            req_start = np.array([r.start.toordinal() for r in requests], dtype=np.int64)
+            req_end = np.array([r.end.toordinal() for r in requests], dtype=np.int64)
+            penalty = np.zeros(len(pairs), dtype=np.int64)
+            for o in ring_live:
+                i = index.spec_index[o.officer]
+                ks = by_spec[spec_starts[i]:spec_starts[i + 1]]
+                hit = (req_start[pairs.req[ks]] <= o.end.toordinal()) & \
+                    (o.start.toordinal() <= req_end[pairs.req[ks]])
+                penalty[ks[hit]] = 1
+            plan_before = plan_dispatch(problem, index, pairs, positions,
+                                        started + 0.35 * limit, active=tier[pairs.req],
+                                        penalty=penalty)
+            if plan_before.status != "optimal":
+                status, gap = "feasible", max(gap, plan_before.gap)
+            stats["before_exchange"] = {
+                "classes": list(before),
+                "slots_filled": len(plan_before.chosen) + len(plan_before.pinned),
+                "cpsat_components": plan_before.stats.get("cpsat_components", 0),
+                "seconds": round(time.perf_counter() - t_before, 4)}
+            live_by_officer: dict[str, list] = {}
+            for o in ring_live:
+                live_by_officer.setdefault(o.officer, []).append(o)
+            for i, j in plan_before.chosen:
+                r = requests[j]
+                hits = [o for o in live_by_officer.get(problem.specialists[i].id, [])
+                        if _overlap(r.start, r.end, o.start, o.end)]
+                if hits:  # needed by a higher class: the offer leaves, the pair is held
+                    frozen.append((i, j))
+                    for o in hits:
+                        offer_reason.setdefault(o.id, _dispatched_reason(r, positions[j], False))
+    available = [o for o in live if o.id not in offer_reason]
+
+    # step 3: the rings among the offers left
+    exchange_cycles, exchange_status, ring_offers = [], None, frozenset()
+    if problem.exchange_offers:
+        t0 = time.perf_counter()
+        if rings_module is None:
+            exchange_status = "not_solved"
+            warnings.append("exchange offers given but the exchange solver is not available")
+        else:
+            one_way = [o for o in problem.exchange_offers if o.wants_profession is None]
+            result = rings_module.solve_exchange(
+                problem, need_rank, max(0.1, started + 0.65 * limit - time.perf_counter()),
+                offers=available + one_way)
+            exchange_cycles, exchange_status = list(result.cycles), result.status
+            ring_offers = result.ring_offers
+            stats["exchange"] = dict(result.stats)
+            stats["exchange"].update(
+                offers=len(problem.exchange_offers), two_way_offers=len(two_way),
+                offers_in_market=len(available), both_markets_officers=stats["both_markets_officers"],
+                out_busy=sum(1 for v in offer_reason.values() if v["kind"] == "officer_busy"),
+                out_dispatched=sum(1 for v in offer_reason.values()
+                                   if v["kind"] == "officer_dispatched"))
+        stats["exchange_seconds"] = time.perf_counter() - t0
+
+    # step 4: everyone, the held pairs kept, ring officers barred during their ring
+    active = None
+    if exchange_cycles:
+        active = np.ones(len(pairs), dtype=bool)
+        req_start = np.array([r.start.toordinal() for r in requests], dtype=np.int64)
+        req_end = np.array([r.end.toordinal() for r in requests], dtype=np.int64)
+        for cycle in exchange_cycles:
+            lo, hi = (dt.date.fromisoformat(cycle["start"]).toordinal(),
+                      dt.date.fromisoformat(cycle["end"]).toordinal())
+            for sid in cycle["officers"]:
+                i = index.spec_index[sid]
+                ks = by_spec[spec_starts[i]:spec_starts[i + 1]]
+                hit = (req_start[pairs.req[ks]] <= hi) & (lo <= req_end[pairs.req[ks]])
+                active[ks[hit]] = False
+    plan = plan_dispatch(problem, index, pairs, positions, started + limit, active=active,
+                         frozen=frozen)
     stats.update(plan.stats)
+    stats["held_for_higher_classes"] = len(frozen)
+    warnings = list(plan.warnings) + warnings
 
     t0 = time.perf_counter()
     assignments = []
     pinned_set = set(plan.pinned)
-    for i, j in sorted(set(plan.pinned) | set(plan.chosen),
+    for i, j in sorted(set(plan.pinned) | set(frozen) | set(plan.chosen),
                        key=lambda p: (positions[p[1]], problem.specialists[p[0]].id)):
-        s, r = problem.specialists[i], problem.requests[j]
+        s, r = problem.specialists[i], requests[j]
         assignments.append(Assignment(
             specialist=s.id, request=r.id, score=rules.score_parts(s, r, problem),
             priority_position=int(positions[j]), served_mode=rules.served_mode(s, r),
             is_pinned=(i, j) in pinned_set))
-    unfilled = explain.explain_unfilled(problem, index, pairs, positions, need_rank, assignments)
+    unfilled = explain.explain_unfilled(problem, index, pairs, positions, need_rank, assignments,
+                                        exchange_cycles)
+    in_ring = {oid for c in exchange_cycles for oid in c["offers"]}
+    unmatched_offers = [
+        {"offer": o.id, "city": o.city,
+         "reason": offer_reason.get(o.id) or {"kind": "no_ring", "ring_possible": o.id in ring_offers}}
+        for o in two_way if o.id not in in_ring]
     stats["explain_seconds"] = time.perf_counter() - t0
 
-    exchange_cycles, exchange_status, warnings = [], None, list(plan.warnings)
-    if problem.exchange_offers:
-        t0 = time.perf_counter()
-        exchange_cycles, exchange_status, exchange_stats, warning = _solve_exchange(
-            problem, need_rank, max(0.1, started + problem.time_limit_s - time.perf_counter()))
-        stats["exchange"] = exchange_stats
-        stats["exchange_seconds"] = time.perf_counter() - t0
-        if warning:
-            warnings.append(warning)
-
-    status = plan.status
+    if plan.status != "optimal":
+        status, gap = "feasible", max(gap, plan.gap)
     if exchange_status not in (None, "optimal", "no_offers"):
         status = "feasible"
-    slots = sum(r.slots for r in problem.requests)
+    slots = sum(r.slots for r in requests)
     stats.update({
         "specialists": len(problem.specialists),
-        "requests": len(problem.requests),
+        "requests": len(requests),
         "slots": slots,
         "slots_filled": len(assignments),
         "pinned_kept": len(plan.pinned),
-        "gap": plan.gap,
+        "gap": gap,
         "solve_seconds": time.perf_counter() - started,
     })
     order = np.argsort(positions).tolist()
     priority_order = [
-        {"position": int(positions[j]), "request": problem.requests[j].id,
-         "city": problem.requests[j].city, "urgency": problem.requests[j].urgency,
-         "city_need_rank": need_rank[problem.requests[j].city],
-         "carry_over": problem.requests[j].carry_over,
-         "posted_at": problem.requests[j].posted_at.isoformat()}
+        {"position": int(positions[j]), "request": requests[j].id,
+         "city": requests[j].city, "urgency": requests[j].urgency,
+         "city_need_rank": need_rank[requests[j].city],
+         "carry_over": requests[j].carry_over,
+         "posted_at": requests[j].posted_at.isoformat()}
         for j in order
     ]
     return SolveResult(
@@ -545,14 +776,4 @@ def solve_round(problem: Problem) -> SolveResult:
         input_fingerprint=input_fingerprint(problem),
         rule_set_version=problem.rule_set.version, priority_order=priority_order,
         city_need_rank=dict(sorted(need_rank.items(), key=lambda kv: kv[1])),
-        warnings=warnings, exchange_status=exchange_status)
-
-
-def _solve_exchange(problem: Problem, need_rank: dict[str, int], time_limit_s: float):
-    """Call the exchange-ring solver when it is installed; say so when it is not."""
-    try:
-        from talentbank.solver.exchange import solve_exchange
-    except ImportError:
-        return [], "not_solved", {}, "exchange offers given but the exchange solver is not available"
-    result = solve_exchange(problem, need_rank, time_limit_s)
-    return list(result.cycles), result.status, dict(result.stats), None
+        warnings=warnings, exchange_status=exchange_status, unmatched_offers=unmatched_offers)

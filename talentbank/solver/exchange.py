@@ -101,6 +101,7 @@ class ExchangeResult:
     cycles: list[dict] = field(default_factory=list)
     status: str = "no_offers"
     stats: dict = field(default_factory=dict)
+    ring_offers: frozenset[str] = frozenset()  # offers that lie on some possible ring
 
 
 # ---------------------------------------------------------------------------
@@ -862,6 +863,7 @@ def solve_rings(
         rings_enumerated=int(sum(int(np.prod(sizes[list(rt)])) for rt in ring_types)),
         enumerate_seconds=round(time.perf_counter() - started, 4),
     )
+    ring_offers = frozenset(ordered[i].id for rt in ring_types for c in rt for i in classes[c])
     if not ring_types:
         stats.update(officers_exchanged=0, rings_chosen=0, gap=0.0, gap_stage=None, stages=[],
                      solve_seconds=round(time.perf_counter() - started, 4))
@@ -941,7 +943,7 @@ def solve_rings(
         gap_stage=None if unproven is None else unproven.name,
         solve_seconds=round(time.perf_counter() - started, 4),
     )
-    return ExchangeResult(cycles=cycles, status=status, stats=stats)
+    return ExchangeResult(cycles=cycles, status=status, stats=stats, ring_offers=ring_offers)
 
 
 def _cycle_record(ring: list[ExchangeNode]) -> dict:
@@ -952,14 +954,18 @@ def _cycle_record(ring: list[ExchangeNode]) -> dict:
         "offers": [n.id for n in ring],
         "cities": [n.city for n in ring],
         "length": len(ring),
+        "officers": [n.officer for n in ring],
+        # a ring's periods are all equal (they nest around it): the officers are away for it
+        "start": max(n.start for n in ring).isoformat(),
+        "end": min(n.end for n in ring).isoformat(),
     }
 
 
-def solve_exchange(problem: Problem, need_rank: dict[str, int], time_limit_s: float) -> ExchangeResult:
-    """Exchange rings for one matching round, from the validated problem and the need ranking."""
+def exchange_nodes(problem: Problem, offers: Iterable | None = None) -> list[ExchangeNode]:
+    """The ring solver's view of the problem's offers (all of them, or the given ones)."""
     specialists = {s.id: s for s in problem.specialists}
     nodes = []
-    for offer in problem.exchange_offers:
+    for offer in problem.exchange_offers if offers is None else offers:
         officer = specialists.get(offer.officer)
         if officer is None or officer.employer_city != offer.city:
             continue  # load_problem rejects these; a hand-built Problem may not
@@ -977,4 +983,28 @@ def solve_exchange(problem: Problem, need_rank: dict[str, int], time_limit_s: fl
                 end=offer.end,
             )
         )
+    return nodes
+
+
+def offers_in_some_ring(nodes: Sequence[ExchangeNode], max_cycle_length: int) -> set[str]:
+    """Ids of the two-way offers that lie on at least one possible ring among ``nodes``."""
+    ordered = sorted((n for n in nodes if n.wants_profession is not None), key=lambda n: n.id)
+    if not ordered:
+        return set()
+    adj = fit_matrix(ordered)
+    # an offer on a ring has an edge in and out: prune the rest before enumerating
+    keep = adj.any(axis=0) & adj.any(axis=1)
+    ordered = [n for n, k in zip(ordered, keep.tolist()) if k]
+    adj = adj[np.ix_(keep, keep)]
+    rings = short_cycles(adj, [n.city for n in ordered], max_cycle_length)
+    return {ordered[v].id for ring in rings for v in ring}
+
+
+def solve_exchange(problem: Problem, need_rank: dict[str, int], time_limit_s: float,
+                   offers: Iterable | None = None) -> ExchangeResult:
+    """Exchange rings for one matching round, from the validated problem and the need ranking.
+
+    ``offers``: the offers the market may use (default: all of the problem's).
+    """
+    nodes = exchange_nodes(problem, offers)
     return solve_rings(nodes, need_rank, problem.rule_set.max_cycle_length, time_limit_s)

@@ -8,11 +8,14 @@ Reason shapes (JSON):
   "priority_position", "why", "this_value", "their_value", "specialists"}, ...]}``
   where ``why`` is ``same_request`` (this request's other slots), ``urgency``,
   ``city_need``, ``carry_over``, ``earlier_posting``, ``request_id`` (full tie) or
-  ``pinned`` (an approved pairing kept from before).
+  ``pinned`` (an approved pairing kept from before); and, for a specialist who went to an
+  exchange ring whose period overlaps the request, one entry per ring:
+  ``{"exchange_cycle": index into result.exchange_cycles, "cities", "offers",
+  "why": "exchange_priority", "specialists"}``.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -36,8 +39,13 @@ def _criterion_value(r: Request, criterion: str, need_rank: Mapping[str, int]) -
 
 def explain_unfilled(problem: Problem, index: EligibilityIndex, pairs: EligiblePairs,
                      positions: np.ndarray, need_rank: Mapping[str, int],
-                     assignments: list[Assignment]) -> list[Unfilled]:
+                     assignments: list[Assignment],
+                     cycles: Sequence[Mapping[str, Any]] = ()) -> list[Unfilled]:
     """One entry per request with empty slots, in priority order, with its reason."""
+    rings_of: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
+    for k, cycle in enumerate(cycles):
+        for sid in cycle.get("officers", ()):
+            rings_of.setdefault(sid, []).append((k, cycle))
     req_index = {r.id: j for j, r in enumerate(problem.requests)}
     filled = np.zeros(len(problem.requests), dtype=np.int64)
     held_by_spec: dict[str, list[Assignment]] = {}
@@ -58,7 +66,8 @@ def explain_unfilled(problem: Problem, index: EligibilityIndex, pairs: EligibleP
             reason: dict[str, Any] = {"kind": "no_eligible", "total": index.n_specialists,
                                       "ruled_out": counts}
         else:
-            reason = _outranked(problem, r, eligible, held_by_spec, req_index, positions, need_rank)
+            reason = _outranked(problem, r, eligible, held_by_spec, req_index, positions, need_rank,
+                                rings_of)
         unfilled.append(Unfilled(request=r.id, slots=int(r.slots - filled[j]),
                                  priority_position=int(positions[j]), reason=reason))
     return unfilled
@@ -66,12 +75,24 @@ def explain_unfilled(problem: Problem, index: EligibilityIndex, pairs: EligibleP
 
 def _outranked(problem: Problem, r: Request, eligible: np.ndarray,
                held_by_spec: dict[str, list[Assignment]], req_index: dict[str, int],
-               positions: np.ndarray, need_rank: Mapping[str, int]) -> dict[str, Any]:
-    """Name the requests that took this request's eligible specialists, and why they come first."""
+               positions: np.ndarray, need_rank: Mapping[str, int],
+               rings_of: Mapping[str, list] | None = None) -> dict[str, Any]:
+    """Name the requests (or rings) that took this request's eligible specialists, and why."""
     takers: dict[str, dict[str, Any]] = {}
+    ring_takers: dict[int, dict[str, Any]] = {}
     idle = []
+    start, end = r.start.isoformat(), r.end.isoformat()
     for i in eligible.tolist():
         s = problem.specialists[i]
+        rings = [(k, c) for k, c in (rings_of or {}).get(s.id, [])
+                 if c["start"] <= end and start <= c["end"]]
+        if rings:  # away in an exchange ring for (part of) this request's period
+            for k, cycle in rings:
+                ring_takers.setdefault(k, {
+                    "exchange_cycle": k, "cities": list(cycle["cities"]),
+                    "offers": list(cycle["offers"]), "why": "exchange_priority",
+                    "specialists": []})["specialists"].append(s.id)
+            continue
         held = held_by_spec.get(s.id, [])
         if any(a.request == r.id for a in held):
             blockers = [a for a in held if a.request == r.id]
@@ -104,7 +125,8 @@ def _outranked(problem: Problem, r: Request, eligible: np.ndarray,
     reason: dict[str, Any] = {
         "kind": "outranked",
         "eligible": int(eligible.shape[0]),
-        "taken_by": sorted(takers.values(), key=lambda t: t["priority_position"]),
+        "taken_by": sorted(takers.values(), key=lambda t: t["priority_position"])
+        + [ring_takers[k] for k in sorted(ring_takers)],
     }
     if idle:
         reason["idle_specialists"] = sorted(idle)  # never in a priority-respecting answer

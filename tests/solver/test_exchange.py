@@ -23,11 +23,24 @@ def rings(result):
     return [c["offers"] for c in result.cycles]
 
 
+def _shape(result):
+    """The ring records' offers, cities and length (officers and the period are checked apart)."""
+    return [{k: c[k] for k in ("offers", "cities", "length")} for c in result.cycles]
+
+
+def test_ring_records_name_officers_and_period():
+    result = solve_rings([offer("a", "Zushi", "civil", "welfare"),
+                          offer("b", "Kamakura", "welfare", "civil")], {})
+    ring = result.cycles[0]
+    assert ring["officers"] == ["officer-a", "officer-b"]
+    assert (ring["start"], ring["end"]) == ("2026-04-01", "2027-03-31")
+
+
 def test_two_cities_swap_officers():
     result = solve_rings([offer("a", "Zushi", "civil", "welfare"),
                           offer("b", "Kamakura", "welfare", "civil")], {})
     assert result.status == "optimal"
-    assert result.cycles == [{"offers": ["a", "b"], "cities": ["Zushi", "Kamakura"], "length": 2}]
+    assert _shape(result) == [{"offers": ["a", "b"], "cities": ["Zushi", "Kamakura"], "length": 2}]
 
 
 def test_urban_development_welfare_triangle():
@@ -37,7 +50,7 @@ def test_urban_development_welfare_triangle():
               offer("y", "Yokosuka", "civil", "urban_development")]
     result = solve_rings(offers, {"Zushi": 0, "Kamakura": 1, "Yokosuka": 2})
     # z's officer goes to the city of the next offer: Zushi -> Yokosuka -> Kamakura -> Zushi
-    assert result.cycles == [{"offers": ["k", "z", "y"],
+    assert _shape(result) == [{"offers": ["k", "z", "y"],
                               "cities": ["Kamakura", "Zushi", "Yokosuka"], "length": 3}]
 
 
