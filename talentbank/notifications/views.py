@@ -68,7 +68,8 @@ def outbox():
     status = request.args.get("status") or None
     messages = services.outbox_page(current_user, status, page_arg(), current_app.config["PAGE_SIZE"])
     description, problem = services.mail_settings_summary()
-    return render_template("admin/outbox.html", messages=messages, status=status, counts=services.outbox_counts(current_user), mail_settings=description,
+    return render_template("admin/outbox.html", messages=messages, status=status,
+                           counts=services.outbox_counts(current_user), mail_settings=description,
                            mail_problem=problem, can_manage=may(current_user, "outbox.manage"),
                            statuses=services.OUTBOX_STATUSES)
 
