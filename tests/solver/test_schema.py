@@ -60,6 +60,8 @@ def violations(value, schema: dict, where: str = "$") -> list[str]:
             found.append(f"{where}: {value} <= {schema['exclusiveMinimum']}")
     if isinstance(value, str) and "pattern" in schema and not re.search(schema["pattern"], value):
         found.append(f"{where}: {value!r} does not match {schema['pattern']}")
+    if "anyOf" in schema and all(violations(value, alt, where) for alt in schema["anyOf"]):
+        found.append(f"{where}: matches none of anyOf")
     return found
 
 
@@ -82,3 +84,26 @@ def test_results_match_the_result_schema():
     assert violations(solve(load_problem(EXAMPLE)).to_dict(), RESULT_SCHEMA) == []
     for seed in range(50):
         assert violations(solve(load_problem(random_problem(seed))).to_dict(), RESULT_SCHEMA) == []
+
+
+def test_rounds_with_both_markets_match_both_schemas():
+    from tests.solver.test_one_person_both_markets import random_round
+
+    kinds = set()
+    for seed in range(120):
+        data = random_round(seed)
+        assert violations(data, PROBLEM_SCHEMA) == []
+        result = solve(load_problem(data)).to_dict()
+        assert violations(result, RESULT_SCHEMA) == []
+        kinds |= {u["reason"]["kind"] for u in result["unmatched_offers"]}
+        kinds |= {"ring_entry" for u in result["unfilled"] for t in u["reason"].get("taken_by", [])
+                  if "exchange_cycle" in t}
+    assert kinds == {"officer_dispatched", "officer_busy", "no_ring", "ring_entry"}
+
+
+def test_the_result_schema_rejects_a_taken_by_entry_of_neither_shape():
+    entry = {"why": "exchange_priority", "specialists": ["S1"]}
+    items = RESULT_SCHEMA["properties"]["unfilled"]["items"]["properties"]["reason"]["properties"][
+        "taken_by"]["items"]
+    assert violations(entry, items)
+    assert not violations(dict(entry, exchange_cycle=0, cities=["1"], offers=["X"]), items)
