@@ -63,6 +63,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_errors(app)
     _register_template_helpers(app)
     _register_cli(app)
+    from .wiring import connect_subscribers
+
+    connect_subscribers()
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _enable_sqlite_foreign_keys(app)
     return app
@@ -75,6 +78,7 @@ def _register_models() -> None:
     from .cities import models as _cities  # noqa: F401
     from .dispatches import models as _dispatches  # noqa: F401
     from .exchange import models as _exchange  # noqa: F401
+    from .exchange.rings import models as _rings  # noqa: F401
     from .matching import models as _matching  # noqa: F401
     from .notifications import models as _notifications  # noqa: F401
     from .requests import models as _requests  # noqa: F401

@@ -249,11 +249,11 @@ class Factory:
     def exchange_ring(self, offers: list[Any], *, status: str = "approved") -> Any:
         """An exchange ring over ``offers`` (officer of offer i goes to the city of offer i+1), as approved."""
         from talentbank.core import clock
-        from talentbank.matching.models import ExchangeCycle
+        from talentbank.exchange.rings import services as rings
 
         rnd = self.dispatch_round()
-        cycle = ExchangeCycle(round_id=rnd.id, position=0, status=status, offers=[o.id for o in offers],
-                              cities=[o.city_id for o in offers], decided_at=clock.utcnow())
-        db.session.add(cycle)
+        cycle = rings.propose_rings(rnd.id, [[o.id for o in offers]], now=clock.utcnow())[0]
+        cycle.status = status
+        cycle.decided_at = clock.utcnow()
         db.session.commit()
         return cycle

@@ -122,12 +122,15 @@ ACTION_LABELS.update({
     "proposal.superseded": _l("提案の取り消し"),
     "cycle.approved": _l("交流の輪の承認"),
     "cycle.rejected": _l("交流の輪の却下"),
+    "cycle.superseded": _l("新しいマッチングによる交流の輪の置換"),
+    "cycle.released": _l("幹事市による交流の輪の解除"),
     "ruleset.created": _l("優先順位の規則の新しい版"),
     "ruleset.published": _l("優先順位の規則の公開"),
 })
 for _name, _label in {
     "rule_set_version": _l("規則の版"), "parent_round": _l("元のマッチング"), "version": _l("版"),
     "method": _l("比較方法"), "criteria": _l("指標と重み"), "max_cycle_length": _l("交流の輪の最大の長さ"),
+    "exchange_priority": _l("職員交流を優先する順位"),
     "published_version": _l("公開中の版"),
 }.items():
     FIELD_LABELS.setdefault(_name, _label)

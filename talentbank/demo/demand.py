@@ -283,7 +283,7 @@ def seed_offers(cities: dict[str, City]) -> int:
             officer_id=officer.id, start_date=start, end_date=end, is_one_way=item.wants is None,
             wants_profession_id=professions[item.wants] if item.wants else None,
             wants_licence_ids=tuple(licences[c] for c in item.wants_licences), notes=item.notes))
-        offers.open_offer(actor, offer.id, run_hooks=False)
+        offers.open_offer(actor, offer.id)
         added += 1
     return added
 

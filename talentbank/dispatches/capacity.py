@@ -1,8 +1,8 @@
 """The days-per-week rule: how many days a specialist already has booked, and the refusal when full.
 
 The database is the authority (the triggers of migration 0006 refuse an offer or a dispatch that
-would overbook a specialist, also when two people act at the same moment). This module mirrors
-the same rule in Python so that services can refuse early with numbers in the message, and turns
+would overbook a specialist, also when two people act at the same moment). This module applies
+the same rule (``solver.days.busiest_day_load``) so that services can refuse early with numbers in the message, and turns
 the trigger's error into the same clear Japanese refusal when the race is lost.
 """
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..core.errors import UserError
 from ..extensions import db
+from ..solver.days import busiest_day_load
 from ..specialists.models import Specialist
 from .models import BOOKED_DISPATCH_STATUSES, DAYS_EXCEEDED_MARKER, Dispatch, Offer
 
@@ -36,16 +37,10 @@ def commitments(specialist_id: int, *, skip_dispatch_id: int | None = None,
     return [tuple(row) for row in db.session.execute(union_all(dispatches, offers))]
 
 
-def peak_load(booked: list[tuple[date, date, int]], start: date, end: date) -> int:
-    """The most days per week ``booked`` takes on any day of [start, end] (the load only rises on a start)."""
-    probes = {start} | {s for s, _e, _d in booked if start < s <= end}
-    return max((sum(d for s, e, d in booked if s <= day <= e) for day in probes), default=0)
-
-
 def booked_days(specialist_id: int, start: date, end: date, *, skip_dispatch_id: int | None = None,
                 skip_offer_id: int | None = None) -> int:
     """Days per week already taken on the busiest day of the period, the row being changed left out."""
-    return peak_load(commitments(specialist_id, skip_dispatch_id=skip_dispatch_id, skip_offer_id=skip_offer_id),
+    return busiest_day_load(commitments(specialist_id, skip_dispatch_id=skip_dispatch_id, skip_offer_id=skip_offer_id),
                      start, end)
 
 

@@ -1,7 +1,6 @@
 """Where the dispatch domain plugs into the others: one place lists every hook it registers.
 
 - matching ``ON_PROPOSAL_APPROVED``: an approved pairing becomes the specialist's offer;
-- matching ``ON_CYCLE_APPROVED``: the cities of an approved exchange ring are asked to confirm;
 - matching ``PIN_PROVIDERS``: scheduled and active dispatches keep their slot in later rounds;
 - matching ``PREVIOUS_CITY_PROVIDERS``: cities a specialist served before (continuity);
 - specialists ``AGREED_DISPATCH_PROVIDERS``: an agreed dispatch lets the receiving city see the name;
@@ -39,10 +38,9 @@ def register() -> None:
     from ..matching import hooks as matching_hooks
     from ..requests import services as requests_services
     from ..specialists import hooks as specialist_hooks
-    from . import cycles, services
+    from . import services
 
     _add(matching_hooks.ON_PROPOSAL_APPROVED, services.offer_for_approved_proposal)
-    _add(matching_hooks.ON_CYCLE_APPROVED, cycles.ask_cities_to_confirm)
     _add(matching_hooks.PIN_PROVIDERS, dispatch_pins)
     _add(matching_hooks.PREVIOUS_CITY_PROVIDERS, services.previous_cities)
     _add(specialist_hooks.AGREED_DISPATCH_PROVIDERS, services.has_agreed_dispatch)

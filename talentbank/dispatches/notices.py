@@ -85,27 +85,6 @@ register_kind(
        "今後のマッチングの参考にするため、5段階の評価と短いコメントの入力をお願いします。"),
     {"reference": "TB-000012", "city": _CITY, "start_date": "2027-04-01", "end_date": "2027-09-30"},
 )
-register_kind(
-    "cycle.confirmation_requested",
-    N_("職員交流の確認のお願い（%(ring)s）"),
-    N_("幹事市が職員交流（%(ring)s）を承認しました。貴市の職員の派遣と受け入れについて、"
-       "交流の確認画面で内容を確認し、確認または辞退をしてください。すべての市が確認すると派遣が決まります。"),
-    {"ring": "逗子市 → 鎌倉市 → 逗子市"},
-)
-register_kind(
-    "cycle.confirmed",
-    N_("職員交流が成立しました（%(ring)s）"),
-    N_("職員交流（%(ring)s）は、すべての市が確認したため成立しました。派遣一覧に%(count)s件の派遣が登録されました。"),
-    {"ring": "逗子市 → 鎌倉市 → 逗子市", "count": 2},
-)
-register_kind(
-    "cycle.refused",
-    N_("職員交流が辞退されました（%(ring)s）"),
-    N_("%(city)sが職員交流（%(ring)s）を辞退したため、この交流は取り消されました。理由：%(reason)s"),
-    {"ring": "逗子市 → 鎌倉市 → 逗子市", "city": _CITY, "reason": "対象職員の異動"},
-)
-
-
 def both(ja: str, en: str) -> dict[str, str]:
     """A parameter whose words differ by language (the recipient's picks one)."""
     return {"ja": ja, "en": en}

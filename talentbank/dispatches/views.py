@@ -10,8 +10,10 @@ from ..core import clock
 from ..core.errors import UserError
 from ..core.permissions import may, requires
 from ..core.query_args import date_arg, int_arg
-from ..matching.models import CYCLE_STATUS_LABELS, PROPOSAL_STATUS_LABELS
-from . import cycles, hooks, roster, services
+from ..exchange.rings import services as rings
+from ..exchange.rings.models import CYCLE_STATUS_LABELS
+from ..matching.models import PROPOSAL_STATUS_LABELS
+from . import hooks, roster, services
 from .forms import ActionForm, DeclineForm, EvaluationForm, ExtendForm, ReasonForm
 from .models import (
     DISPATCH_STATUS_LABELS,
@@ -242,12 +244,12 @@ def evaluation(dispatch_id: int):
 @bp.route("/exchange-rings/")
 @requires("cycle.list")
 def cycles_index():
-    return render_template("dispatches/cycles.html", views=cycles.list_cycles(current_user))
+    return render_template("dispatches/cycles.html", views=rings.list_rings(current_user))
 
 
 def _render_cycle(exchange_cycle_id: int, refuse_form=None, status: int = 200):
     try:
-        view = cycles.view_cycle(current_user, exchange_cycle_id)
+        view = rings.view_ring(current_user, exchange_cycle_id)
     except UserError:
         return render_template("errors/error.html", status=404, message=_("職員交流が見つかりません。")), 404
     return render_template("dispatches/cycle.html", view=view, confirm_form=ActionForm(),
@@ -266,7 +268,7 @@ def confirm_cycle(exchange_cycle_id: int):
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            ring = cycles.confirm_cycle(current_user, exchange_cycle_id)
+            ring = rings.confirm_ring(current_user, exchange_cycle_id)
         except UserError as exc:
             flash(exc.translated(), "error")
         else:
@@ -279,17 +281,32 @@ def confirm_cycle(exchange_cycle_id: int):
     return redirect(url_for("dispatches.cycle", exchange_cycle_id=exchange_cycle_id))
 
 
+@bp.route("/exchange-rings/<int:exchange_cycle_id>/release", methods=["POST"])
+@requires("proposal.decide")
+def release_cycle(exchange_cycle_id: int):
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            rings.release_ring(current_user, exchange_cycle_id, form.reason.data)
+        except UserError as exc:
+            _errors_to(form, exc)
+        else:
+            flash(_("交流の輪を解除しました。含まれていた交流職員の提供は、次のマッチングの対象に戻ります。"), "success")
+            return redirect(url_for("dispatches.cycle", exchange_cycle_id=exchange_cycle_id))
+    return _render_cycle(exchange_cycle_id, refuse_form=form, status=400)
+
+
 @bp.route("/exchange-rings/<int:exchange_cycle_id>/refuse", methods=["POST"])
 @requires("cycle.confirm")
 def refuse_cycle(exchange_cycle_id: int):
     try:
-        cycles.check_may_answer(current_user, exchange_cycle_id)  # another city's HR: 403 before anything else
+        rings.check_may_answer(current_user, exchange_cycle_id)  # another city's HR: 403 before anything else
     except UserError:
         return render_template("errors/error.html", status=404, message=_("職員交流が見つかりません。")), 404
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            cycles.refuse_cycle(current_user, exchange_cycle_id, form.reason.data)
+            rings.refuse_ring(current_user, exchange_cycle_id, form.reason.data)
         except UserError as exc:
             _errors_to(form, exc)
         else:

@@ -9,7 +9,6 @@ is audited.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -21,13 +20,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..audit import services as audit
 from ..audit.models import AuditEntry
 from ..core import clock, permissions
-from ..core.errors import UserError, UserErrors
+from ..core.errors import N_, UserError, UserErrors
 from ..core.permissions import Role
 from ..extensions import db
 from ..requests.services import is_correction, known_terms, period_problems
 from ..specialists.models import Specialist, SpecialistKind, SpecialistStatus
 from ..vocabulary.models import Licence, Profession
 from .models import HOLDING_STATUSES, LIVE_STATUSES, ExchangeOffer
+from .rings.models import CYCLE_STATUS_LABELS, HOLDING_CYCLE_STATUSES, ExchangeCycle, ExchangeCycleMember
+from .rings.queries import live_ring_of_offer
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +39,6 @@ WITHDRAWABLE_BY_CITY = ("draft", "open")
 # The coordinating city may also undo an agreed exchange (the ring it belonged to fell through).
 WITHDRAWABLE_BY_COORDINATOR = ("draft", "open", "matched")
 EXPIRABLE_STATUSES = ("draft", "open")
-
-# Hooks, as for requests. OFFER_PROPOSAL_CHECKS: callables(offer_id) -> True when the offer is
-# in a proposed or approved ring (issue 6); such an offer is frozen for its city.
-OFFER_PROPOSAL_CHECKS: list[Callable[[int], bool]] = []
-# ON_OFFER_OPENED: callables(offer) run after an offer opened and the change was committed.
-ON_OFFER_OPENED: list[Callable[[ExchangeOffer], None]] = []
-# ON_OFFER_WITHDRAWN: callables(offer) run inside the withdrawing transaction, before the commit.
-ON_OFFER_WITHDRAWN: list[Callable[[ExchangeOffer], None]] = []
 
 STALE_MESSAGE = "この交流職員の提供は他の人が先に更新しました。最新の内容を確認してから、もう一度変更してください。"
 
@@ -190,17 +183,28 @@ def _commit() -> None:
         raise UserError(STALE_MESSAGE) from None
 
 
-def has_offer_proposals(offer_id: int) -> bool:
-    """True when the matching engine put the offer in a proposed or approved ring (see OFFER_PROPOSAL_CHECKS)."""
-    return any(check(offer_id) for check in OFFER_PROPOSAL_CHECKS)
+def ring_holding_offer(offer_id: int) -> ExchangeCycle | None:
+    """The proposed, approved or agreed ring the offer is in: while there is one, its city may not change it."""
+    return live_ring_of_offer(offer_id)
 
 
-def _run_opened_hooks(offer: ExchangeOffer) -> None:
-    for hook in list(ON_OFFER_OPENED):
-        try:
-            hook(offer)
-        except Exception:  # a failing reaction must not undo or hide the opening
-            log.exception("ON_OFFER_OPENED hook %r failed for offer %s", hook, offer.id)
+FROZEN_EDIT = N_("この交流職員の提供は交流の輪 No.%(ring)s（%(status)s）に含まれているため変更できません。"
+               "変更が必要な場合は、幹事市に交流の輪 No.%(ring)s の解除を依頼してください。")
+FROZEN_WITHDRAW = N_("この交流職員の提供は交流の輪 No.%(ring)s（%(status)s）に含まれているため取り下げできません。"
+                   "取り下げが必要な場合は、幹事市に交流の輪 No.%(ring)s の解除を依頼してください。")
+
+
+def _frozen_by_ring(offer: ExchangeOffer, message: str) -> UserError | None:
+    ring = ring_holding_offer(offer.id)
+    if ring is None:
+        return None
+    return UserError(message, ring=ring.id, status=_ring_status_label(ring.status))
+
+
+def _ring_status_label(status: str) -> Any:
+    from flask_babel import lazy_gettext  # translated only when shown: services also run outside requests
+
+    return lazy_gettext(CYCLE_STATUS_LABELS.get(status, status))
 
 
 def allowed_offer_actions(actor: Any, offer: ExchangeOffer) -> set[str]:
@@ -213,13 +217,13 @@ def allowed_offer_actions(actor: Any, offer: ExchangeOffer) -> set[str]:
         actions.add("edit")
         if offer.status in ("withdrawn", "expired", "matched"):
             actions.add("reopen")
-    elif not correcting and offer.status in EDITABLE_STATUSES and not has_offer_proposals(offer.id):
+    elif not correcting and offer.status in EDITABLE_STATUSES and ring_holding_offer(offer.id) is None:
         actions.add("edit")
     if offer.status == "draft":
         actions.add("open")
     if correcting and offer.status in WITHDRAWABLE_BY_COORDINATOR:
         actions.add("withdraw")
-    elif not correcting and offer.status in WITHDRAWABLE_BY_CITY and not has_offer_proposals(offer.id):
+    elif not correcting and offer.status in WITHDRAWABLE_BY_CITY and ring_holding_offer(offer.id) is None:
         actions.add("withdraw")
     return actions
 
@@ -256,8 +260,9 @@ def update_offer(actor: Any, offer_id: int, values: OfferValues, *, reason: str 
     else:
         if offer.status not in EDITABLE_STATUSES:
             raise UserError("下書きまたは募集中の交流職員の提供だけを変更できます。")
-        if has_offer_proposals(offer.id):
-            raise UserError("この交流職員の提供は既に交流の提案に含まれているため変更できません。変更が必要な場合は幹事市に連絡してください。")
+        problem = _frozen_by_ring(offer, FROZEN_EDIT)
+        if problem:
+            raise problem
     _check_version(offer, expected_version)
     before = _snapshot(offer)
     officer, profession, licences = validate_offer_values(values, offer.city_id, clock.today_tokyo(), before=offer)
@@ -270,7 +275,7 @@ def update_offer(actor: Any, offer_id: int, values: OfferValues, *, reason: str 
     return offer
 
 
-def open_offer(actor: Any, offer_id: int, *, run_hooks: bool = True) -> ExchangeOffer:
+def open_offer(actor: Any, offer_id: int) -> ExchangeOffer:
     """Publish a draft offer so the next matching round can build exchanges with it (demo data: no hooks)."""
     offer = _load(offer_id, for_update=True)
     permissions.check(actor, "offer.manage", offer.city_id)
@@ -287,8 +292,6 @@ def open_offer(actor: Any, offer_id: int, *, run_hooks: bool = True) -> Exchange
     audit.record(actor, "offer.opened", ENTITY, offer.id, city_id=offer.city_id,
                  changes={"status": ["draft", "open"]}, summary=_summary(offer))
     _commit()
-    if run_hooks:
-        _run_opened_hooks(offer)
     return offer
 
 
@@ -306,15 +309,14 @@ def withdraw_offer(actor: Any, offer_id: int, reason: str = "") -> ExchangeOffer
     else:
         if offer.status not in WITHDRAWABLE_BY_CITY:
             raise UserError("下書きまたは募集中の交流職員の提供だけを取り下げできます。交流が成立したものは幹事市に連絡してください。")
-        if has_offer_proposals(offer.id):
-            raise UserError("この交流職員の提供は既に交流の提案に含まれているため取り下げできません。幹事市に連絡してください。")
+        problem = _frozen_by_ring(offer, FROZEN_WITHDRAW)
+        if problem:
+            raise problem
     old = offer.status
     offer.status = "withdrawn"
     offer.closed_at = clock.utcnow()
     audit.record(actor, "offer.withdrawn", ENTITY, offer.id, city_id=offer.city_id,
                  changes={"status": [old, "withdrawn"]}, reason=reason.strip() or None, summary=_summary(offer))
-    for hook in list(ON_OFFER_WITHDRAWN):
-        hook(offer)
     _commit()
     return offer
 
@@ -343,7 +345,6 @@ def reopen_offer(actor: Any, offer_id: int, reason: str) -> ExchangeOffer:
     audit.record(actor, "offer.reopened", ENTITY, offer.id, city_id=offer.city_id,
                  changes={"status": [old, "open"]}, reason=reason.strip(), summary=_summary(offer))
     _commit()
-    _run_opened_hooks(offer)
     return offer
 
 
@@ -392,11 +393,18 @@ def expire_offer(offer_id: int, actor: Any = None, *, commit: bool = True) -> Ex
     return offer
 
 
+def due_offer_ids(today: date) -> list[int]:
+    """Draft and open offers whose period began before today, except those an approved ring is agreeing on."""
+    waiting = (select(ExchangeCycleMember.offer_id).join(ExchangeCycle, ExchangeCycle.id == ExchangeCycleMember.cycle_id)
+               .where(ExchangeCycle.status == "approved"))
+    return list(db.session.scalars(select(ExchangeOffer.id).where(
+        ExchangeOffer.status.in_(EXPIRABLE_STATUSES), ExchangeOffer.start_date < today,
+        ExchangeOffer.id.not_in(waiting)).order_by(ExchangeOffer.id)))
+
+
 def expire_due_offers(actor: Any = None) -> list[int]:
-    """Expire every draft or open offer whose period began before today; returns their ids."""
-    today = clock.today_tokyo()
-    ids = list(db.session.scalars(select(ExchangeOffer.id).where(
-        ExchangeOffer.status.in_(EXPIRABLE_STATUSES), ExchangeOffer.start_date < today).order_by(ExchangeOffer.id)))
+    """Expire every due offer (see ``due_offer_ids``) in one transaction; returns their ids."""
+    ids = due_offer_ids(clock.today_tokyo())
     for offer_id in ids:
         expire_offer(offer_id, actor, commit=False)
     db.session.commit()
@@ -494,11 +502,16 @@ class OfferBoardRow:
 
 
 def offer_board(actor: Any, city_id: int | None = None, profession_id: int | None = None) -> list[OfferBoardRow]:
-    """Open offers of every city for the demand board, anonymous: the city, what it gives and wants, when."""
+    """Live offers of every city for the demand board, anonymous: the city, what it gives and wants, when.
+
+    Live: open, the period not begun, and not taken by an approved or agreed ring."""
     permissions.check(actor, "request.view_board")
+    taken = (select(ExchangeCycleMember.offer_id).join(ExchangeCycle, ExchangeCycle.id == ExchangeCycleMember.cycle_id)
+             .where(ExchangeCycle.status.in_(HOLDING_CYCLE_STATUSES)))
     query = (select(ExchangeOffer)
              .join(Specialist, Specialist.id == ExchangeOffer.officer_id)
-             .where(ExchangeOffer.status.in_(LIVE_STATUSES), Specialist.status == SpecialistStatus.ACTIVE.value)
+             .where(ExchangeOffer.status.in_(LIVE_STATUSES), Specialist.status == SpecialistStatus.ACTIVE.value,
+                    ExchangeOffer.start_date >= clock.today_tokyo(), ExchangeOffer.id.not_in(taken))
              .options(joinedload(ExchangeOffer.city), joinedload(ExchangeOffer.wants_profession),
                       selectinload(ExchangeOffer.wants_licences),
                       joinedload(ExchangeOffer.officer).selectinload(Specialist.professions))

@@ -111,7 +111,7 @@ def detail(offer_id: int):
     return render_template("exchange/detail.html", offer=offer,
                            actions=services.allowed_offer_actions(current_user, offer),
                            correcting=is_correction(current_user),
-                           has_proposals=services.has_offer_proposals(offer.id),
+                           ring=services.ring_holding_offer(offer.id),
                            history=services.offer_history(current_user, offer_id),
                            action_form=ActionForm(), reason_form=ReasonForm())
 

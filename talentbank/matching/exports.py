@@ -13,7 +13,8 @@ from ..core import spreadsheets
 from ..core.clock import TOKYO
 from ..core.spreadsheets import safe_text
 from ..requests.models import URGENCY_LABELS
-from .models import CYCLE_STATUS_LABELS, PROPOSAL_STATUS_LABELS
+from ..exchange.rings.models import CYCLE_STATUS_LABELS
+from .models import PROPOSAL_STATUS_LABELS
 from .reasons import ReasonText
 from .review import SCORE_PART_LABELS, SCORE_PARTS, RoundReview
 

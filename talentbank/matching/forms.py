@@ -6,7 +6,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from .models import INDICATOR_LABELS, INDICATORS, RULE_SET_METHOD_LABELS, RULE_SET_METHODS
+from .models import (
+    DEFAULT_EXCHANGE_PRIORITY,
+    EXCHANGE_PRIORITIES,
+    EXCHANGE_PRIORITY_LABELS,
+    INDICATOR_LABELS,
+    INDICATORS,
+    RULE_SET_METHOD_LABELS,
+    RULE_SET_METHODS,
+)
 
 REQUIRED = _l("入力してください。")
 ORDER_CHOICES = [("", _l("使わない")), ("1", _l("第1指標")), ("2", _l("第2指標")), ("3", _l("第3指標"))]
@@ -48,6 +56,10 @@ class RuleSetForm(FlaskForm):
         Optional(), NumberRange(min=0, max=100, message=_l("重みは0〜100の数値で入力してください。"))])
     max_cycle_length = IntegerField(_l("交流の輪の最大の長さ（市の数）"), default=3, validators=[
         InputRequired(REQUIRED), NumberRange(min=2, max=6, message=_l("交流の輪の最大の長さは2〜6の整数で入力してください。"))])
+    exchange_priority = RadioField(
+        _l("職員交流（交流の輪）を優先する順位"), default=DEFAULT_EXCHANGE_PRIORITY,
+        choices=[(p, _l(EXCHANGE_PRIORITY_LABELS[p])) for p in EXCHANGE_PRIORITIES],
+        validators=[InputRequired(_l("職員交流を優先する順位を選んでください。"))])
     note = TextAreaField(_l("変更の理由"), validators=[DataRequired(_l("変更の理由を入力してください。")), Length(max=1000)])
     is_published = BooleanField(_l("保存してすぐに公開する（次のマッチングから使う）"))
 

@@ -6,8 +6,6 @@ but never commit; an exception in one aborts the decision.
 
 - ``ON_PROPOSAL_APPROVED(proposal, actor)``: after the coordinating city approves a pairing
   (the dispatch domain creates the specialist's offer with its deadline and notifies them).
-- ``ON_CYCLE_APPROVED(cycle, actor)``: after an exchange ring is approved (the cities in the ring
-  are asked to confirm).
 - ``PIN_PROVIDERS()``: each returns ``(specialist_id, request_id)`` pairs that hold a slot and the
   specialist's days outside of proposals, i.e. scheduled or active dispatches; the next round keeps
   them as they are.
@@ -20,10 +18,9 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .models import ExchangeCycle, Proposal
+    from .models import Proposal
 
 ON_PROPOSAL_APPROVED: list[Callable[["Proposal", Any], None]] = []
-ON_CYCLE_APPROVED: list[Callable[["ExchangeCycle", Any], None]] = []
 PIN_PROVIDERS: list[Callable[[], Iterable[tuple[int, int]]]] = []
 PREVIOUS_CITY_PROVIDERS: list[Callable[[Collection[int]], Mapping[int, Iterable[int]]]] = []
 

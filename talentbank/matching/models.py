@@ -30,6 +30,13 @@ INDICATORS = ("staff_per_10k", "allowance_rate", "fiscal_index")
 INDICATOR_LABELS = {"staff_per_10k": N_("人口1万人あたり職員数"), "allowance_rate": N_("地域手当支給率"),
                     "fiscal_index": N_("財政力指数")}
 
+# Where the exchange market stands among the urgency classes (the solver's ``exchange_priority``).
+EXCHANGE_PRIORITIES = ("first", "after_disaster", "after_statutory", "last")
+EXCHANGE_PRIORITY_LABELS = {"first": N_("災害復旧の要請よりも先"), "after_disaster": N_("災害復旧の次（法定業務より先）"),
+                            "after_statutory": N_("災害復旧・法定業務の次（通常の要請より先）"),
+                            "last": N_("すべての派遣要請の後")}
+DEFAULT_EXCHANGE_PRIORITY = "after_statutory"
+
 ROUND_STATUSES = ("queued", "running", "succeeded", "failed")
 ROUND_STATUS_LABELS = {"queued": N_("待機中"), "running": N_("計算中"), "succeeded": N_("完了"),
                        "failed": N_("失敗")}
@@ -53,12 +60,6 @@ HOLDING_PROPOSAL_STATUSES = ("approved", "offered", "accepted")
 # Proposals that freeze their request for the requesting city (see requests.services.PROPOSAL_CHECKS).
 LIVE_PROPOSAL_STATUSES = ("proposed", "approved", "offered", "accepted")
 
-CYCLE_STATUSES = ("proposed", "approved", "rejected", "confirmed", "cancelled")
-CYCLE_STATUS_LABELS = {"proposed": N_("提案中"), "approved": N_("承認済み（各市の確認待ち）"), "rejected": N_("却下"),
-                       "confirmed": N_("全市が確認"), "cancelled": N_("取り消し")}
-# Rings whose offers a new round must leave alone.
-HOLDING_CYCLE_STATUSES = ("approved", "confirmed")
-
 FORBIDDEN_KINDS = ("rejected", "declined")
 
 
@@ -70,6 +71,7 @@ class RuleSetVersion(db.Model):
         CheckConstraint(f"method IN {_in(RULE_SET_METHODS)}", name="method_known"),
         CheckConstraint("max_cycle_length >= 2 AND max_cycle_length <= 6", name="max_cycle_range"),
         CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint(f"exchange_priority IN {_in(EXCHANGE_PRIORITIES)}", name="exchange_priority_known"),
         # Exactly one version is the current one: at most one here, at least one kept by the services.
         Index("uq_rule_set_versions_published", "is_published", unique=True,
               sqlite_where=text("is_published"), postgresql_where=text("is_published")),
@@ -81,6 +83,8 @@ class RuleSetVersion(db.Model):
     # [{"indicator": "staff_per_10k", "weight": 1.0}, ...] in the order they are compared.
     criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     max_cycle_length: Mapped[int] = mapped_column(default=3)
+    exchange_priority: Mapped[str] = mapped_column(String(20), default=DEFAULT_EXCHANGE_PRIORITY,
+                                                   server_default=DEFAULT_EXCHANGE_PRIORITY)
     is_published: Mapped[bool] = mapped_column(default=False)
     note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -94,7 +98,7 @@ class RuleSetVersion(db.Model):
         return {"version": str(self.version), "method": self.method,
                 "criteria": [{"indicator": c["indicator"], "weight": float(c.get("weight", 1.0))}
                              for c in self.criteria],
-                "max_cycle_length": self.max_cycle_length}
+                "max_cycle_length": self.max_cycle_length, "exchange_priority": self.exchange_priority}
 
     def __repr__(self) -> str:
         return f"<RuleSetVersion {self.version} {self.method}{' published' if self.is_published else ''}>"
@@ -209,51 +213,6 @@ class UnfilledSlot(db.Model):
     priority_position: Mapped[int]
     # {"kind": "no_eligible", "total": 42, "ruled_out": {...}} or {"kind": "outranked", "taken_by": [...]}
     reason: Mapped[dict[str, Any]] = mapped_column(JSON)
-
-
-class ExchangeCycle(db.Model):
-    """A ring of exchange offers a round proposed: each city sends one officer to the next."""
-
-    __tablename__ = "exchange_cycles"
-    __table_args__ = (
-        CheckConstraint(f"status IN {_in(CYCLE_STATUSES)}", name="status_known"),
-        UniqueConstraint("round_id", "position"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("matching_rounds.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int]
-    status: Mapped[str] = mapped_column(String(20), default="proposed")
-    # Offer ids in ring order: the officer of offers[i] goes to the city of offers[i + 1].
-    offers: Mapped[list[int]] = mapped_column(JSON)
-    # City ids in the same order as ``offers``.
-    cities: Mapped[list[int]] = mapped_column(JSON)
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    decided_at: Mapped[datetime | None]
-    decision_reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    round: Mapped[MatchingRound] = relationship()
-    confirmations: Mapped[list[ExchangeCycleConfirmation]] = relationship(
-        back_populates="cycle", cascade="all, delete-orphan", order_by="ExchangeCycleConfirmation.id")
-
-    def __repr__(self) -> str:
-        return f"<ExchangeCycle {self.id} r{self.round_id} {self.status}>"
-
-
-class ExchangeCycleConfirmation(db.Model):
-    """One city's HR officer confirming their part of an approved ring."""
-
-    __tablename__ = "exchange_cycle_confirmations"
-    __table_args__ = (UniqueConstraint("cycle_id", "city_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    cycle_id: Mapped[int] = mapped_column(ForeignKey("exchange_cycles.id", ondelete="CASCADE"))
-    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id"), index=True)
-    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    cycle: Mapped[ExchangeCycle] = relationship(back_populates="confirmations")
 
 
 class ForbiddenPair(db.Model):

@@ -20,6 +20,7 @@ RULE_SENTENCES: dict[str, str] = {
     "profession": N_("%(n)s人は職種が異なります。"),
     "licences": N_("%(n)s人は必要な資格（%(licences)s）を持っていません。"),
     "availability": N_("%(n)s人は期間中に勤務できません。"),
+    "busy": N_("%(n)s人は同じ期間に承認済みの職員交流があります。"),
     "days_per_week": N_("%(n)s人は勤務できる日数（週あたり）が足りません。"),
     "mode": N_("%(n)s人は勤務形態（現地・リモート）が合いません。"),
     "travel": N_("%(n)s人は移動時間が本人の上限を超えます。"),
@@ -38,6 +39,13 @@ TAKER_SENTENCES: dict[str, str] = {
     "same_request": N_("この要請の他の枠に配置されました。"),
     "pinned": N_("承認済みの%(city)sの要請に配置されています。"),
     "lower_priority": N_("%(city)sの要請に配置されました。"),
+    "exchange_priority": N_("職員交流（%(ring)s）に含まれました。優先順位の規則で、職員交流がこの要請より先に満たされます。"),
+}
+# Why a two-way exchange offer is in no ring of the round (the solver's ``unmatched_offers``).
+UNMATCHED_OFFER_SENTENCES: dict[str, str] = {
+    "officer_dispatched": N_("職員は、より優先度の高い%(city)sの派遣要請 No.%(request)s（%(urgency)s）に提案されました。"),
+    "officer_busy": N_("職員は同じ期間に承認済みの職員交流または派遣があります。"),
+    "no_ring": N_("条件の合う相手の提供がなく、交流の輪ができませんでした。"),
 }
 
 
@@ -94,6 +102,11 @@ def describe_taker(taker: Mapping[str, Any], ctx: ReasonContext) -> str:
     _ = ctx.t
     why = taker.get("why", "lower_priority")
     sentence = TAKER_SENTENCES.get(why, TAKER_SENTENCES["lower_priority"])
+    if why == "exchange_priority" or "exchange_cycle" in taker:
+        names = [ctx.city_names.get(str(code), str(code)) for code in taker.get("cities", [])]
+        ring = " → ".join([*names, names[0]]) if names else ""
+        count = len(taker.get("specialists", []))
+        return _(TAKER_SENTENCES["exchange_priority"], ring=ring) + (_("（候補者%(n)s人）", n=count) if count else "")
     city = ctx.city_names.get(str(taker.get("city")), str(taker.get("city", "")))
     their, this = taker.get("their_value"), taker.get("this_value")
     if why == "city_need":  # need ranks count from 0 in the solver, from 1 on screen
@@ -123,6 +136,15 @@ def describe_outranked(reason: Mapping[str, Any], ctx: ReasonContext) -> ReasonT
         details += (_("ほか%(n)s件の要請に配置されました。", n=len(takers) - MAX_TAKERS_SHOWN),)
     headline = _("条件を満たす候補者%(n)s人は、全員がより優先度の高い要請に配置されました。", n=eligible)
     return ReasonText(headline, details, "outranked")
+
+
+def describe_unmatched_offer(reason: Mapping[str, Any], ctx: ReasonContext) -> str:
+    """Why an exchange offer joined no ring this round, as one sentence."""
+    kind = str(reason.get("kind", "no_ring"))
+    sentence = UNMATCHED_OFFER_SENTENCES.get(kind, UNMATCHED_OFFER_SENTENCES["no_ring"])
+    city = ctx.city_names.get(str(reason.get("city")), str(reason.get("city", "")))
+    return ctx.t(sentence, city=city, request=reason.get("request", ""),
+                 urgency=_urgency_label(reason.get("urgency"), ctx.t))
 
 
 def describe_unfilled(reason: Mapping[str, Any], profession_name: str, licence_codes: list[str],

@@ -24,9 +24,10 @@ from ..extensions import db
 from ..requests.models import URGENCY_LABELS, StaffingRequest
 from ..specialists.models import Specialist, SpecialistExperience
 from ..vocabulary.models import Licence
-from .models import HOLDING_PROPOSAL_STATUSES, REVIEWABLE_KINDS, ExchangeCycle, MatchingRound, Proposal, \
+from ..exchange.rings.models import ExchangeCycle
+from .models import HOLDING_PROPOSAL_STATUSES, REVIEWABLE_KINDS, MatchingRound, Proposal, \
     RuleSetVersion, UnfilledSlot
-from .reasons import ReasonContext, ReasonText, describe_unfilled
+from .reasons import ReasonContext, ReasonText, describe_unfilled, describe_unmatched_offer
 from .text import current_locale, translator
 
 SCORE_PARTS = ("experience", "extra_licences", "travel", "preferred_city", "continuity")
@@ -152,6 +153,7 @@ class CycleView:
     cycle: ExchangeCycle
     steps: list[dict[str, Any]]  # [{offer, from_city, to_city, card}]
     geometry: list[dict[str, Any]] = field(default_factory=list)
+    is_kept: bool = False  # approved or agreed in an earlier round and kept by this one
 
 
 def ring_geometry(n: int, cx: float = 120, cy: float = 100, r: float = 62) -> list[dict[str, Any]]:
@@ -183,6 +185,8 @@ class RoundReview:
     selected_city_id: int | None
     rule_sets: list[RuleSetVersion] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Two-way exchange offers in no ring of this round, and why: [(offer id, city name, sentence)].
+    unmatched_offers: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 def _cards(specialist_ids: set[int], viewer_city_id: int | None) -> dict[int, Any]:
@@ -359,6 +363,18 @@ def reason_context(rnd: MatchingRound, cities: list[City]) -> ReasonContext:
         t=translator(locale))
 
 
+def _unmatched_offers(rnd: MatchingRound, cities: list[City], city_id: int | None) -> list[tuple[int, str, str]]:
+    ctx = reason_context(rnd, cities)
+    code_of = {c.id: c.code for c in cities}
+    rows = []
+    for entry in _parsed(rnd, "result").get("unmatched_offers", []):
+        code = str(entry.get("city", ""))
+        if city_id is not None and code != code_of.get(city_id):
+            continue
+        rows.append((int(entry["offer"]), ctx.city_names.get(code, code), describe_unmatched_offer(entry.get("reason", {}), ctx)))
+    return rows
+
+
 def _priority_info(result: dict[str, Any]) -> dict[int, dict[str, Any]]:
     return {int(p["request"]): p for p in result.get("priority_order", [])}
 
@@ -438,9 +454,13 @@ def _build_groups(rnd: MatchingRound, proposals: list[Proposal], unfilled: list[
 
 def _cycle_views(rnd: MatchingRound, cities: list[City], viewer_city_id: int | None,
                  only_city_id: int | None = None) -> list[CycleView]:
-    cycles = list(db.session.scalars(select(ExchangeCycle).where(ExchangeCycle.round_id == rnd.id)
-                                     .options(selectinload(ExchangeCycle.confirmations))
-                                     .order_by(ExchangeCycle.position)))
+    # The round's own rings, then the approved or agreed rings of earlier rounds it kept (their officers
+    # were away for this round).
+    kept = [int(i) for i in (rnd.stats or {}).get("kept_rings", [])]
+    cycles = list(db.session.scalars(select(ExchangeCycle).where(
+        (ExchangeCycle.round_id == rnd.id) | ExchangeCycle.id.in_(kept))
+        .options(selectinload(ExchangeCycle.confirmations))
+        .order_by((ExchangeCycle.round_id == rnd.id).desc(), ExchangeCycle.round_id, ExchangeCycle.position)))
     if only_city_id is not None:
         cycles = [c for c in cycles if only_city_id in c.cities]
     if not cycles:
@@ -459,7 +479,7 @@ def _cycle_views(rnd: MatchingRound, cities: list[City], viewer_city_id: int | N
             steps.append({"offer": offer, "from_city": city_by_id.get(cycle.cities[i]),
                           "to_city": city_by_id.get(cycle.cities[(i + 1) % n]),
                           "card": cards.get(offer.officer_id) if offer else None})
-        views.append(CycleView(cycle, steps, ring_geometry(n)))
+        views.append(CycleView(cycle, steps, ring_geometry(n), is_kept=cycle.round_id != rnd.id))
     return views
 
 
@@ -496,7 +516,7 @@ def review_round(actor: Any, round_id: int, city_id: int | None = None) -> Round
     rule_sets = list(db.session.scalars(select(RuleSetVersion).order_by(RuleSetVersion.version.desc())))
     return RoundReview(rnd, groups, cities, _cycle_views(rnd, cities, None, city_id),
                        len(result.get("priority_order", [])), dict(counts), city_id, rule_sets,
-                       list(result.get("warnings", [])))
+                       list(result.get("warnings", [])), _unmatched_offers(rnd, cities, city_id))
 
 
 def review_request(actor: Any, round_id: int, request_id: int) -> tuple[RoundReview, RequestGroup | None]:

@@ -21,11 +21,11 @@ from flask import Flask, current_app
 from sqlalchemy import insert, select, update
 
 from ..audit import services as audit
-from ..cities.models import City
 from ..core import clock
+from ..exchange.rings import services as rings
 from ..extensions import db
 from . import notices
-from .models import REVIEWABLE_KINDS, ExchangeCycle, MatchingRound, Proposal, RuleSetVersion, UnfilledSlot
+from .models import REVIEWABLE_KINDS, MatchingRound, Proposal, RuleSetVersion, UnfilledSlot
 from .snapshot import build_snapshot, problem_counts
 
 log = logging.getLogger(__name__)
@@ -100,17 +100,19 @@ def _set_phase(round_id: int, **values: Any) -> None:
 
 def _supersede_earlier(rnd: MatchingRound, request_ids: set[int], specialist_ids: set[int],
                        is_full_round: bool) -> int:
-    """Pending proposals and rings of earlier rounds that this round decides again are replaced."""
+    """Proposals and rings still waiting for review in earlier rounds give way to this round's answer.
+
+    One rule for both markets (docs/matching-rounds.md): a full round supersedes every waiting
+    proposal and ring of earlier rounds; a round limited to one profession supersedes those that
+    involve its requests or its people. Approved, offered and agreed decisions are never touched.
+    """
     older = select(MatchingRound.id).where(MatchingRound.id < rnd.id, MatchingRound.kind.in_(REVIEWABLE_KINDS))
     query = update(Proposal).where(Proposal.round_id.in_(older), Proposal.status == "proposed")
     if not is_full_round:
         query = query.where(Proposal.request_id.in_(request_ids) | Proposal.specialist_id.in_(specialist_ids))
     count = db.session.execute(query.values(status="superseded", updated_at=clock.utcnow())
                                .execution_options(synchronize_session=False)).rowcount or 0
-    if is_full_round:
-        db.session.execute(update(ExchangeCycle).where(ExchangeCycle.round_id.in_(older),
-                                                       ExchangeCycle.status == "proposed")
-                           .values(status="cancelled").execution_options(synchronize_session=False))
+    rings.supersede_waiting_rings(rnd.id, officer_ids=None if is_full_round else specialist_ids)
     return count
 
 
@@ -139,12 +141,8 @@ def store_result(rnd: MatchingRound, result_text: str, request_city: dict[int, i
                  "slots": u["slots"], "priority_position": u["priority_position"], "reason": u["reason"]}
                 for u in result["unfilled"]])
         if result["exchange_cycles"]:
-            city_ids = dict(db.session.execute(select(City.code, City.id)).all())
-            db.session.execute(insert(ExchangeCycle), [
-                {"round_id": rnd.id, "position": i, "status": "proposed",
-                 "offers": [int(o) for o in cycle["offers"]], "cities": [city_ids[c] for c in cycle["cities"]],
-                 "created_at": now}
-                for i, cycle in enumerate(result["exchange_cycles"])])
+            rings.propose_rings(rnd.id, [[int(o) for o in cycle["offers"]] for cycle in result["exchange_cycles"]],
+                                now=now)
         counts["superseded"] = _supersede_earlier(rnd, live_request_ids, specialist_ids,
                                                   is_full_round=rnd.profession_code is None)
         if rnd.kind in CARRY_OVER_KINDS:
@@ -154,7 +152,8 @@ def store_result(rnd: MatchingRound, result_text: str, request_city: dict[int, i
     rnd.result_json = result_text
     rnd.solver_status = result["status"]
     rnd.input_fingerprint = result["input_fingerprint"]
-    rnd.stats = {**result.get("stats", {}), "summary": counts, "input": (rnd.stats or {}).get("input", {})}
+    rnd.stats = {**result.get("stats", {}), "summary": counts, "input": (rnd.stats or {}).get("input", {}),
+                 "kept_rings": (rnd.stats or {}).get("kept_rings", [])}
     rnd.status = "succeeded"
     rnd.phase = None
     rnd.finished_at = now
@@ -204,7 +203,7 @@ def execute_round(round_id: int) -> MatchingRound:
             snapshot = build_snapshot(rule_set, rnd.profession_code)
             problem = snapshot.problem
             rnd.problem_json = json.dumps(problem, ensure_ascii=False)
-        rnd.stats = {"input": problem_counts(problem)}
+        rnd.stats = {"input": problem_counts(problem), "kept_rings": snapshot.kept_ring_ids if snapshot else []}
         rnd.phase = "solving"
         db.session.commit()
         result_text = solve_problem(problem)

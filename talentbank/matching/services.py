@@ -21,20 +21,22 @@ from sqlalchemy.exc import IntegrityError
 from ..audit import services as audit
 from ..core import clock, permissions
 from ..core.errors import UserError
-from ..exchange.models import ExchangeOffer
 from ..extensions import db
 from ..requests.models import LIVE_STATUSES, StaffingRequest
 from ..specialists.models import Specialist, SpecialistStatus
 from ..vocabulary.models import Profession
-from .hooks import ON_CYCLE_APPROVED, ON_PROPOSAL_APPROVED, PIN_PROVIDERS, PREVIOUS_CITY_PROVIDERS  # noqa: F401
+from ..exchange.rings import services as rings
+from ..exchange.rings.models import ExchangeCycle
+from ..solver.days import busiest_day_load
+from .hooks import ON_PROPOSAL_APPROVED, PIN_PROVIDERS, PREVIOUS_CITY_PROVIDERS  # noqa: F401
 from .models import (
-    HOLDING_CYCLE_STATUSES,
+    DEFAULT_EXCHANGE_PRIORITY,
+    EXCHANGE_PRIORITIES,
     HOLDING_PROPOSAL_STATUSES,
     INDICATORS,
     LIVE_PROPOSAL_STATUSES,
     REVIEWABLE_KINDS,
     RULE_SET_METHODS,
-    ExchangeCycle,
     ForbiddenPair,
     MatchingRound,
     Proposal,
@@ -66,6 +68,7 @@ class RuleSetValues:
     max_cycle_length: int
     note: str
     is_published: bool = False
+    exchange_priority: str = DEFAULT_EXCHANGE_PRIORITY
 
 
 def validate_rule_set(values: RuleSetValues) -> list[UserError]:
@@ -87,6 +90,8 @@ def validate_rule_set(values: RuleSetValues) -> list[UserError]:
                                                                for c in values.criteria):
         errors.append(UserError("重み付け合計では、少なくとも1つの指標に0より大きい重みを付けてください。",
                                 field="criteria"))
+    if values.exchange_priority not in EXCHANGE_PRIORITIES:
+        errors.append(UserError("職員交流を優先する順位を選んでください。", field="exchange_priority"))
     if not 2 <= values.max_cycle_length <= 6:
         errors.append(UserError("交流の輪の最大の長さは2〜6の整数で入力してください。", field="max_cycle_length"))
     note = values.note.strip()
@@ -165,7 +170,8 @@ def save_rule_set(actor: Any, values: RuleSetValues) -> RuleSetVersion:
         number = (db.session.scalar(select(func.max(RuleSetVersion.version))) or 0) + 1
         rule_set = RuleSetVersion(version=number, method=values.method, criteria=criteria,
                                   max_cycle_length=values.max_cycle_length, note=values.note.strip(),
-                                  is_published=False, created_by_id=actor.id)
+                                  exchange_priority=values.exchange_priority, is_published=False,
+                                  created_by_id=actor.id)
         db.session.add(rule_set)
         try:
             db.session.flush()
@@ -174,7 +180,8 @@ def save_rule_set(actor: Any, values: RuleSetValues) -> RuleSetVersion:
             continue
         audit.record(actor, "ruleset.created", "rule_set", rule_set.id,
                      changes={"version": [None, number], "method": [None, values.method],
-                              "criteria": [None, criteria], "max_cycle_length": [None, values.max_cycle_length]},
+                              "criteria": [None, criteria], "max_cycle_length": [None, values.max_cycle_length],
+                              "exchange_priority": [None, values.exchange_priority]},
                      reason=values.note.strip(), summary=f"version {number}")
         db.session.commit()
         if values.is_published:
@@ -353,27 +360,14 @@ def _lock(model: type, row_id: int) -> Any:
 
 
 def _overlapping_days(specialist_id: int, start: date, end: date, exclude_proposal_id: int) -> int:
-    """Days per week already held by the specialist's pairings that overlap ``start..end``."""
+    """Days per week the specialist's held pairings take on the busiest day of ``start..end``."""
     rows = db.session.execute(
-        select(Proposal.request_id, StaffingRequest.days_per_week)
+        select(Proposal.request_id, StaffingRequest.start_date, StaffingRequest.end_date, StaffingRequest.days_per_week)
         .join(StaffingRequest, StaffingRequest.id == Proposal.request_id)
         .where(Proposal.specialist_id == specialist_id, Proposal.status.in_(HOLDING_PROPOSAL_STATUSES),
                Proposal.id != exclude_proposal_id, StaffingRequest.start_date <= end, StaffingRequest.end_date >= start))
-    seen: dict[int, int] = {}
-    for request_id, days in rows:  # the same pair held through two rounds counts once
-        seen[request_id] = days
-    return sum(seen.values())
-
-
-def _officer_in_holding_ring(specialist_id: int) -> bool:
-    offer_ids = set(db.session.scalars(select(ExchangeOffer.id).where(ExchangeOffer.officer_id == specialist_id)))
-    if not offer_ids:
-        return False
-    for offers in db.session.scalars(select(ExchangeCycle.offers).where(
-            ExchangeCycle.status.in_(HOLDING_CYCLE_STATUSES))):
-        if offer_ids & {int(o) for o in offers}:
-            return True
-    return False
+    held = {request_id: (s, e, days) for request_id, s, e, days in rows}  # a pair held in two rounds counts once
+    return busiest_day_load(held.values(), start, end)
 
 
 def _approve(actor: Any, proposal_id: int) -> Proposal:
@@ -411,9 +405,10 @@ def _approve(actor: Any, proposal_id: int) -> Proposal:
         raise UserError("%(ref)s は同じ期間にすでに週%(used)s日の派遣が承認されているため、週%(days)s日の"
                         "この要請は承認できません（本人の上限は週%(limit)s日）。",
                         ref=specialist.reference, used=used, days=req.days_per_week, limit=specialist.days_per_week)
-    if _officer_in_holding_ring(specialist.id):
-        raise UserError("%(ref)s は承認済みの交流の輪に含まれているため、派遣には承認できません。",
-                        ref=specialist.reference)
+    ring = rings.holding_ring_of_officer(specialist.id, req.start_date, req.end_date)
+    if ring is not None:
+        raise UserError("%(ref)s は同じ期間の承認済みの交流の輪（No.%(id)s）に含まれているため、派遣には承認できません。",
+                        ref=specialist.reference, id=ring.id)
     proposal.status = "approved"
     proposal.decided_by_id = actor.id
     proposal.decided_at = clock.utcnow()
@@ -609,43 +604,14 @@ def record_lapse(proposal_id: int, actor: Any = None) -> Proposal:
     return proposal
 
 
-def _load_cycle(cycle_id: int) -> ExchangeCycle:
+def approve_cycle(actor: Any, cycle_id: int) -> ExchangeCycle:
+    """Approve an exchange ring of a reviewable round; each city in it is then asked to confirm."""
+    permissions.check(actor, "proposal.decide")
     cycle = db.session.get(ExchangeCycle, cycle_id)
     if cycle is None:
         raise UserError("交流の輪が見つかりません。")
-    return cycle
-
-
-def approve_cycle(actor: Any, cycle_id: int) -> ExchangeCycle:
-    """Approve an exchange ring; each city in it is then asked to confirm (the dispatch domain)."""
-    permissions.check(actor, "proposal.decide")
-    cycle = _load_cycle(cycle_id)
-    if not db.session.get(MatchingRound, cycle.round_id).is_reviewable:
-        raise UserError("このマッチングの結果は審査できません（試算、計算中または失敗）。")
-    if cycle.status != "proposed":
-        raise UserError("この交流の輪はすでに審査済みです。")
-    offers = list(db.session.scalars(select(ExchangeOffer).where(ExchangeOffer.id.in_(cycle.offers))))
-    if len(offers) != len(cycle.offers) or any(o.status != "open" for o in offers):
-        raise UserError("この交流の輪に含まれる交流職員の提供が、取り下げまたは成立済みです。")
-    for offer in offers:
-        if db.session.scalar(select(Proposal.id).where(Proposal.specialist_id == offer.officer_id,
-                                                       Proposal.status.in_(HOLDING_PROPOSAL_STATUSES))):
-            raise UserError("交流職員 %(ref)s には承認済みの派遣があるため、この交流の輪は承認できません。",
-                            ref=offer.officer.reference)
-    held = set()
-    for other in db.session.scalars(select(ExchangeCycle.offers).where(ExchangeCycle.status.in_(HOLDING_CYCLE_STATUSES))):
-        held.update(int(o) for o in other)
-    if held & set(cycle.offers):
-        raise UserError("この交流の輪の提供は、承認済みの別の交流の輪に含まれています。")
-    cycle.status = "approved"
-    cycle.decided_by_id = actor.id
-    cycle.decided_at = clock.utcnow()
-    audit.record(actor, "cycle.approved", "exchange_cycle", cycle.id, changes={"status": ["proposed", "approved"]},
-                 summary=f"round {cycle.round_id}: offers {cycle.offers}")
-    db.session.flush()
     try:
-        for hook in list(ON_CYCLE_APPROVED):
-            hook(cycle, actor)
+        rings.approve_ring(actor, cycle_id, round_is_reviewable=db.session.get(MatchingRound, cycle.round_id).is_reviewable)
     except UserError:
         db.session.rollback()
         raise
@@ -655,19 +621,27 @@ def approve_cycle(actor: Any, cycle_id: int) -> ExchangeCycle:
 
 def reject_cycle(actor: Any, cycle_id: int, reason: str) -> ExchangeCycle:
     """Reject an exchange ring with a reason."""
-    permissions.check(actor, "proposal.decide")
-    reason = _clean_reason(reason)
-    cycle = _load_cycle(cycle_id)
-    if cycle.status != "proposed":
-        raise UserError("この交流の輪はすでに審査済みです。")
-    cycle.status = "rejected"
-    cycle.decided_by_id = actor.id
-    cycle.decided_at = clock.utcnow()
-    cycle.decision_reason = reason
-    audit.record(actor, "cycle.rejected", "exchange_cycle", cycle.id, changes={"status": ["proposed", "rejected"]},
-                 reason=reason, summary=f"round {cycle.round_id}: offers {cycle.offers}")
+    try:
+        cycle = rings.reject_ring(actor, cycle_id, reason)
+    except UserError:
+        db.session.rollback()
+        raise
     db.session.commit()
     return cycle
+
+
+def refuse_ring_with_held_dispatch(cycle: ExchangeCycle, actor: Any = None) -> None:
+    """``ring_approving``: an officer approved, offered or agreed for a dispatch in the ring's period stays there."""
+    for member in cycle.members:
+        held = db.session.execute(
+            select(Proposal.request_id).join(StaffingRequest, StaffingRequest.id == Proposal.request_id)
+            .where(Proposal.specialist_id == member.officer_id, Proposal.status.in_(HOLDING_PROPOSAL_STATUSES),
+                   StaffingRequest.start_date <= member.end_date, StaffingRequest.end_date >= member.start_date)
+            .limit(1)).scalar()
+        if held is not None:
+            officer = db.session.get(Specialist, member.officer_id)
+            raise UserError("交流職員 %(ref)s は同じ期間の派遣要請 No.%(request)s に承認済みのため、この交流の輪は承認できません。",
+                            ref=officer.reference, request=held)
 
 
 # ----------------------------------------------------------------------------- hooks of other domains

@@ -15,11 +15,19 @@ Choices made here, so that capacity in the problem is exact:
   new is proposed for it.
 * **Fast track** (a profession filter): only requests and specialists of that profession, no
   exchange offers.
-* **Exchange offers**: live two-way offers that are not already part of an approved ring. Their
-  officers are serving officers and stay in the dispatch market too (the registry offers them "for
-  dispatch and exchange"); an officer is never approved for both (see the services). The period of
-  an officer's live offer counts as availability (the city offers them for it), added to any windows
-  the registry holds: the solver, like dispatch, needs one window covering the other city's period.
+* **Exchange offers**: live two-way offers that are not already part of an approved or agreed ring.
+  Their officers are serving officers and stay in the dispatch market too (the registry offers them
+  "for dispatch and exchange"): the solver decides both markets together, so one officer is never
+  in a chosen ring and an overlapping dispatch, and the rule set's ``exchange_priority`` says which
+  market is served first. The period of an officer's live offer counts as availability (the city
+  offers them for it), added to any windows the registry holds: the solver, like dispatch, needs one
+  window covering the other city's period.
+* **Busy people.** Officers in an approved or agreed ring (of any earlier round) are away for the
+  ring's period: their record carries it as ``busy``, so no later round proposes them for anything
+  that overlaps it, and their offers stay out of the market. The rings are listed in
+  ``Snapshot.kept_ring_ids`` so the round's review shows them as kept. Approved, offered and agreed
+  dispatches hold their people through ``pinned`` (above). Proposals and rings still waiting for
+  review in earlier rounds hold nobody: the new round supersedes them (``runner._supersede_earlier``).
 """
 from __future__ import annotations
 
@@ -36,12 +44,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..cities.models import City, TravelTime
 from ..core import clock
 from ..exchange.models import ExchangeOffer
+from ..exchange.rings import services as rings
 from ..extensions import db
 from ..requests.models import StaffingRequest
 from ..specialists.models import Specialist, SpecialistExperience
 from . import hooks
-from .models import HOLDING_CYCLE_STATUSES, HOLDING_PROPOSAL_STATUSES, ExchangeCycle, ForbiddenPair, Proposal, \
-    RuleSetVersion
+from .models import HOLDING_PROPOSAL_STATUSES, ForbiddenPair, Proposal, RuleSetVersion
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +64,7 @@ class Snapshot:
     request_city: dict[int, int] = field(default_factory=dict)  # request id -> city id
     live_request_ids: set[int] = field(default_factory=set)
     specialist_ids: set[int] = field(default_factory=set)
+    kept_ring_ids: list[int] = field(default_factory=list)  # approved or agreed rings whose officers are away
 
 
 def _request_options() -> tuple:
@@ -136,8 +145,8 @@ def _request_record(req: StaffingRequest, slots: int) -> dict[str, Any]:
     }
 
 
-def _specialist_record(s: Specialist, previous: set[str],
-                       offered: list[tuple[date, date]] | None = None) -> dict[str, Any] | None:
+def _specialist_record(s: Specialist, previous: set[str], offered: list[tuple[date, date]] | None = None,
+                       busy: list[tuple[date, date]] | None = None) -> dict[str, Any] | None:
     modes = [m for m, ok in (("onsite", s.can_work_onsite), ("remote", s.can_work_remote)) if ok]
     if not modes or not s.professions:
         log.warning("specialist %s left out of the round: no work mode or no profession", s.id)
@@ -155,6 +164,7 @@ def _specialist_record(s: Specialist, previous: set[str],
         "excluded_cities": sorted(c.code for c in s.excluded_cities),
         "preferred_cities": sorted(c.code for c in s.preferred_cities),
         "previous_cities": sorted(previous),
+        **({"busy": [{"start": _iso(start), "end": _iso(end)} for start, end in sorted(set(busy))]} if busy else {}),
     }
 
 
@@ -166,14 +176,6 @@ def _city_record(city: City) -> dict[str, Any]:
             "is_member": city.is_member}
 
 
-def _offers_in_holding_rings() -> set[int]:
-    held: set[int] = set()
-    for offers in db.session.scalars(select(ExchangeCycle.offers).where(
-            ExchangeCycle.status.in_(HOLDING_CYCLE_STATUSES))):
-        held.update(int(o) for o in offers)
-    return held
-
-
 def build_snapshot(rule_set: RuleSetVersion, profession_code: str | None = None,
                    time_limit_s: float | None = None) -> Snapshot:
     """Read today's requests, specialists, offers, pins and forbidden pairs into one problem."""
@@ -181,9 +183,11 @@ def build_snapshot(rule_set: RuleSetVersion, profession_code: str | None = None,
     requests = [r for r in _live_requests(today) if profession_code is None or r.profession.code == profession_code]
     specialists = [s for s in _matchable_specialists()
                    if profession_code is None or any(p.code == profession_code for p in s.professions)]
+    kept_rings = rings.holding_rings_until(today)
+    away = rings.officers_away(kept_rings)
     offers: list[ExchangeOffer] = []
     if profession_code is None:
-        held = _offers_in_holding_rings()
+        held = {o for cycle in kept_rings for o in cycle.offers}
         offers = [o for o in _open_offers(today) if not o.is_one_way and o.wants_profession_id is not None
                   and o.id not in held]
     by_specialist = {s.id: s for s in specialists}
@@ -222,7 +226,7 @@ def build_snapshot(rule_set: RuleSetVersion, profession_code: str | None = None,
     for s_id in sorted(by_specialist):
         record = _specialist_record(
             by_specialist[s_id], {city_by_id[c].code for c in previous.get(s_id, ()) if c in city_by_id},
-            offered_periods.get(s_id, []))
+            offered_periods.get(s_id, []), away.get(s_id))
         if record is not None:
             specialist_records.append(record)
             included.add(s_id)
@@ -263,7 +267,8 @@ def build_snapshot(rule_set: RuleSetVersion, profession_code: str | None = None,
         "time_limit_s": float(time_limit_s or current_app.config.get("SOLVER_TIME_LIMIT_S", 30)),
     }
     return Snapshot(problem=problem, request_city={rid: r.city_id for rid, r in all_requests.items()},
-                    live_request_ids=set(live) & set(all_requests), specialist_ids=included)
+                    live_request_ids=set(live) & set(all_requests), specialist_ids=included,
+                    kept_ring_ids=[c.id for c in kept_rings])
 
 
 def build_problem(rule_set_version: RuleSetVersion, profession_code: str | None = None) -> dict[str, Any]:

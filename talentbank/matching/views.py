@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ..core.errors import N_, UserError
 from ..core.permissions import may, requires
+from ..exchange.rings.models import CYCLE_STATUS_LABELS
 from ..extensions import db
 from ..requests.models import StaffingRequest
 from ..requests.views import attach_errors
@@ -21,7 +22,7 @@ from ..vocabulary.models import Profession
 from . import exports, review, services
 from .forms import ConfirmForm, ReasonForm, RuleSetForm, StartRoundForm, WhatIfForm
 from .models import (
-    CYCLE_STATUS_LABELS,
+    EXCHANGE_PRIORITY_LABELS,
     INDICATOR_LABELS,
     INDICATORS,
     PROPOSAL_STATUS_LABELS,
@@ -49,6 +50,7 @@ ERROR_KIND_LABELS = {
 def labels() -> dict[str, Any]:
     return {"proposal_status_labels": PROPOSAL_STATUS_LABELS, "round_status_labels": ROUND_STATUS_LABELS,
             "round_kind_labels": ROUND_KIND_LABELS, "cycle_status_labels": CYCLE_STATUS_LABELS,
+            "exchange_priority_labels": EXCHANGE_PRIORITY_LABELS,
             "indicator_labels": INDICATOR_LABELS, "rule_set_method_labels": RULE_SET_METHOD_LABELS,
             "score_part_names": SCORE_PARTS, "score_part_labels": SCORE_PART_LABELS,
             "round_phase_labels": ROUND_PHASE_LABELS}
@@ -407,6 +409,7 @@ def _criteria_from(form: RuleSetForm) -> list[dict[str, Any]]:
 def _fill_from(form: RuleSetForm, rule_set: RuleSetVersion) -> None:
     form.method.data = rule_set.method
     form.max_cycle_length.data = rule_set.max_cycle_length
+    form.exchange_priority.data = rule_set.exchange_priority
     orders = {c["indicator"]: (n, c.get("weight", 1.0)) for n, c in enumerate(rule_set.criteria, start=1)}
     for indicator in INDICATORS:
         n, weight = orders.get(indicator, ("", 1.0))
@@ -437,7 +440,8 @@ def edit_rule_set():
         try:
             values = services.RuleSetValues(method=form.method.data, criteria=_criteria_from(form),
                                             max_cycle_length=form.max_cycle_length.data, note=form.note.data,
-                                            is_published=form.is_published.data)
+                                            is_published=form.is_published.data,
+                                            exchange_priority=form.exchange_priority.data)
             rule_set = services.save_rule_set(current_user, values)
         except UserError as exc:
             attach_errors(form, _map_fields(exc))

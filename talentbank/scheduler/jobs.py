@@ -103,7 +103,8 @@ register_kind(
                schedule=N_("毎日 9:30"), misfire_grace_time=23 * 3600)
 def remind_waiting_proposals(run: RunContext) -> JobResult:
     """Remind the coordinating city of rounds whose proposals have waited N days, and every N days after."""
-    from ..matching.models import REVIEWABLE_KINDS, ExchangeCycle, MatchingRound, Proposal
+    from ..exchange.rings.models import ExchangeCycle
+    from ..matching.models import REVIEWABLE_KINDS, MatchingRound, Proposal
 
     every_days = current_app.config["PROPOSAL_REMINDER_DAYS"]
     now = utcnow()

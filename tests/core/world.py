@@ -138,7 +138,8 @@ def _matching_samples(samples: dict[str, Any]) -> dict[str, Any]:
     """A finished round of the current rule set proposing the registry officer for a Zushi request, with
     an exchange ring; a what-if of it under a second, unpublished rule-set version."""
     from talentbank.core import clock
-    from talentbank.matching.models import ExchangeCycle, MatchingRound, Proposal, RuleSetVersion
+    from talentbank.exchange.rings.services import propose_rings
+    from talentbank.matching.models import MatchingRound, Proposal, RuleSetVersion
     from talentbank.matching.services import ensure_rule_set
     from talentbank.requests.models import StaffingRequest
 
@@ -163,11 +164,19 @@ def _matching_samples(samples: dict[str, Any]) -> dict[str, Any]:
                         city_id=request.city_id, status="proposed", priority_position=0,
                         score={"experience": 10, "extra_licences": 0, "travel": 20, "preferred_city": 0,
                                "continuity": 0, "total": 30})
-    cycle = ExchangeCycle(round_id=rnd.id, position=0, status="proposed", offers=[samples["offer_id"]],
-                          cities=[request.city_id])
+    # Offers of their own: a ring freezes its offers, and the demand samples' offer must stay editable.
+    from ..factories import Factory
+
+    make = Factory("unused")
+    make._counter = 100  # apart from the dispatch samples' factory
+    zushi, kamakura = base.city, db.session.scalar(db.select(type(base.city)).where(type(base.city).code == "142042"))
+    ring_offers = [make.exchange_offer(zushi, wants="social_welfare"),
+                   make.exchange_offer(kamakura, make.serving_officer(kamakura, professions=("social_welfare",)),
+                                       wants="civil")]
+    cycle = propose_rings(rnd.id, [[o.id for o in ring_offers]], now=now)[0]
     what_if = MatchingRound(kind="what_if", status="succeeded", rule_set_version_id=draft.id,
                             parent_round_id=rnd.id, started_at=now, finished_at=now, stats={})
-    db.session.add_all([proposal, cycle, what_if])
+    db.session.add_all([proposal, what_if])
     db.session.commit()
     return {"round_id": rnd.id, "what_if_id": what_if.id, "version_id": draft.id, "proposal_id": proposal.id,
             "cycle_id": cycle.id}

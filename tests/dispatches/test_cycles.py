@@ -7,11 +7,11 @@ from sqlalchemy import select
 from talentbank.audit.models import AuditEntry
 from talentbank.core.errors import UserError
 from talentbank.core.permissions import PermissionDenied, Role
-from talentbank.dispatches import cycles
+from talentbank.exchange.rings import services as rings
 from talentbank.dispatches.models import Dispatch
 from talentbank.exchange.models import ExchangeOffer
 from talentbank.extensions import db
-from talentbank.matching.models import ExchangeCycle
+from talentbank.exchange.rings.models import ExchangeCycle
 from talentbank.notifications.models import Notification
 
 
@@ -47,7 +47,7 @@ def test_the_ring_becomes_dispatches_only_when_every_city_confirmed(ring, client
     assert client.post(f"/exchange-rings/{cycle.id}/confirm").status_code == 302
     assert db.session.query(Dispatch).count() == 0
     assert "貴市はすでにこの職員交流を確認しています" in str(
-        pytest.raises(UserError, cycles.confirm_cycle, ring["zushi_hr"], cycle.id).value)
+        pytest.raises(UserError, rings.confirm_ring, ring["zushi_hr"], cycle.id).value)
     db.session.rollback()
     auth.logout()
     auth.login(ring["yokosuka_hr"].email)
@@ -80,7 +80,7 @@ def test_a_refusal_cancels_the_ring_with_its_reason(ring, client, auth):
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "cycle.refused"))
     assert entry.reason == "対象職員の異動" and entry.city_id == ring["yokosuka"].id
     with pytest.raises(UserError):
-        cycles.confirm_cycle(ring["zushi_hr"], cycle.id)
+        rings.confirm_ring(ring["zushi_hr"], cycle.id)
     assert db.session.query(Dispatch).count() == 0
 
 
@@ -92,7 +92,7 @@ def test_a_city_outside_the_ring_can_neither_see_nor_answer(ring, client, auth):
     assert client.post(f"/exchange-rings/{cycle.id}/refuse", data={"reason": "x"}).status_code == 403
     assert f'data-cycle="{cycle.id}"' not in client.get("/exchange-rings/").text
     with pytest.raises(PermissionDenied):
-        cycles.confirm_cycle(ring["coordinator"], cycle.id)
+        rings.confirm_ring(ring["coordinator"], cycle.id)
 
 
 def test_the_list_puts_rings_waiting_for_this_city_first(ring, make, client, auth):

@@ -168,21 +168,18 @@ def test_matching_reads_open_offers_with_the_officer_loaded(make, world):
 def test_hr_edits_until_the_offer_is_in_a_ring(make, world):
     offer = services.create_offer(world["zushi_hr"], values(make, world["planner"]))
     services.update_offer(world["zushi_hr"], offer.id, values(make, world["planner"], notes="期間は相談可"))
-    in_ring: set[int] = {offer.id}
-    services.OFFER_PROPOSAL_CHECKS.append(in_ring.__contains__)
-    try:
-        with pytest.raises(UserError, match="既に交流の提案に含まれているため変更できません"):
-            services.update_offer(world["zushi_hr"], offer.id, values(make, world["planner"], notes="x"))
-        db.session.rollback()
-        with pytest.raises(UserError, match="取り下げできません"):
-            services.withdraw_offer(world["zushi_hr"], offer.id)
-        db.session.rollback()
-        assert services.allowed_offer_actions(world["zushi_hr"], offer) == {"open"}
-        # The coordinating city corrects with a reason, even then.
-        services.update_offer(world["coordinator"], offer.id, values(make, world["planner"], notes="訂正"),
-                              reason="藤沢市との調整結果を反映")
-    finally:
-        services.OFFER_PROPOSAL_CHECKS.remove(in_ring.__contains__)
+    other = make.exchange_offer(world["fujisawa"], wants="civil")
+    ring = make.exchange_ring([offer, other], status="proposed")  # the production check: ring membership
+    with pytest.raises(UserError, match=f"交流の輪 No.{ring.id}（提案中）に含まれているため変更できません"):
+        services.update_offer(world["zushi_hr"], offer.id, values(make, world["planner"], notes="x"))
+    db.session.rollback()
+    with pytest.raises(UserError, match=f"取り下げできません。取り下げが必要な場合は、幹事市に交流の輪 No.{ring.id} の解除"):
+        services.withdraw_offer(world["zushi_hr"], offer.id)
+    db.session.rollback()
+    assert services.allowed_offer_actions(world["zushi_hr"], offer) == {"open"}
+    # The coordinating city corrects with a reason, even then.
+    services.update_offer(world["coordinator"], offer.id, values(make, world["planner"], notes="訂正"),
+                          reason="藤沢市との調整結果を反映")
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "offer.corrected")).one()
     assert entry.reason == "藤沢市との調整結果を反映" and entry.changes == {"notes": ["期間は相談可", "訂正"]}
 

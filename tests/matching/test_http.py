@@ -151,13 +151,13 @@ def test_rule_set_editor_saves_new_versions_and_publishes_one(client, coordinato
     assert form.status_code == 200 and '<input checked id="method-0" name="method" required type="radio" value="lexicographic">' in form.text
     bad = client.post("/matching/rule-sets/new", data={
         "method": "lexicographic", "staff_per_10k_order": "1", "allowance_rate_order": "1",
-        "fiscal_index_order": "", "max_cycle_length": "3", "note": "順番を変える"})
+        "fiscal_index_order": "", "max_cycle_length": "3", "exchange_priority": "after_statutory", "note": "順番を変える"})
     assert "指標の順番が重なっています" in bad.text
     assert db.session.scalar(select(func.count(RuleSetVersion.id))) == 1
     good = client.post("/matching/rule-sets/new", data={
         "method": "weighted", "fiscal_index_order": "1", "fiscal_index_weight": "2",
         "staff_per_10k_order": "2", "staff_per_10k_weight": "1", "allowance_rate_order": "",
-        "max_cycle_length": "2", "note": "財政力を重視する案"}, follow_redirects=True)
+        "max_cycle_length": "2", "exchange_priority": "after_statutory", "note": "財政力を重視する案"}, follow_redirects=True)
     assert "第2版として保存しました（未公開）" in good.text
     version = db.session.scalar(select(RuleSetVersion).where(RuleSetVersion.version == 2))
     assert version.criteria == [{"indicator": "fiscal_index", "weight": 2.0},

@@ -9,7 +9,7 @@ from talentbank.core.errors import UserError
 from talentbank.core.permissions import Role
 from talentbank.extensions import db
 from talentbank.matching import services
-from talentbank.matching.models import ExchangeCycle
+from talentbank.exchange.rings.models import ExchangeCycle
 
 from .builders import matching_app
 

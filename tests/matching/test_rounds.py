@@ -128,7 +128,7 @@ def test_the_snapshot_sends_today_data_in_the_solver_format(world):
     assert specialist["modes"] == ["onsite"] and specialist["days_per_week"] == 3
     zushi_city = next(c for c in problem["cities"] if c["code"] == "142085")
     assert zushi_city["allowance_rate"] == pytest.approx(0.10)  # percent in the registry, fraction for the solver
-    assert problem["rule_set"] == {"version": "1", "method": "lexicographic", "max_cycle_length": 3,
+    assert problem["rule_set"] == {"version": "1", "method": "lexicographic", "max_cycle_length": 3, "exchange_priority": "after_statutory",
                                    "criteria": [{"indicator": "staff_per_10k", "weight": 1.0},
                                                 {"indicator": "allowance_rate", "weight": 1.0},
                                                 {"indicator": "fiscal_index", "weight": 1.0}]}
