@@ -214,53 +214,63 @@ def _quality_flows(arrays, n_s: int, n_r: int, n_pairs: int, fill: np.ndarray,
                    levels: Sequence[np.ndarray], stats: dict) -> np.ndarray:
     """With each request's fill held, maximise the levels lexicographically; the chosen pair mask.
 
-    One min-cost flow per level. Level k's cost is the previous cost x K + level k, and the
-    answer is accepted only when the earlier levels keep their optimum (checked in integers),
-    so the result is exactly lexicographic. K starts small (one pair's change on level k never
-    outweighs one unit before it) and, if the check fails, becomes (filled slots + 1) x range,
-    which guarantees it. A cost that could overflow is never tried: the earlier answer stands
-    (``stats["quality_levels_skipped"]``).
+    Level k's cost is the previous cost x K + level k (shifted to start at 0). With
+    K = (filled slots + 1) x (level k's range) no change on level k can outweigh one unit
+    before it, so one min-cost flow solves the folded levels exactly; levels are folded so
+    as long as the cost stays within OR-Tools' limit (|cost| x (nodes + 1) within int64).
+    Beyond it, the levels so far are solved, and the next one is tried with K = its range
+    alone, accepted only when the earlier levels keep their optimum (checked in integers);
+    otherwise the answer so far stands (``stats["quality_levels_skipped"]``).
     """
     first_pair, first_sink = n_s, n_s + n_pairs
     tails, heads, caps = arrays(np.arange(n_pairs), np.arange(n_s), np.arange(n_r), fill)
-    n_nodes = 2 + n_s + n_r
-    chosen = np.zeros(n_pairs, dtype=bool)
-    combined: np.ndarray | None = None
-    best = 0
-    for level in levels:
-        shifted = level.astype(np.int64) - (int(level.min()) if n_pairs else 0)
-        span = int(shifted.max()) + 1 if n_pairs else 1
-        if combined is None:
-            candidates = [shifted]
-        elif span == 1:
+    limit = _COST_LIMIT // (2 + n_s + n_r + 1)
+    filled = int(fill.sum())
+
+    def fits(cost: np.ndarray) -> bool:
+        return not n_pairs or int(np.abs(cost).max()) < limit
+
+    def solve(cost: np.ndarray) -> np.ndarray:
+        flow = min_cost_flow.SimpleMinCostFlow()
+        arcs = flow.add_arcs_with_capacity_and_unit_cost(
+            tails, heads, caps,
+            np.concatenate([np.zeros(n_s, np.int64), -cost, np.zeros(n_r, np.int64)]))
+        flow.set_node_supply(0, int(n_s))
+        flow.set_node_supply(1, -int(n_s))
+        if flow.solve_max_flow_with_min_cost() != flow.OPTIMAL:
+            raise RuntimeError("min-cost flow (quality) failed")
+        flows = flow.flows(arcs)
+        if not np.array_equal(flows[first_sink:], fill):
+            raise RuntimeError("quality flow changed the fill per request")
+        stats["quality_flows"] = stats.get("quality_flows", 0) + 1
+        return flows[first_pair:first_sink] > 0
+
+    def shifted(level: np.ndarray) -> tuple[np.ndarray, int]:
+        values = level.astype(np.int64) - (int(level.min()) if n_pairs else 0)
+        return values, (int(values.max()) + 1 if n_pairs else 1)
+
+    cost, _ = shifted(levels[0])
+    chosen: np.ndarray | None = None  # the answer for `cost`, once solved
+    for level in levels[1:]:
+        values, span = shifted(level)
+        if span == 1:
             continue  # nothing to break on this level
-        else:
-            candidates = [combined * span + shifted,
-                          combined * (span * (int(fill.sum()) + 1)) + shifted]
-        for cost in candidates:
-            if n_pairs and int(np.abs(cost).max()) >= _COST_LIMIT // (n_nodes + 1):
+        folded = cost * (span * (filled + 1)) + values
+        if fits(folded):
+            cost, chosen = folded, None  # exact by construction
+            continue
+        if chosen is None:
+            chosen = solve(cost)
+        best = int(cost[chosen].sum())
+        trial = cost * span + values
+        if fits(trial):
+            mask = solve(trial)
+            if int(cost[mask].sum()) == best:  # the earlier levels kept their optimum
+                cost, chosen = trial, mask
                 continue
-            flow = min_cost_flow.SimpleMinCostFlow()
-            arcs = flow.add_arcs_with_capacity_and_unit_cost(
-                tails, heads, caps,
-                np.concatenate([np.zeros(n_s, np.int64), -cost, np.zeros(n_r, np.int64)]))
-            flow.set_node_supply(0, int(n_s))
-            flow.set_node_supply(1, -int(n_s))
-            if flow.solve_max_flow_with_min_cost() != flow.OPTIMAL:
-                raise RuntimeError("min-cost flow (quality) failed")
-            flows = flow.flows(arcs)
-            if not np.array_equal(flows[first_sink:], fill):
-                raise RuntimeError("quality flow changed the fill per request")
-            mask = flows[first_pair:first_sink] > 0
-            if combined is not None and int(combined[mask].sum()) != best:
-                stats["quality_retries"] = stats.get("quality_retries", 0) + 1
-                continue  # an earlier level lost its optimum: a larger K
-            chosen, combined, best = mask, cost, int(cost[mask].sum())
-            break
-        else:
-            stats["quality_levels_skipped"] = stats.get("quality_levels_skipped", 0) + 1
-            break
-    return chosen
+        stats["quality_levels_skipped"] = stats.get("quality_levels_skipped", 0) + 1
+        return chosen
+    return chosen if chosen is not None else solve(cost)
 
 
 def _flow_assign(n_spec: int, spec: np.ndarray, req: np.ndarray, levels: Sequence[np.ndarray],
@@ -635,10 +645,12 @@ def solve_round(problem: Problem) -> SolveResult:
         1 for sid in officers
         if spec_starts[index.spec_index[sid] + 1] > spec_starts[index.spec_index[sid]])
 
-    try:
-        import talentbank.solver.exchange as rings_module
-    except ImportError:
-        rings_module = None
+    rings_module = None  # imported only when there are offers: it loads CP-SAT, which is slow
+    if problem.exchange_offers:
+        try:
+            import talentbank.solver.exchange as rings_module
+        except ImportError:
+            rings_module = None
 
     # step 2: the classes before the exchange market, with the fewest ring officers used
     frozen: list[tuple[int, int]] = []
