@@ -15,6 +15,7 @@ from talentbank.core.permissions import Role
 from talentbank.dispatches import capacity
 from talentbank.dispatches.models import DAYS_EXCEEDED_MARKER, Dispatch, Offer
 from talentbank.extensions import db
+from talentbank.solver.days import busiest_day_load, fits_days_per_week
 
 ON_POSTGRESQL = os.environ.get("TALENTBANK_DATABASE_URL", "").startswith("postgresql")
 
@@ -82,6 +83,45 @@ def test_the_rule_counts_each_day_not_the_whole_period(make, zushi):
                                           end=base + timedelta(days=61), days=1))
     _raw_dispatch(make, specialist, reqs[3], start=base + timedelta(days=61), end=base + timedelta(days=119), days=1)
     assert db.session.query(Dispatch).count() == 4
+
+
+def _agreement_cases(count: int = 14, seed: int = 20261203) -> list[tuple[int, list[tuple[int, int, int]], tuple[int, int, int]]]:
+    """(offered days, existing commitments, the new one) as day offsets, each existing set itself admissible."""
+    import random
+
+    rng = random.Random(seed)
+    cases = []
+    while len(cases) < count:
+        offered = rng.randint(2, 5)
+        booked: list[tuple[int, int, int]] = []
+        for _ in range(rng.randint(1, 4)):
+            start = rng.randint(0, 120)
+            candidate = (start, start + rng.randint(0, 90), rng.randint(1, 3))
+            if busiest_day_load([_dates(c) for c in booked], *_dates(candidate)[:2]) + candidate[2] <= offered:
+                booked.append(candidate)
+        start = rng.randint(0, 150)
+        cases.append((offered, booked, (start, start + rng.randint(0, 120), rng.randint(1, 3))))
+    return cases
+
+
+def _dates(offsets: tuple[int, int, int]):
+    base = clock.today_tokyo() + timedelta(days=10)
+    return base + timedelta(days=offsets[0]), base + timedelta(days=offsets[1]), offsets[2]
+
+
+@pytest.mark.parametrize("offered, booked, new", _agreement_cases())
+def test_the_trigger_and_the_python_rule_agree_case_by_case(make, zushi, offered, booked, new):
+    """One rule: ``solver.days.busiest_day_load`` (used by the solver, approval and acceptance) and the triggers."""
+    specialist = make.specialist(zushi, days_per_week=offered)
+    for i, commitment in enumerate(booked):
+        start, end, days = _dates(commitment)
+        _raw_dispatch(make, specialist, make.staffing_request(zushi, days_per_week=days, section=f"既存{i}"),
+                      start=start, end=end, days=days)
+    start, end, days = _dates(new)
+    python_says_fits = fits_days_per_week([_dates(c) for c in booked], start, end, days, offered)
+    request = make.staffing_request(zushi, days_per_week=days, section="新規")
+    database_refused = _refused(lambda: _raw_dispatch(make, specialist, request, start=start, end=end, days=days))
+    assert database_refused == (not python_says_fits), (booked, new, offered)
 
 
 def test_pending_offers_hold_days_and_closed_ones_do_not(make, zushi):
