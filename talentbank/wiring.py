@@ -1,20 +1,46 @@
 """Who reacts to what: every domain event and its subscribers, connected in one place at start-up.
 
-Domains declare their events (blinker signals) beside their code and never connect to each other
-on import; ``connect_subscribers`` (called by ``create_app``) is the one list of connections, and
-``tests/test_wiring.py`` checks it, so a missing connection fails a test rather than production.
-Connecting twice is harmless (blinker keeps one connection per receiver).
+Domains declare their events (blinker signals, ``<domain>/events.py``) beside their code and never
+connect to each other on import; ``connect_subscribers`` (called by ``create_app``) is the one list
+of connections, and ``tests/test_wiring.py`` checks it, so a missing connection fails a test rather
+than production. Connecting twice is harmless (blinker keeps one connection per receiver).
 """
 from __future__ import annotations
 
 from blinker import Signal
 
+from .dispatches import answers as dispatch_answers
 from .dispatches import cycles as dispatch_rings
+from .dispatches import services as dispatches
 from .exchange.rings import events as ring_events
+from .matching import events as matching_events
 from .matching import services as matching
+from .notifications import services as notifications
+from .requests import events as request_events
+from .scheduler import rounds as round_schedule
+from .specialists import events as specialist_events
 
-# (signal, subscriber): read top to bottom as "when ..., then ...".
+# (signal, subscriber), read as "when ..., then ...". Order matters only within one signal.
 SUBSCRIPTIONS: tuple[tuple[Signal, object], ...] = (
+    # A request is frozen for its city while a pairing is pending or agreed for it.
+    (request_events.request_frozen, matching.has_live_proposals),
+    # A request opened: a disaster-recovery request gets a fast-track round within minutes.
+    (request_events.request_opened, round_schedule.schedule_fast_track),
+    # A request is withdrawn: its pending proposals end, and its pending offers are taken back.
+    (request_events.request_withdrawing, matching.on_request_withdrawn),
+    (request_events.request_withdrawing, dispatches.cancel_for_withdrawn_request),
+    # A specialist withdraws: pending proposals end, offers and coming dispatches are called off,
+    # and mail and notices addressed to them are erased.
+    (specialist_events.specialist_withdrawing, matching.on_specialist_withdrawn),
+    (specialist_events.specialist_withdrawing, dispatches.cancel_for_withdrawing_specialist),
+    (specialist_events.specialist_withdrawing, notifications.forget_withdrawing_specialist),
+    # May a city see a person's name? Yes once a dispatch there is agreed.
+    (specialist_events.agreed_dispatch, dispatch_answers.is_dispatch_agreed),
+    # A pairing approved: the specialist gets an offer with a deadline.
+    (matching_events.proposal_approved, dispatches.offer_for_approved_proposal),
+    # A round asks what holds slots outside proposals, and where people served before.
+    (matching_events.pins_wanted, dispatch_answers.dispatch_pins),
+    (matching_events.previous_cities_wanted, dispatches.previous_cities),
     # Before a ring is approved: an officer approved for an overlapping dispatch refuses it.
     (ring_events.ring_approving, matching.refuse_ring_with_held_dispatch),
     # When the last city confirms a ring: one dispatch per leg.

@@ -161,7 +161,7 @@ def refresh_fill_state(request_id: int | None, actor: Any) -> None:
 def offer_for_approved_proposal(proposal: Proposal, actor: Any) -> Offer:
     """Put an approved proposal to the specialist as an offer; part of the approving transaction.
 
-    Registered in matching's ``ON_PROPOSAL_APPROVED``. Raises ``UserError`` (and rolls back) when
+    Subscribed to matching's ``proposal_approved``. Raises ``UserError`` (and rolls back) when
     the specialist's days are already taken by another offer or dispatch in that period.
     """
     existing = db.session.scalar(select(Offer).where(Offer.proposal_id == proposal.id))

@@ -13,7 +13,7 @@ from ..core.query_args import date_arg, int_arg
 from ..exchange.rings import services as rings
 from ..exchange.rings.models import CYCLE_STATUS_LABELS
 from ..matching.models import PROPOSAL_STATUS_LABELS
-from . import hooks, roster, services
+from . import roster, services
 from .forms import ActionForm, DeclineForm, EvaluationForm, ExtendForm, ReasonForm
 from .models import (
     DISPATCH_STATUS_LABELS,
@@ -23,7 +23,6 @@ from .models import (
 )
 
 bp = Blueprint("dispatches", __name__)
-hooks.register()
 
 
 @bp.app_context_processor

@@ -1,7 +1,7 @@
 """Matching rounds and their review: start, re-solve, what-if, approve and reject, rule-set versions.
 
 The coordinating city runs rounds and decides on each proposal; the dispatch domain takes an
-approved pairing on from there (offer, acceptance, dispatch) through ``hooks.ON_PROPOSAL_APPROVED``
+approved pairing on from there (offer, acceptance, dispatch) through ``events.proposal_approved``
 and calls ``record_acceptance`` / ``record_decline`` / ``record_lapse`` back. Every decision is
 audited in the transaction that makes it.
 """
@@ -28,7 +28,7 @@ from ..vocabulary.models import Profession
 from ..exchange.rings import services as rings
 from ..exchange.rings.models import ExchangeCycle
 from ..solver.days import busiest_day_load
-from .hooks import ON_PROPOSAL_APPROVED, PIN_PROVIDERS, PREVIOUS_CITY_PROVIDERS  # noqa: F401
+from . import events
 from .models import (
     DEFAULT_EXCHANGE_PRIORITY,
     EXCHANGE_PRIORITIES,
@@ -417,8 +417,7 @@ def _approve(actor: Any, proposal_id: int) -> Proposal:
                  changes={"status": ["proposed", "approved"]},
                  summary=f"round {proposal.round_id}: {specialist.reference} → request {req.id}")
     db.session.flush()
-    for hook in list(ON_PROPOSAL_APPROVED):
-        hook(proposal, actor)
+    events.proposal_approved.send(proposal, actor=actor)
     return proposal
 
 
@@ -674,18 +673,3 @@ def on_request_withdrawn(req: StaffingRequest) -> None:
 def on_specialist_withdrawn(specialist: Specialist, actor: Any) -> None:
     """A withdrawing specialist's pending proposals end (inside the withdrawal's transaction)."""
     _supersede(Proposal.specialist_id == specialist.id, actor, "specialist withdrew")
-
-
-def _register_hooks() -> None:
-    """Plug matching into the requests and registry domains (idempotent: imports may repeat)."""
-    from ..requests import services as requests_services
-    from ..specialists import hooks as specialist_hooks
-
-    for hook_list, hook in ((requests_services.PROPOSAL_CHECKS, has_live_proposals),
-                            (requests_services.ON_REQUEST_WITHDRAWN, on_request_withdrawn),
-                            (specialist_hooks.ON_WITHDRAW, on_specialist_withdrawn)):
-        if hook not in hook_list:
-            hook_list.append(hook)
-
-
-_register_hooks()

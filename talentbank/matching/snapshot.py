@@ -4,7 +4,7 @@ Choices made here, so that capacity in the problem is exact:
 
 * **Pins.** Every pairing that holds a slot and the specialist's days is sent as ``pinned``:
   proposals approved, offered or accepted, and the dispatches the dispatch domain reports through
-  ``PIN_PROVIDERS``. A live request is sent with ``slots`` = its open slots (people − filled) plus
+  ``events.pins_wanted``. A live request is sent with ``slots`` = its open slots (people − filled) plus
   the accepted pins kept (they are counted in ``filled_count``), so pins and new proposals together
   never exceed the people asked for.
 * **Pins of people no longer matchable** (paused, withdrawn, no consent): the specialist is left out
@@ -48,7 +48,7 @@ from ..exchange.rings import services as rings
 from ..extensions import db
 from ..requests.models import StaffingRequest
 from ..specialists.models import Specialist, SpecialistExperience
-from . import hooks
+from . import events
 from .models import HOLDING_PROPOSAL_STATUSES, ForbiddenPair, Proposal, RuleSetVersion
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ def _open_offers(today: date) -> list[ExchangeOffer]:
 
 def holding_pins() -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
     """(specialist, request) pairs that hold capacity: (accepted or dispatched, pending approval/offer)."""
-    accepted: set[tuple[int, int]] = set(hooks.provided_pins())
+    accepted: set[tuple[int, int]] = events.provided_pins()
     pending: set[tuple[int, int]] = set()
     rows = db.session.execute(select(Proposal.specialist_id, Proposal.request_id, Proposal.status)
                               .where(Proposal.status.in_(HOLDING_PROPOSAL_STATUSES)))
@@ -220,7 +220,7 @@ def build_snapshot(rule_set: RuleSetVersion, profession_code: str | None = None,
     kept_pins = [p for p in kept_pins if p[1] in all_requests]
 
     city_by_id = {c.id: c for c in db.session.scalars(select(City))}
-    previous = hooks.previous_cities(sorted(by_specialist))
+    previous = events.previous_cities(sorted(by_specialist))
     specialist_records = []
     included: set[int] = set()
     for s_id in sorted(by_specialist):

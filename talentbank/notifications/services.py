@@ -125,6 +125,11 @@ def users_with_role(role: Role | str, city_id: int | None = None) -> list[User]:
     return list(db.session.scalars(query.order_by(User.id)))
 
 
+def forget_withdrawing_specialist(specialist: Any, actor: Any = None) -> None:
+    """``specialist_withdrawing``: before the registry erases a person, erase the mail and notices addressed to them."""
+    forget_recipient(specialist.email, specialist.user_id)
+
+
 def forget_recipient(email: str | None, user_id: int | None) -> int:
     """Erase one person's e-mail (sent or waiting) and inbox, in the caller's transaction; returns mails erased.
 

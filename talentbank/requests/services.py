@@ -5,12 +5,11 @@ withdraws their own city's requests while nothing is proposed for them; the coor
 may change anything at any time, but only with a written reason (a *correction*). Every change
 is audited in the same transaction. The matching engine (issue 6) and the scheduler (issue 7)
 call ``mark_fill_state``, ``expire_request`` and friends, and register their checks and
-reactions in ``PROPOSAL_CHECKS``, ``ON_REQUEST_OPENED`` and ``ON_REQUEST_WITHDRAWN``.
+reactions to the signals of ``requests.events`` (connected in ``talentbank.wiring``).
 """
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
@@ -24,11 +23,13 @@ from ..audit import services as audit
 from ..audit.models import AuditEntry
 from ..cities.models import City
 from ..core import clock, permissions
+from ..core.events import announce, ask_any
 from ..core.errors import UserError, UserErrors
 from ..core.permissions import Role
 from ..extensions import db
 from ..vocabulary.models import ExperienceField, Licence, Profession
 from ..vocabulary.services import active_terms
+from . import events
 from .models import (
     LIVE_STATUSES,
     MAX_DAYS_PER_WEEK,
@@ -41,7 +42,6 @@ from .models import (
     staffing_request_licences,
 )
 
-log = logging.getLogger(__name__)
 
 ENTITY = "staffing_request"
 MAX_PERIOD_DAYS = 5 * 366  # longer periods are typing mistakes (a year of 2207), not plans
@@ -52,18 +52,6 @@ EDITABLE_STATUSES = ("draft", "open")
 WITHDRAWABLE_STATUSES = ("draft", "open", "partly_filled")
 EXPIRABLE_STATUSES = ("draft", "open")
 
-# Hooks. Each is a list other domains append to when their module is imported.
-# PROPOSAL_CHECKS: callables(request_id) -> True when something is proposed for the request
-#   (issue 6 registers "a pending or approved proposal exists"); a request with one is frozen
-#   for its city, so a pairing is never reviewed against a request that changed under it.
-PROPOSAL_CHECKS: list[Callable[[int], bool]] = []
-# ON_REQUEST_OPENED: callables(request) run after a request opened (or was reopened) and the
-#   change was committed, e.g. a disaster-recovery fast-track round (issue 7). Failures are
-#   logged, never undo the opening.
-ON_REQUEST_OPENED: list[Callable[[StaffingRequest], None]] = []
-# ON_REQUEST_WITHDRAWN: callables(request) run inside the withdrawing transaction, before the
-#   commit, e.g. to cancel pending proposals (issue 6). An exception there aborts the withdrawal.
-ON_REQUEST_WITHDRAWN: list[Callable[[StaffingRequest], None]] = []
 
 
 @dataclass(frozen=True)
@@ -281,16 +269,12 @@ def _commit() -> None:
 
 
 def has_proposals(request_id: int) -> bool:
-    """True when the matching engine has proposed or placed someone for the request (see PROPOSAL_CHECKS)."""
-    return any(check(request_id) for check in PROPOSAL_CHECKS)
+    """True when the matching engine has proposed or placed someone for the request (``events.request_frozen``)."""
+    return ask_any(events.request_frozen, request_id)
 
 
 def _run_opened_hooks(req: StaffingRequest) -> None:
-    for hook in list(ON_REQUEST_OPENED):
-        try:
-            hook(req)
-        except Exception:  # a failing reaction must not undo or hide the opening
-            log.exception("ON_REQUEST_OPENED hook %r failed for request %s", hook, req.id)
+    announce(events.request_opened, req)  # a failing reaction must not undo or hide the opening
 
 
 # ----------------------------------------------------------------------------- what may be done
@@ -407,8 +391,7 @@ def withdraw_request(actor: Any, request_id: int, reason: str = "") -> StaffingR
     req.closed_at = clock.utcnow()
     audit.record(actor, "request.withdrawn", ENTITY, req.id, city_id=req.city_id,
                  changes={"status": [old, "withdrawn"]}, reason=reason.strip() or None, summary=_summary(req))
-    for hook in list(ON_REQUEST_WITHDRAWN):
-        hook(req)
+    events.request_withdrawing.send(req)
     _commit()
     return req
 

@@ -12,24 +12,9 @@ if TYPE_CHECKING:
 
 
 def init_app(app: "Flask") -> None:
-    """Register ``flask scheduler``, the jobs of every domain, and the hooks on other domains' events:
-    the disaster fast track on a request opening, and forgetting a withdrawing specialist's mail."""
-    from ..requests.services import ON_REQUEST_OPENED
-    from ..specialists.hooks import ON_WITHDRAW
+    """Register ``flask scheduler`` and the jobs of every domain."""
     from .cli import register
     from .registry import load_jobs
-    from .rounds import schedule_fast_track
 
     register(app)
     load_jobs()
-    if schedule_fast_track not in ON_REQUEST_OPENED:
-        ON_REQUEST_OPENED.append(schedule_fast_track)
-    if _forget_withdrawn not in ON_WITHDRAW:
-        ON_WITHDRAW.append(_forget_withdrawn)
-
-
-def _forget_withdrawn(specialist, _actor) -> None:
-    """Before the registry erases a withdrawing specialist, erase the mail and notices addressed to them."""
-    from ..notifications.services import forget_recipient
-
-    forget_recipient(specialist.email, specialist.user_id)

@@ -27,9 +27,9 @@ from ..core.errors import UserError
 from ..core.permissions import Role
 from ..extensions import db
 from ..vocabulary.models import ExperienceField, Licence, Profession
-from . import hooks
+from ..core.events import ask_any
+from . import events
 from .consent import CONSENT_VERSION
-from .hooks import AGREED_DISPATCH_PROVIDERS, ON_WITHDRAW, has_agreed_dispatch  # noqa: F401  (the public API)
 from .models import (
     AvailabilityWindow,
     Specialist,
@@ -46,7 +46,7 @@ PERSONAL_FIELDS = ("name_kanji", "name_kana", "email", "phone", "former_employer
 REDACTED = "***"
 
 __all__ = [
-    "AGREED_DISPATCH_PROVIDERS", "AVAILABILITY_FRESH_DAYS", "ON_WITHDRAW", "CandidateCard", "ProfileInvalid",
+    "AVAILABILITY_FRESH_DAYS", "CandidateCard", "ProfileInvalid",
     "ProfileValues", "Visibility", "has_agreed_dispatch", "matchable_specialists", "withdraw_specialist",
 ]
 
@@ -92,6 +92,13 @@ def is_candidate_for(specialist: Specialist, city_id: int | None) -> bool:
     if city_id is not None and any(c.id == city_id for c in specialist.excluded_cities):
         return False
     return True
+
+
+def has_agreed_dispatch(city_id: int | None, specialist_id: int) -> bool:
+    """True when a dispatch of the specialist to the city is agreed (``events.agreed_dispatch``): the city may see the name."""
+    if city_id is None:
+        return False
+    return ask_any(events.agreed_dispatch, specialist_id, city_id=city_id)
 
 
 def visibility(actor: Any, specialist: Specialist) -> Visibility:
@@ -505,7 +512,7 @@ def withdraw_specialist(actor: Any, specialist_id: int, reason: str = "") -> Spe
     specialist = get_for_edit(actor, specialist_id)
     if actor.role != Role.SPECIALIST and not (reason or "").strip():
         raise UserError("退会の理由（本人からの申出の日付など）を入力してください。", field="reason")
-    hooks.run_withdraw_hooks(specialist, actor)
+    events.specialist_withdrawing.send(specialist, actor=actor)
     before_status = specialist.status
     for f in PERSONAL_FIELDS:
         setattr(specialist, f, None)

@@ -8,7 +8,7 @@ from talentbank.audit.models import AuditEntry
 from talentbank.core.errors import UserError
 from talentbank.core.permissions import PermissionDenied, Role
 from talentbank.extensions import db
-from talentbank.matching import hooks, services
+from talentbank.matching import events, services
 from talentbank.matching.models import ForbiddenPair, Proposal
 from talentbank.requests import services as requests_services
 
@@ -29,13 +29,17 @@ def _proposal(request, person) -> Proposal:
 
 def test_approval_is_audited_runs_the_hooks_and_freezes_the_request(world, monkeypatch):
     seen = []
-    monkeypatch.setattr(hooks, "ON_PROPOSAL_APPROVED", [lambda p, actor: seen.append((p.id, actor.id))])
-    monkeypatch.setattr(services, "ON_PROPOSAL_APPROVED", hooks.ON_PROPOSAL_APPROVED)
+
+    def note(p, actor):
+        seen.append((p.id, actor.id))
+
     services.start_round(world.coordinator)
     proposal = _proposal(world.zushi_request, world.engineer_licensed)
     assert requests_services.has_proposals(world.zushi_request.id), "a pending proposal freezes the request"
-    services.approve_proposal(world.coordinator, proposal.id)
-    assert proposal.status == "approved" and proposal.decided_by_id == world.coordinator.id
+    with events.proposal_approved.connected_to(note):
+        services.approve_proposal(world.coordinator, proposal.id)
+    # Approved, then offered to the specialist by the dispatch domain's subscriber.
+    assert proposal.status == "offered" and proposal.decided_by_id == world.coordinator.id
     assert seen == [(proposal.id, world.coordinator.id)]
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "proposal.approved"))
     assert entry.entity_id == str(proposal.id) and entry.actor_id == world.coordinator.id
@@ -46,10 +50,9 @@ def test_a_hook_refusing_the_approval_undoes_it(world, monkeypatch):
     def refuse(proposal, actor):
         raise UserError("本人の日数が足りません。")
 
-    monkeypatch.setattr(services, "ON_PROPOSAL_APPROVED", [refuse])
     services.start_round(world.coordinator)
     proposal = _proposal(world.zushi_request, world.engineer_licensed)
-    with pytest.raises(UserError, match="日数"):
+    with events.proposal_approved.connected_to(refuse), pytest.raises(UserError, match="日数"):
         services.approve_proposal(world.coordinator, proposal.id)
     db.session.expire_all()
     assert db.session.get(Proposal, proposal.id).status == "proposed"

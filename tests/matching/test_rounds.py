@@ -166,10 +166,10 @@ def test_a_round_left_running_by_a_dead_process_is_failed_before_the_next(world,
 
 
 def test_a_withdrawing_specialist_takes_their_pending_proposals_along(world):
-    from talentbank.specialists.hooks import run_withdraw_hooks
+    from talentbank.specialists.events import specialist_withdrawing
 
     services.start_round(world.coordinator)
-    run_withdraw_hooks(world.engineer_licensed, None)
+    specialist_withdrawing.send(world.engineer_licensed, actor=None)
     db.session.commit()
     statuses = {p.status for p in db.session.scalars(select(Proposal).where(
         Proposal.specialist_id == world.engineer_licensed.id))}

@@ -11,6 +11,7 @@ from talentbank.core import clock
 from talentbank.core.permissions import Role
 from talentbank.extensions import db
 from talentbank.requests import services
+from talentbank.requests.events import request_frozen
 from talentbank.requests.models import StaffingRequest
 from talentbank.vocabulary.models import Profession
 
@@ -124,16 +125,13 @@ def test_a_refused_button_explains_why(make, client, auth, world):
 
 def test_edit_page_of_a_frozen_request_sends_hr_back_with_the_reason(make, client, auth, world):
     req = make.staffing_request(world["zushi"])
-    services.PROPOSAL_CHECKS.append(lambda request_id: request_id == req.id)
-    try:
+    with request_frozen.connected_to(lambda request_id: request_id == req.id):
         auth.login(world["zushi_hr"].email)
         response = client.get(f"/requests/{req.id}/edit", follow_redirects=True)
         assert "この派遣要請は現在の状態では変更できません。" in response.text
         assert "提案された候補者がいるため" in response.text
         response = client.post(f"/requests/{req.id}/edit", data=form_data(make, people="5"))
         assert response.status_code == 302
-    finally:
-        services.PROPOSAL_CHECKS.pop()
     db.session.expire_all()
     assert db.session.get(StaffingRequest, req.id).people == 2
 

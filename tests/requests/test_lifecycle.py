@@ -11,7 +11,7 @@ from talentbank.core import clock
 from talentbank.core.errors import UserError
 from talentbank.core.permissions import PermissionDenied, Role
 from talentbank.extensions import db
-from talentbank.requests import services
+from talentbank.requests import events, services
 from talentbank.requests.models import StaffingRequest
 
 from .builders import request_values
@@ -35,9 +35,8 @@ def people(make):
 def proposals():
     """Pretend the matching engine proposed someone for the request ids put in this set."""
     proposed: set[int] = set()
-    services.PROPOSAL_CHECKS.append(proposed.__contains__)
-    yield proposed
-    services.PROPOSAL_CHECKS.remove(proposed.__contains__)
+    with events.request_frozen.connected_to(proposed.__contains__):
+        yield proposed
 
 
 def audit_actions(request_id: int) -> list[str]:
@@ -52,11 +51,8 @@ def draft(make, actor) -> StaffingRequest:
 
 def test_draft_opens_onto_the_board_and_runs_the_opened_hooks(make, people):
     opened = []
-    services.ON_REQUEST_OPENED.append(opened.append)
-    try:
+    with events.request_opened.connected_to(opened.append):
         req = services.open_request(people["zushi"], draft(make, people["zushi"]).id)
-    finally:
-        services.ON_REQUEST_OPENED.remove(opened.append)
     assert req.status == "open" and req.posted_at == datetime(2026, 11, 30, 1, 0)
     assert [r.id for r in opened] == [req.id]
     assert audit_actions(req.id) == ["request.created", "request.opened"]
@@ -67,11 +63,8 @@ def test_a_failing_opened_hook_does_not_undo_the_opening(make, people):
     def broken(_req):
         raise RuntimeError("fast-track unavailable")
 
-    services.ON_REQUEST_OPENED.append(broken)
-    try:
+    with events.request_opened.connected_to(broken):
         req = services.open_request(people["zushi"], draft(make, people["zushi"]).id)
-    finally:
-        services.ON_REQUEST_OPENED.remove(broken)
     db.session.expire_all()
     assert db.session.get(StaffingRequest, req.id).status == "open"
 
@@ -133,12 +126,9 @@ def test_hr_cannot_edit_outside_draft_and_open(make, people, status):
 
 def test_hr_withdraws_their_open_request_with_an_optional_reason(make, people):
     withdrawn = []
-    services.ON_REQUEST_WITHDRAWN.append(withdrawn.append)
-    try:
+    with events.request_withdrawing.connected_to(withdrawn.append):
         req = services.open_request(people["zushi"], draft(make, people["zushi"]).id)
         req = services.withdraw_request(people["zushi"], req.id)
-    finally:
-        services.ON_REQUEST_WITHDRAWN.remove(withdrawn.append)
     assert req.status == "withdrawn" and req.closed_at is not None
     assert [r.id for r in withdrawn] == [req.id]
     assert services.open_requests_for_matching() == []

@@ -12,7 +12,7 @@ from talentbank.audit.models import AuditEntry
 from talentbank.core import clock
 from talentbank.core.permissions import Role
 from talentbank.extensions import db
-from talentbank.specialists import hooks, services
+from talentbank.specialists import events, services
 from talentbank.specialists.consent import CONSENT_VERSION
 from talentbank.specialists.models import AvailabilityWindow, Specialist, SpecialistExperience
 from talentbank.vocabulary.models import Licence
@@ -176,18 +176,19 @@ def test_withdrawal_erases_personal_data_cancels_pending_work_and_keeps_the_coun
     before = statistics(coordinator)
     assert before[0]["civil"] == (2, 2)
     cancelled = []
-    hooks.ON_WITHDRAW.append(lambda s, actor: cancelled.append((s.id, s.name_kanji, actor.id)))
-    try:
+
+    def cancel(s, actor):
+        cancelled.append((s.id, s.name_kanji, actor.id))
+
+    with events.specialist_withdrawing.connected_to(cancel):
         page = client.get("/me/withdraw").text
         assert "元に戻せません" in page
         refused = client.post("/me/withdraw", data={"password": "wrong-password-1", "confirm": "y"})
         assert "パスワードが正しくありません。" in refused.text
         response = client.post("/me/withdraw", data={"password": "correct-horse-42", "confirm": "y",
                                                      "reason": "高齢のため"}, follow_redirects=True)
-    finally:
-        hooks.ON_WITHDRAW.pop()
     assert "退会しました。氏名・連絡先などの個人情報を消去しました。" in response.text
-    # The hooks ran before the erasure, so pending work could be found and cancelled.
+    # The subscribers ran before the erasure, so pending work could be found and cancelled.
     assert cancelled == [(specialist_id, "横須賀 一郎", user_id)]
     db.session.expire_all()
     gone = db.session.get(Specialist, specialist_id)

@@ -7,8 +7,8 @@ from sqlalchemy import select
 from talentbank.audit.models import AuditEntry
 from talentbank.core.permissions import Role
 from talentbank.extensions import db
-from talentbank.specialists import hooks
-from talentbank.specialists.services import Visibility, visibility
+from talentbank.specialists import events
+from talentbank.specialists.services import Visibility, has_agreed_dispatch, visibility
 
 NAME, KANA, EMAIL, PHONE = "秘密 花子", "ひみつ はなこ", "hanako.himitsu@example.jp", "046-999-1234"
 PERSONAL = (NAME, KANA, EMAIL, PHONE, "逗子市 健康福祉部")
@@ -98,9 +98,8 @@ def test_hr_officers_find_cards_without_names_and_cannot_open_the_registry(world
 
 def test_an_agreed_dispatch_reveals_the_name_to_that_city_only_and_the_view_is_audited(world, client, auth):
     specialist, kamakura = world["specialist"], world["kamakura"]
-    provider = lambda city_id, specialist_id: (city_id, specialist_id) == (kamakura.id, specialist.id)  # noqa: E731
-    hooks.AGREED_DISPATCH_PROVIDERS.append(provider)
-    try:
+    provider = lambda specialist_id, city_id: (city_id, specialist_id) == (kamakura.id, specialist.id)  # noqa: E731
+    with events.agreed_dispatch.connected_to(provider):
         auth.login(world["hr_kamakura"].email)
         page = client.get(f"/specialists/{specialist.id}").text
         assert NAME in page and EMAIL in page and PHONE in page
@@ -108,12 +107,10 @@ def test_an_agreed_dispatch_reveals_the_name_to_that_city_only_and_the_view_is_a
         auth.logout()
         auth.login(world["hr_zushi"].email)
         assert NAME not in client.get(f"/specialists/{specialist.id}").text
-    finally:
-        hooks.AGREED_DISPATCH_PROVIDERS.remove(provider)
 
 
-def test_without_a_dispatch_provider_no_hr_officer_may_see_a_name(world):
-    assert hooks.has_agreed_dispatch(world["kamakura"].id, world["specialist"].id) is False
+def test_without_an_agreed_dispatch_no_hr_officer_may_see_a_name(world):
+    assert has_agreed_dispatch(world["kamakura"].id, world["specialist"].id) is False
     assert visibility(world["hr_kamakura"], world["specialist"]) == Visibility.CARD
 
 

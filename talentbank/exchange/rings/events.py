@@ -5,9 +5,7 @@ audit entries but never commits, and a ``UserError`` it raises refuses the whole
 """
 from __future__ import annotations
 
-from blinker import Namespace
-
-_signals = Namespace()
+from ...core.events import signals as _signals
 
 ring_approving = _signals.signal("ring-approving", doc="""
 Sent with the ring (``actor=``) before the coordinating city's approval is written: a domain that
