@@ -85,6 +85,14 @@ def test_within_one_round_the_rule_set_order_decides_and_the_explanation_names_t
     page = client.get(f"/matching/rounds/{second.id}")
     assert "職員交流（逗子市 → 大和市 → 逗子市）に含まれました" in page.text
 
+    # The same explanations, in English.
+    client.post("/lang/en")
+    english = client.get(f"/matching/rounds/{first.id}").text
+    assert f"The officer was proposed for staffing request No.{taken[0]} of Yokohama" in english
+    assert "Exchange offers in no exchange ring" in english
+    english = client.get(f"/matching/rounds/{second.id}").text
+    assert "Included in the staff exchange (Zushi → Yamato → Zushi)" in english
+
 
 def _confirm_as(client, auth, city_en: str, ring_id: int) -> None:
     auth.logout()
