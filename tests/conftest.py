@@ -76,6 +76,7 @@ def app(tmp_path_factory):
     with app.app_context():
         reset_schema(db)
         upgrade()
+        _empty_tables(db)  # every test starts from empty tables (the migrations' standard data included)
     return app
 
 
@@ -90,10 +91,14 @@ def _clean_database(request):
     from talentbank.extensions import db
 
     with app.app_context():
-        db.session.remove()
-        with db.engine.begin() as connection:
-            for table in reversed(db.metadata.sorted_tables):
-                connection.execute(table.delete())
+        _empty_tables(db)
+
+
+def _empty_tables(db) -> None:
+    db.session.remove()
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
 
 
 @pytest.fixture

@@ -63,3 +63,24 @@ def test_ring_members_survive_the_move_from_json_lists_and_back(app_ctx, make):
                                                                   (offers[0].start_date, offers[0].end_date)]
     assert [c.city_id for c in back.confirmations] == [zushi.id]
     assert _differences() == []
+
+
+def test_a_new_installation_has_the_standard_vocabularies_and_rule_version_1(app_ctx):
+    """Without demo data, an HR officer can choose a profession and the coordinator can run a round."""
+    from sqlalchemy import func, select
+
+    from talentbank.matching.models import RuleSetVersion
+    from talentbank.matching.services import current_rule_set
+    from talentbank.vocabulary.models import ExperienceField, Licence, Profession
+    from talentbank.vocabulary.standard import STANDARD_FIELDS, STANDARD_LICENCES, STANDARD_PROFESSIONS
+
+    downgrade(revision="base")
+    upgrade()
+    assert db.session.scalar(select(func.count(Profession.id))) == len(STANDARD_PROFESSIONS)
+    assert db.session.scalar(select(func.count(Licence.id))) == len(STANDARD_LICENCES)
+    assert db.session.scalar(select(func.count(ExperienceField.id))) == len(STANDARD_FIELDS)
+    published = current_rule_set()
+    assert published is not None and published.version == 1 and published.exchange_priority == "after_statutory"
+    assert db.session.scalar(select(func.count(RuleSetVersion.id))) == 1
+    licence = db.session.scalar(select(Licence).where(Licence.code == "gijutsushi_construction"))
+    assert licence.profession_id == db.session.scalar(select(Profession.id).where(Profession.code == "civil"))

@@ -29,6 +29,7 @@ from ..exchange.rings import services as rings
 from ..exchange.rings.models import ExchangeCycle
 from ..solver.days import busiest_day_load
 from . import events
+from .standard import seed_first_rule_set
 from .models import (
     DEFAULT_EXCHANGE_PRIORITY,
     EXCHANGE_PRIORITIES,
@@ -49,10 +50,6 @@ log = logging.getLogger(__name__)
 MAX_REASON_LENGTH = 1000
 MAX_NOTE_LENGTH = 1000
 MAX_WEIGHT = 100.0
-DEFAULT_CRITERIA = [{"indicator": "staff_per_10k", "weight": 1.0}, {"indicator": "allowance_rate", "weight": 1.0},
-                    {"indicator": "fiscal_index", "weight": 1.0}]
-FIRST_RULE_SET_NOTE = ("初期設定：神奈川県の市町村専門職員派遣要綱に準じた順序"
-                       "（人口1万人あたり職員数、地域手当支給率、財政力指数）")
 SYSTEM_KINDS = ("scheduled", "fast_track")  # rounds the scheduler may start without a person
 
 
@@ -115,11 +112,7 @@ def ensure_rule_set(actor: Any = None) -> RuleSetVersion:
     if db.session.scalar(select(func.count(RuleSetVersion.id))):
         latest = db.session.scalar(select(RuleSetVersion).order_by(RuleSetVersion.version.desc()))
         return _publish(actor, latest, reason="公開中の版がないため、最新の版を公開しました。")
-    first = RuleSetVersion(version=1, method="lexicographic", criteria=DEFAULT_CRITERIA, max_cycle_length=3,
-                           is_published=True, note=FIRST_RULE_SET_NOTE, created_by_id=getattr(actor, "id", None),
-                           published_at=clock.utcnow())
-    db.session.add(first)
-    db.session.flush()
+    first = db.session.get(RuleSetVersion, seed_first_rule_set(db.session.connection()))
     audit.record(actor, "ruleset.created", "rule_set", first.id, changes={"version": [None, 1]},
                  summary="version 1 (default)")
     db.session.commit()

@@ -12,88 +12,15 @@ from ..core import permissions
 from ..core.errors import UserError
 from ..extensions import db
 from .models import VOCABULARIES, ExperienceField, Licence, Profession, VocabularyTerm
-
-# code, name_ja, name_en: what the eight cities asked for in the 2021 papers and since.
-STANDARD_PROFESSIONS: list[tuple[str, str, str]] = [
-    ("civil", "土木", "Civil engineering"),
-    ("architecture", "建築", "Architecture and building"),
-    ("public_health_nurse", "保健師", "Public health nursing"),
-    ("sewerage", "下水道", "Sewerage"),
-    ("parks", "公園・緑地", "Parks and green space"),
-    ("electrical_mechanical", "電気・機械", "Electrical and mechanical"),
-    ("social_welfare", "社会福祉", "Social welfare"),
-    ("information", "情報", "Information technology"),
-]
-
-# code, name_ja, name_en, profession hint
-STANDARD_LICENCES: list[tuple[str, str, str, str | None]] = [
-    ("gijutsushi_construction", "技術士（建設部門）", "Professional Engineer (Construction)", "civil"),
-    ("gijutsushi_water", "技術士（上下水道部門）", "Professional Engineer (Water Supply and Sewerage)", "sewerage"),
-    ("civil_works_manager_1", "1級土木施工管理技士", "1st-grade Civil Works Execution Manager", "civil"),
-    ("civil_works_manager_2", "2級土木施工管理技士", "2nd-grade Civil Works Execution Manager", "civil"),
-    ("surveyor", "測量士", "Licensed Surveyor", "civil"),
-    ("architect_1", "一級建築士", "First-class Architect", "architecture"),
-    ("architect_2", "二級建築士", "Second-class Architect", "architecture"),
-    ("building_works_manager_1", "1級建築施工管理技士", "1st-grade Building Works Execution Manager",
-     "architecture"),
-    ("public_health_nurse_licence", "保健師免許", "Public Health Nurse Licence", "public_health_nurse"),
-    ("nurse_licence", "看護師免許", "Registered Nurse Licence", "public_health_nurse"),
-    ("sewerage_engineer_2", "下水道技術検定（第2種）", "Sewerage Technology Certificate (Class 2)", "sewerage"),
-    ("landscape_works_manager_1", "1級造園施工管理技士", "1st-grade Landscape Works Execution Manager", "parks"),
-    ("electrical_chief_engineer_3", "第三種電気主任技術者", "Chief Electrical Engineer (Class 3)",
-     "electrical_mechanical"),
-    ("certified_social_worker", "社会福祉士", "Certified Social Worker", "social_welfare"),
-    ("psychiatric_social_worker", "精神保健福祉士", "Psychiatric Social Worker", "social_welfare"),
-    ("care_manager", "介護支援専門員", "Care Manager", "social_welfare"),
-    ("applied_information_engineer", "応用情報技術者", "Applied Information Technology Engineer", "information"),
-]
-
-STANDARD_FIELDS: list[tuple[str, str, str, str | None]] = [
-    ("roads", "道路", "Roads", "civil"),
-    ("bridges", "橋梁", "Bridges", "civil"),
-    ("slopes", "法面・崖地", "Slopes and cliffs", "civil"),
-    ("rivers", "河川", "Rivers", "civil"),
-    ("disaster_recovery", "災害復旧", "Disaster recovery", "civil"),
-    ("urban_planning", "都市計画", "Urban planning", "civil"),
-    ("sewerage_facilities", "下水道施設", "Sewerage facilities", "sewerage"),
-    ("parks_green", "公園緑地", "Parks and green space", "parks"),
-    ("building_control", "建築確認・指導", "Building control", "architecture"),
-    ("public_buildings", "公共建築の営繕", "Public building maintenance", "architecture"),
-    ("facility_equipment", "設備保全（電気・機械）", "Plant and equipment maintenance", "electrical_mechanical"),
-    ("maternal_child_health", "母子保健", "Maternal and child health", "public_health_nurse"),
-    ("infection_control", "感染症対策", "Infectious disease control", "public_health_nurse"),
-    ("mental_health", "精神保健", "Mental health", "public_health_nurse"),
-    ("elderly_health", "高齢者保健", "Health of older people", "public_health_nurse"),
-    ("child_welfare", "児童福祉", "Child welfare", "social_welfare"),
-    ("elderly_welfare", "高齢者福祉", "Welfare of older people", "social_welfare"),
-    ("information_systems", "情報システム", "Information systems", "information"),
-]
+from .standard import seed_standard_terms
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
 KINDS = tuple(VOCABULARIES)
 
 
 def seed_vocabulary() -> dict[str, int]:
-    """Add the standard terms that are missing (by code); the coordinator's edits are kept."""
-    created = {"professions": 0, "licences": 0, "fields": 0}
-    professions = {p.code: p for p in db.session.scalars(select(Profession))}
-    for order, (code, ja, en) in enumerate(STANDARD_PROFESSIONS, start=1):
-        if code not in professions:
-            professions[code] = Profession(code=code, name_ja=ja, name_en=en, sort_order=order * 10)
-            db.session.add(professions[code])
-            created["professions"] += 1
-    db.session.flush()
-    for kind, model, rows in (("licences", Licence, STANDARD_LICENCES), ("fields", ExperienceField, STANDARD_FIELDS)):
-        existing = set(db.session.scalars(select(model.code)))
-        names = set(db.session.scalars(select(model.name_ja)))
-        for order, (code, ja, en, hint) in enumerate(rows, start=1):
-            if code in existing or ja in names:
-                continue
-            hint_id = professions[hint].id if hint and hint in professions else None
-            db.session.add(model(code=code, name_ja=ja, name_en=en, sort_order=order * 10, profession_id=hint_id))
-            created[kind] += 1
-    db.session.flush()
-    return created
+    """Add the standard terms that are missing (by code); the coordinator's edits are kept (see ``standard``)."""
+    return seed_standard_terms(db.session.connection())
 
 
 def model_for(kind: str) -> type[VocabularyTerm]:

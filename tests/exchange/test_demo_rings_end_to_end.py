@@ -17,6 +17,7 @@ from talentbank.exchange.rings.models import ExchangeCycle
 from talentbank.extensions import db
 from talentbank.matching import services
 from talentbank.matching.models import MatchingRound, Proposal
+from talentbank.matching.standard import DEFAULT_CRITERIA
 
 COORDINATOR = "coordinator@demo.talentbank.example"
 ZUSHI, YAMATO = "142085", "142131"
@@ -38,7 +39,7 @@ def demo(app, app_ctx, monkeypatch):
 
 def _publish(coordinator, exchange_priority: str) -> None:
     services.save_rule_set(coordinator, services.RuleSetValues(
-        method="lexicographic", criteria=services.DEFAULT_CRITERIA, max_cycle_length=3, is_published=True,
+        method="lexicographic", criteria=DEFAULT_CRITERIA, max_cycle_length=3, is_published=True,
         note=f"職員交流の順位: {exchange_priority}", exchange_priority=exchange_priority))
 
 
