@@ -109,7 +109,7 @@ def _init_login(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
-    from .audit.views import bp as audit_bp
+    from .main.audit_log import bp as audit_bp
     from .cities.views import bp as cities_bp
     from .exchange.views import bp as exchange_bp
     from .main.views import bp as main_bp

@@ -19,6 +19,8 @@ from .notifications import services as notifications
 from .requests import events as request_events
 from .scheduler import rounds as round_schedule
 from .specialists import events as specialist_events
+from .specialists import term_usage
+from .vocabulary import events as vocabulary_events
 
 # (signal, subscriber), read as "when ..., then ...". Order matters only within one signal.
 SUBSCRIPTIONS: tuple[tuple[Signal, object], ...] = (
@@ -45,6 +47,8 @@ SUBSCRIPTIONS: tuple[tuple[Signal, object], ...] = (
     (ring_events.ring_approving, matching.refuse_ring_with_held_dispatch),
     # When the last city confirms a ring: one dispatch per leg.
     (ring_events.ring_agreed, dispatch_rings.dispatches_for_agreed_ring),
+    # How many profiles use a vocabulary term (the coordinator's vocabulary lists).
+    (vocabulary_events.term_usage_wanted, term_usage.profiles_using_terms),
 )
 
 

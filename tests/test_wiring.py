@@ -6,6 +6,7 @@ from talentbank.exchange.rings import events as ring_events
 from talentbank.matching import events as matching_events
 from talentbank.requests import events as request_events
 from talentbank.specialists import events as specialist_events
+from talentbank.vocabulary import events as vocabulary_events
 
 # Event -> the qualified names of its subscribers. A connection dropped from (or added to) the wiring
 # fails here, not in production.
@@ -24,6 +25,7 @@ EXPECTED = {
     matching_events.previous_cities_wanted: {"talentbank.dispatches.services.previous_cities"},
     ring_events.ring_approving: {"talentbank.matching.services.refuse_ring_with_held_dispatch"},
     ring_events.ring_agreed: {"talentbank.dispatches.cycles.dispatches_for_agreed_ring"},
+    vocabulary_events.term_usage_wanted: {"talentbank.specialists.term_usage.profiles_using_terms"},
 }
 
 

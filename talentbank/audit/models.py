@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import User
 from ..core.clock import utcnow
 from ..extensions import db
+
+if TYPE_CHECKING:  # the account model lives in a higher layer; the relationship names it as a string
+    from ..accounts.models import User
 
 
 class AuditEntry(db.Model):
@@ -32,4 +34,4 @@ class AuditEntry(db.Model):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     reason: Mapped[str | None] = mapped_column(Text)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship("User")

@@ -146,16 +146,3 @@ def update_term(actor: Any, kind: str, term_id: int, values: TermValues) -> Any:
                      summary=term.name_ja)
     db.session.commit()
     return term
-
-
-def usage_counts(model: type[VocabularyTerm]) -> dict[int, int]:
-    """How many profiles use each term, so the coordinator retires rather than misreads."""
-    from ..specialists.models import SpecialistExperience, specialist_licences, specialist_professions
-
-    if model is Profession:
-        column, table = specialist_professions.c.profession_id, specialist_professions
-    elif model is Licence:
-        column, table = specialist_licences.c.licence_id, specialist_licences
-    else:
-        column, table = SpecialistExperience.field_id, SpecialistExperience.__table__
-    return dict(db.session.execute(select(column, func.count()).select_from(table).group_by(column)).all())

@@ -9,6 +9,7 @@ from flask_login import current_user
 from ..core.errors import UserError
 from ..core.permissions import requires
 from . import services
+from .events import usage_counts
 from .forms import TermForm
 from .models import Profession
 
@@ -46,7 +47,7 @@ def index():
     lists = []
     for kind, label in KIND_LABELS.items():
         terms = services.list_terms(current_user, kind)
-        lists.append((kind, label, terms, services.usage_counts(services.model_for(kind))))
+        lists.append((kind, label, terms, usage_counts(services.model_for(kind))))
     return render_template("vocabulary/index.html", lists=lists)
 
 

@@ -1,15 +1,15 @@
-"""The coordinator's audit log screen with filters."""
+"""The coordinator's audit log screen with filters (the audit package itself only records and reads)."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..audit import services
 from ..cities.models import City
 from ..core.permissions import requires
 from ..core.query_args import date_arg, int_arg, page_arg
 from ..extensions import db
-from . import services
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
