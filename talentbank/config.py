@@ -57,7 +57,7 @@ class Config:
     # The scheduler process (talentbank/scheduler).
     SCHEDULER_TICK_SECONDS = 10
     SCHEDULER_LOCK_FILE: str | None = None  # SQLite only; default: beside the database file
-    # After the first re-confirmation reminder (specialists.services.AVAILABILITY_FRESH_DAYS after the
+    # After the first re-confirmation reminder (specialists.cards.AVAILABILITY_FRESH_DAYS after the
     # last confirmation), this many days to a second reminder, and as many again before pausing.
     AVAILABILITY_GRACE_DAYS = 14
     PROPOSAL_REMINDER_DAYS = 3  # the coordinating city is reminded of proposals waiting this long, and again

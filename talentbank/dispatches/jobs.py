@@ -7,7 +7,7 @@ moves on only from the status it is in.
 from __future__ import annotations
 
 from ..core.errors import N_
-from ..scheduler.registry import JobResult, RunContext, daily, every, scheduled_job
+from ..core.jobs import JobResult, RunContext, daily, every, scheduled_job
 from . import services
 
 

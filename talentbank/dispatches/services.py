@@ -30,6 +30,7 @@ from ..requests import services as requests_services
 from ..requests.models import LIVE_STATUSES as LIVE_REQUEST_STATUSES
 from ..requests.models import StaffingRequest
 from ..specialists.models import Specialist, SpecialistStatus
+from ..specialists.privacy import record_full_view
 from . import capacity, notices
 from .models import (
     AGREED_DISPATCH_STATUSES,
@@ -458,8 +459,6 @@ def view_dispatch(actor: Any, dispatch_id: int) -> DispatchPage:
     dispatch = get_dispatch(actor, dispatch_id)
     shows_person = may_see_person(actor, dispatch) and dispatch.specialist.status != SpecialistStatus.WITHDRAWN
     if shows_person and actor.role == Role.CITY_HR:
-        from ..specialists.services import record_full_view
-
         record_full_view(actor, dispatch.specialist, f"dispatch {dispatch.id}")
         db.session.commit()
         dispatch = get_dispatch(actor, dispatch_id)

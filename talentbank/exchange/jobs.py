@@ -13,7 +13,7 @@ from ..core.permissions import Role
 from ..extensions import db
 from ..notifications.kinds import register_kind
 from ..notifications.services import link_to, notify_users, users_with_role
-from ..scheduler.registry import JobResult, RunContext, daily, scheduled_job
+from ..core.jobs import JobResult, RunContext, daily, scheduled_job
 from .services import due_offer_ids, expire_offer
 
 register_kind(

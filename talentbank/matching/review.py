@@ -22,6 +22,7 @@ from ..core.errors import N_, UserError
 from ..exchange.models import ExchangeOffer
 from ..extensions import db
 from ..requests.models import URGENCY_LABELS, StaffingRequest
+from ..specialists.cards import candidate_cards
 from ..specialists.models import Specialist, SpecialistExperience
 from ..vocabulary.models import Licence
 from ..exchange.rings.models import ExchangeCycle
@@ -187,20 +188,6 @@ class RoundReview:
     warnings: list[str] = field(default_factory=list)
     # Two-way exchange offers in no ring of this round, and why: [(offer id, city name, sentence)].
     unmatched_offers: list[tuple[int, str, str]] = field(default_factory=list)
-
-
-def _cards(specialist_ids: set[int], viewer_city_id: int | None) -> dict[int, Any]:
-    from ..specialists.services import candidate_card
-
-    if not specialist_ids:
-        return {}
-    specialists = db.session.scalars(
-        select(Specialist).where(Specialist.id.in_(sorted(specialist_ids)))
-        .options(selectinload(Specialist.professions), selectinload(Specialist.licences),
-                 selectinload(Specialist.experiences).selectinload(SpecialistExperience.field),
-                 selectinload(Specialist.availability_windows), selectinload(Specialist.preferred_cities),
-                 joinedload(Specialist.home_city), joinedload(Specialist.employer_city)))
-    return {s.id: candidate_card(s, viewer_city_id) for s in specialists}
 
 
 @dataclass(frozen=True)
@@ -397,7 +384,7 @@ def _build_groups(rnd: MatchingRound, proposals: list[Proposal], unfilled: list[
     requests: dict[int, Any]
     if full_cards:
         requests = _requests({p.request_id for p in proposals} | {u.request_id for u in unfilled} | kept_requests)
-        cards = _cards({p.specialist_id for p in proposals} | kept_specialists, viewer_city_id)
+        cards = candidate_cards({p.specialist_id for p in proposals} | kept_specialists, viewer_city_id)
     else:
         in_proposals = [Proposal.round_id == rnd.id] + ([Proposal.city_id == city_id] if city_id else [])
         in_unfilled = [UnfilledSlot.round_id == rnd.id] + ([UnfilledSlot.city_id == city_id] if city_id else [])
@@ -468,7 +455,7 @@ def _cycle_views(rnd: MatchingRound, cities: list[City], viewer_city_id: int | N
     offer_ids = {int(o) for c in cycles for o in c.offers}
     offers = {o.id: o for o in db.session.scalars(select(ExchangeOffer).where(ExchangeOffer.id.in_(sorted(offer_ids)))
                                                   .options(joinedload(ExchangeOffer.wants_profession)))}
-    cards = _cards({o.officer_id for o in offers.values()}, viewer_city_id)
+    cards = candidate_cards({o.officer_id for o in offers.values()}, viewer_city_id)
     city_by_id = {c.id: c for c in cities}
     views = []
     for cycle in cycles:

@@ -47,7 +47,8 @@ from ..exchange.models import ExchangeOffer
 from ..exchange.rings import services as rings
 from ..extensions import db
 from ..requests.models import StaffingRequest
-from ..specialists.models import Specialist, SpecialistExperience
+from ..specialists.models import Specialist
+from ..specialists.registry import matchable_specialists
 from . import events
 from .models import HOLDING_PROPOSAL_STATUSES, ForbiddenPair, Proposal, RuleSetVersion
 
@@ -72,14 +73,6 @@ def _request_options() -> tuple:
             selectinload(StaffingRequest.required_licences), selectinload(StaffingRequest.desired_fields))
 
 
-def _specialist_options() -> tuple:
-    return (selectinload(Specialist.professions), selectinload(Specialist.licences),
-            selectinload(Specialist.experiences).selectinload(SpecialistExperience.field),
-            selectinload(Specialist.availability_windows), selectinload(Specialist.excluded_cities),
-            selectinload(Specialist.preferred_cities), joinedload(Specialist.home_city),
-            joinedload(Specialist.employer_city))
-
-
 def _live_requests(today: date) -> list[StaffingRequest]:
     try:
         from ..requests.services import open_requests_for_matching
@@ -91,19 +84,6 @@ def _live_requests(today: date) -> list[StaffingRequest]:
                                           StaffingRequest.start_date >= today)
             .options(*_request_options()).order_by(StaffingRequest.id)))
     return open_requests_for_matching(today)
-
-
-def _matchable_specialists() -> list[Specialist]:
-    try:
-        from ..specialists.services import matchable_specialists
-    except ImportError:  # the registry without its services: read the model directly
-        from ..specialists.models import SpecialistStatus
-
-        return list(db.session.scalars(
-            select(Specialist).where(Specialist.status == SpecialistStatus.ACTIVE.value,
-                                     Specialist.consented_at.is_not(None))
-            .options(*_specialist_options()).order_by(Specialist.id)))
-    return matchable_specialists()
 
 
 def _open_offers(today: date) -> list[ExchangeOffer]:
@@ -181,7 +161,7 @@ def build_snapshot(rule_set: RuleSetVersion, profession_code: str | None = None,
     """Read today's requests, specialists, offers, pins and forbidden pairs into one problem."""
     today = clock.today_tokyo()
     requests = [r for r in _live_requests(today) if profession_code is None or r.profession.code == profession_code]
-    specialists = [s for s in _matchable_specialists()
+    specialists = [s for s in matchable_specialists()
                    if profession_code is None or any(p.code == profession_code for p in s.professions)]
     kept_rings = rings.holding_rings_until(today)
     away = rings.officers_away(kept_rings)

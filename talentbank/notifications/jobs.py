@@ -7,7 +7,7 @@ from ..accounts.models import User
 from ..core.errors import N_
 from ..core.permissions import Role
 from ..extensions import db
-from ..scheduler.registry import JobResult, RunContext, every, scheduled_job
+from ..core.jobs import JobResult, RunContext, every, scheduled_job
 from .mail import deliver_due_messages, smtp_settings
 from .models import OutboxMessage, OutboxStatus
 from .services import link_to, notify_users, users_with_role

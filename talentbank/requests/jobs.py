@@ -12,7 +12,7 @@ from ..core.errors import N_
 from ..core.permissions import Role
 from ..extensions import db
 from ..notifications.services import link_to, notify_users, users_with_role
-from ..scheduler.registry import JobResult, RunContext, daily, scheduled_job
+from ..core.jobs import JobResult, RunContext, daily, scheduled_job
 from .models import StaffingRequest
 from .services import EXPIRABLE_STATUSES, expire_request
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 def init_app(app: "Flask") -> None:
     """Register ``flask scheduler`` and the jobs of every domain."""
     from .cli import register
-    from .registry import load_jobs
+    from ..core.jobs import load_jobs
 
     register(app)
     load_jobs()

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..notifications.kinds import register_kind
 from ..notifications.services import link_to, notify_users, users_with_role
 from .models import TriggerStatus
-from .registry import JobResult, RunContext, daily, every, scheduled_job
+from ..core.jobs import JobResult, RunContext, daily, every, scheduled_job
 from .rounds import (
     RoundOrder,
     claim_fast_track,

@@ -31,7 +31,7 @@ from ..core.clock import TOKYO, utcnow
 from ..extensions import db
 from .lock import InstanceLock
 from .models import JobRun, RunStatus, SchedulerHeartbeat
-from .registry import JOBS, load_jobs
+from ..core.jobs import JOBS, load_jobs
 from .runner import bind_app, execute, execute_requested, runner_name
 
 log = logging.getLogger("talentbank.scheduler")

@@ -22,7 +22,7 @@ from ..core.errors import N_
 from ..core.permissions import Role
 from ..extensions import db
 from .models import JobRun, RunStatus
-from .registry import JOBS, JobResult, RunContext
+from ..core.jobs import JOBS, JobResult, RunContext
 
 log = logging.getLogger(__name__)
 

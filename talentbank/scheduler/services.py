@@ -22,7 +22,7 @@ from ..core.errors import UserError
 from ..extensions import db
 from .models import JobRun, RunStatus, ScheduleSetting, SchedulerHeartbeat
 from .process import JOBSTORE_TABLE
-from .registry import JOBS, load_jobs
+from ..core.jobs import JOBS, load_jobs
 from .rounds import current_setting, cron_for, describe_schedule, next_fire_times
 
 

@@ -32,7 +32,7 @@ from ..extensions import db
 from ..vocabulary.models import ExperienceField, Licence, Profession
 from .consent import CONSENT_VERSION
 from .models import Specialist, SpecialistKind, SpecialistStatus
-from .services import add_new, resolve_home_city
+from .profiles import add_new, resolve_home_city
 from .validation import ProfileInvalid, ProfileValues, validate_profile
 
 MAX_BYTES = 5 * 1024 * 1024

@@ -29,9 +29,9 @@ from ..extensions import db
 from ..i18n import show_time
 from ..notifications.models import ReminderLog
 from ..notifications.services import link_to, notify, notify_users, users_with_role
-from ..scheduler.registry import JobResult, RunContext, daily, scheduled_job
+from ..core.jobs import JobResult, RunContext, daily, scheduled_job
 from .models import Specialist, SpecialistKind, SpecialistStatus
-from .services import AVAILABILITY_FRESH_DAYS
+from .cards import AVAILABILITY_FRESH_DAYS
 
 SUBJECT = "specialist.availability"
 

@@ -19,6 +19,7 @@ from ..core import permissions
 from ..core.pagination import paginate
 from ..core.permissions import Role
 from ..extensions import db
+from .cards import CandidateCard, candidate_cards
 from .models import (
     AvailabilityWindow,
     Specialist,
@@ -28,7 +29,6 @@ from .models import (
     specialist_licences,
     specialist_professions,
 )
-from .services import CandidateCard, candidate_card
 
 MAX_PER_PAGE = 200
 REGISTRY_SORTS = ("newest", "kana", "confirmed_desc", "confirmed_asc", "reference")
@@ -111,10 +111,6 @@ def _page_options() -> tuple:
             selectinload(Specialist.employer_city), selectinload(Specialist.preferred_cities))
 
 
-def _fetch(base: Select, flt: SearchFilter, sort: str) -> Pagination:
-    return paginate(_order(_filtered(base, flt), sort).options(*_page_options()), flt.page, flt.per_page)
-
-
 def search_registry(actor: Any, flt: SearchFilter) -> Pagination:
     """The coordinator's registry: every profile, names included; the page shown is audited."""
     permissions.check(actor, "specialist.view_full")
@@ -140,8 +136,8 @@ def search_candidates(actor: Any, flt: SearchFilter) -> Pagination:
     permissions.check(actor, "candidate.view")
     flt = replace(flt.clamped(), status=None, text="")
     sort = flt.sort if flt.sort in CANDIDATE_SORTS else "confirmed_desc"
-    base = select(Specialist).where(Specialist.status == SpecialistStatus.ACTIVE.value,
-                                    Specialist.consented_at.is_not(None))
+    base = select(Specialist.id).where(Specialist.status == SpecialistStatus.ACTIVE.value,
+                                       Specialist.consented_at.is_not(None))
     city_id = actor.city_id if actor.role == Role.CITY_HR else None
     if city_id is not None:
         base = base.where(
@@ -155,11 +151,13 @@ def search_candidates(actor: Any, flt: SearchFilter) -> Pagination:
                  .where(and_(SpecialistExperience.specialist_id == Specialist.id,
                              SpecialistExperience.field_id == flt.field_id))
                  .scalar_subquery())
-        found = paginate(_filtered(base, flt).order_by(years.desc(), Specialist.id).options(*_page_options()),
-                         flt.page, flt.per_page)
+        query = _filtered(base, flt).order_by(years.desc(), Specialist.id)
     else:
-        found = _fetch(base, flt, "confirmed_desc" if sort == "experience" else sort)
-    cards: list[CandidateCard] = [candidate_card(s, city_id) for s in found.items]
+        query = _order(_filtered(base, flt), "confirmed_desc" if sort == "experience" else sort)
+    found = paginate(query, flt.page, flt.per_page)
+    ids = list(found.items)
+    by_id = candidate_cards(ids, city_id)
+    cards: list[CandidateCard] = [by_id[i] for i in ids]
     found.items = cards
     return found
 

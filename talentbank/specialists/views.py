@@ -19,11 +19,12 @@ from ..core.query_args import date_arg, int_arg
 from ..extensions import db
 from ..vocabulary.models import ExperienceField, Licence, Profession
 from ..vocabulary.services import active_terms, all_terms
-from . import imports, search, services
+from . import cards, claims, imports, personal_data, privacy, profiles, search
 from .consent import CONSENT_TEXT, CONSENT_VERSION
 from .forms import OTHER_CITY, ClaimForm, ImportForm, OfficerForm, ProfileForm, ReasonForm, SignupForm, \
     WithdrawForm, form_data
-from .validation import ProfileInvalid
+from .registry import registry_statistics
+from .validation import ProfileInvalid, ProfileValues
 
 bp = Blueprint("specialists", __name__)
 
@@ -33,7 +34,7 @@ BLANK_WINDOW_ROWS = 2
 
 # ---------------------------------------------------------------- form helpers
 
-def _prepare(form: ProfileForm, held: services.ProfileValues | None = None) -> ProfileForm:
+def _prepare(form: ProfileForm, held: ProfileValues | None = None) -> ProfileForm:
     """Fill the choice lists (active terms, plus retired ones the profile still holds) and blank rows."""
     held_ids = (set(held.profession_ids) | set(held.licence_ids) | {f for f, _y in held.experiences if f}
                 if held else set())
@@ -132,7 +133,7 @@ def signup():
     row_errors: dict[str, list[str]] = {}
     if form.validate_on_submit():
         try:
-            specialist = services.register_self(form.profile_values(), form.password.data, bool(form.consent.data),
+            specialist = profiles.register_self(form.profile_values(), form.password.data, bool(form.consent.data),
                                                 language=_locale())
         except UserError as exc:
             messages, row_errors = _show_errors(form, exc), _row_errors(exc)
@@ -152,14 +153,14 @@ def signup():
 @bp.route("/me")
 @requires("profile.own")
 def me():
-    specialist = services.own_profile(current_user)
+    specialist = profiles.own_profile(current_user)
     return render_template("specialists/me.html", specialist=specialist, form=ReasonForm(),
-                           needs_reconfirmation=specialist is not None and services.needs_reconfirmation(specialist),
-                           fresh_days=services.AVAILABILITY_FRESH_DAYS)
+                           needs_reconfirmation=specialist is not None and cards.needs_reconfirmation(specialist),
+                           fresh_days=cards.AVAILABILITY_FRESH_DAYS)
 
 
 def _own_or_redirect():
-    specialist = services.own_profile(current_user)
+    specialist = profiles.own_profile(current_user)
     if specialist is None:
         flash(_("プロフィールが登録されていません。幹事市にお問い合わせください。"), "error")
     return specialist
@@ -176,8 +177,8 @@ def me_edit():
 
 def _edit_page(specialist, form_class, cancel_url: str, done_endpoint: str, **done_args: Any):
     if request.method == "GET":
-        specialist = services.open_for_edit(current_user, specialist.id)
-    current = services.values_of(specialist)
+        specialist = profiles.open_for_edit(current_user, specialist.id)
+    current = profiles.values_of(specialist)
     if request.method == "GET":
         form = _prepare(form_class(data=form_data(current)), current)
     else:
@@ -186,7 +187,7 @@ def _edit_page(specialist, form_class, cancel_url: str, done_endpoint: str, **do
     row_errors: dict[str, list[str]] = {}
     if form.validate_on_submit():
         try:
-            services.update_profile(current_user, specialist.id, form.profile_values(),
+            profiles.update_profile(current_user, specialist.id, form.profile_values(),
                                     reason=request.form.get("reason", ""))
         except UserError as exc:
             messages, row_errors = _show_errors(form, exc), _row_errors(exc)
@@ -215,19 +216,19 @@ def _own_action(action, done: str):
 @bp.route("/me/confirm", methods=["POST"])
 @requires("profile.own")
 def me_confirm():
-    return _own_action(services.confirm_availability, _("勤務可能期間が最新であることを確認しました。"))
+    return _own_action(profiles.confirm_availability, _("勤務可能期間が最新であることを確認しました。"))
 
 
 @bp.route("/me/pause", methods=["POST"])
 @requires("profile.own")
 def me_pause():
-    return _own_action(services.pause_specialist, _("登録を一時停止しました。再開するまでマッチングの対象になりません。"))
+    return _own_action(profiles.pause_specialist, _("登録を一時停止しました。再開するまでマッチングの対象になりません。"))
 
 
 @bp.route("/me/resume", methods=["POST"])
 @requires("profile.own")
 def me_resume():
-    return _own_action(services.resume_specialist, _("登録を再開しました。"))
+    return _own_action(profiles.resume_specialist, _("登録を再開しました。"))
 
 
 def _json_download(data: dict[str, Any], filename: str) -> Response:
@@ -244,7 +245,7 @@ def me_export():
     specialist = _own_or_redirect()
     if specialist is None:
         return redirect(url_for("specialists.me"))
-    data = services.export_personal_data(current_user, specialist.id)
+    data = personal_data.export_personal_data(current_user, specialist.id)
     return _json_download(data, f"talentbank-{specialist.reference}.json")
 
 
@@ -258,11 +259,11 @@ def me_withdraw():
     if form.validate_on_submit():
         if not form.confirm.data:
             form.confirm.errors = [_("退会するには、確認の項目にチェックを入れてください。")]
-        elif not services.verify_password(current_user, form.password.data or ""):
+        elif not personal_data.verify_password(current_user, form.password.data or ""):
             form.password.errors = [_("パスワードが正しくありません。")]
         else:
             try:
-                services.withdraw_specialist(current_user, specialist.id, form.reason.data or "")
+                personal_data.withdraw_specialist(current_user, specialist.id, form.reason.data or "")
             except UserError as exc:
                 flash(exc.translated(), "error")
             else:
@@ -277,13 +278,13 @@ def me_withdraw():
 @public
 def claim(token: str):
     try:
-        specialist = services.find_claimable(token)
+        specialist = claims.find_claimable(token)
     except UserError as exc:
         return render_template("specialists/claim_invalid.html", message=exc.translated()), 410
     form = ClaimForm()
     if form.validate_on_submit():
         try:
-            user = services.claim_profile(token, form.password.data, bool(form.consent.data))
+            user = claims.claim_profile(token, form.password.data, bool(form.consent.data))
         except UserError as exc:
             getattr(form, exc.field or "password").errors.append(exc.translated())
         else:
@@ -309,23 +310,23 @@ def registry():
 @bp.route("/specialists/statistics")
 @requires("specialist.view_full")
 def statistics():
-    return render_template("specialists/statistics.html", stats=services.registry_statistics(current_user))
+    return render_template("specialists/statistics.html", stats=registry_statistics(current_user))
 
 
 @bp.route("/specialists/<int:specialist_id>")
 @requires("candidate.view")
 def detail(specialist_id: int):
-    view = _not_found_on_error(services.view_specialist, current_user, specialist_id)
+    view = _not_found_on_error(privacy.view_specialist, current_user, specialist_id)
     return render_template("specialists/detail.html", view=view, reason_form=ReasonForm(),
                            may_manage=may(current_user, "specialist.manage"),
-                           may_edit_officer=view.specialist is not None and services.is_own_officer(
+                           may_edit_officer=view.specialist is not None and privacy.is_own_officer(
                                current_user, view.specialist))
 
 
 @bp.route("/specialists/<int:specialist_id>/edit", methods=["GET", "POST"])
 @requires("specialist.manage")
 def edit(specialist_id: int):
-    specialist = _not_found_on_error(services.get_for_edit, current_user, specialist_id)
+    specialist = _not_found_on_error(profiles.get_for_edit, current_user, specialist_id)
     return _edit_page(specialist, ProfileForm, url_for("specialists.detail", specialist_id=specialist_id),
                       "specialists.detail", specialist_id=specialist_id)
 
@@ -335,9 +336,9 @@ def edit(specialist_id: int):
 def change_status(specialist_id: int):
     form = ReasonForm()
     action = request.form.get("action")
-    actions = {"pause": (services.pause_specialist, _("登録を一時停止しました。")),
-               "resume": (services.resume_specialist, _("登録を再開しました。")),
-               "withdraw": (services.withdraw_specialist, _("退会の手続きをしました。個人情報を消去しました。"))}
+    actions = {"pause": (profiles.pause_specialist, _("登録を一時停止しました。")),
+               "resume": (profiles.resume_specialist, _("登録を再開しました。")),
+               "withdraw": (personal_data.withdraw_specialist, _("退会の手続きをしました。個人情報を消去しました。"))}
     if action not in actions or not form.validate_on_submit():
         abort(400)
     call, done = actions[action]
@@ -356,20 +357,20 @@ def claim_link(specialist_id: int):
     if not ReasonForm().validate_on_submit():
         abort(400)
     try:
-        token = services.create_claim_link(current_user, specialist_id)
+        token = claims.create_claim_link(current_user, specialist_id)
     except UserError as exc:
         flash(exc.translated(), "error")
         return redirect(url_for("specialists.detail", specialist_id=specialist_id))
-    view = services.view_specialist(current_user, specialist_id)
+    view = privacy.view_specialist(current_user, specialist_id)
     return render_template("specialists/detail.html", view=view, reason_form=ReasonForm(), may_manage=True,
                            may_edit_officer=False, claim_url=url_for("specialists.claim", token=token, _external=True),
-                           claim_days=services.CLAIM_LINK_VALID_DAYS)
+                           claim_days=claims.CLAIM_LINK_VALID_DAYS)
 
 
 @bp.route("/specialists/<int:specialist_id>/export")
 @requires("specialist.view_full")
 def export(specialist_id: int):
-    data = _not_found_on_error(services.export_personal_data, current_user, specialist_id)
+    data = _not_found_on_error(personal_data.export_personal_data, current_user, specialist_id)
     return _json_download(data, f"talentbank-{data['reference']}.json")
 
 
@@ -387,7 +388,7 @@ def candidates():
 @bp.route("/officers/")
 @requires("officer.list")
 def officers():
-    items = services.list_officers(current_user)
+    items = profiles.list_officers(current_user)
     cities = [c for c in db.session.scalars(select(City).where(City.is_member.is_(True)).order_by(City.code))
               if may(current_user, "officer.register", c.id)]
     return render_template("specialists/officers.html", officers=items, cities=cities, reason_form=ReasonForm())
@@ -408,7 +409,7 @@ def officer_new(city_id: int):
     row_errors: dict[str, list[str]] = {}
     if form.validate_on_submit():
         try:
-            specialist = services.register_officer(current_user, city_id, form.profile_values(),
+            specialist = profiles.register_officer(current_user, city_id, form.profile_values(),
                                                    bool(form.consent.data))
         except UserError as exc:
             messages, row_errors = _show_errors(form, exc), _row_errors(exc)
@@ -423,19 +424,19 @@ def officer_new(city_id: int):
 @bp.route("/officers/<int:specialist_id>/edit", methods=["GET", "POST"])
 @requires("officer.register")
 def officer_edit(specialist_id: int):
-    specialist = _not_found_on_error(services.get_officer, current_user, specialist_id)
+    specialist = _not_found_on_error(profiles.get_officer, current_user, specialist_id)
     return _edit_page(specialist, ProfileForm, url_for("specialists.officers"), "specialists.officers")
 
 
 @bp.route("/officers/<int:specialist_id>/withdraw", methods=["POST"])
 @requires("officer.register")
 def officer_withdraw(specialist_id: int):
-    specialist = _not_found_on_error(services.get_officer, current_user, specialist_id)
+    specialist = _not_found_on_error(profiles.get_officer, current_user, specialist_id)
     form = ReasonForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.withdraw_specialist(current_user, specialist.id, form.reason.data or "")
+        personal_data.withdraw_specialist(current_user, specialist.id, form.reason.data or "")
     except UserError as exc:
         flash(exc.translated(), "error")
     else:

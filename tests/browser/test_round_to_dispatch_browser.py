@@ -16,7 +16,7 @@ from talentbank.dispatches.models import Dispatch, Offer
 from talentbank.extensions import db
 from talentbank.matching.models import MatchingRound, Proposal
 from talentbank.specialists.models import Specialist
-from talentbank.specialists.services import claim_profile, create_claim_link
+from talentbank.specialists.claims import claim_profile, create_claim_link
 
 from .conftest import log_in, screenshot
 

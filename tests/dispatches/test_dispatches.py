@@ -65,7 +65,7 @@ def test_another_city_sees_nothing_of_it(world, client, auth):
 
 
 def test_the_registry_card_turns_into_the_full_profile_for_the_receiving_city_only(world):
-    from talentbank.specialists.services import Visibility, visibility
+    from talentbank.specialists.privacy import Visibility, visibility
 
     assert visibility(world["zushi_hr"], world["specialist"]) == Visibility.FULL
     assert visibility(world["kamakura_hr"], world["specialist"]) != Visibility.FULL

@@ -16,7 +16,7 @@ from talentbank.extensions import db
 from talentbank.matching.models import MatchingRound, Proposal
 from talentbank.requests.models import StaffingRequest
 from talentbank.specialists.models import Specialist
-from talentbank.specialists.services import claim_profile, create_claim_link
+from talentbank.specialists.claims import claim_profile, create_claim_link
 
 COORDINATOR = "coordinator@demo.talentbank.example"
 SPECIALIST_PASSWORD = "mizu-no-michi-2027"

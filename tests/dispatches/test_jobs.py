@@ -7,7 +7,7 @@ from talentbank.core import clock
 from talentbank.core.permissions import Role
 from talentbank.dispatches.models import Dispatch, Offer
 from talentbank.extensions import db
-from talentbank.scheduler.registry import load_jobs
+from talentbank.core.jobs import load_jobs
 from talentbank.scheduler.runner import run_job
 
 

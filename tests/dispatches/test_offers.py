@@ -181,7 +181,7 @@ def test_withdrawing_the_request_takes_back_the_pending_offer(make, world):
 
 
 def test_a_withdrawing_specialist_s_offers_and_coming_dispatches_are_called_off(make, world):
-    from talentbank.specialists.services import withdraw_specialist
+    from talentbank.specialists.personal_data import withdraw_specialist
 
     offer = _approve(make, world)
     other = make.staffing_request(world["kamakura"], days_per_week=1)

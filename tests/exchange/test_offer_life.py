@@ -17,8 +17,8 @@ from talentbank.exchange.jobs import expire_unmatched_offers
 from talentbank.exchange.models import ExchangeOffer
 from talentbank.extensions import db
 from talentbank.notifications.models import Notification
-from talentbank.specialists import services as registry
-from talentbank.specialists.services import Visibility
+from talentbank.specialists.personal_data import withdraw_specialist
+from talentbank.specialists.privacy import Visibility, visibility
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_the_daily_job_expires_offers_whose_period_began_and_tells_the_city(make
 
 
 def test_the_job_is_in_the_scheduler_registry():
-    from talentbank.scheduler.registry import load_jobs
+    from talentbank.core.jobs import load_jobs
 
     assert "exchange.expire_offers" in load_jobs()
 
@@ -88,8 +88,8 @@ def test_reopening_an_offer_that_overlaps_another_of_the_same_officer_is_refused
 
 def test_a_withdrawn_officer_disappears_from_the_own_city_hr_view(make, world, client, auth):
     officer = make.serving_officer(world["zushi"], name="逗子 太郎")
-    assert registry.visibility(world["zushi_hr"], officer) == Visibility.FULL
-    registry.withdraw_specialist(world["zushi_hr"], officer.id, "退職のため")
-    assert registry.visibility(world["zushi_hr"], officer) == Visibility.NONE
+    assert visibility(world["zushi_hr"], officer) == Visibility.FULL
+    withdraw_specialist(world["zushi_hr"], officer.id, "退職のため")
+    assert visibility(world["zushi_hr"], officer) == Visibility.NONE
     auth.login(world["zushi_hr"].email)
     assert client.get(f"/specialists/{officer.id}").status_code == 404

@@ -5,7 +5,7 @@ import pytest
 
 from talentbank.notifications.kinds import KINDS
 from talentbank.notifications.rendering import render, render_email
-from talentbank.scheduler.registry import load_jobs
+from talentbank.core.jobs import load_jobs
 
 
 @pytest.fixture(autouse=True)

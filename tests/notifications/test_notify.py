@@ -104,7 +104,7 @@ def test_links_are_paths_inside_the_app_built_without_a_request(app_ctx):
 
 def test_a_withdrawing_specialist_leaves_no_mail_or_notices_behind(make):
     from talentbank.accounts.services import create_user
-    from talentbank.specialists.services import withdraw_specialist
+    from talentbank.specialists.personal_data import withdraw_specialist
 
     zushi = make.city()
     user = create_user("yamada@example.jp", "correct-horse-42", "山田 太郎", Role.SPECIALIST)

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import pytest
 
-from talentbank.scheduler.registry import JOBS, JobSpec, every, load_jobs
+from talentbank.core.jobs import JOBS, JobSpec, every, load_jobs
 from talentbank.scheduler.rounds import RUN_ROUND_HOOKS, RoundOrder
 
 

@@ -12,7 +12,7 @@ from talentbank.core.permissions import Role
 from talentbank.extensions import db
 from talentbank.notifications.models import Notification, OutboxMessage, ReminderLog
 from talentbank.scheduler.runner import run_job
-from talentbank.specialists import services as specialists
+from talentbank.specialists.cards import AVAILABILITY_FRESH_DAYS
 
 CONFIRMED = datetime(2026, 3, 2, 1, 0)
 DAY = timedelta(days=1)
@@ -127,4 +127,4 @@ def test_the_registration_counts_when_nothing_was_confirmed_since(make):
     assert kinds_for(coordinator) == []
     run_on(CONFIRMED + 90 * DAY)
     assert kinds_for(coordinator) == ["availability.managed_reminder"]
-    assert specialists.AVAILABILITY_FRESH_DAYS == 90
+    assert AVAILABILITY_FRESH_DAYS == 90

@@ -12,7 +12,7 @@ from talentbank.extensions import db
 from talentbank.notifications.models import Notification
 from talentbank.scheduler import runner
 from talentbank.scheduler.models import JobRun
-from talentbank.scheduler.registry import JobResult, RunContext
+from talentbank.core.jobs import JobResult, RunContext
 from talentbank.scheduler.runner import run_job
 
 T0 = datetime(2026, 12, 7, 0, 0)

@@ -12,7 +12,9 @@ from talentbank.audit.models import AuditEntry
 from talentbank.core import clock
 from talentbank.core.permissions import Role
 from talentbank.extensions import db
-from talentbank.specialists import events, services
+from talentbank.specialists import events
+from talentbank.specialists.profiles import values_of
+from talentbank.specialists.registry import matchable_specialists, registry_statistics
 from talentbank.specialists.consent import CONSENT_VERSION
 from talentbank.specialists.models import AvailabilityWindow, Specialist, SpecialistExperience
 from talentbank.vocabulary.models import Licence
@@ -69,7 +71,7 @@ def test_editing_adds_a_licence_and_a_window_and_confirms_availability(zushi, cl
     sign_up(client, zushi)
     specialist = db.session.scalars(select(Specialist)).one()
     clock.freeze(NOW + timedelta(days=40))
-    values = services.values_of(specialist)
+    values = values_of(specialist)
     data = signup_form(zushi.id, licence_ids=[str(i) for i in values.licence_ids]
                        + [str(make.term(Licence, "surveyor").id)],
                        **{"windows-1-start_date": "2027-09-01", "windows-1-end_date": "2027-12-31"})
@@ -100,12 +102,12 @@ def test_the_profile_asks_for_reconfirmation_after_90_days(zushi, client):
 def test_a_paused_specialist_is_not_matched_until_resumed(zushi, client):
     sign_up(client, zushi)
     specialist_id = db.session.scalars(select(Specialist.id)).one()
-    assert [s.id for s in services.matchable_specialists()] == [specialist_id]
+    assert [s.id for s in matchable_specialists()] == [specialist_id]
     response = client.post("/me/pause", follow_redirects=True)
     assert "登録を一時停止しました。再開するまでマッチングの対象になりません。" in response.text
-    assert services.matchable_specialists() == []
+    assert matchable_specialists() == []
     client.post("/me/resume")
-    assert [s.id for s in services.matchable_specialists()] == [specialist_id]
+    assert [s.id for s in matchable_specialists()] == [specialist_id]
     actions = list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.entity_id == str(specialist_id))
                                       .order_by(AuditEntry.id)))
     assert actions == ["specialist.registered", "specialist.paused", "specialist.resumed"]
@@ -118,7 +120,7 @@ def test_matchable_specialists_load_everything_the_rules_read_in_a_fixed_number_
     make.specialist(zushi, consented_at=None)
     db.session.expire_all()
     with query_counter() as count:
-        found = services.matchable_specialists()
+        found = matchable_specialists()
         for s in found:
             _ = ([p.code for p in s.professions], [lic.code for lic in s.licences],
                  [(e.field.code, e.years) for e in s.experiences], s.availability_windows, s.excluded_cities,
@@ -162,7 +164,7 @@ def test_staff_views_appear_in_the_export_by_role_and_city_not_by_name(zushi, cl
 
 
 def statistics(actor):
-    stats = services.registry_statistics(actor)
+    stats = registry_statistics(actor)
     return ({t.code: (ever, active) for t, ever, active in stats.by_profession},
             {c.code: (ever, active) for c, ever, active in stats.by_home_city}, stats.by_status)
 
@@ -211,7 +213,7 @@ def test_withdrawal_erases_personal_data_cancels_pending_work_and_keeps_the_coun
     for entry in db.session.scalars(select(AuditEntry)):
         text = json.dumps(entry.changes, ensure_ascii=False) + entry.summary + entry.actor_label
         assert "横須賀 一郎" not in text and "ichiro@example.jp" not in text
-    assert services.matchable_specialists()[0].id == other.id and len(services.matchable_specialists()) == 1
+    assert matchable_specialists()[0].id == other.id and len(matchable_specialists()) == 1
 
 
 def test_withdrawal_without_the_confirmation_tick_changes_nothing(zushi, client):

@@ -8,7 +8,7 @@ from talentbank.audit.models import AuditEntry
 from talentbank.core.permissions import Role
 from talentbank.extensions import db
 from talentbank.specialists import events
-from talentbank.specialists.services import Visibility, has_agreed_dispatch, visibility
+from talentbank.specialists.privacy import Visibility, has_agreed_dispatch, visibility
 
 NAME, KANA, EMAIL, PHONE = "秘密 花子", "ひみつ はなこ", "hanako.himitsu@example.jp", "046-999-1234"
 PERSONAL = (NAME, KANA, EMAIL, PHONE, "逗子市 健康福祉部")

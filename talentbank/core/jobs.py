@@ -28,7 +28,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from ..core.clock import TOKYO
+from .clock import TOKYO
 
 DEFAULT_MISFIRE_GRACE_SECONDS = 300
 
