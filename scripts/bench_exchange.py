@@ -26,6 +26,17 @@ twice as large). For scale: the issue's own instance had 23,472 rings.
 Each line reports wall and CPU seconds of ``solve_rings`` alone (the offers are built
 before the clock starts), the load average before the run, and the peak resident memory
 of the process so far.
+
+``--round`` solves a whole matching round instead (``talentbank.solver.solve``): the same
+offers, every officer a ``specialists`` record employed by the offering city, a share
+(``--dispatch-share``, default 0.3) of them able to travel 90 minutes on site and so
+eligible for other cities' requests too (in both markets; the rest travel 0 minutes, so
+only their own city, their employer, is in reach), 500 retired specialists, and 600
+request slots over the 50 cities (urgency 5 % disaster, 25 % statutory, 70 % ordinary;
+every request period holds September-October 2026, so, as in ``bench_solver``, nobody can
+hold two full-week requests at once). Cities lie on a 100 x 60 km map, travel 10 + 1.33 min/km, listed
+up to 120 minutes. The line reports the round's wall time (problem already loaded), its
+status, the rings, the dispatch fill and the offers each market took.
 """
 
 from __future__ import annotations
@@ -38,7 +49,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -157,6 +168,100 @@ def run(n_offers: int, n_cities: int, seed: int, variant: str, time_limit_s: flo
             "cpu": statistics.median(cpus), "load": load}
 
 
+def make_round(n_offers: int, n_cities: int, seed: int, full_year_share: float = 0.5,
+               dispatch_share: float = 0.3, retired: int = 500, slots: int = 600,
+               time_limit_s: float = 20.0) -> dict:
+    """A whole round's problem around the seeded offers: officers in both markets (see --round)."""
+    offers, _ = generate_offers(n_offers, n_cities, seed, full_year_share)
+    rng = random.Random(seed + 7)
+    codes = sorted({o.city for o in offers} | {f"C{c:02d}" for c in range(n_cities)})
+    xy = {c: (rng.uniform(0, 100), rng.uniform(0, 60)) for c in codes}
+    cities = [{"code": c, "name": c, "population": rng.randint(20000, 900000),
+               "general_staff": 0, "allowance_rate": rng.choice([0.0, 0.03, 0.06, 0.1, 0.16]),
+               "fiscal_index": round(rng.uniform(0.3, 1.2), 2)} for c in codes]
+    for c in cities:
+        c["general_staff"] = int(c["population"] * rng.uniform(50, 130) / 10000)
+    travel = []
+    for a_i, a in enumerate(codes):
+        for b in codes[a_i + 1:]:
+            minutes = int(10 + ((xy[a][0] - xy[b][0]) ** 2 + (xy[a][1] - xy[b][1]) ** 2) ** 0.5 * 60 / 45)
+            if minutes <= 120:
+                travel.append({"from": a, "to": b, "minutes": minutes})
+    iso = date.isoformat
+    specialists, records = [], []
+    for o in offers:
+        both = rng.random() < dispatch_share
+        windows = o.available_windows or ((o.start, o.end),)
+        specialists.append({
+            "id": o.officer, "professions": sorted(o.gives_professions),
+            "licences": sorted(o.gives_licences), "experience": {"field": rng.randint(0, 20)},
+            "home_city": o.city, "employer_city": o.city,
+            "availability": [{"start": iso(s), "end": iso(e)} for s, e in windows],
+            "days_per_week": 5, "modes": ["onsite"], "max_travel_minutes": 90 if both else 0})
+        records.append({"id": o.id, "city": o.city, "officer": o.officer,
+                        "wants": {"profession": o.wants_profession,
+                                  "required_licences": sorted(o.wants_licences)},
+                        "start": iso(o.start), "end": iso(o.end)})
+    professions = list(PROFESSIONS)
+    for k in range(retired):
+        own = rng.choice(professions)
+        specialists.append({
+            "id": f"R{k:04d}", "professions": [own],
+            "licences": [lic for lic in PROFESSIONS[own] if rng.random() < 0.6],
+            "experience": {"field": rng.randint(0, 30)}, "home_city": rng.choice(codes),
+            "availability": [{"start": iso(PERIODS[0][0]), "end": iso(PERIODS[0][1])}],
+            "days_per_week": 5, "modes": ["onsite"], "max_travel_minutes": 60})
+    popularity = [3, 2, 2, 2, 1, 2, 1, 1, 1, 1, 1, 1]
+    requests, left = [], slots
+    while left > 0:
+        n = min(left, rng.choice([1, 1, 2]))
+        left -= n
+        prof = rng.choices(professions, weights=popularity)[0]
+        # every request holds September-October 2026, as in bench_solver: full-week requests
+        # overlap, nobody can hold two, and the flows alone are exact
+        start = PERIODS[0][0] + timedelta(days=rng.randint(0, 150))
+        end = min(PERIODS[0][1], date(2026, 10, 31) + timedelta(days=rng.randint(0, 150)))
+        requests.append({
+            "id": f"Q{len(requests):04d}", "city": rng.choice(codes), "profession": prof,
+            "required_licences": [PROFESSIONS[prof][0]] if rng.random() < 0.3 else [],
+            "desired_fields": ["field"], "slots": n, "start": iso(start), "end": iso(end),
+            "days_per_week": 5, "urgency": rng.choices(["disaster", "statutory", "ordinary"],
+                                                       weights=[5, 25, 70])[0]})
+    return {"cities": cities, "travel_minutes": travel, "specialists": specialists,
+            "requests": requests, "exchange_offers": records,
+            "rule_set": {"version": "bench-round"}, "time_limit_s": time_limit_s}
+
+
+def run_round(n_offers: int, n_cities: int, seed: int, variant: str, time_limit_s: float,
+              dispatch_share: float = 0.3) -> dict:
+    """Solve one whole round with both markets and print its figures."""
+    from talentbank.solver import load_problem, solve
+
+    problem = load_problem(make_round(n_offers, n_cities, seed, VARIANTS[variant],
+                                      dispatch_share, time_limit_s=time_limit_s))
+    load = os.getloadavg()[0]
+    began = time.perf_counter()
+    result = solve(problem)
+    wall = time.perf_counter() - began
+    s, x = result.stats, result.stats.get("exchange", {})
+    kinds = Counter(u["reason"]["kind"] for u in result.unmatched_offers)
+    print(f"round: offers={n_offers} cities={n_cities} seed={seed} variant={variant} "
+          f"specialists={s['specialists']} slots={s['slots']} time_limit={time_limit_s:g}s")
+    print(f"  both_markets_officers={s['both_markets_officers']} "
+          f"held_for_higher_classes={s['held_for_higher_classes']} "
+          f"ring_types={x.get('ring_types')} officers_exchanged={x.get('officers_exchanged')} "
+          f"rings={x.get('rings_chosen')} exchange_status={result.exchange_status} "
+          f"filled={s['slots_filled']}/{s['slots']} status={result.status}")
+    print(f"  unmatched offers: {dict(sorted(kinds.items()))}")
+    print(f"  wall={wall:.2f}s exchange={s.get('exchange_seconds', 0):.2f}s "
+          f"eligibility={s['eligibility_seconds']:.2f}s load_before={load:.2f}")
+    return {"seed": seed, "variant": variant, "rings": x.get("ring_types"),
+            "officers": x.get("officers_exchanged"), "chosen": x.get("rings_chosen"),
+            "status": result.status, "exchange_status": result.exchange_status,
+            "gap": x.get("gap"), "wall": wall, "cpu": float("nan"), "load": load,
+            "both_markets": s["both_markets_officers"], "filled": s["slots_filled"]}
+
+
 def _seeds(text: str) -> list[int]:
     """'1-5' or '1,3,7'."""
     if "-" in text:
@@ -177,6 +282,9 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=10.0)
     parser.add_argument("--max-cycle-length", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--round", action="store_true",
+                        help="solve whole rounds (dispatch and rings, officers in both markets)")
+    parser.add_argument("--dispatch-share", type=float, default=0.3)
     args = parser.parse_args()
     sizes = [args.offers] if args.offers else [300, 1000]
     seeds = [args.seed] if args.seed is not None else _seeds(args.seeds)
@@ -185,8 +293,12 @@ def main() -> None:
     for n in sizes:
         for variant in variants:
             for seed in seeds:
-                rows.append(run(n, args.cities, seed, variant, args.time_limit,
-                                args.max_cycle_length, args.repeat))
+                if args.round:
+                    rows.append(run_round(n, args.cities, seed, variant, args.time_limit,
+                                          args.dispatch_share))
+                else:
+                    rows.append(run(n, args.cities, seed, variant, args.time_limit,
+                                    args.max_cycle_length, args.repeat))
     if len(rows) > 1:
         print("\n| variant | seed | ring types | officers | rings | status | gap | wall s | cpu s | load |")
         print("|---|---|---|---|---|---|---|---|---|---|")

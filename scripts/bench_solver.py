@@ -11,6 +11,13 @@ solve of the same eligibility graph timed in this process, with the ratio.
 requests and CP-SAT solves the packing; the other scales keep every request period
 over September-October, so nobody can hold two overlapping full-week requests and the
 flows alone are exact.
+
+`--exchange` puts officers in both markets: at every scale 30 % of the serving officers
+(who are 30 % of the specialists), at most 1,000, also get a two-way exchange offer (a half or the whole
+fiscal year inside their availability, wanting another profession, 30 % with a licence),
+so the round decides dispatch and rings together; it then also runs the exchange-ring
+bench at 300 and 1,000 offers (rings alone) and a whole round around the 1,000 offers
+(`bench_exchange.run_round`: 30 % of those officers eligible for dispatch too).
 """
 from __future__ import annotations
 
@@ -60,11 +67,17 @@ SCALES = {
                  "part_time": False},
 }
 TRAVEL_LIMIT_MINUTES = 120
+MAX_OFFERS = 1000  # exchange offers per instance with --exchange
 
 
 
-def make_problem(scale: str, seed: int = 1) -> dict:
-    """A seeded instance: cities on a map, travel only within reach, sparse eligibility."""
+def make_problem(scale: str, seed: int = 1, offer_share: float = 0.0) -> dict:
+    """A seeded instance: cities on a map, travel only within reach, sparse eligibility.
+
+    ``offer_share``: the share of serving officers (30 % of the specialists) whose city also
+    offers them for a two-way exchange, so they are in both markets (drawn from a separate
+    seed: the dispatch part of the instance is the same with or without offers).
+    """
     spec = SCALES[scale]
     rng = np.random.default_rng(seed)
     n_cities = spec["cities"]
@@ -151,8 +164,31 @@ def make_problem(scale: str, seed: int = 1) -> dict:
             "posted_at": (dt.datetime(2025, 2, 1) + dt.timedelta(minutes=int(rng.integers(0, 60 * 24 * 40)))).isoformat(),
         })
         j += 1
+    offers = []
+    if offer_share > 0:
+        xrng = np.random.default_rng(seed + 1000)
+        halves = [FISCAL_YEAR, (FISCAL_YEAR[0], dt.date(2025, 9, 30)),
+                  (dt.date(2025, 10, 1), FISCAL_YEAR[1])]
+        serving = [s for s in specialists if s["employer_city"] is not None]
+        # at most MAX_OFFERS offers: a market of random wants over 8 professions grows by the
+        # cube of its offers (4,500 offers: 4.4 million possible rings), far beyond any real one
+        share = min(offer_share, MAX_OFFERS / max(1, len(serving)))
+        for s in serving:
+            if xrng.random() >= share:
+                continue
+            window = (dt.date.fromisoformat(s["availability"][0]["start"]),
+                      dt.date.fromisoformat(s["availability"][0]["end"]))
+            inside = [h for h in halves if window[0] <= h[0] and h[1] <= window[1]]
+            start, end = inside[int(xrng.integers(len(inside)))] if inside else halves[0]
+            wants = str(xrng.choice([p for p in PROFESSIONS if p not in s["professions"]]))
+            offers.append({"id": f"X{len(offers):06d}", "city": s["employer_city"],
+                           "officer": s["id"],
+                           "wants": {"profession": wants,
+                                     "required_licences": [LICENCES[wants][0]]
+                                     if xrng.random() < 0.3 else []},
+                           "start": start.isoformat(), "end": end.isoformat()})
     return {"cities": cities, "travel_minutes": travel, "specialists": specialists,
-            "requests": requests,
+            "requests": requests, "exchange_offers": offers,
             "rule_set": {"version": "bench-1", "method": "weighted",
                          "criteria": [{"indicator": "staff_per_10k", "weight": 2.0},
                                       {"indicator": "allowance_rate", "weight": 1.0},
@@ -195,9 +231,9 @@ def bare_flow_seconds(data: dict) -> tuple[float, int]:
     return time.perf_counter() - started, len(pairs)
 
 
-def bench_dispatch(scale: str, workdir: Path) -> dict:
+def bench_dispatch(scale: str, workdir: Path, offer_share: float = 0.0) -> dict:
     """Measure one scale end to end."""
-    data = make_problem(scale)
+    data = make_problem(scale, offer_share=offer_share)
     path, out = workdir / f"{scale}.json", workdir / f"{scale}.result.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     wall, rss_kib, code = run_cli(path, out)
@@ -215,15 +251,22 @@ def bench_dispatch(scale: str, workdir: Path) -> dict:
         "flows_s": flow, "cpsat_s": stats.get("cpsat_seconds"), "bare_s": bare,
         "ratio": solve_phase / bare if bare else math.nan,
         "cpsat_components": stats.get("cpsat_components"),
+        "offers": len(data["exchange_offers"]),
+        "both_markets": stats.get("both_markets_officers"),
+        "rings": stats.get("exchange", {}).get("rings_chosen"),
+        "exchanged": stats.get("exchange", {}).get("officers_exchanged"),
+        "exchange_status": result.get("exchange_status"),
     }
 
 
 def bench_exchange(workdir: Path) -> list[dict]:
-    """Exchange rings at the two reference sizes (scripts/bench_exchange.py has the options)."""
+    """Exchange rings at the two reference sizes, alone and in a whole round with officers in
+    both markets (scripts/bench_exchange.py has the options and describes the instances)."""
     sys.path.insert(0, str(ROOT / "scripts"))
     import bench_exchange as rings
 
-    return [rings.run(n, 50, 1, "sparse", 10.0, 3, 1) for n in (300, 1000)]
+    return ([rings.run(n, 50, 1, "sparse", 10.0, 3, 1) for n in (300, 1000)]
+            + [rings.run_round(1000, 50, 1, "sparse", 20.0)])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -231,16 +274,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="8city,8city-parttime,prefecture,national",
                         help=f"comma-separated, from {', '.join(SCALES)}")
-    parser.add_argument("--exchange", action="store_true", help="also run bench_exchange()")
+    parser.add_argument("--exchange", action="store_true",
+                        help="give 30 %% of the serving officers a two-way exchange offer (both "
+                             "markets at every scale) and also run bench_exchange()")
     parser.add_argument("--keep", help="keep the generated problems and results in this folder")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(args.keep or tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        rows = [bench_dispatch(scale, workdir) for scale in args.scales.split(",")]
+        share = 0.3 if args.exchange else 0.0
+        rows = [bench_dispatch(scale, workdir, share) for scale in args.scales.split(",")]
         header = ("scale", "specialists", "slots", "pairs", "status", "wall_s", "rss_mb", "filled",
                   "naive", "solve_s", "eligibility_s", "flows_s", "cpsat_s", "bare_s", "ratio",
                   "cpsat_components")
+        if args.exchange:
+            header += ("offers", "both_markets", "rings", "exchanged", "exchange_status")
         print(" | ".join(header))
         for row in rows:
             print(" | ".join(f"{row[k]:.3f}" if isinstance(row[k], float) else str(row[k]) for k in header))

@@ -493,7 +493,8 @@ def plan_dispatch(problem: Problem, index: EligibilityIndex, pairs: EligiblePair
     ``active`` (one flag per eligible pair) limits the pairs that may be chosen; ``frozen``
     pairs are held like pinned ones (not reported as pinned); ``penalty`` (one integer per
     eligible pair) is minimised first among the answers of maximum priority fill, before
-    quality. Quality levels: total score, then the tie value (``rules.tie_value``).
+    quality. Quality levels: total score, then the tie value (``rules.tie_value``); with a
+    penalty, the penalty then the total score.
     """
     stats: dict = {}
     pinned, slots_left, usable, warnings = _apply_pinned(problem, index, pairs, positions, frozen)
@@ -503,7 +504,8 @@ def plan_dispatch(problem: Problem, index: EligibilityIndex, pairs: EligiblePair
     tie = pairs.tie[usable] if pairs.tie is not None else np.zeros_like(quality)
     levels = [quality, tie]
     if penalty is not None:
-        levels.insert(0, -penalty[usable].astype(np.int64))
+        # this answer only decides who is needed (its other pairs are solved again): no tie level
+        levels = [-penalty[usable].astype(np.int64), quality]
     pinned_by_spec: dict[int, list[int]] = {}
     for i, j in list(frozen) + pinned:
         pinned_by_spec.setdefault(i, []).append(j)

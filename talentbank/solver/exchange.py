@@ -69,7 +69,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from ortools.sat.python import cp_model
 
 if TYPE_CHECKING:
     from talentbank.solver.problem import Problem
@@ -528,6 +527,8 @@ def _cp_mip(state: _State, upper: np.ndarray, objective: np.ndarray, target: int
             hint: np.ndarray | None, clock: _Clock, first: bool = False
             ) -> tuple[str, np.ndarray | None, int]:
     """``_mip`` with CP-SAT: one worker, fixed seed, its LP with cuts (what proves these)."""
+    from ortools.sat.python import cp_model  # loaded when a MIP is needed: it is slow to load
+
     model = cp_model.CpModel()
     position = np.full(len(upper), -1, dtype=np.int64)
     position[state.active] = np.arange(len(state.active))
@@ -987,17 +988,30 @@ def exchange_nodes(problem: Problem, offers: Iterable | None = None) -> list[Exc
 
 
 def offers_in_some_ring(nodes: Sequence[ExchangeNode], max_cycle_length: int) -> set[str]:
-    """Ids of the two-way offers that lie on at least one possible ring among ``nodes``."""
+    """Ids of the two-way offers that lie on at least one possible ring among ``nodes``.
+
+    Rings of 2 and 3 without enumerating them: an edge joins offers of different cities, so
+    the cities of a closed walk of length 2 or 3 are all distinct and it is a ring; ``v``
+    lies on one when the diagonal of ``A^2`` or ``A^3`` is positive there. Longer rings are
+    enumerated.
+    """
     ordered = sorted((n for n in nodes if n.wants_profession is not None), key=lambda n: n.id)
     if not ordered:
         return set()
     adj = fit_matrix(ordered)
-    # an offer on a ring has an edge in and out: prune the rest before enumerating
+    # an offer on a ring has an edge in and out: prune the rest first
     keep = adj.any(axis=0) & adj.any(axis=1)
     ordered = [n for n, k in zip(ordered, keep.tolist()) if k]
     adj = adj[np.ix_(keep, keep)]
-    rings = short_cycles(adj, [n.city for n in ordered], max_cycle_length)
-    return {ordered[v].id for ring in rings for v in ring}
+    if max_cycle_length > 3:
+        rings = short_cycles(adj, [n.city for n in ordered], max_cycle_length)
+        return {ordered[v].id for ring in rings for v in ring}
+    a = adj.astype(np.float32)  # sums of non-negative terms: rounding never turns > 0 into 0
+    two = a @ a
+    on = np.diagonal(two) > 0.5
+    if max_cycle_length >= 3:
+        on |= np.einsum("ij,ji->i", two, a) > 0.5
+    return {n.id for n, k in zip(ordered, on.tolist()) if k}
 
 
 def solve_exchange(problem: Problem, need_rank: dict[str, int], time_limit_s: float,

@@ -119,3 +119,13 @@ def test_matches_brute_force(seed, mip_every_stage):
         chosen.append(ring)
     assert compatible(chosen, offers)  # offers disjoint, an officer in one ring at a time
     assert value(chosen, offers, need_rank) == brute_force_best(offers, need_rank, max_len)
+
+
+@pytest.mark.parametrize("max_len", [2, 3, 4])
+def test_offers_on_some_ring_match_the_enumerated_rings(max_len):
+    from talentbank.solver.exchange import offers_in_some_ring
+
+    for seed in range(300):
+        offers = random_offers(random.Random(seed))
+        expected = {offers[i].id for ring in all_rings(offers, max_len) for i in ring}
+        assert offers_in_some_ring(offers, max_len) == expected, seed
