@@ -491,3 +491,41 @@ def test_random_rounds_with_both_markets(block):
         seen["ring_taken"] += any("exchange_cycle" in t for u in result["unfilled"]
                                   for t in u["reason"].get("taken_by", []))
     assert all(v > 10 for v in seen.values()), seen
+
+
+def test_a_pinned_pair_is_kept_although_the_specialist_is_now_busy():
+    data = problem([specialist("S1")], [request("R1")], pinned=[{"specialist": "S1", "request": "R1"}])
+    data["specialists"][0]["busy"] = [{"start": "2024-06-01", "end": "2024-06-30"}]
+    result = solve(load_problem(data)).to_dict()
+    assert [(a["specialist"], a["pinned"]) for a in result["assignments"]] == [("S1", True)]
+    assert any('rule "busy"' in w for w in result["warnings"])
+
+
+def test_rounds_with_both_markets_are_deterministic():
+    import json
+
+    for seed in range(0, 200, 7):
+        data = random_round(seed)
+        a = solve(load_problem(data)).to_dict()
+        b = solve(load_problem(json.loads(json.dumps(data)))).to_dict()
+        a.pop("stats"), b.pop("stats")
+        assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def test_vectorised_index_agrees_with_the_rules_busy_periods_included():
+    from talentbank.solver.eligibility import EligibilityIndex
+    from talentbank.solver.rules import first_failed_rule, pair_tie_value
+
+    for seed in range(300):
+        p = load_problem(random_round(seed))
+        index = EligibilityIndex(p)
+        pairs = index.all_pairs()
+        got = {(p.specialists[i].id, p.requests[j].id): (int(q), int(t)) for i, j, q, t in zip(
+            pairs.spec.tolist(), pairs.req.tolist(), pairs.quality.tolist(), pairs.tie.tolist())}
+        expected = {(s.id, r.id): (score_parts(s, r, p)["total"], pair_tie_value(s, r, p))
+                    for s in p.specialists for r in p.requests if first_failed_rule(s, r, p) is None}
+        assert got == expected, seed
+        for j, r in enumerate(p.requests):
+            counts = index.ruled_out_counts(j)
+            for name in HARD_RULE_NAMES:
+                assert counts[name] == sum(1 for s in p.specialists if first_failed_rule(s, r, p) == name)
