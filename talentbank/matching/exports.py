@@ -16,7 +16,8 @@ from ..requests.models import URGENCY_LABELS
 from ..exchange.rings.models import CYCLE_STATUS_LABELS
 from .models import PROPOSAL_STATUS_LABELS
 from .reasons import ReasonText
-from .review import SCORE_PART_LABELS, SCORE_PARTS, RoundReview
+from .labels import SCORE_PART_LABELS, SCORE_PARTS
+from .review import RoundReview
 
 PROPOSAL_HEADERS = ["マッチング番号", "団体コード", "市", "要請番号", "部署", "課・係", "職種", "緊急度", "優先順位",
                     "候補者番号", "種別", "合計点", *[SCORE_PART_LABELS[p] for p in SCORE_PARTS], "状態",

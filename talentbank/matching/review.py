@@ -1,14 +1,12 @@
 """Reading a round for people: the review screen, a city's own view, the what-if comparison.
 
 One query per table, whatever the number of proposals (the review of 2,000 proposals must open in
-under a second: ``scripts/bench_review_screen.py``). The parsed solver answer of a finished round
-never changes, so it is kept in a small cache keyed by round and fingerprint.
+under a second: ``scripts/bench_review_screen.py``). The parsed solver answer comes from cache.py,
+the candidate cards from specialists/cards.py, the words of the rows from labels.py.
 """
 from __future__ import annotations
 
-import json
-import math
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,41 +15,34 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..cities.models import City
-from ..core import permissions
-from ..core.errors import N_, UserError
+from ..core import clock, permissions
+from ..core.errors import UserError
+from ..exchange.models import LIVE_STATUSES as OFFER_LIVE
 from ..exchange.models import ExchangeOffer
-from ..extensions import db
-from ..requests.models import URGENCY_LABELS, StaffingRequest
-from ..specialists.cards import candidate_cards
-from ..specialists.models import Specialist, SpecialistExperience
-from ..vocabulary.models import Licence
 from ..exchange.rings.models import ExchangeCycle
-from .models import HOLDING_PROPOSAL_STATUSES, REVIEWABLE_KINDS, MatchingRound, Proposal, \
-    RuleSetVersion, UnfilledSlot
+from ..extensions import db
+from ..requests.models import LIVE_STATUSES as REQUEST_LIVE
+from ..requests.models import StaffingRequest
+from ..specialists.cards import candidate_cards
+from ..specialists.models import Specialist, SpecialistStatus
+from ..vocabulary.models import Licence, Profession
+from .models import (
+    HOLDING_PROPOSAL_STATUSES,
+    REVIEWABLE_KINDS,
+    ROUND_KIND_LABELS,
+    ROUND_PHASE_LABELS,
+    ROUND_STATUS_LABELS,
+    ForbiddenPair,
+    MatchingRound,
+    Proposal,
+    RuleSetVersion,
+    UnfilledSlot,
+)
+from .cache import parsed
+from .drawing import ring_geometry
+from .labels import card_summaries, score_parts_text
 from .reasons import ReasonContext, ReasonText, describe_unfilled, describe_unmatched_offer
 from .text import current_locale, translator
-
-SCORE_PARTS = ("experience", "extra_licences", "travel", "preferred_city", "continuity")
-SCORE_PART_LABELS = {"experience": N_("経験年数"), "extra_licences": N_("追加の資格"), "travel": N_("移動時間"),
-                     "preferred_city": N_("希望の市"), "continuity": N_("継続性")}
-_CACHE: OrderedDict[tuple[int, str, str], Any] = OrderedDict()
-_CACHE_SIZE = 8
-
-
-def _parsed(rnd: MatchingRound, which: str) -> dict[str, Any]:
-    """The round's stored problem or result as a dict (cached: a finished round never changes)."""
-    text = rnd.result_json if which == "result" else rnd.problem_json
-    if not text:
-        return {}
-    key = (rnd.id, which, rnd.input_fingerprint or str(len(text)))
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-        return _CACHE[key]
-    value = json.loads(text)
-    _CACHE[key] = value
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return value
 
 
 def get_round(actor: Any, round_id: int) -> MatchingRound:
@@ -88,9 +79,6 @@ def list_rounds(actor: Any, page: int, per_page: int) -> tuple[list[RoundListRow
 
 def status_of(actor: Any, round_id: int) -> dict[str, Any]:
     """The progress of a round for the polling page: status, phase, elapsed seconds."""
-    from ..core import clock
-    from .models import ROUND_KIND_LABELS, ROUND_PHASE_LABELS, ROUND_STATUS_LABELS
-
     rnd = get_round(actor, round_id)
     begun = rnd.started_at or rnd.created_at
     end = rnd.finished_at or clock.utcnow()
@@ -114,11 +102,6 @@ class ProposalRow:
     proposal: Proposal
     card: Any  # CardSummary in lists, the registry's CandidateCard on a request's own page
     parts: str = ""  # the score parts in SCORE_PARTS order, "(12・2・17・0・0)", under the list's legend
-
-
-def score_parts_text(score: dict[str, Any]) -> str:
-    """The score parts as the review list prints them, in the order of its legend."""
-    return "(" + "・".join(str(score.get(part, 0)) for part in SCORE_PARTS) + ")"
 
 
 @dataclass
@@ -157,24 +140,6 @@ class CycleView:
     is_kept: bool = False  # approved or agreed in an earlier round and kept by this one
 
 
-def ring_geometry(n: int, cx: float = 120, cy: float = 100, r: float = 62) -> list[dict[str, Any]]:
-    """Where each city of an n-city ring sits on the drawing, and the arrow to the next one (clockwise)."""
-    points = []
-    gap = math.radians(14)  # keep arrow heads clear of the city markers
-    for i in range(n):
-        angle = -math.pi / 2 + 2 * math.pi * i / n
-        nxt = -math.pi / 2 + 2 * math.pi * (i + 1) / n
-        start, end = angle + gap, nxt - gap
-        large = 1 if (end - start) > math.pi else 0
-        points.append({
-            "x": round(cx + r * math.cos(angle), 1), "y": round(cy + r * math.sin(angle), 1),
-            "lx": round(cx + (r + 24) * math.cos(angle), 1), "ly": round(cy + (r + 24) * math.sin(angle) + 5, 1),
-            "arc": (f"M {cx + r * math.cos(start):.1f} {cy + r * math.sin(start):.1f} "
-                    f"A {r} {r} 0 {large} 1 {cx + r * math.cos(end):.1f} {cy + r * math.sin(end):.1f}"),
-        })
-    return points
-
-
 @dataclass
 class RoundReview:
     round: MatchingRound
@@ -190,102 +155,8 @@ class RoundReview:
     unmatched_offers: list[tuple[int, str, str]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class CardSummary:
-    """A candidate as one line of the review list: the pseudonymised facts of the registry's card, as text."""
-
-    specialist_id: int
-    reference: str
-    kind: str
-    professions: str
-    licences: str
-    details: str
-    prefers_viewer_city: bool
-
-    @property
-    def qualifications(self) -> str:
-        """Professions, then licences: the card's first line."""
-        return f"{self.professions} ／ {self.licences}" if self.licences else self.professions
-
-
 def _in_chunks(ids: list[int], size: int = 2000) -> list[list[int]]:
     return [ids[i:i + size] for i in range(0, len(ids), size)]
-
-
-def _id_filters(column: Any, ids: set[int], source: Any = None) -> list[Any]:
-    """Conditions selecting ``column`` in ``source`` (a subquery: one short statement, however many rows)
-    plus the few ``ids`` it does not cover; without a source, the ids in chunks."""
-    if source is not None:
-        return [or_(column.in_(source), column.in_(sorted(ids))) if ids else column.in_(source)]
-    return [column.in_(chunk) for chunk in _in_chunks(sorted(ids))]
-
-
-def card_summaries(specialist_ids: set[int], viewer_city_id: int | None, source: Any = None) -> dict[int, CardSummary]:
-    """Cards for a list of thousands: plain rows and names looked up once, no objects per licence or field.
-
-    ``source``: a subquery of specialist ids (the round's proposals); ``specialist_ids``: any others.
-    """
-    from types import SimpleNamespace
-
-    from ..specialists.models import specialist_licences, specialist_preferred_cities, specialist_professions
-    from ..vocabulary.models import ExperienceField, Profession
-
-    if not specialist_ids and source is None:
-        return {}
-    locale, t = current_locale(), translator()
-    cities = {c.id: c.display_name(locale) for c in db.session.scalars(select(City))}
-    terms = {model: {term.id: (term.sort_order, term.display_name(locale)) for term in db.session.scalars(select(model))}
-             for model in (Profession, Licence, ExperienceField)}
-    people: dict[int, Any] = {}
-    professions: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    licences: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    experiences: dict[int, list[str]] = defaultdict(list)
-    preferred: set[int] = set()
-    years_label = t(N_("%(field)s %(years)s年"))
-    sp = Specialist.__table__.c  # table columns: plain rows, no ORM loading for thousands of cards
-    ex = SpecialistExperience.__table__.c
-    for condition in _id_filters(sp.id, specialist_ids, source):
-        for row in db.session.execute(select(
-                sp.id, sp.kind, sp.home_city_id, sp.employer_city_id, sp.days_per_week, sp.can_work_onsite,
-                sp.can_work_remote, sp.max_travel_minutes).where(condition)):
-            people[row.id] = row
-    for condition in _id_filters(specialist_professions.c.specialist_id, specialist_ids, source):
-        for sid, pid in db.session.execute(select(specialist_professions.c.specialist_id,
-                                                  specialist_professions.c.profession_id).where(condition)):
-            professions[sid].append(terms[Profession][pid])
-    for condition in _id_filters(specialist_licences.c.specialist_id, specialist_ids, source):
-        for sid, lid in db.session.execute(select(specialist_licences.c.specialist_id,
-                                                  specialist_licences.c.licence_id).where(condition)):
-            licences[sid].append(terms[Licence][lid])
-    for condition in _id_filters(ex.specialist_id, specialist_ids, source):
-        for sid, fid, years in db.session.execute(
-                select(ex.specialist_id, ex.field_id, ex.years).where(condition).order_by(ex.id)):
-            experiences[sid].append(years_label % {"field": terms[ExperienceField][fid][1], "years": years})
-    if viewer_city_id is not None:
-        for condition in _id_filters(specialist_preferred_cities.c.specialist_id, specialist_ids, source):
-            preferred.update(db.session.scalars(select(specialist_preferred_cities.c.specialist_id).where(
-                condition, specialist_preferred_cities.c.city_id == viewer_city_id)))
-    days, onsite, remote = t(N_("週%(n)s日")), t(N_("現地")), t(N_("在宅"))
-    travel, no_limit, employer = t(N_("片道%(minutes)s分まで")), t(N_("移動時間の制限なし")), t(N_("所属: %(city)s"))
-    reference = Specialist.reference.fget  # the registry's numbering, without loading whole profiles
-    cards = {}
-    for sid, row in people.items():
-        where = cities.get(row.home_city_id, "")
-        if row.employer_city_id is not None:
-            where += "（" + employer % {"city": cities.get(row.employer_city_id, "")} + "）"
-        parts = ["、".join(experiences[sid])] if experiences[sid] else []
-        parts += [where, days % {"n": row.days_per_week}]
-        if row.can_work_onsite:
-            parts.append(onsite + " " + (travel % {"minutes": row.max_travel_minutes}
-                                         if row.max_travel_minutes is not None else no_limit))
-        if row.can_work_remote:
-            parts.append(remote)
-        cards[sid] = CardSummary(
-            specialist_id=sid, reference=reference(SimpleNamespace(id=sid)), kind=row.kind,
-            professions="・".join(name for _order, name in sorted(professions[sid])),
-            licences="、".join(name for _order, name in sorted(licences[sid])),
-            details=" ・ ".join(parts), prefers_viewer_city=sid in preferred)
-    return cards
 
 
 @dataclass(frozen=True)
@@ -306,8 +177,6 @@ class RequestSummary:
 
 
 def _request_summaries(request_ids: set[int], sources: tuple[Any, ...] = ()) -> dict[int, RequestSummary]:
-    from ..vocabulary.models import Profession
-
     if not request_ids and not sources:
         return {}
     professions = {p.id: p for p in db.session.scalars(select(Profession))}
@@ -341,7 +210,7 @@ def _requests(request_ids: set[int]) -> dict[int, StaffingRequest]:
 
 def reason_context(rnd: MatchingRound, cities: list[City]) -> ReasonContext:
     """Names for the reasons of one round: city names, licence names, each request's urgency."""
-    result = _parsed(rnd, "result")
+    result = parsed(rnd, "result")
     locale = current_locale()
     return ReasonContext(
         city_names={c.code: c.display_name(locale) for c in cities},
@@ -354,7 +223,7 @@ def _unmatched_offers(rnd: MatchingRound, cities: list[City], city_id: int | Non
     ctx = reason_context(rnd, cities)
     code_of = {c.id: c.code for c in cities}
     rows = []
-    for entry in _parsed(rnd, "result").get("unmatched_offers", []):
+    for entry in parsed(rnd, "result").get("unmatched_offers", []):
         code = str(entry.get("city", ""))
         if city_id is not None and code != code_of.get(city_id):
             continue
@@ -368,7 +237,7 @@ def _priority_info(result: dict[str, Any]) -> dict[int, dict[str, Any]]:
 
 def _snapshot_licences(rnd: MatchingRound) -> dict[int, list[str]]:
     """Required licences of each request as the round saw them (a request may change afterwards)."""
-    problem = _parsed(rnd, "problem")
+    problem = parsed(rnd, "problem")
     return {int(r["id"]): list(r.get("required_licences", [])) for r in problem.get("requests", [])}
 
 
@@ -377,7 +246,7 @@ def _build_groups(rnd: MatchingRound, proposals: list[Proposal], unfilled: list[
                   cities: list[City], *, city_id: int | None = None, full_cards: bool = False) -> list[CityGroup]:
     """Group a round's rows by city and request. ``full_cards``: the registry's cards (a few rows); otherwise
     summaries read with subqueries on the round (``city_id`` narrows them), however many rows there are."""
-    result = _parsed(rnd, "result")
+    result = parsed(rnd, "result")
     priority = _priority_info(result)
     kept_specialists = {int(a["specialist"]) for a in kept_pairs}
     kept_requests = {int(a["request"]) for a in kept_pairs}
@@ -390,8 +259,8 @@ def _build_groups(rnd: MatchingRound, proposals: list[Proposal], unfilled: list[
         in_unfilled = [UnfilledSlot.round_id == rnd.id] + ([UnfilledSlot.city_id == city_id] if city_id else [])
         requests = _request_summaries(kept_requests, (select(Proposal.request_id).where(*in_proposals),
                                                       select(UnfilledSlot.request_id).where(*in_unfilled)))
-        cards = card_summaries(kept_specialists, viewer_city_id,
-                               select(Proposal.specialist_id).where(*in_proposals))
+        cards = card_summaries(candidate_cards(kept_specialists, viewer_city_id,
+                                               select(Proposal.specialist_id).where(*in_proposals)))
     holding: dict[tuple[int, int], Proposal] = {}
     if kept_pairs:
         for proposal in db.session.scalars(select(Proposal).where(
@@ -471,7 +340,7 @@ def _cycle_views(rnd: MatchingRound, cities: list[City], viewer_city_id: int | N
 
 
 def _kept_pairs(rnd: MatchingRound) -> list[dict[str, Any]]:
-    return [a for a in _parsed(rnd, "result").get("assignments", []) if a.get("pinned")]
+    return [a for a in parsed(rnd, "result").get("assignments", []) if a.get("pinned")]
 
 
 def review_round(actor: Any, round_id: int, city_id: int | None = None) -> RoundReview:
@@ -499,7 +368,7 @@ def review_round(actor: Any, round_id: int, city_id: int | None = None) -> Round
         counts[status] = n
     counts["unfilled"] = db.session.scalar(select(func.coalesce(func.sum(UnfilledSlot.slots), 0))
                                            .where(UnfilledSlot.round_id == rnd.id)) or 0
-    result = _parsed(rnd, "result")
+    result = parsed(rnd, "result")
     rule_sets = list(db.session.scalars(select(RuleSetVersion).order_by(RuleSetVersion.version.desc())))
     return RoundReview(rnd, groups, cities, _cycle_views(rnd, cities, None, city_id),
                        len(result.get("priority_order", [])), dict(counts), city_id, rule_sets,
@@ -520,47 +389,10 @@ def review_request(actor: Any, round_id: int, request_id: int) -> tuple[RoundRev
                                                                   UnfilledSlot.request_id == request_id)))
     kept = [a for a in _kept_pairs(rnd) if int(a["request"]) == request_id]
     groups = _build_groups(rnd, proposals, unfilled, kept, None, cities, full_cards=True)
-    result = _parsed(rnd, "result")
+    result = parsed(rnd, "result")
     review = RoundReview(rnd, groups, cities, [], len(result.get("priority_order", [])), {}, None)
     group = groups[0].requests[0] if groups else None
     return review, group
-
-
-def priority_explainer() -> Any:
-    """``explain(info)``: why a request stands where it does in the priority order, in the reader's words."""
-    t = translator()
-
-    def explain(info: dict[str, Any]) -> str:
-        if not info:
-            return ""
-        parts = [t(URGENCY_LABELS.get(info.get("urgency"), "通常"))]
-        if info.get("city_need_rank") is not None:
-            parts.append(t(N_("市の必要度 %(rank)s位"), rank=int(info["city_need_rank"]) + 1))
-        if info.get("carry_over"):
-            parts.append(t(N_("繰り越し%(n)s回"), n=info["carry_over"]))
-        return "・".join(parts)
-
-    return explain
-
-
-def page_labels() -> dict[str, Any]:
-    """Every label the rows of a review repeat, translated once per page (2,000 rows, no lookups inside)."""
-    from .models import PROPOSAL_STATUS_LABELS
-
-    t = translator()
-    return {
-        "status": {k: t(v) for k, v in PROPOSAL_STATUS_LABELS.items()},
-        "urgency": {k: t(v) for k, v in URGENCY_LABELS.items()},
-        "score_legend": t(N_("合計（%(parts)s）"), parts="・".join(t(SCORE_PART_LABELS[part]) for part in SCORE_PARTS)),
-        "kind": {"retired": t(N_("退職専門人材")), "serving": t(N_("現職職員"))},
-        "remote_served": t(N_("リモート勤務")), "prefers": t(N_("貴市での勤務を希望")),
-        "request_no": t(N_("派遣要請 No.%(id)s")), "people": t(N_("%(n)s人")), "days": t(N_("週%(n)s日")),
-        "position": t(N_("優先順位 %(pos)s位（全%(total)s件中）")), "kept": t(N_("承認済み（固定）")),
-        "dispatched": t(N_("派遣中")), "empty": t(N_("空いた枠 %(n)s人")), "approve": t(N_("承認")),
-        "reject": t(N_("却下")), "candidate": t(N_("候補者")), "score": t(N_("点数の内訳")), "state": t(N_("状態")),
-        "decision": t(N_("審査")), "choose": t(N_("選択")),
-        "city_counts": t(N_("要請 %(r)s件・新規の提案 %(p)s件・空いた枠 %(u)s人")),
-    }
 
 
 # ----------------------------------------------------------------------------- a city's own view
@@ -604,7 +436,7 @@ def city_results(actor: Any, city_id: int, round_id: int | None = None) -> CityV
             StaffingRequest.id.in_(sorted({int(a["request"]) for a in kept})), StaffingRequest.city_id == city_id)))
         kept = [a for a in kept if int(a["request"]) in own]
     groups = _build_groups(rnd, proposals, unfilled, kept, city_id, cities, city_id=city_id)
-    result = _parsed(rnd, "result")
+    result = parsed(rnd, "result")
     return CityView(city, rnd, rounds, groups[0] if groups else None, _cycle_views(rnd, cities, city_id, city_id),
                     len(result.get("priority_order", [])))
 
@@ -643,7 +475,7 @@ def compare_rounds(actor: Any, round_id: int) -> Comparison:
     if other.status != "succeeded":
         raise UserError("試算はまだ完了していません。")
     base = get_round(actor, other.parent_round_id)
-    base_result, other_result = _parsed(base, "result"), _parsed(other, "result")
+    base_result, other_result = parsed(base, "result"), parsed(other, "result")
 
     def held(result: dict[str, Any]) -> dict[int, set[int]]:
         out: dict[int, set[int]] = defaultdict(set)
@@ -700,10 +532,6 @@ def compare_rounds(actor: Any, round_id: int) -> Comparison:
 
 def next_round_outlook(actor: Any) -> dict[str, int]:
     """What the next round would look at, counted now (shown beside the start button)."""
-    from ..exchange.models import LIVE_STATUSES as OFFER_LIVE
-    from ..requests.models import LIVE_STATUSES as REQUEST_LIVE
-    from ..specialists.models import SpecialistStatus
-
     permissions.check(actor, "round.review")
     live = StaffingRequest.status.in_(REQUEST_LIVE)
     requests, slots = db.session.execute(select(
@@ -730,8 +558,6 @@ class HistoryRow:
 
 def pair_history(actor: Any, request_id: int) -> list[HistoryRow]:
     """Every pairing ever proposed for a request, newest round first, with who decided and why."""
-    from .models import ForbiddenPair
-
     permissions.check(actor, "round.review")
     proposals = list(db.session.scalars(select(Proposal).where(Proposal.request_id == request_id)
                                         .options(joinedload(Proposal.decided_by))

@@ -32,7 +32,7 @@ from .models import (
     RULE_SET_METHOD_LABELS,
     RuleSetVersion,
 )
-from .review import SCORE_PART_LABELS, SCORE_PARTS
+from .labels import SCORE_PART_LABELS, SCORE_PARTS, page_labels, priority_explainer
 from .text import current_locale
 
 bp = Blueprint("matching", __name__, url_prefix="/matching")
@@ -141,7 +141,7 @@ def _render_groups(rnd: Any, groups: list[Any], total: int, **flags: Any) -> Mar
 
 def _list_context(rnd: Any) -> dict[str, Any]:
     """What the proposal list needs, computed once per page: labels, the language, link patterns."""
-    return {"L": review.page_labels(), "locale": current_locale(), "priority_text": review.priority_explainer(),
+    return {"L": page_labels(), "locale": current_locale(), "priority_text": priority_explainer(),
             "detail_url": url_for("specialists.detail", specialist_id=PLACEHOLDER_ID),
             "request_url": url_for("matching.by_request", round_id=rnd.id, request_id=PLACEHOLDER_ID)}
 
@@ -189,7 +189,7 @@ def by_request(round_id: int, request_id: int):
     history = review.pair_history(current_user, request_id)
     return render_template("matching/by_request.html", review=data, rnd=data.round, group=group, req=req,
                            history=history, confirm_form=ConfirmForm(),
-                           can_decide=may(current_user, "proposal.decide"), priority_text=review.priority_explainer())
+                           can_decide=may(current_user, "proposal.decide"), priority_text=priority_explainer())
 
 
 def _back_to_review(round_id: int) -> Response:
