@@ -13,10 +13,10 @@ from ..core.permissions import Role, may, requires
 from ..core.query_args import int_arg
 from ..extensions import db
 from ..requests.forms import ActionForm, ReasonForm
-from ..requests.services import group_by_profession, is_correction
+from ..requests.services import is_correction
 from ..requests.views import attach_errors, press_button
 from ..vocabulary.models import Licence, Profession
-from ..vocabulary.services import active_terms
+from ..vocabulary.services import active_terms, group_by_profession
 from . import services
 from .forms import OfferForm
 from .models import STATUS_LABELS, STATUSES

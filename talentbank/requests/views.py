@@ -25,7 +25,9 @@ from ..core.errors import UserError
 from ..core.permissions import Role, may, requires
 from ..core.query_args import date_arg, int_arg, page_arg
 from ..extensions import db
+from ..vocabulary.services import group_by_profession
 from . import export, services
+from .board import BoardFilter, board_rows_for_export, demand_board, get_board_entry
 from .forms import ActionForm, ReasonForm, RequestForm
 from .models import STATUS_LABELS, STATUSES, URGENCIES, URGENCY_LABELS, WORK_MODE_LABELS, WORK_MODES
 
@@ -72,8 +74,8 @@ def _render_form(form: RequestForm, req=None, correcting: bool = False):
     form.profession_id.choices = [("", _("選んでください"))] + [(p.id, p.display_name(_locale())) for p in professions]
     return render_template(
         "requests/form.html", form=form, req=req, correcting=correcting, professions=professions,
-        licence_groups=services.group_by_profession(licences, professions),
-        field_groups=services.group_by_profession(fields, professions),
+        licence_groups=group_by_profession(licences, professions),
+        field_groups=group_by_profession(fields, professions),
         chosen_licences=set(form.required_licence_ids.data or ()),
         chosen_fields=set(form.desired_field_ids.data or ()),
         today=clock.today_tokyo(),
@@ -218,10 +220,10 @@ def reopen(request_id: int):
 # ----------------------------------------------------------------------------- the demand board
 
 
-def _board_filter() -> services.BoardFilter:
+def _board_filter() -> BoardFilter:
     urgency = request.args.get("urgency")
     work_mode = request.args.get("work_mode")
-    return services.BoardFilter(
+    return BoardFilter(
         city_id=int_arg("city_id"), profession_id=int_arg("profession_id"),
         urgency=urgency if urgency in URGENCIES else None,
         work_mode=work_mode if work_mode in WORK_MODES else None,
@@ -236,13 +238,11 @@ def board():
     from ..vocabulary.services import active_terms
 
     flt = _board_filter()
-    page = page_arg()
-    per_page = current_app.config["PAGE_SIZE"]
-    data = services.demand_board(current_user, flt, page, per_page)
+    data = demand_board(current_user, flt, page_arg(), current_app.config["PAGE_SIZE"])
     cities = db.session.scalars(db.select(City).where(City.is_member.is_(True)).order_by(City.code)).all()
-    return render_template("requests/board.html", board=data, flt=flt, page=page, per_page=per_page,
-                           cities=cities, professions=active_terms(Profession), urgencies=URGENCIES,
-                           work_modes=WORK_MODES, offers=offer_board(current_user, flt.city_id, flt.profession_id),
+    return render_template("requests/board.html", board=data, flt=flt, cities=cities,
+                           professions=active_terms(Profession), urgencies=URGENCIES, work_modes=WORK_MODES,
+                           offers=offer_board(current_user, flt.city_id, flt.profession_id),
                            can_export=may(current_user, "demand.export"),
                            can_view_full=lambda city_id: may(current_user, "request.view", city_id))
 
@@ -251,7 +251,7 @@ def board():
 @requires("request.view_board")
 def board_entry(request_id: int):
     try:
-        req = services.get_board_entry(current_user, request_id)
+        req = get_board_entry(current_user, request_id)
     except UserError:
         abort(404)
     return render_template("requests/board_entry.html", req=req,
@@ -265,7 +265,7 @@ def _export_name(extension: str) -> str:
 @bp.route("/board.csv")
 @requires("demand.export")
 def export_csv():
-    rows = services.board_rows_for_export(current_user, _board_filter())
+    rows = board_rows_for_export(current_user, _board_filter())
     response = Response(stream_with_context(export.csv_chunks(rows)), mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f"attachment; filename={_export_name('csv')}"
@@ -275,7 +275,7 @@ def export_csv():
 @bp.route("/board.xlsx")
 @requires("demand.export")
 def export_xlsx():
-    content = export.xlsx_bytes(services.board_rows_for_export(current_user, _board_filter()))
+    content = export.xlsx_bytes(board_rows_for_export(current_user, _board_filter()))
     response = Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Content-Disposition"] = f"attachment; filename={_export_name('xlsx')}"
     return response

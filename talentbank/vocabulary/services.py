@@ -42,6 +42,18 @@ def all_terms(model: type[VocabularyTerm]) -> list[Any]:
     return list(db.session.scalars(select(model).order_by(model.sort_order, model.id)))
 
 
+def group_by_profession(terms: list[Any], professions: list[Any]) -> list[tuple[Any | None, list[Any]]]:
+    """Licences or fields grouped under the profession they usually belong to, in profession order."""
+    order = {p.id: i for i, p in enumerate(professions)}
+    groups: dict[int | None, list[Any]] = {}
+    for term in terms:
+        key = term.profession_id if term.profession_id in order else None
+        groups.setdefault(key, []).append(term)
+    by_id = {p.id: p for p in professions}
+    keys = sorted(groups, key=lambda k: (k is None, order.get(k, 0)))  # type: ignore[arg-type]
+    return [(by_id.get(k) if k is not None else None, groups[k]) for k in keys]
+
+
 def list_terms(actor: Any, kind: str) -> list[Any]:
     """Every term of one vocabulary with retired ones last, for the coordinator's screen."""
     permissions.check(actor, "vocabulary.edit")
