@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from talentbank.core import clock
 from talentbank.core.permissions import PermissionDenied, Role
-from talentbank.requests import services
+from talentbank.requests.board import BoardFilter, board_rows_for_export, demand_board
 from talentbank.requests.export import HEADERS
 from talentbank.vocabulary.models import Profession
 
@@ -42,7 +42,7 @@ def demand(make):
 
 
 def test_totals_count_open_slots_of_live_requests_only(demand):
-    board = services.demand_board(demand["hr"], services.BoardFilter(), 1, 50)
+    board = demand_board(demand["hr"], BoardFilter(), 1, 50)
     assert board.total_requests == 4
     assert board.total_slots == 2 + 1 + 2 + 1  # Kamakura's 3 nurses, 1 already placed
     assert board.slots_by_urgency == {"disaster": 2, "statutory": 1, "ordinary": 3}
@@ -50,7 +50,7 @@ def test_totals_count_open_slots_of_live_requests_only(demand):
 
 
 def test_pivot_by_profession_and_city(make, demand):
-    board = services.demand_board(demand["coordinator"], services.BoardFilter(), 1, 50)
+    board = demand_board(demand["coordinator"], BoardFilter(), 1, 50)
     nurse = make.term(Profession, "public_health_nurse")
     zushi, kamakura = demand["cities"]["142085"], demand["cities"]["142042"]
     assert board.slots[(nurse.id, zushi.id)] == 1 and board.slots[(nurse.id, kamakura.id)] == 2
@@ -60,7 +60,7 @@ def test_pivot_by_profession_and_city(make, demand):
 
 
 def test_rows_come_in_the_order_matching_serves_them(demand):
-    rows = services.demand_board(demand["hr"], services.BoardFilter(), 1, 50).rows
+    rows = demand_board(demand["hr"], BoardFilter(), 1, 50).rows
     r = demand["requests"]
     assert [row.id for row in rows] == [r["slopes"].id, r["nurses_zushi"].id, r["it_machida"].id,
                                         r["nurses_kamakura"].id]
@@ -81,19 +81,21 @@ def test_filters(make, demand, flt, expected):
         flt["profession_id"] = make.term(Profession, flt.pop("profession")).id
     if "city" in flt:
         flt["city_id"] = demand["cities"][flt.pop("city")].id
-    rows = services.demand_board(demand["hr"], services.BoardFilter(**flt), 1, 50).rows
+    rows = demand_board(demand["hr"], BoardFilter(**flt), 1, 50).rows
     assert {row.id for row in rows} == {demand["requests"][k].id for k in expected}
 
 
 def test_pages(demand):
-    first = services.demand_board(demand["hr"], services.BoardFilter(), 1, 3)
-    second = services.demand_board(demand["hr"], services.BoardFilter(), 2, 3)
+    first = demand_board(demand["hr"], BoardFilter(), 1, 3)
+    second = demand_board(demand["hr"], BoardFilter(), 2, 3)
     assert len(first.rows) == 3 and len(second.rows) == 1 and first.total_requests == 4
+    assert (first.page.total, first.page.pages, second.page.page) == (4, 2, 2)
+    assert not {r.id for r in first.rows} & {r.id for r in second.rows}, "no request on both pages"
 
 
 def test_specialists_may_not_see_the_board(make, demand):
     with pytest.raises(PermissionDenied):
-        services.demand_board(make.user(Role.SPECIALIST), services.BoardFilter(), 1, 50)
+        demand_board(make.user(Role.SPECIALIST), BoardFilter(), 1, 50)
 
 
 def test_board_page_shows_totals_pivot_and_filters(client, auth, demand):
@@ -151,12 +153,12 @@ def test_xlsx_export_opens_with_japanese_headers_and_real_dates(make, client, au
 
 
 def test_large_exports_are_streamed_in_chunks(make, demand):
-    rows = list(services.board_rows_for_export(demand["coordinator"], services.BoardFilter(), chunk=3))
+    rows = list(board_rows_for_export(demand["coordinator"], BoardFilter(), chunk=3))
     assert len(rows) == 4 and len({r.row.id for r in rows}) == 4
 
 
 def test_rows_start_soon_are_still_on_the_board_until_they_expire(make, demand):
     today = clock.today_tokyo()
     req = make.staffing_request(demand["cities"]["142042"], start_date=today, end_date=today + timedelta(days=5))
-    rows = services.demand_board(demand["hr"], services.BoardFilter(), 1, 50).rows
+    rows = demand_board(demand["hr"], BoardFilter(), 1, 50).rows
     assert req.id in {row.id for row in rows}
