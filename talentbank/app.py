@@ -182,8 +182,6 @@ def _register_template_helpers(app: Flask) -> None:
         }
 
     app.add_template_filter(show_time, "datetime")
-    # The old name, until templates/matching, exchange and dispatches switch to |datetime.
-    app.add_template_filter(show_time, "tokyo")
     app.add_template_global(page_url, "page_url")
 
     app.add_template_filter(action_label, "action_label")
