@@ -40,10 +40,6 @@ JOBSTORE_TABLE = "apscheduler_jobs"
 TICK_JOB_ID = "scheduler.tick"
 
 
-class LockLost(Exception):
-    """The single-instance lock is no longer held: this process must stop."""
-
-
 @dataclass
 class SchedulerProcess:
     app: Flask

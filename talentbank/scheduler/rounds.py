@@ -51,7 +51,7 @@ class RoundOrder:
     due_at: datetime  # naive UTC: the moment the round was due
 
 
-# Filled by the matching domain (issue 6): each takes a RoundOrder, runs a round, returns a summary.
+# Filled by the matching domain: each takes a RoundOrder, runs a round, returns a summary.
 RUN_ROUND_HOOKS: list[Callable[[RoundOrder], str]] = []
 
 
