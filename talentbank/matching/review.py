@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..cities.models import City
 from ..core import clock, permissions
 from ..core.errors import UserError
+from ..core.pagination import paginate
 from ..exchange.models import LIVE_STATUSES as OFFER_LIVE
 from ..exchange.models import ExchangeOffer
 from ..exchange.rings.models import ExchangeCycle
@@ -61,20 +63,21 @@ class RoundListRow:
     counts: dict[str, int]
 
 
-def list_rounds(actor: Any, page: int, per_page: int) -> tuple[list[RoundListRow], int]:
-    """Rounds newest first with their decision counts (one grouped query for the counts)."""
+def list_rounds(actor: Any, page: int, per_page: int) -> Pagination:
+    """A page of rounds (``RoundListRow``) newest first with their decision counts (one grouped query)."""
     permissions.check(actor, "round.review")
-    total = db.session.scalar(select(func.count(MatchingRound.id))) or 0
-    rounds = list(db.session.scalars(
+    found = paginate(
         select(MatchingRound).options(joinedload(MatchingRound.rule_set_version), joinedload(MatchingRound.started_by))
-        .order_by(MatchingRound.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page)))
+        .order_by(MatchingRound.id.desc()), page, per_page)
+    rounds = list(found.items)
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     if rounds:
         for round_id, status, n in db.session.execute(
                 select(Proposal.round_id, Proposal.status, func.count())
                 .where(Proposal.round_id.in_([r.id for r in rounds])).group_by(Proposal.round_id, Proposal.status)):
             counts[round_id][status] = n
-    return [RoundListRow(r, counts.get(r.id, {})) for r in rounds], total
+    found.items = [RoundListRow(r, counts.get(r.id, {})) for r in rounds]
+    return found
 
 
 def status_of(actor: Any, round_id: int) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ..core.errors import N_, UserError
 from ..core.permissions import may, requires
+from ..core.query_args import page_arg
 from ..exchange.rings.models import CYCLE_STATUS_LABELS
 from ..extensions import db
 from ..requests.models import StaffingRequest
@@ -79,12 +80,10 @@ def _profession_choices() -> list[tuple[str, str]]:
 @bp.route("/")
 @requires("round.review")
 def index():
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    per_page = current_app.config.get("PAGE_SIZE", 50)
-    rows, total = review.list_rounds(current_user, page, per_page)
+    page = review.list_rounds(current_user, page_arg(), current_app.config.get("PAGE_SIZE", 50))
     form = StartRoundForm()
     form.profession_code.choices = _profession_choices()
-    return render_template("matching/index.html", rows=rows, total=total, page=page, per_page=per_page, form=form,
+    return render_template("matching/index.html", page=page, form=form,
                            outlook=review.next_round_outlook(current_user), active=services.active_round(),
                            rule_set=services.current_rule_set(), can_run=may(current_user, "round.run"))
 
