@@ -13,12 +13,14 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, gettext
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import column, func, inspect, select, table
 
 from ..audit import services as audit
 from ..core import permissions
 from ..core.clock import utcnow
 from ..core.errors import UserError
+from ..core.pagination import paginate
 from ..extensions import db
 from .models import JobRun, RunStatus, ScheduleSetting, SchedulerHeartbeat
 from .process import JOBSTORE_TABLE
@@ -86,15 +88,13 @@ def job_overview(actor: Any) -> list[JobOverview]:
     ]
 
 
-def recent_runs(actor: Any, job_name: str | None, page: int, per_page: int) -> tuple[list[JobRun], int]:
-    """Runs newest first, of one job or all, for the history table."""
+def recent_runs(actor: Any, job_name: str | None, page: int, per_page: int) -> Pagination:
+    """A page of runs newest first, of one job or all, for the history table."""
     permissions.check(actor, "job.view")
     query = select(JobRun)
     if job_name:
         query = query.where(JobRun.job_name == job_name)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(query.order_by(JobRun.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page))
-    return list(rows), total
+    return paginate(query.order_by(JobRun.id.desc()), page, per_page)
 
 
 def job_titles() -> dict[str, str]:

@@ -42,10 +42,9 @@ def scheduler_helpers() -> dict[str, Any]:
 @requires("job.view")
 def jobs():
     job_name = request.args.get("job") or None
-    per_page = 50
-    runs, total = services.recent_runs(current_user, job_name, page_arg(), per_page)
-    return render_template("admin/jobs.html", jobs=services.job_overview(current_user), runs=runs, total=total,
-                           page=page_arg(), per_page=per_page, job_name=job_name, titles=services.job_titles(),
+    runs = services.recent_runs(current_user, job_name, page_arg(), 50)
+    return render_template("admin/jobs.html", jobs=services.job_overview(current_user), runs=runs,
+                           job_name=job_name, titles=services.job_titles(),
                            state=services.scheduler_state(), can_run=may(current_user, "job.run"))
 
 
