@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -22,6 +23,7 @@ from ..audit.models import AuditEntry
 from ..core import clock, permissions
 from ..core.clock import TOKYO
 from ..core.errors import UserError
+from ..core.pagination import paginate
 from ..core.permissions import PermissionDenied, Role
 from ..extensions import db
 from ..matching import services as matching
@@ -367,18 +369,15 @@ def cancel_offer(offer: Offer, actor: Any, reason: tuple[str, str], *, tell_spec
                                 notices.link_to("dispatches.offers"), f"offer.cancelled:{offer.id}")
 
 
-def pending_offers(actor: Any, page: int = 1, per_page: int = 50) -> tuple[list[Offer], int]:
-    """Offers waiting for the specialist's answer: all for the coordinating city, the own city's for HR."""
+def pending_offers(actor: Any, page: int = 1, per_page: int = 50) -> Pagination:
+    """A page of offers waiting for the specialist's answer: all for the coordinating city, the own city's for HR."""
     permissions.check(actor, "dispatch.view")
     if actor.role == Role.SPECIALIST:
         raise PermissionDenied("dispatch.view")
     condition = [Offer.status == "pending"]
     if actor.role == Role.CITY_HR:
         condition.append(Offer.city_id == actor.city_id)
-    total = db.session.scalar(select(func.count(Offer.id)).where(*condition)) or 0
-    rows = list(db.session.scalars(_offer_query().where(*condition).order_by(Offer.deadline_at, Offer.id)
-                                   .limit(per_page).offset((max(page, 1) - 1) * per_page)))
-    return rows, total
+    return paginate(_offer_query().where(*condition).order_by(Offer.deadline_at, Offer.id), page, per_page)
 
 
 # ----------------------------------------------------------------------------- dispatches
