@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -19,6 +20,7 @@ from ..audit import services as audit
 from ..cities.models import City
 from ..core import clock, permissions, spreadsheets
 from ..core.errors import UserError
+from ..core.pagination import paginate
 from ..core.permissions import Role
 from ..extensions import db
 from ..requests.models import StaffingRequest
@@ -110,13 +112,12 @@ def _order(query: Select) -> Select:
     return query.order_by(Dispatch.start_date, Dispatch.city_id, Dispatch.id)
 
 
-def roster(actor: Any, flt: RosterFilter, page: int, per_page: int) -> tuple[list[RosterRow], int]:
-    """One page of the roster as ``actor`` may see it, with the total count."""
+def roster(actor: Any, flt: RosterFilter, page: int, per_page: int) -> Pagination:
+    """One page of the roster (``RosterRow``) as ``actor`` may see it, with the total count."""
     permissions.check(actor, "dispatch.list")
-    total = db.session.scalar(_filtered(actor, select(func.count(Dispatch.id)), flt)) or 0
-    rows = db.session.scalars(_options(_order(_filtered(actor, select(Dispatch), flt)))
-                              .limit(per_page).offset((max(page, 1) - 1) * per_page)).unique()
-    return [RosterRow(d, _shows_person(actor, d)) for d in rows], total
+    found = paginate(_options(_order(_filtered(actor, select(Dispatch), flt))), page, per_page)
+    found.items = [RosterRow(d, _shows_person(actor, d)) for d in found.items]
+    return found
 
 
 def filter_cities(actor: Any) -> list[City]:

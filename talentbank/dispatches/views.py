@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from ..core import clock
 from ..core.errors import UserError
 from ..core.permissions import may, requires
-from ..core.query_args import date_arg, int_arg
+from ..core.query_args import date_arg, int_arg, page_arg
 from ..exchange.rings import services as rings
 from ..exchange.rings.models import CYCLE_STATUS_LABELS
 from ..matching.models import PROPOSAL_STATUS_LABELS
@@ -125,16 +125,12 @@ def _roster_filter() -> roster.RosterFilter:
 @requires("dispatch.list")
 def index():
     flt = _roster_filter()
-    page = max(int_arg("page") or 1, 1)
-    per_page = current_app.config["PAGE_SIZE"]
-    rows, total = roster.roster(current_user, flt, page, per_page)
-    waiting, waiting_total = ([], 0)
-    if may(current_user, "dispatch.export"):  # staff: offers still waiting for the specialist's answer
-        waiting, waiting_total = services.pending_offers(current_user)
+    page = roster.roster(current_user, flt, page_arg(), current_app.config["PAGE_SIZE"])
+    # Staff: the first page of offers still waiting for the specialist's answer, and how many there are.
+    waiting = services.pending_offers(current_user) if may(current_user, "dispatch.export") else None
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("dispatches/index.html", rows=rows, total=total, page=page, per_page=per_page, flt=flt,
-                           args=args, cities=roster.filter_cities(current_user), waiting=waiting,
-                           waiting_total=waiting_total)
+    return render_template("dispatches/index.html", page=page, flt=flt, args=args,
+                           cities=roster.filter_cities(current_user), waiting=waiting)
 
 
 def _export(extension: str) -> Response:
