@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -64,16 +64,11 @@ SPECIALIST_WITHDREW = ("専門人材が登録を取り消しました（退会�
 # ----------------------------------------------------------------------------- small helpers
 
 
-def _tokyo_midnight_utc(day: date) -> datetime:
-    """The first moment of ``day`` in Japan, as naive UTC (how the database stores times)."""
-    return datetime.combine(day, time.min, tzinfo=TOKYO).astimezone(UTC).replace(tzinfo=None)
-
-
 def offer_deadline(start_date: date, now: datetime | None = None, days: int | None = None) -> datetime:
     """When an offer lapses: ``OFFER_DAYS`` from now, but before the work starts (and never under a day)."""
     now = now or clock.utcnow()
     days = days if days is not None else int(current_app.config.get("OFFER_DAYS", 7))
-    before_start = max(_tokyo_midnight_utc(start_date), now + MINIMUM_ANSWER_TIME)
+    before_start = max(clock.tokyo_day_start(start_date), now + MINIMUM_ANSWER_TIME)
     return min(now + timedelta(days=days), before_start)
 
 
