@@ -14,19 +14,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..cities.models import City
 from ..core.clock import utcnow
-from ..core.errors import N_
+from ..core.lifecycle import OFFER, OfferStatus
 from ..extensions import db
 from ..specialists.models import Specialist
 from ..vocabulary.models import Licence, Profession
 
-STATUSES = ("draft", "open", "matched", "withdrawn", "expired")
-STATUS_LABELS = {
-    "draft": N_("下書き"),
-    "open": N_("募集中"),
-    "matched": N_("交流成立"),
-    "withdrawn": N_("取り下げ"),
-    "expired": N_("期限切れ"),
-}
+# The statuses and the moves between them are the lifecycle table's (core/lifecycle.py).
+STATUSES = tuple(s.value for s in OfferStatus)
+STATUS_LABELS = OFFER.labels
 # Offers the matching engine may put in a ring or a one-way dispatch.
 LIVE_STATUSES = ("open",)
 # Offers that hold their officer: the same officer cannot be offered twice for overlapping periods.

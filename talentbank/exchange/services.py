@@ -13,21 +13,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit import services as audit
 from ..audit.models import AuditEntry
-from ..core import clock, permissions
+from ..core import clock, permissions, postings
 from ..core.errors import N_, UserError, UserErrors
-from ..core.permissions import Role
+from ..core.lifecycle import OFFER, RING, transition
 from ..extensions import db
-from ..requests.services import is_correction, known_terms, period_problems
+from ..requests.services import known_terms, period_problems
 from ..specialists.models import Specialist, SpecialistKind, SpecialistStatus
 from ..vocabulary.models import Licence, Profession
 from .models import HOLDING_STATUSES, LIVE_STATUSES, ExchangeOffer
-from .rings.models import CYCLE_STATUS_LABELS, HOLDING_CYCLE_STATUSES, ExchangeCycle, ExchangeCycleMember
+from .rings.models import HOLDING_CYCLE_STATUSES, ExchangeCycle, ExchangeCycleMember
 from .rings.queries import live_ring_of_offer
 
 log = logging.getLogger(__name__)
@@ -35,12 +34,9 @@ log = logging.getLogger(__name__)
 ENTITY = "exchange_offer"
 NOTES_LIMIT = 4000
 EDITABLE_STATUSES = ("draft", "open")
-WITHDRAWABLE_BY_CITY = ("draft", "open")
-# The coordinating city may also undo an agreed exchange (the ring it belonged to fell through).
-WITHDRAWABLE_BY_COORDINATOR = ("draft", "open", "matched")
-EXPIRABLE_STATUSES = ("draft", "open")
+EXPIRABLE_STATUSES = OFFER.sources("expired")
 
-STALE_MESSAGE = "この交流職員の提供は他の人が先に更新しました。最新の内容を確認してから、もう一度変更してください。"
+STALE_MESSAGE = N_("この交流職員の提供は他の人が先に更新しました。最新の内容を確認してから、もう一度変更してください。")
 
 
 @dataclass(frozen=True)
@@ -148,14 +144,7 @@ def _summary(offer: ExchangeOffer) -> str:
 
 
 def _load(offer_id: int, *, for_update: bool = False) -> ExchangeOffer:
-    query = (select(ExchangeOffer).where(ExchangeOffer.id == offer_id)
-             .options(selectinload(ExchangeOffer.wants_licences)))
-    if for_update and db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(of=ExchangeOffer)
-    offer = db.session.scalar(query)
-    if offer is None:
-        raise UserError("交流職員の提供が見つかりません。")
-    return offer
+    return POSTING.load(offer_id, for_update=for_update)
 
 
 def _apply(offer: ExchangeOffer, values: OfferValues, officer: Specialist, profession: Profession | None,
@@ -170,17 +159,8 @@ def _apply(offer: ExchangeOffer, values: OfferValues, officer: Specialist, profe
     offer.updated_at = clock.utcnow()
 
 
-def _check_version(offer: ExchangeOffer, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != offer.lock_version:
-        raise UserError(STALE_MESSAGE)
-
-
 def _commit() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise UserError(STALE_MESSAGE) from None
+    postings.commit(POSTING)
 
 
 def ring_holding_offer(offer_id: int) -> ExchangeCycle | None:
@@ -194,38 +174,52 @@ FROZEN_WITHDRAW = N_("この交流職員の提供は交流の輪 No.%(ring)s（%
                    "取り下げが必要な場合は、幹事市に交流の輪 No.%(ring)s の解除を依頼してください。")
 
 
-def _frozen_by_ring(offer: ExchangeOffer, message: str) -> UserError | None:
+def _frozen(offer: ExchangeOffer, action: str) -> UserError | None:
+    """A live ring holding the offer freezes it for its city (the coordinating city may release the ring)."""
     ring = ring_holding_offer(offer.id)
     if ring is None:
         return None
-    return UserError(message, ring=ring.id, status=_ring_status_label(ring.status))
+    message = FROZEN_WITHDRAW if action == "withdraw" else FROZEN_EDIT
+    return UserError(message, ring=ring.id, status=RING.label(ring.status))
 
 
-def _ring_status_label(status: str) -> Any:
-    from flask_babel import lazy_gettext  # translated only when shown: services also run outside requests
+def _open_problems(offer: ExchangeOffer) -> list[UserError]:
+    problem = officer_problem(offer.officer, offer.city_id)
+    return [problem] if problem else []
 
-    return lazy_gettext(CYCLE_STATUS_LABELS.get(status, status))
+
+def _reopen_problem(offer: ExchangeOffer) -> UserError | None:
+    problem = officer_problem(offer.officer, offer.city_id)
+    if problem:
+        return problem
+    clash = _overlapping_offer(offer.officer_id, offer.start_date, offer.end_date, offer.id)
+    if clash is not None:
+        return UserError("この職員は同じ時期の交流職員の提供（No.%(id)s）に既に含まれています。", id=clash)
+    return None
+
+
+POSTING = postings.Posting(
+    model=ExchangeOffer, lifecycle=OFFER, permission="offer", action="offer",
+    messages=postings.PostingMessages(
+        not_found=N_("交流職員の提供が見つかりません。"), stale=STALE_MESSAGE,
+        edit_only=N_("下書きまたは募集中の交流職員の提供だけを変更できます。"),
+        open_only_drafts=N_("下書きの交流職員の提供だけを公開できます。"),
+        withdraw_ended=N_("この交流職員の提供は既に終了しているため取り下げできません。"),
+        withdraw_by_city=N_("下書きまたは募集中の交流職員の提供だけを取り下げできます。交流が成立したものは幹事市に連絡してください。"),
+        reopen_only=N_("取り下げ・期限切れ・交流成立の交流職員の提供だけを再公開できます。"),
+        expire_only=N_("募集中または下書きの交流職員の提供だけが期限切れになります。"),
+        expire_not_begun=N_("期間が始まる前の交流職員の提供は期限切れにできません。"),
+        reopen_period=N_("期間が過ぎています。先に期間を訂正してから再公開してください。")),
+    # The coordinating city may also undo an agreed exchange (the ring it belonged to fell through).
+    editable=EDITABLE_STATUSES, reopens_from=("withdrawn", "expired", "matched"),
+    summary=_summary, frozen=_frozen, open_problems=_open_problems, reopen_problem=_reopen_problem,
+    reopened_status=lambda offer: "open", period_problems=period_problems,
+    load_options=(selectinload(ExchangeOffer.wants_licences),))
 
 
 def allowed_offer_actions(actor: Any, offer: ExchangeOffer) -> set[str]:
     """The lifecycle buttons ``actor`` may press on ``offer`` now: edit, open, withdraw, reopen."""
-    actions: set[str] = set()
-    if not permissions.may(actor, "offer.manage", offer.city_id):
-        return actions
-    correcting = is_correction(actor)
-    if correcting and permissions.may(actor, "offer.correct"):
-        actions.add("edit")
-        if offer.status in ("withdrawn", "expired", "matched"):
-            actions.add("reopen")
-    elif not correcting and offer.status in EDITABLE_STATUSES and ring_holding_offer(offer.id) is None:
-        actions.add("edit")
-    if offer.status == "draft":
-        actions.add("open")
-    if correcting and offer.status in WITHDRAWABLE_BY_COORDINATOR:
-        actions.add("withdraw")
-    elif not correcting and offer.status in WITHDRAWABLE_BY_CITY and ring_holding_offer(offer.id) is None:
-        actions.add("withdraw")
-    return actions
+    return postings.allowed_actions(POSTING, actor, offer)
 
 
 # ----------------------------------------------------------------------------- lifecycle
@@ -233,37 +227,17 @@ def allowed_offer_actions(actor: Any, offer: ExchangeOffer) -> set[str]:
 
 def create_offer(actor: Any, values: OfferValues) -> ExchangeOffer:
     """Save a new offer of one of the actor's city's officers as a draft."""
-    permissions.check(actor, "offer.create")
-    city_id = actor.city_id
-    permissions.check(actor, "offer.manage", city_id)
+    city_id = postings.city_creating(POSTING, actor)
     officer, profession, licences = validate_offer_values(values, city_id, clock.today_tokyo())
     offer = ExchangeOffer(city_id=city_id, status="draft", created_by_id=actor.id)
     _apply(offer, values, officer, profession, licences)
-    db.session.add(offer)
-    db.session.flush()
-    audit.record(actor, "offer.created", ENTITY, offer.id, city_id=city_id,
-                 changes=audit.diff({}, _snapshot(offer)), summary=_summary(offer))
-    db.session.commit()
-    return offer
+    return postings.save_draft(POSTING, actor, offer, _snapshot)
 
 
 def update_offer(actor: Any, offer_id: int, values: OfferValues, *, reason: str = "",
                  expected_version: int | None = None) -> ExchangeOffer:
     """Change an offer: its city while draft or open and in no ring, the coordinator any time with a reason."""
-    offer = _load(offer_id, for_update=True)
-    permissions.check(actor, "offer.manage", offer.city_id)
-    correcting = is_correction(actor)
-    if correcting:
-        permissions.check(actor, "offer.correct")
-        if not reason.strip():
-            raise UserError("訂正の理由を入力してください。", field="reason")
-    else:
-        if offer.status not in EDITABLE_STATUSES:
-            raise UserError("下書きまたは募集中の交流職員の提供だけを変更できます。")
-        problem = _frozen_by_ring(offer, FROZEN_EDIT)
-        if problem:
-            raise problem
-    _check_version(offer, expected_version)
+    offer, correcting = postings.load_for_edit(POSTING, actor, offer_id, reason, expected_version)
     before = _snapshot(offer)
     officer, profession, licences = validate_offer_values(values, offer.city_id, clock.today_tokyo(), before=offer)
     _apply(offer, values, officer, profession, licences)
@@ -277,73 +251,21 @@ def update_offer(actor: Any, offer_id: int, values: OfferValues, *, reason: str 
 
 def open_offer(actor: Any, offer_id: int) -> ExchangeOffer:
     """Publish a draft offer so the next matching round can build exchanges with it (demo data: no hooks)."""
-    offer = _load(offer_id, for_update=True)
-    permissions.check(actor, "offer.manage", offer.city_id)
-    if offer.status != "draft":
-        raise UserError("下書きの交流職員の提供だけを公開できます。")
-    problems = period_problems(offer.start_date, offer.end_date, clock.today_tokyo())
-    problem = officer_problem(offer.officer, offer.city_id)
-    if problem:
-        problems.append(problem)
-    if problems:
-        raise UserErrors(problems)
-    offer.status = "open"
-    offer.posted_at = clock.utcnow()
-    audit.record(actor, "offer.opened", ENTITY, offer.id, city_id=offer.city_id,
-                 changes={"status": ["draft", "open"]}, summary=_summary(offer))
+    offer = postings.open_posting(POSTING, actor, offer_id)
     _commit()
     return offer
 
 
 def withdraw_offer(actor: Any, offer_id: int, reason: str = "") -> ExchangeOffer:
     """Take an offer back: its city while it is in no ring, the coordinating city any time with a reason."""
-    offer = _load(offer_id, for_update=True)
-    permissions.check(actor, "offer.manage", offer.city_id)
-    correcting = is_correction(actor)
-    if correcting:
-        permissions.check(actor, "offer.correct")
-        if not reason.strip():
-            raise UserError("取り下げの理由を入力してください。", field="reason")
-        if offer.status not in WITHDRAWABLE_BY_COORDINATOR:
-            raise UserError("この交流職員の提供は既に終了しているため取り下げできません。")
-    else:
-        if offer.status not in WITHDRAWABLE_BY_CITY:
-            raise UserError("下書きまたは募集中の交流職員の提供だけを取り下げできます。交流が成立したものは幹事市に連絡してください。")
-        problem = _frozen_by_ring(offer, FROZEN_WITHDRAW)
-        if problem:
-            raise problem
-    old = offer.status
-    offer.status = "withdrawn"
-    offer.closed_at = clock.utcnow()
-    audit.record(actor, "offer.withdrawn", ENTITY, offer.id, city_id=offer.city_id,
-                 changes={"status": [old, "withdrawn"]}, reason=reason.strip() or None, summary=_summary(offer))
+    offer = postings.withdraw_posting(POSTING, actor, offer_id, reason)
     _commit()
     return offer
 
 
 def reopen_offer(actor: Any, offer_id: int, reason: str) -> ExchangeOffer:
     """Coordinating city only: put a withdrawn, expired or undone offer back to open, with a reason."""
-    offer = _load(offer_id, for_update=True)
-    permissions.check(actor, "offer.correct")
-    permissions.check(actor, "offer.manage", offer.city_id)
-    if not reason.strip():
-        raise UserError("再公開の理由を入力してください。", field="reason")
-    if offer.status not in ("withdrawn", "expired", "matched"):
-        raise UserError("取り下げ・期限切れ・交流成立の交流職員の提供だけを再公開できます。")
-    if period_problems(offer.start_date, offer.end_date, clock.today_tokyo()):
-        raise UserError("期間が過ぎています。先に期間を訂正してから再公開してください。")
-    problem = officer_problem(offer.officer, offer.city_id)
-    if problem:
-        raise problem
-    clash = _overlapping_offer(offer.officer_id, offer.start_date, offer.end_date, offer.id)
-    if clash is not None:
-        raise UserError("この職員は同じ時期の交流職員の提供（No.%(id)s）に既に含まれています。", id=clash)
-    old = offer.status
-    offer.status = "open"
-    offer.closed_at = None
-    offer.posted_at = offer.posted_at or clock.utcnow()
-    audit.record(actor, "offer.reopened", ENTITY, offer.id, city_id=offer.city_id,
-                 changes={"status": [old, "open"]}, reason=reason.strip(), summary=_summary(offer))
+    offer = postings.reopen_posting(POSTING, actor, offer_id, reason)
     _commit()
     return offer
 
@@ -351,12 +273,8 @@ def reopen_offer(actor: Any, offer_id: int, reason: str) -> ExchangeOffer:
 def mark_offer_matched(offer_id: int, *, actor: Any = None, commit: bool = True) -> ExchangeOffer:
     """Record that an approved exchange (or one-way dispatch) took the offer (matching calls this)."""
     offer = _load(offer_id, for_update=True)
-    if offer.status != "open":
-        raise UserError("募集中の交流職員の提供だけを交流成立にできます。")
-    offer.status = "matched"
-    offer.closed_at = clock.utcnow()
-    audit.record(actor, "offer.matched", ENTITY, offer.id, city_id=offer.city_id,
-                 changes={"status": ["open", "matched"]}, summary=_summary(offer))
+    transition(offer, "matched", actor=actor, action="offer.matched", summary=_summary(offer),
+               refused=N_("募集中の交流職員の提供だけを交流成立にできます。"))
     if commit:
         _commit()
     return offer
@@ -367,10 +285,7 @@ def release_offer(offer_id: int, *, actor: Any = None, commit: bool = True) -> E
     offer = _load(offer_id, for_update=True)
     if offer.status != "matched":
         raise UserError("交流成立の交流職員の提供だけを募集中に戻せます。")
-    offer.status = "open"
-    offer.closed_at = None
-    audit.record(actor, "offer.released", ENTITY, offer.id, city_id=offer.city_id,
-                 changes={"status": ["matched", "open"]}, summary=_summary(offer))
+    transition(offer, "open", actor=actor, action="offer.released", summary=_summary(offer))
     if commit:
         _commit()
     return offer
@@ -378,16 +293,7 @@ def release_offer(offer_id: int, *, actor: Any = None, commit: bool = True) -> E
 
 def expire_offer(offer_id: int, actor: Any = None, *, commit: bool = True) -> ExchangeOffer:
     """Close an offer whose period began with no exchange agreed (the scheduler calls this daily)."""
-    offer = _load(offer_id, for_update=True)
-    if offer.status not in EXPIRABLE_STATUSES:
-        raise UserError("募集中または下書きの交流職員の提供だけが期限切れになります。")
-    if offer.start_date >= clock.today_tokyo():
-        raise UserError("期間が始まる前の交流職員の提供は期限切れにできません。")
-    old = offer.status
-    offer.status = "expired"
-    offer.closed_at = clock.utcnow()
-    audit.record(actor, "offer.expired", ENTITY, offer.id, city_id=offer.city_id,
-                 changes={"status": [old, "expired"]}, summary=_summary(offer))
+    offer = postings.expire_posting(POSTING, offer_id, actor)
     if commit:
         _commit()
     return offer
@@ -433,42 +339,23 @@ def open_offers_for_matching(today: date | None = None) -> list[ExchangeOffer]:
 
 def get_offer(actor: Any, offer_id: int) -> ExchangeOffer:
     """An offer in full (officer and notes), for its own city and the coordinating city."""
-    offer = _load(offer_id)
-    permissions.check(actor, "offer.view", offer.city_id)
-    return offer
+    return postings.get_posting(POSTING, actor, offer_id)
 
 
 def offer_history(actor: Any, offer_id: int) -> list[AuditEntry]:
     """The audit trail of one offer, oldest first."""
-    offer = _load(offer_id)
-    permissions.check(actor, "offer.view", offer.city_id)
-    return audit.entity_history((ENTITY, offer_id))
+    return postings.posting_history(POSTING, actor, offer_id)
 
 
-@dataclass(frozen=True)
-class OfferListFilter:
-    status: str | None = None
-    city_id: int | None = None
+OfferListFilter = postings.ListFilter
 
 
 def list_offers(actor: Any, flt: OfferListFilter, page: int, per_page: int
                 ) -> tuple[list[ExchangeOffer], int, dict[str, int]]:
     """A page of offers (newest first), their total and counts by status: HR see only their city."""
-    permissions.check(actor, "offer.list")
-    city_id = actor.city_id if actor.role == Role.CITY_HR else flt.city_id
-    conditions = [ExchangeOffer.city_id == city_id] if city_id else []
-    counts = dict(db.session.execute(select(ExchangeOffer.status, func.count())
-                                     .where(*conditions).group_by(ExchangeOffer.status)).all())
-    if flt.status:
-        conditions.append(ExchangeOffer.status == flt.status)
-    total = db.session.scalar(select(func.count(ExchangeOffer.id)).where(*conditions)) or 0
-    rows = db.session.scalars(
-        select(ExchangeOffer).where(*conditions)
-        .options(joinedload(ExchangeOffer.city), joinedload(ExchangeOffer.wants_profession),
-                 joinedload(ExchangeOffer.officer).selectinload(Specialist.professions))
-        .order_by(ExchangeOffer.created_at.desc(), ExchangeOffer.id.desc())
-        .limit(per_page).offset((max(page, 1) - 1) * per_page)).unique().all()
-    return list(rows), total, counts
+    return postings.list_postings(POSTING, actor, flt, page, per_page,
+                                  (joinedload(ExchangeOffer.city), joinedload(ExchangeOffer.wants_profession),
+                                   joinedload(ExchangeOffer.officer).selectinload(Specialist.professions)))
 
 
 def serving_officers(actor: Any, city_id: int) -> list[Specialist]:

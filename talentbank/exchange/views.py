@@ -10,10 +10,10 @@ from ..cities.models import City
 from ..core import clock
 from ..core.errors import UserError
 from ..core.permissions import Role, may, requires
+from ..core.postings import is_correction
 from ..core.query_args import int_arg
 from ..extensions import db
 from ..requests.forms import ActionForm, ReasonForm
-from ..requests.services import is_correction
 from ..requests.views import attach_errors, press_button
 from ..vocabulary.models import Licence, Profession
 from ..vocabulary.services import active_terms, group_by_profession

@@ -14,6 +14,7 @@ from ..accounts.models import User
 from ..cities.models import City
 from ..core.clock import utcnow
 from ..core.errors import N_
+from ..core.lifecycle import REQUEST, RequestStatus
 from ..extensions import db
 from ..vocabulary.models import ExperienceField, Licence, Profession
 
@@ -26,15 +27,9 @@ URGENCIES_NEEDING_REASON = frozenset({"disaster", "statutory"})
 WORK_MODES = ("onsite", "remote", "either")
 WORK_MODE_LABELS = {"onsite": N_("現地勤務"), "remote": N_("リモート勤務"), "either": N_("現地・リモートどちらでも可")}
 
-STATUSES = ("draft", "open", "partly_filled", "filled", "withdrawn", "expired")
-STATUS_LABELS = {
-    "draft": N_("下書き"),
-    "open": N_("募集中"),
-    "partly_filled": N_("一部充足"),
-    "filled": N_("充足"),
-    "withdrawn": N_("取り下げ"),
-    "expired": N_("期限切れ"),
-}
+# The statuses and the moves between them are the lifecycle table's (core/lifecycle.py).
+STATUSES = tuple(s.value for s in RequestStatus)
+STATUS_LABELS = REQUEST.labels
 # Requests the matching engine may still propose people for (their board is the demand board).
 LIVE_STATUSES = ("open", "partly_filled")
 # Statuses nothing leaves on its own; only the coordinating city may reopen from them.

@@ -15,14 +15,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit import services as audit
 from ..audit.models import AuditEntry
-from ..core import clock, permissions
+from ..core import clock, permissions, postings
 from ..core.events import announce, ask_any
-from ..core.errors import UserError, UserErrors
-from ..core.permissions import Role
+from ..core.errors import N_, UserError, UserErrors
+from ..core.lifecycle import REQUEST, transition
+from ..core.postings import is_correction  # noqa: F401  (the request views ask it)
 from ..extensions import db
 from ..vocabulary.models import ExperienceField, Licence, Profession
 from ..vocabulary.services import active_terms
@@ -44,8 +44,10 @@ TEXT_LIMITS = {"department": 100, "section": 100, "urgency_reason": 2000, "descr
                "internal_notes": 4000}
 # Statuses in which the requesting city may still change what it asked for.
 EDITABLE_STATUSES = ("draft", "open")
-WITHDRAWABLE_STATUSES = ("draft", "open", "partly_filled")
-EXPIRABLE_STATUSES = ("draft", "open")
+EXPIRABLE_STATUSES = REQUEST.sources("expired")
+# Statuses whose filled slots decide the status (open, partly filled, filled).
+FILL_STATUSES = (*LIVE_STATUSES, "filled")
+STALE_MESSAGE = N_("この派遣要請は他の人が先に更新しました。最新の内容を確認してから、もう一度変更してください。")
 
 
 
@@ -202,16 +204,7 @@ def _summary(req: StaffingRequest) -> str:
 
 
 def _load(request_id: int, *, for_update: bool = False) -> StaffingRequest:
-    query = (select(StaffingRequest).where(StaffingRequest.id == request_id)
-             .options(selectinload(StaffingRequest.required_licences),
-                      selectinload(StaffingRequest.desired_fields)))
-    if for_update and db.engine.dialect.name == "postgresql":
-        # Two officers pressing "withdraw" and a round approving a pairing must not interleave.
-        query = query.with_for_update(of=StaffingRequest)
-    req = db.session.scalar(query)
-    if req is None:
-        raise UserError("派遣要請が見つかりません。")
-    return req
+    return POSTING.load(request_id, for_update=for_update)
 
 
 def _apply(req: StaffingRequest, values: RequestValues, profession: Profession, licences: list[Licence],
@@ -244,23 +237,8 @@ def fill_status(people: int, filled_count: int) -> str:
     return "filled"
 
 
-def is_correction(actor: Any) -> bool:
-    """Changes by the coordinating city to a city's request are corrections: reason required."""
-    return getattr(actor, "role", None) != Role.CITY_HR
-
-
-def _check_version(req: StaffingRequest, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != req.lock_version:
-        raise UserError("この派遣要請は他の人が先に更新しました。最新の内容を確認してから、もう一度変更してください。")
-
-
 def _commit() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise UserError("この派遣要請は他の人が先に更新しました。最新の内容を確認してから、もう一度変更してください。") \
-            from None
+    postings.commit(POSTING)
 
 
 def has_proposals(request_id: int) -> bool:
@@ -275,23 +253,36 @@ def _run_opened_hooks(req: StaffingRequest) -> None:
 # ----------------------------------------------------------------------------- what may be done
 
 
+def _frozen(req: StaffingRequest, action: str) -> UserError | None:
+    """Something proposed for the request freezes it for its city (the coordinating city may still act)."""
+    if not has_proposals(req.id):
+        return None
+    if action == "withdraw":
+        return UserError("この派遣要請には既に提案された候補者がいるため取り下げできません。幹事市に連絡してください。")
+    return UserError("この派遣要請には既に提案された候補者がいるため変更できません。変更が必要な場合は幹事市に連絡してください。")
+
+
+POSTING = postings.Posting(
+    model=StaffingRequest, lifecycle=REQUEST, permission="request", action="request",
+    messages=postings.PostingMessages(
+        not_found=N_("派遣要請が見つかりません。"), stale=STALE_MESSAGE,
+        edit_only=N_("下書きまたは募集中の派遣要請だけを変更できます。"),
+        open_only_drafts=N_("下書きの派遣要請だけを公開できます。"),
+        withdraw_ended=N_("この派遣要請は既に終了しているため取り下げできません。"),
+        withdraw_by_city=N_("この派遣要請は既に終了しているため取り下げできません。"),
+        reopen_only=N_("取り下げ・期限切れの派遣要請だけを再公開できます。"),
+        expire_only=N_("募集中または下書きの派遣要請だけが期限切れになります。"),
+        expire_not_begun=N_("期間が始まる前の派遣要請は期限切れにできません。"),
+        reopen_period=N_("期間が過ぎています。先に期間を訂正してから再公開してください。")),
+    editable=EDITABLE_STATUSES, reopens_from=("withdrawn", "expired"),
+    summary=_summary, frozen=_frozen, open_problems=lambda req: [], reopen_problem=lambda req: None,
+    reopened_status=lambda req: fill_status(req.people, req.filled_count), period_problems=period_problems,
+    load_options=(selectinload(StaffingRequest.required_licences), selectinload(StaffingRequest.desired_fields)))
+
+
 def allowed_actions(actor: Any, req: StaffingRequest) -> set[str]:
     """The lifecycle buttons ``actor`` may press on ``req`` now: edit, open, withdraw, reopen."""
-    actions: set[str] = set()
-    if not permissions.may(actor, "request.manage", req.city_id):
-        return actions
-    correcting = is_correction(actor)
-    if correcting and permissions.may(actor, "request.correct"):
-        actions.add("edit")
-        if req.status in ("withdrawn", "expired"):
-            actions.add("reopen")
-    elif not correcting and req.status in EDITABLE_STATUSES and not has_proposals(req.id):
-        actions.add("edit")
-    if req.status == "draft":
-        actions.add("open")
-    if req.status in WITHDRAWABLE_STATUSES and (correcting or not has_proposals(req.id)):
-        actions.add("withdraw")
-    return actions
+    return postings.allowed_actions(POSTING, actor, req)
 
 
 # ----------------------------------------------------------------------------- lifecycle
@@ -299,48 +290,31 @@ def allowed_actions(actor: Any, req: StaffingRequest) -> set[str]:
 
 def create_request(actor: Any, values: RequestValues) -> StaffingRequest:
     """Save a new request of the actor's city as a draft, to be opened when ready."""
-    permissions.check(actor, "request.create")
-    city_id = actor.city_id
-    permissions.check(actor, "request.manage", city_id)
+    city_id = postings.city_creating(POSTING, actor)
     profession, licences, fields = validate_request_values(values, clock.today_tokyo())
     req = StaffingRequest(city_id=city_id, status="draft", created_by_id=actor.id, filled_count=0,
                           carry_over_count=0)
     _apply(req, values, profession, licences, fields)
-    db.session.add(req)
-    db.session.flush()
-    audit.record(actor, "request.created", ENTITY, req.id, city_id=city_id,
-                 changes=audit.diff({}, _snapshot(req)), summary=_summary(req))
-    db.session.commit()
-    return req
+    return postings.save_draft(POSTING, actor, req, _snapshot)
 
 
 def update_request(actor: Any, request_id: int, values: RequestValues, *, reason: str = "",
                    expected_version: int | None = None) -> StaffingRequest:
     """Change a request: its city while draft or open with nothing proposed, the coordinator any time with a reason."""
-    req = _load(request_id, for_update=True)
-    permissions.check(actor, "request.manage", req.city_id)
-    correcting = is_correction(actor)
-    if correcting:
-        permissions.check(actor, "request.correct")
-        if not reason.strip():
-            raise UserError("訂正の理由を入力してください。", field="reason")
-    else:
-        if req.status not in EDITABLE_STATUSES:
-            raise UserError("下書きまたは募集中の派遣要請だけを変更できます。")
-        if has_proposals(req.id):
-            raise UserError("この派遣要請には既に提案された候補者がいるため変更できません。変更が必要な場合は幹事市に連絡してください。")
-    _check_version(req, expected_version)
+    req, correcting = postings.load_for_edit(POSTING, actor, request_id, reason, expected_version)
     before = _snapshot(req)
     profession, licences, fields = validate_request_values(values, clock.today_tokyo(), before=req)
     _apply(req, values, profession, licences, fields)
-    if correcting and req.status in (*LIVE_STATUSES, "filled"):
-        # A corrected head count may fill the request, or open slots again.
-        req.status = fill_status(req.people, req.filled_count)
-        req.closed_at = clock.utcnow() if req.status == "filled" else None
+    action = "request.corrected" if correcting else "request.updated"
     changes = audit.diff(before, _snapshot(req))
-    if changes:
-        audit.record(actor, "request.corrected" if correcting else "request.updated", ENTITY, req.id,
-                     city_id=req.city_id, changes=changes, reason=reason.strip() or None, summary=_summary(req))
+    # A corrected head count may fill the request, or open slots again.
+    status = fill_status(req.people, req.filled_count) if correcting and req.status in FILL_STATUSES else req.status
+    if status != req.status:
+        transition(req, status, actor=actor, action=action, reason=reason.strip(), changes=changes,
+                   summary=_summary(req))
+    elif changes:
+        audit.record(actor, action, ENTITY, req.id, city_id=req.city_id, changes=changes,
+                     reason=reason.strip() or None, summary=_summary(req))
     _commit()
     return req
 
@@ -350,18 +324,7 @@ def open_request(actor: Any, request_id: int, *, run_hooks: bool = True) -> Staf
 
     ``run_hooks=False`` is for loading demo data, which must not start fast-track rounds.
     """
-    req = _load(request_id, for_update=True)
-    permissions.check(actor, "request.manage", req.city_id)
-    if req.status != "draft":
-        raise UserError("下書きの派遣要請だけを公開できます。")
-    # The period must still lie ahead when the request goes out, even if the draft is old.
-    problems = period_problems(req.start_date, req.end_date, clock.today_tokyo())
-    if problems:
-        raise UserErrors(problems)
-    req.status = "open"
-    req.posted_at = clock.utcnow()
-    audit.record(actor, "request.opened", ENTITY, req.id, city_id=req.city_id,
-                 changes={"status": ["draft", "open"]}, summary=_summary(req))
+    req = postings.open_posting(POSTING, actor, request_id)
     _commit()
     if run_hooks:
         _run_opened_hooks(req)
@@ -370,22 +333,7 @@ def open_request(actor: Any, request_id: int, *, run_hooks: bool = True) -> Staf
 
 def withdraw_request(actor: Any, request_id: int, reason: str = "") -> StaffingRequest:
     """Take a request back: its city while nothing is proposed, the coordinating city any time with a reason."""
-    req = _load(request_id, for_update=True)
-    permissions.check(actor, "request.manage", req.city_id)
-    correcting = is_correction(actor)
-    if correcting:
-        permissions.check(actor, "request.correct")
-        if not reason.strip():
-            raise UserError("取り下げの理由を入力してください。", field="reason")
-    if req.status not in WITHDRAWABLE_STATUSES:
-        raise UserError("この派遣要請は既に終了しているため取り下げできません。")
-    if not correcting and has_proposals(req.id):
-        raise UserError("この派遣要請には既に提案された候補者がいるため取り下げできません。幹事市に連絡してください。")
-    old = req.status
-    req.status = "withdrawn"
-    req.closed_at = clock.utcnow()
-    audit.record(actor, "request.withdrawn", ENTITY, req.id, city_id=req.city_id,
-                 changes={"status": [old, "withdrawn"]}, reason=reason.strip() or None, summary=_summary(req))
+    req = postings.withdraw_posting(POSTING, actor, request_id, reason)
     events.request_withdrawing.send(req)
     _commit()
     return req
@@ -393,22 +341,7 @@ def withdraw_request(actor: Any, request_id: int, reason: str = "") -> StaffingR
 
 def reopen_request(actor: Any, request_id: int, reason: str) -> StaffingRequest:
     """Coordinating city only: put a withdrawn or expired request back on the board, with a reason."""
-    req = _load(request_id, for_update=True)
-    permissions.check(actor, "request.correct")
-    permissions.check(actor, "request.manage", req.city_id)
-    if not reason.strip():
-        raise UserError("再公開の理由を入力してください。", field="reason")
-    if req.status not in ("withdrawn", "expired"):
-        raise UserError("取り下げ・期限切れの派遣要請だけを再公開できます。")
-    problems = period_problems(req.start_date, req.end_date, clock.today_tokyo())
-    if problems:
-        raise UserError("期間が過ぎています。先に期間を訂正してから再公開してください。")
-    old = req.status
-    req.status = fill_status(req.people, req.filled_count)
-    req.closed_at = None
-    req.posted_at = req.posted_at or clock.utcnow()
-    audit.record(actor, "request.reopened", ENTITY, req.id, city_id=req.city_id,
-                 changes={"status": [old, req.status]}, reason=reason.strip(), summary=_summary(req))
+    req = postings.reopen_posting(POSTING, actor, request_id, reason)
     _commit()
     if req.status in LIVE_STATUSES:
         _run_opened_hooks(req)
@@ -419,16 +352,16 @@ def mark_fill_state(request_id: int, filled_count: int, *, actor: Any = None, co
                     ) -> StaffingRequest:
     """Record how many slots approved dispatches fill: open, partly filled or filled (matching calls this)."""
     req = _load(request_id, for_update=True)
-    if req.status not in (*LIVE_STATUSES, "filled"):
+    if req.status not in FILL_STATUSES:
         raise UserError("募集中・一部充足・充足の派遣要請だけ充足状況を変更できます。")
     if not 0 <= filled_count <= req.people:
         raise UserError("充足人数は0〜%(people)s人の範囲でなければなりません。", people=req.people)
-    before = {"status": req.status, "filled_count": req.filled_count}
+    changes = audit.diff({"filled_count": req.filled_count}, {"filled_count": filled_count})
     req.filled_count = filled_count
-    req.status = fill_status(req.people, filled_count)
-    req.closed_at = clock.utcnow() if req.status == "filled" else None
-    changes = audit.diff(before, {"status": req.status, "filled_count": req.filled_count})
-    if changes:
+    status = fill_status(req.people, filled_count)
+    if status != req.status:
+        transition(req, status, actor=actor, action="request.fill_changed", changes=changes, summary=_summary(req))
+    elif changes:
         audit.record(actor, "request.fill_changed", ENTITY, req.id, city_id=req.city_id, changes=changes,
                      summary=_summary(req))
     if commit:
@@ -438,16 +371,7 @@ def mark_fill_state(request_id: int, filled_count: int, *, actor: Any = None, co
 
 def expire_request(request_id: int, actor: Any = None, *, commit: bool = True) -> StaffingRequest:
     """Close a request whose period began with nobody placed (the scheduler calls this daily)."""
-    req = _load(request_id, for_update=True)
-    if req.status not in EXPIRABLE_STATUSES:
-        raise UserError("募集中または下書きの派遣要請だけが期限切れになります。")
-    if req.start_date >= clock.today_tokyo():
-        raise UserError("期間が始まる前の派遣要請は期限切れにできません。")
-    old = req.status
-    req.status = "expired"
-    req.closed_at = clock.utcnow()
-    audit.record(actor, "request.expired", ENTITY, req.id, city_id=req.city_id,
-                 changes={"status": [old, "expired"]}, summary=_summary(req))
+    req = postings.expire_posting(POSTING, request_id, actor)
     if commit:
         _commit()
     return req
@@ -492,41 +416,22 @@ def open_requests_for_matching(today: date | None = None) -> list[StaffingReques
 
 def get_request(actor: Any, request_id: int) -> StaffingRequest:
     """A request in full (internal notes included), for its own city and the coordinating city."""
-    req = _load(request_id)
-    permissions.check(actor, "request.view", req.city_id)
-    return req
+    return postings.get_posting(POSTING, actor, request_id)
 
 
 def request_history(actor: Any, request_id: int) -> list[AuditEntry]:
     """The audit trail of one request, oldest first, for the people who may see the request."""
-    req = _load(request_id)
-    permissions.check(actor, "request.view", req.city_id)
-    return audit.entity_history((ENTITY, request_id))
+    return postings.posting_history(POSTING, actor, request_id)
 
 
-@dataclass(frozen=True)
-class ListFilter:
-    status: str | None = None
-    city_id: int | None = None
+ListFilter = postings.ListFilter
 
 
 def list_requests(actor: Any, flt: ListFilter, page: int, per_page: int
                   ) -> tuple[list[StaffingRequest], int, dict[str, int]]:
     """A page of requests (newest first), their total and counts by status: HR see only their city."""
-    permissions.check(actor, "request.list")
-    city_id = actor.city_id if actor.role == Role.CITY_HR else flt.city_id
-    conditions = [StaffingRequest.city_id == city_id] if city_id else []
-    counts = dict(db.session.execute(select(StaffingRequest.status, func.count())
-                                     .where(*conditions).group_by(StaffingRequest.status)).all())
-    if flt.status:
-        conditions.append(StaffingRequest.status == flt.status)
-    total = db.session.scalar(select(func.count(StaffingRequest.id)).where(*conditions)) or 0
-    rows = db.session.scalars(
-        select(StaffingRequest).where(*conditions)
-        .options(joinedload(StaffingRequest.city), joinedload(StaffingRequest.profession))
-        .order_by(StaffingRequest.created_at.desc(), StaffingRequest.id.desc())
-        .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
-    return list(rows), total, counts
+    return postings.list_postings(POSTING, actor, flt, page, per_page,
+                                  (joinedload(StaffingRequest.city), joinedload(StaffingRequest.profession)))
 
 
 # ----------------------------------------------------------------------------- form choices
