@@ -21,25 +21,16 @@ from ..accounts.models import User
 from ..cities.models import City
 from ..core.clock import utcnow
 from ..core.errors import N_
+from ..core.lifecycle import DISPATCH, DISPATCH_OFFER, DispatchOfferStatus, DispatchStatus
 from ..extensions import db
 from ..requests.models import StaffingRequest
 from ..specialists.models import Specialist
 
-OFFER_STATUSES = ("pending", "accepted", "declined", "lapsed", "cancelled")
-OFFER_STATUS_LABELS = {
-    "pending": N_("回答待ち"),
-    "accepted": N_("承諾"),
-    "declined": N_("辞退"),
-    "lapsed": N_("期限切れ"),
-    "cancelled": N_("取消し"),
-}
-DISPATCH_STATUSES = ("scheduled", "active", "completed", "cancelled")
-DISPATCH_STATUS_LABELS = {
-    "scheduled": N_("派遣予定"),
-    "active": N_("派遣中"),
-    "completed": N_("派遣終了"),
-    "cancelled": N_("中止"),
-}
+# The statuses and the moves between them are the lifecycle tables' (core/lifecycle.py).
+OFFER_STATUSES = tuple(s.value for s in DispatchOfferStatus)
+OFFER_STATUS_LABELS = DISPATCH_OFFER.labels
+DISPATCH_STATUSES = tuple(s.value for s in DispatchStatus)
+DISPATCH_STATUS_LABELS = DISPATCH.labels
 # Dispatches that take up the specialist's days (the trigger counts these and pending offers).
 BOOKED_DISPATCH_STATUSES = ("scheduled", "active")
 # Dispatches that reveal the specialist's name and contact to the receiving city.

@@ -22,12 +22,13 @@ from ..audit import services as audit
 from ..audit.models import AuditEntry
 from ..core import clock, permissions
 from ..core.clock import TOKYO
-from ..core.errors import UserError
+from ..core.errors import N_, UserError
+from ..core.lifecycle import check_move, transition
 from ..core.pagination import paginate
 from ..core.permissions import PermissionDenied, Role
 from ..extensions import db
 from ..matching import services as matching
-from ..matching.models import Proposal
+from ..matching.models import HOLDING_PROPOSAL_STATUSES, Proposal
 from ..requests import services as requests_services
 from ..requests.models import LIVE_STATUSES as LIVE_REQUEST_STATUSES
 from ..requests.models import StaffingRequest
@@ -131,14 +132,10 @@ def _release_proposal(proposal_id: int | None, actor: Any, why: str) -> None:
     called off, the slot must be free again (and the pair stays allowed: nobody refused it).
     """
     proposal = _proposal(proposal_id)
-    if proposal is None or proposal.status not in ("approved", "offered", "accepted"):
+    if proposal is None or proposal.status not in HOLDING_PROPOSAL_STATUSES:
         return
-    old = proposal.status
-    proposal.status = "superseded"
-    audit.record(actor, "proposal.superseded", "proposal", proposal.id, city_id=proposal.city_id,
-                 changes={"status": [old, "superseded"]}, reason=why,
-                 summary=f"round {proposal.round_id}: specialist {proposal.specialist_id} "
-                         f"→ request {proposal.request_id}")
+    transition(proposal, "superseded", actor=actor, action="proposal.superseded", reason=why,
+               summary=f"round {proposal.round_id}: specialist {proposal.specialist_id} → request {proposal.request_id}")
 
 
 def refresh_fill_state(request_id: int | None, actor: Any) -> None:
@@ -223,9 +220,12 @@ def get_own_offer(actor: Any, offer_id: int, *, for_update: bool = False) -> Off
     return offer
 
 
+ANSWERED = N_("この打診にはすでに回答済みか、取り消されています。")
+
+
 def _check_answerable(offer: Offer, now: datetime) -> None:
     if offer.status != "pending":
-        raise UserError("この打診にはすでに回答済みか、取り消されています。")
+        raise UserError(ANSWERED)
     if offer.deadline_at < now:
         raise UserError("回答期限（%(deadline)s）を過ぎているため、この打診には回答できません。",
                         deadline=format_tokyo(offer.deadline_at))
@@ -241,9 +241,8 @@ def accept_offer(actor: Any, offer_id: int) -> Dispatch:
     today = clock.today_tokyo()
     if offer.end_date < today:
         raise UserError("この派遣要請の期間はすでに終わっているため、承諾できません。")
-    offer.status = "accepted"
-    offer.closed_at = now
-    offer.answered_by_id = actor.id
+    transition(offer, "accepted", actor=actor, action="dispatch_offer.accepted", summary=_offer_summary(offer),
+               stamp={"answered_by_id": actor.id}, now=now)
     matching.record_acceptance(offer.proposal_id, actor)
     db.session.flush()  # the offer stops counting before the dispatch starts to
     # Accepted after the planned first day (the answer time is never under a day): the work starts today.
@@ -257,8 +256,6 @@ def accept_offer(actor: Any, offer_id: int) -> Dispatch:
     db.session.add(dispatch)
     capacity.flush_or_refuse(offer.specialist_id, start, offer.end_date, offer.days_per_week)
     refresh_fill_state(offer.request_id, actor)
-    audit.record(actor, "dispatch_offer.accepted", OFFER_ENTITY, offer.id, city_id=offer.city_id,
-                 changes={"status": ["pending", "accepted"]}, summary=_offer_summary(offer))
     audit.record(actor, "dispatch.created", DISPATCH_ENTITY, dispatch.id, city_id=dispatch.city_id,
                  changes={"status": [None, dispatch.status]}, summary=_offer_summary(offer))
     params = _offer_params(offer)
@@ -273,15 +270,10 @@ def decline_offer(actor: Any, offer_id: int, reason: str = "") -> Offer:
     """The specialist says no: the pair is never proposed again and the slot goes back to the pool."""
     offer = get_own_offer(actor, offer_id, for_update=True)
     reason = clean_reason(reason, required=False, field="decline_reason")
-    if offer.status != "pending":
-        raise UserError("この打診にはすでに回答済みか、取り消されています。")
-    offer.status = "declined"
-    offer.closed_at = clock.utcnow()
-    offer.answered_by_id = actor.id
-    offer.decline_reason = reason or None
+    transition(offer, "declined", actor=actor, action="dispatch_offer.declined", reason=reason,
+               summary=_offer_summary(offer), stamp={"answered_by_id": actor.id, "decline_reason": reason or None},
+               refused=ANSWERED)
     matching.record_decline(offer.proposal_id, actor, reason)
-    audit.record(actor, "dispatch_offer.declined", OFFER_ENTITY, offer.id, city_id=offer.city_id,
-                 changes={"status": ["pending", "declined"]}, reason=reason or None, summary=_offer_summary(offer))
     notices.tell_users(notices.hr_officers(offer.city_id) + notices.coordinators(), "dispatch.offer_declined",
                        _offer_params(offer), notices.link_to("dispatches.index"), f"offer.declined:{offer.id}")
     db.session.commit()
@@ -299,11 +291,8 @@ def lapse_offer(offer_id: int) -> Offer | None:
     now = clock.utcnow()
     if offer.deadline_at > now:
         raise UserError("回答期限前の打診は失効させられません。")
-    offer.status = "lapsed"
-    offer.closed_at = now
+    transition(offer, "lapsed", actor=None, action="dispatch_offer.lapsed", summary=_offer_summary(offer), now=now)
     matching.record_lapse(offer.proposal_id, None)
-    audit.record(None, "dispatch_offer.lapsed", OFFER_ENTITY, offer.id, city_id=offer.city_id,
-                 changes={"status": ["pending", "lapsed"]}, summary=_offer_summary(offer))
     params = _offer_params(offer)
     notices.tell_users(notices.hr_officers(offer.city_id) + notices.coordinators(), "dispatch.offer_lapsed", params,
                        notices.link_to("dispatches.index"), f"offer.lapsed:{offer.id}")
@@ -352,12 +341,9 @@ def cancel_offer(offer: Offer, actor: Any, reason: tuple[str, str], *, tell_spec
     """
     if offer.status != "pending":
         return
-    offer.status = "cancelled"
-    offer.closed_at = clock.utcnow()
-    offer.cancel_reason = reason[0]
+    transition(offer, "cancelled", actor=actor, action="dispatch_offer.cancelled", reason=reason[0],
+               summary=_offer_summary(offer), stamp={"cancel_reason": reason[0]})
     _release_proposal(offer.proposal_id, actor, reason[0])
-    audit.record(actor, "dispatch_offer.cancelled", OFFER_ENTITY, offer.id, city_id=offer.city_id,
-                 changes={"status": ["pending", "cancelled"]}, reason=reason[0], summary=_offer_summary(offer))
     if tell_specialist:
         notices.tell_specialist(offer.specialist, "dispatch.offer_cancelled",
                                 {**_offer_params(offer), "reason": notices.both(*reason)},
@@ -479,15 +465,11 @@ def get_dispatch(actor: Any, dispatch_id: int, *, for_update: bool = False) -> D
 
 def _cancel(dispatch: Dispatch, actor: Any, reason: str, *, reason_en: str | None = None,
             tell_specialist: bool = True) -> None:
-    old = dispatch.status
-    dispatch.status = "cancelled"
-    dispatch.cancel_reason = reason
-    dispatch.cancelled_at = clock.utcnow()
-    dispatch.cancelled_by_id = getattr(actor, "id", None)
+    transition(dispatch, "cancelled", actor=actor, action="dispatch.cancelled", reason=reason,
+               summary=_dispatch_summary(dispatch),
+               stamp={"cancel_reason": reason, "cancelled_by_id": getattr(actor, "id", None)})
     # The pairing no longer holds its slot: the next round may fill it (with this person or another).
     _release_proposal(dispatch.proposal_id, actor, reason)
-    audit.record(actor, "dispatch.cancelled", DISPATCH_ENTITY, dispatch.id, city_id=dispatch.city_id,
-                 changes={"status": [old, "cancelled"]}, reason=reason, summary=_dispatch_summary(dispatch))
     params = {**_dispatch_params(dispatch), "reason": notices.both(reason, reason_en) if reason_en else reason}
     link = notices.link_to("dispatches.detail", dispatch_id=dispatch.id)
     notices.tell_users(notices.hr_officers(dispatch.city_id) + notices.coordinators(), "dispatch.cancelled", params,
@@ -502,8 +484,7 @@ def cancel_dispatch(actor: Any, dispatch_id: int, reason: str) -> Dispatch:
     permissions.check(actor, "dispatch.manage")
     dispatch = _load_dispatch(dispatch_id, for_update=True)
     reason = clean_reason(reason, required=True)
-    if dispatch.status not in BOOKED_DISPATCH_STATUSES:
-        raise UserError("派遣予定または派遣中の派遣だけを中止できます。")
+    check_move(dispatch, "cancelled", actor, N_("派遣予定または派遣中の派遣だけを中止できます。"))
     _cancel(dispatch, actor, reason)
     refresh_fill_state(dispatch.request_id, actor)
     db.session.commit()
@@ -574,19 +555,15 @@ def advance_dispatches(today: date | None = None) -> tuple[int, int]:
         Dispatch.status == "scheduled", Dispatch.start_date <= today).order_by(Dispatch.id).with_for_update(
         of=Dispatch)))
     for dispatch in to_start:
-        dispatch.status = "active"
-        dispatch.started_at = now
-        audit.record(None, "dispatch.started", DISPATCH_ENTITY, dispatch.id, city_id=dispatch.city_id,
-                     changes={"status": ["scheduled", "active"]}, summary=_dispatch_summary(dispatch))
+        transition(dispatch, "active", actor=None, action="dispatch.started", summary=_dispatch_summary(dispatch),
+                   now=now)
         started += 1
     db.session.flush()
     to_complete = list(db.session.scalars(_dispatch_query().where(
         Dispatch.status == "active", Dispatch.end_date < today).order_by(Dispatch.id).with_for_update(of=Dispatch)))
     for dispatch in to_complete:
-        dispatch.status = "completed"
-        dispatch.completed_at = now
-        audit.record(None, "dispatch.completed", DISPATCH_ENTITY, dispatch.id, city_id=dispatch.city_id,
-                     changes={"status": ["active", "completed"]}, summary=_dispatch_summary(dispatch))
+        transition(dispatch, "completed", actor=None, action="dispatch.completed",
+                   summary=_dispatch_summary(dispatch), now=now)
         _request_evaluations(dispatch, now)
         completed += 1
     db.session.commit()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..core.clock import utcnow
 from ..core.errors import N_
+from ..core.lifecycle import PROPOSAL, ROUND, ProposalStatus, RoundStatus
 from ..extensions import db
 
 
@@ -37,9 +38,9 @@ EXCHANGE_PRIORITY_LABELS = {"first": N_("災害復旧の要請よりも先"), "a
                             "last": N_("すべての派遣要請の後")}
 DEFAULT_EXCHANGE_PRIORITY = "after_statutory"
 
-ROUND_STATUSES = ("queued", "running", "succeeded", "failed")
-ROUND_STATUS_LABELS = {"queued": N_("待機中"), "running": N_("計算中"), "succeeded": N_("完了"),
-                       "failed": N_("失敗")}
+# Statuses and the moves between them are the lifecycle tables' (core/lifecycle.py).
+ROUND_STATUSES = tuple(s.value for s in RoundStatus)
+ROUND_STATUS_LABELS = ROUND.labels
 ROUND_KINDS = ("manual", "scheduled", "fast_track", "what_if", "resolve")
 ROUND_KIND_LABELS = {"manual": N_("手動実行"), "scheduled": N_("定期実行"), "fast_track": N_("災害時の緊急実行"),
                      "what_if": N_("試算（規則の比較）"), "resolve": N_("再計算")}
@@ -49,12 +50,8 @@ ROUND_PHASES = ("snapshot", "solving", "storing")
 ROUND_PHASE_LABELS = {"snapshot": N_("入力データを作成しています"), "solving": N_("最適な組み合わせを計算しています"),
                       "storing": N_("結果を保存しています")}
 
-PROPOSAL_STATUSES = ("proposed", "approved", "rejected", "offered", "accepted", "declined", "lapsed", "superseded")
-PROPOSAL_STATUS_LABELS = {
-    "proposed": N_("提案中"), "approved": N_("承認済み"), "rejected": N_("却下"), "offered": N_("本人に打診中"),
-    "accepted": N_("本人が受諾"), "declined": N_("本人が辞退"), "lapsed": N_("回答期限切れ"),
-    "superseded": N_("新しいマッチングで置換"),
-}
+PROPOSAL_STATUSES = tuple(s.value for s in ProposalStatus)
+PROPOSAL_STATUS_LABELS = PROPOSAL.labels
 # A pairing the next round must keep (it holds a slot and the specialist's days).
 HOLDING_PROPOSAL_STATUSES = ("approved", "offered", "accepted")
 # Proposals that freeze their request for the requesting city (see requests.services.PROPOSAL_CHECKS).

@@ -20,8 +20,8 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import insert, select, update
 
-from ..audit import services as audit
 from ..core import clock
+from ..core.lifecycle import ROUND, ProposalStatus, RoundStatus, transition
 from ..exchange.rings import services as rings
 from ..extensions import db
 from . import notices
@@ -107,10 +107,11 @@ def _supersede_earlier(rnd: MatchingRound, request_ids: set[int], specialist_ids
     involve its requests or its people. Approved, offered and agreed decisions are never touched.
     """
     older = select(MatchingRound.id).where(MatchingRound.id < rnd.id, MatchingRound.kind.in_(REVIEWABLE_KINDS))
-    query = update(Proposal).where(Proposal.round_id.in_(older), Proposal.status == "proposed")
+    # Only proposals still waiting for review: the lifecycle table also lets held ones be superseded.
+    query = update(Proposal).where(Proposal.round_id.in_(older), Proposal.status == ProposalStatus.PROPOSED)
     if not is_full_round:
         query = query.where(Proposal.request_id.in_(request_ids) | Proposal.specialist_id.in_(specialist_ids))
-    count = db.session.execute(query.values(status="superseded", updated_at=clock.utcnow())
+    count = db.session.execute(query.values(status=ProposalStatus.SUPERSEDED, updated_at=clock.utcnow())
                                .execution_options(synchronize_session=False)).rowcount or 0
     rings.supersede_waiting_rings(rnd.id, officer_ids=None if is_full_round else specialist_ids)
     return count
@@ -154,14 +155,11 @@ def store_result(rnd: MatchingRound, result_text: str, request_city: dict[int, i
     rnd.input_fingerprint = result["input_fingerprint"]
     rnd.stats = {**result.get("stats", {}), "summary": counts, "input": (rnd.stats or {}).get("input", {}),
                  "kept_rings": (rnd.stats or {}).get("kept_rings", [])}
-    rnd.status = "succeeded"
     rnd.phase = None
-    rnd.finished_at = now
     if is_reviewable:
         notices.round_succeeded(rnd, counts, result, request_city)
-    audit.record(rnd.started_by, "round.succeeded", "matching_round", rnd.id,
-                 changes={"status": ["running", "succeeded"]},
-                 summary=(f"{rnd.kind}: {counts['proposals']} proposals, {counts['unfilled_slots']} empty slots, "
+    transition(rnd, "succeeded", actor=rnd.started_by, action="round.succeeded", now=now,
+               summary=(f"{rnd.kind}: {counts['proposals']} proposals, {counts['unfilled_slots']} empty slots, "
                           f"{counts['cycles']} rings, solver {result['status']}"))
     return counts
 
@@ -171,13 +169,10 @@ def _fail(round_id: int, kind: str, detail: str) -> None:
     rnd = db.session.get(MatchingRound, round_id)
     if rnd is None:
         return
-    rnd.status = "failed"
     rnd.phase = None
-    rnd.finished_at = clock.utcnow()
     rnd.error = detail[-8000:]
     rnd.stats = {**(rnd.stats or {}), "error_kind": kind}
-    audit.record(rnd.started_by, "round.failed", "matching_round", rnd.id, changes={"status": ["running", "failed"]},
-                 summary=f"{rnd.kind}: {kind}")
+    transition(rnd, "failed", actor=rnd.started_by, action="round.failed", summary=f"{rnd.kind}: {kind}")
     try:
         notices.round_failed(rnd, kind)
     except Exception:  # telling people must never keep the failure from being recorded
@@ -188,8 +183,9 @@ def _fail(round_id: int, kind: str, detail: str) -> None:
 def execute_round(round_id: int) -> MatchingRound:
     """Snapshot, solve and store one queued round; on any failure mark it failed with nothing half-written."""
     claimed = db.session.execute(
-        update(MatchingRound).where(MatchingRound.id == round_id, MatchingRound.status == "queued")
-        .values(status="running", phase="snapshot", started_at=clock.utcnow())).rowcount
+        update(MatchingRound).where(MatchingRound.id == round_id,
+                                    MatchingRound.status.in_(ROUND.sources(RoundStatus.RUNNING)))
+        .values(status=RoundStatus.RUNNING, phase="snapshot", started_at=clock.utcnow())).rowcount
     db.session.commit()
     if not claimed:  # already taken by another runner, or not a round at all
         raise ValueError(f"round {round_id} is not queued")
@@ -242,7 +238,7 @@ def fail_stale_rounds() -> list[int]:
     limit = float(current_app.config.get("SOLVER_HARD_TIMEOUT_S") or limit) + 300
     cutoff = clock.utcnow() - timedelta(seconds=limit)
     stale = list(db.session.scalars(select(MatchingRound.id).where(
-        MatchingRound.status.in_(("queued", "running")), MatchingRound.created_at < cutoff)))
+        MatchingRound.status.in_(ROUND.sources(RoundStatus.FAILED)), MatchingRound.created_at < cutoff)))
     for round_id in stale:
         _fail(round_id, "interrupted", "the process running this round stopped before it finished")
     return stale

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from ..audit import services as audit
 from ..core import clock, permissions
 from ..core.errors import UserError
+from ..core.lifecycle import transition
 from ..extensions import db
 from ..requests.models import LIVE_STATUSES, StaffingRequest
 from ..specialists.models import Specialist, SpecialistStatus
@@ -402,13 +403,9 @@ def _approve(actor: Any, proposal_id: int) -> Proposal:
     if ring is not None:
         raise UserError("%(ref)s は同じ期間の承認済みの交流の輪（No.%(id)s）に含まれているため、派遣には承認できません。",
                         ref=specialist.reference, id=ring.id)
-    proposal.status = "approved"
-    proposal.decided_by_id = actor.id
-    proposal.decided_at = clock.utcnow()
-    proposal.decision_reason = None
-    audit.record(actor, "proposal.approved", "proposal", proposal.id, city_id=proposal.city_id,
-                 changes={"status": ["proposed", "approved"]},
-                 summary=f"round {proposal.round_id}: {specialist.reference} → request {req.id}")
+    transition(proposal, "approved", actor=actor, action="proposal.approved",
+               summary=f"round {proposal.round_id}: {specialist.reference} → request {req.id}",
+               stamp={"decided_by_id": actor.id, "decision_reason": None})
     db.session.flush()
     events.proposal_approved.send(proposal, actor=actor)
     return proposal
@@ -468,14 +465,9 @@ def _reject(actor: Any, proposal_id: int, reason: str) -> Proposal:
         raise UserError("このマッチングの結果は審査できません（試算、計算中または失敗）。")
     if proposal.status != "proposed":
         raise UserError("この提案はすでに「%(status)s」です。", status=_status_label(proposal.status))
-    proposal.status = "rejected"
-    proposal.decided_by_id = actor.id
-    proposal.decided_at = clock.utcnow()
-    proposal.decision_reason = reason
+    transition(proposal, "rejected", actor=actor, action="proposal.rejected", reason=reason,
+               summary=_pair_summary(proposal), stamp={"decided_by_id": actor.id, "decision_reason": reason})
     _forbid(proposal.specialist_id, proposal.request_id, "rejected", proposal.id)
-    audit.record(actor, "proposal.rejected", "proposal", proposal.id, city_id=proposal.city_id,
-                 changes={"status": ["proposed", "rejected"]}, reason=reason,
-                 summary=f"round {proposal.round_id}: specialist {proposal.specialist_id} → request {proposal.request_id}")
     return proposal
 
 
@@ -552,10 +544,7 @@ def record_acceptance(proposal_id: int, actor: Any = None) -> Proposal:
     proposal = _load_proposal(proposal_id, for_update=True)
     if proposal.status not in ("approved", "offered"):
         raise UserError("この提案はすでに「%(status)s」です。", status=_status_label(proposal.status))
-    old = proposal.status
-    proposal.status = "accepted"
-    audit.record(actor, "proposal.accepted", "proposal", proposal.id, city_id=proposal.city_id,
-                 changes={"status": [old, "accepted"]}, summary=_pair_summary(proposal))
+    transition(proposal, "accepted", actor=actor, action="proposal.accepted", summary=_pair_summary(proposal))
     return proposal
 
 
@@ -564,9 +553,7 @@ def mark_offered(proposal_id: int, actor: Any = None) -> Proposal:
     proposal = _load_proposal(proposal_id)
     if proposal.status != "approved":
         raise UserError("この提案はすでに「%(status)s」です。", status=_status_label(proposal.status))
-    proposal.status = "offered"
-    audit.record(actor, "proposal.offered", "proposal", proposal.id, city_id=proposal.city_id,
-                 changes={"status": ["approved", "offered"]}, summary=_pair_summary(proposal))
+    transition(proposal, "offered", actor=actor, action="proposal.offered", summary=_pair_summary(proposal))
     return proposal
 
 
@@ -575,12 +562,10 @@ def record_decline(proposal_id: int, actor: Any, reason: str | None = None) -> P
     proposal = _load_proposal(proposal_id, for_update=True)
     if proposal.status not in ("approved", "offered"):
         raise UserError("この提案はすでに「%(status)s」です。", status=_status_label(proposal.status))
-    old = proposal.status
-    proposal.status = "declined"
-    proposal.decision_reason = (reason or "").strip()[:MAX_REASON_LENGTH] or proposal.decision_reason
+    transition(proposal, "declined", actor=actor, action="proposal.declined", reason=reason,
+               summary=_pair_summary(proposal),
+               stamp={"decision_reason": (reason or "").strip()[:MAX_REASON_LENGTH] or proposal.decision_reason})
     _forbid(proposal.specialist_id, proposal.request_id, "declined", proposal.id)
-    audit.record(actor, "proposal.declined", "proposal", proposal.id, city_id=proposal.city_id,
-                 changes={"status": [old, "declined"]}, reason=reason, summary=_pair_summary(proposal))
     return proposal
 
 
@@ -589,10 +574,7 @@ def record_lapse(proposal_id: int, actor: Any = None) -> Proposal:
     proposal = _load_proposal(proposal_id, for_update=True)
     if proposal.status not in ("approved", "offered"):
         raise UserError("この提案はすでに「%(status)s」です。", status=_status_label(proposal.status))
-    old = proposal.status
-    proposal.status = "lapsed"
-    audit.record(actor, "proposal.lapsed", "proposal", proposal.id, city_id=proposal.city_id,
-                 changes={"status": [old, "lapsed"]}, summary=_pair_summary(proposal))
+    transition(proposal, "lapsed", actor=actor, action="proposal.lapsed", summary=_pair_summary(proposal))
     return proposal
 
 
@@ -651,10 +633,8 @@ def _supersede(query_filter: Any, actor: Any, why: str) -> int:
     proposals = list(db.session.scalars(select(Proposal).where(query_filter, Proposal.status.in_(("proposed",
                                                                                                   "approved")))))
     for proposal in proposals:
-        old = proposal.status
-        proposal.status = "superseded"
-        audit.record(actor, "proposal.superseded", "proposal", proposal.id, city_id=proposal.city_id,
-                     changes={"status": [old, "superseded"]}, reason=why, summary=_pair_summary(proposal))
+        transition(proposal, "superseded", actor=actor, action="proposal.superseded", reason=why,
+                   summary=_pair_summary(proposal))
     return len(proposals)
 
 

@@ -7,13 +7,12 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...core.clock import utcnow
-from ...core.errors import N_
+from ...core.lifecycle import RING, RingStatus
 from ...extensions import db
 
-CYCLE_STATUSES = ("proposed", "approved", "rejected", "confirmed", "cancelled", "superseded")
-CYCLE_STATUS_LABELS = {"proposed": N_("提案中"), "approved": N_("承認済み（各市の確認待ち）"), "rejected": N_("却下"),
-                       "confirmed": N_("全市が確認"), "cancelled": N_("取り消し"),
-                       "superseded": N_("新しいマッチングで置換")}
+# The statuses and the moves between them are the lifecycle table's (core/lifecycle.py).
+CYCLE_STATUSES = tuple(s.value for s in RingStatus)
+CYCLE_STATUS_LABELS = RING.labels
 # Rings that hold their offers and officers: proposed ones freeze the offers for their cities,
 # approved and agreed ones also make the officers busy for every later round.
 LIVE_CYCLE_STATUSES = ("proposed", "approved", "confirmed")

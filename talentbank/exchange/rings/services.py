@@ -20,7 +20,8 @@ from ...audit import services as audit
 from ...audit.models import AuditEntry
 from ...cities.models import City
 from ...core import clock, permissions
-from ...core.errors import UserError
+from ...core.errors import N_, UserError
+from ...core.lifecycle import RING, check_move, transition
 from ...core.permissions import PermissionDenied, Role
 from ...extensions import db
 from ...specialists.models import Specialist, SpecialistStatus
@@ -32,6 +33,7 @@ from .models import HOLDING_CYCLE_STATUSES, LIVE_CYCLE_STATUSES, ExchangeCycle, 
     ExchangeCycleMember
 
 ENTITY = "exchange_cycle"
+REVIEWED = N_("この交流の輪はすでに審査済みです。")
 # Rings past the coordinating city's approval: the ones cities confirm, and what became of them.
 VISIBLE_STATUSES = ("approved", "confirmed", "cancelled")
 LIST_LIMIT = 200
@@ -65,7 +67,8 @@ def supersede_waiting_rings(before_round_id: int, *, officer_ids: Iterable[int] 
     A full round decides every market again, so every waiting ring of an earlier round is superseded;
     a round limited to some people supersedes only the waiting rings that hold one of them.
     """
-    query = select(ExchangeCycle).where(ExchangeCycle.round_id < before_round_id, ExchangeCycle.status == "proposed")
+    query = select(ExchangeCycle).where(ExchangeCycle.round_id < before_round_id,
+                                        ExchangeCycle.status.in_(RING.sources("superseded")))
     if officer_ids is not None:
         wanted = sorted(set(officer_ids))
         if not wanted:
@@ -74,9 +77,8 @@ def supersede_waiting_rings(before_round_id: int, *, officer_ids: Iterable[int] 
             ExchangeCycleMember.officer_id.in_(wanted))))
     rings = list(db.session.scalars(query))
     for cycle in rings:
-        cycle.status = "superseded"
-        audit.record(None, "cycle.superseded", ENTITY, cycle.id, changes={"status": ["proposed", "superseded"]},
-                     reason=f"round {before_round_id}", summary=_summary(cycle))
+        transition(cycle, "superseded", actor=None, action="cycle.superseded", reason=f"round {before_round_id}",
+                   summary=_summary(cycle))
     return len(rings)
 
 
@@ -121,8 +123,7 @@ def approve_ring(actor: Any, cycle_id: int, *, round_is_reviewable: bool = True)
     cycle = _load(cycle_id, for_update=True)
     if not round_is_reviewable:
         raise UserError("このマッチングの結果は審査できません（試算、計算中または失敗）。")
-    if cycle.status != "proposed":
-        raise UserError("この交流の輪はすでに審査済みです。")
+    check_move(cycle, "approved", actor, REVIEWED)
     offers = _ring_offers(cycle)
     if len(offers) != len(cycle.offers) or any(o.status != "open" for o in offers.values()):
         raise UserError("この交流の輪に含まれる交流職員の提供が、取り下げまたは成立済みです。")
@@ -134,11 +135,8 @@ def approve_ring(actor: Any, cycle_id: int, *, round_is_reviewable: bool = True)
                             "この交流の輪は承認できません。", ref=offers[member.offer_id].officer.reference, id=other.id)
     # Other domains that hold an officer for an overlapping period (approved dispatches) refuse here.
     events.ring_approving.send(cycle, actor=actor)
-    cycle.status = "approved"
-    cycle.decided_by_id = actor.id
-    cycle.decided_at = clock.utcnow()
-    audit.record(actor, "cycle.approved", ENTITY, cycle.id, changes={"status": ["proposed", "approved"]},
-                 summary=_summary(cycle))
+    transition(cycle, "approved", actor=actor, action="cycle.approved", summary=_summary(cycle),
+               stamp={"decided_by_id": actor.id})
     db.session.flush()
     notices.tell_users(notices.hr_officers_of(cycle.cities), "cycle.confirmation_requested", notices.ring_params(cycle),
                        notices.link_to_ring(cycle), f"cycle.approved:{cycle.id}")
@@ -150,14 +148,8 @@ def reject_ring(actor: Any, cycle_id: int, reason: str) -> ExchangeCycle:
     permissions.check(actor, "proposal.decide")
     reason = _clean_reason(reason, "却下する理由を入力してください。")
     cycle = _load(cycle_id, for_update=True)
-    if cycle.status != "proposed":
-        raise UserError("この交流の輪はすでに審査済みです。")
-    cycle.status = "rejected"
-    cycle.decided_by_id = actor.id
-    cycle.decided_at = clock.utcnow()
-    cycle.decision_reason = reason
-    audit.record(actor, "cycle.rejected", ENTITY, cycle.id, changes={"status": ["proposed", "rejected"]},
-                 reason=reason, summary=_summary(cycle))
+    transition(cycle, "rejected", actor=actor, action="cycle.rejected", reason=reason, summary=_summary(cycle),
+               stamp={"decided_by_id": actor.id, "decision_reason": reason}, refused=REVIEWED)
     return cycle
 
 
@@ -166,13 +158,10 @@ def release_ring(actor: Any, cycle_id: int, reason: str) -> ExchangeCycle:
     permissions.check(actor, "proposal.decide")
     reason = _clean_reason(reason)
     cycle = _load(cycle_id, for_update=True)
-    if cycle.status not in ("proposed", "approved"):
-        raise UserError("提案中または承認済み（確認待ち）の交流の輪だけを解除できます。成立した交流は派遣の中止で取り消してください。")
     old = cycle.status
-    cycle.status = "cancelled"
-    cycle.decision_reason = reason
-    audit.record(actor, "cycle.released", ENTITY, cycle.id, changes={"status": [old, "cancelled"]},
-                 reason=reason, summary=_summary(cycle))
+    transition(cycle, "cancelled", actor=actor, action="cycle.released", reason=reason, summary=_summary(cycle),
+               stamp={"decision_reason": reason},
+               refused=N_("提案中または承認済み（確認待ち）の交流の輪だけを解除できます。成立した交流は派遣の中止で取り消してください。"))
     if old == "approved":
         notices.tell_users(notices.everyone_in(cycle), "cycle.released", {**notices.ring_params(cycle), "reason": reason},
                            notices.link_to_ring(cycle), f"cycle.released:{cycle.id}")
@@ -235,9 +224,8 @@ def confirm_ring(actor: Any, cycle_id: int) -> ExchangeCycle:
             db.session.rollback()  # the confirmation is not kept either: the ring cannot be agreed as it is
             raise
         count = sum(len(result or ()) for _receiver, result in made)
-        cycle.status = "confirmed"
-        audit.record(actor, "cycle.confirmed", ENTITY, cycle.id, changes={"status": ["approved", "confirmed"]},
-                     summary=f"ring {cycle.id}: {count} dispatches")
+        transition(cycle, "confirmed", actor=actor, action="cycle.confirmed", city_id=None,
+                   summary=f"ring {cycle.id}: {count} dispatches")
         notices.tell_users(notices.everyone_in(cycle), "cycle.confirmed", {**notices.ring_params(cycle), "count": count},
                            notices.link_to_ring(cycle), f"cycle.confirmed:{cycle.id}")
     db.session.commit()
@@ -249,12 +237,11 @@ def refuse_ring(actor: Any, cycle_id: int, reason: str) -> ExchangeCycle:
     cycle = _load(cycle_id, for_update=True)
     _check_may_answer(actor, cycle)
     reason = _clean_reason(reason)
-    cycle.status = "cancelled"
+    transition(cycle, "cancelled", actor=actor, action="cycle.refused", city_id=actor.city_id, reason=reason,
+               summary=f"ring {cycle.id}")
     for offer in _ring_offers(cycle).values():
         if offer.status == "matched":
             offers_service.release_offer(offer.id, actor=actor, commit=False)
-    audit.record(actor, "cycle.refused", ENTITY, cycle.id, city_id=actor.city_id,
-                 changes={"status": ["approved", "cancelled"]}, reason=reason, summary=f"ring {cycle.id}")
     city = db.session.get(City, actor.city_id)
     notices.tell_users(notices.everyone_in(cycle), "cycle.refused",
                        {**notices.ring_params(cycle), "city": notices.city_param(city), "reason": reason},
