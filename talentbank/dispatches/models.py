@@ -21,7 +21,7 @@ from ..accounts.models import User
 from ..cities.models import City
 from ..core.clock import utcnow
 from ..core.errors import N_
-from ..core.lifecycle import DISPATCH, DISPATCH_OFFER, DispatchOfferStatus, DispatchStatus
+from ..lifecycle.transitions import DISPATCH, DISPATCH_OFFER, DispatchOfferStatus, DispatchStatus
 from ..extensions import db
 from ..requests.models import StaffingRequest
 from ..specialists.models import Specialist

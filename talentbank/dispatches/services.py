@@ -23,7 +23,7 @@ from ..audit.models import AuditEntry
 from ..core import clock, permissions
 from ..core.clock import TOKYO
 from ..core.errors import N_, UserError
-from ..core.lifecycle import check_move, transition
+from ..lifecycle.transitions import check_move, transition
 from ..core.pagination import paginate
 from ..core.permissions import PermissionDenied, Role
 from ..extensions import db

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..cities.models import City
 from ..core.clock import utcnow
-from ..core.lifecycle import OFFER, OfferStatus
+from ..lifecycle.transitions import OFFER, OfferStatus
 from ..extensions import db
 from ..specialists.models import Specialist
 from ..vocabulary.models import Licence, Profession

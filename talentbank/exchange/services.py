@@ -20,7 +20,7 @@ from ..audit import services as audit
 from ..audit.models import AuditEntry
 from ..core import clock, permissions, postings
 from ..core.errors import N_, UserError, UserErrors
-from ..core.lifecycle import OFFER, RING, transition
+from ..lifecycle.transitions import OFFER, RING, transition
 from ..extensions import db
 from ..requests.services import known_terms, period_problems
 from ..specialists.models import Specialist, SpecialistKind, SpecialistStatus

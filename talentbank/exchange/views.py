@@ -10,7 +10,7 @@ from ..cities.models import City
 from ..core import clock
 from ..core.errors import UserError
 from ..core.permissions import Role, may, requires
-from ..core.postings import is_correction
+from ..lifecycle.postings import is_correction
 from ..core.query_args import int_arg
 from ..extensions import db
 from ..requests.forms import ActionForm, ReasonForm

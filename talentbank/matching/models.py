@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..core.clock import utcnow
 from ..core.errors import N_
-from ..core.lifecycle import PROPOSAL, ROUND, ProposalStatus, RoundStatus
+from ..lifecycle.transitions import PROPOSAL, ROUND, ProposalStatus, RoundStatus
 from ..extensions import db
 
 

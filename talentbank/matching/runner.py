@@ -21,7 +21,7 @@ from flask import Flask, current_app
 from sqlalchemy import insert, select, update
 
 from ..core import clock
-from ..core.lifecycle import ROUND, ProposalStatus, RoundStatus, transition
+from ..lifecycle.transitions import ROUND, ProposalStatus, RoundStatus, transition
 from ..exchange.rings import services as rings
 from ..extensions import db
 from . import notices

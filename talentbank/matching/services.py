@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from ..audit import services as audit
 from ..core import clock, permissions
 from ..core.errors import UserError
-from ..core.lifecycle import transition
+from ..lifecycle.transitions import transition
 from ..extensions import db
 from ..requests.models import LIVE_STATUSES, StaffingRequest
 from ..specialists.models import Specialist, SpecialistStatus

@@ -14,7 +14,7 @@ from ..accounts.models import User
 from ..cities.models import City
 from ..core.clock import utcnow
 from ..core.errors import N_
-from ..core.lifecycle import REQUEST, RequestStatus
+from ..lifecycle.transitions import REQUEST, RequestStatus
 from ..extensions import db
 from ..vocabulary.models import ExperienceField, Licence, Profession
 

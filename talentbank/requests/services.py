@@ -21,8 +21,8 @@ from ..audit.models import AuditEntry
 from ..core import clock, permissions, postings
 from ..core.events import announce, ask_any
 from ..core.errors import N_, UserError, UserErrors
-from ..core.lifecycle import REQUEST, transition
-from ..core.postings import is_correction  # noqa: F401  (the request views ask it)
+from ..lifecycle.transitions import REQUEST, transition
+from ..lifecycle.postings import is_correction  # noqa: F401  (the request views ask it)
 from ..extensions import db
 from ..vocabulary.models import ExperienceField, Licence, Profession
 from ..vocabulary.services import active_terms

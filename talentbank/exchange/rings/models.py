@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...core.clock import utcnow
-from ...core.lifecycle import RING, RingStatus
+from ...lifecycle.transitions import RING, RingStatus
 from ...extensions import db
 
 # The statuses and the moves between them are the lifecycle table's (core/lifecycle.py).

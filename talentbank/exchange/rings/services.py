@@ -21,7 +21,7 @@ from ...audit.models import AuditEntry
 from ...cities.models import City
 from ...core import clock, permissions
 from ...core.errors import N_, UserError
-from ...core.lifecycle import RING, check_move, transition
+from ...lifecycle.transitions import RING, check_move, transition
 from ...core.permissions import PermissionDenied, Role
 from ...extensions import db
 from ...specialists.models import Specialist, SpecialistStatus

@@ -20,9 +20,9 @@ from typing import Any
 from flask_babel import lazy_gettext
 
 from ..audit import services as audit
-from .clock import utcnow
-from .errors import N_, UserError
-from .permissions import Role
+from ..core.clock import utcnow
+from ..core.errors import N_, UserError
+from ..core.permissions import Role
 
 ANYONE = None
 STAFF = frozenset({Role.CITY_HR, Role.COORDINATOR, Role.ADMIN})

@@ -1,7 +1,7 @@
 """Every record's lifecycle table: each allowed move is allowed, every other pair refused, and services obey it.
 
 The expected moves are written out here again, apart from the table, so that a rule removed from
-(or added to) ``talentbank.core.lifecycle`` fails a test instead of passing unnoticed.
+(or added to) ``talentbank.lifecycle.transitions`` fails a test instead of passing unnoticed.
 """
 from __future__ import annotations
 

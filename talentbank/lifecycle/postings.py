@@ -4,7 +4,7 @@ A city posts either kind as a draft, opens it, may take it back while nothing ho
 coordinating city may take it back or reopen it at any time with a reason; the scheduler expires
 what was never taken once its period began. ``Posting`` says what differs between the two kinds
 (messages, what freezes a posting for its city, what reopening must check); the moves themselves
-are the lifecycle tables' (``core.lifecycle``). Functions here add to the caller's transaction:
+are the lifecycle tables' (``lifecycle.transitions``). Functions here add to the caller's transaction:
 the services run their reactions and commit.
 """
 from __future__ import annotations
@@ -20,10 +20,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..audit import services as audit
 from ..audit.models import AuditEntry
 from ..extensions import db
-from . import clock, permissions
-from .errors import N_, UserError, UserErrors
-from .lifecycle import Lifecycle, check_move, transition
-from .permissions import Role
+from ..core import clock, permissions
+from ..core.errors import N_, UserError, UserErrors
+from .transitions import Lifecycle, check_move, transition
+from ..core.permissions import Role
 
 
 @dataclass(frozen=True)
