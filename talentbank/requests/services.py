@@ -18,7 +18,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit import services as audit
 from ..audit.models import AuditEntry
-from ..core import clock, permissions, postings
+from ..core import clock, permissions
+from ..lifecycle import postings
 from ..core.events import announce, ask_any
 from ..core.errors import N_, UserError, UserErrors
 from ..lifecycle.transitions import REQUEST, transition

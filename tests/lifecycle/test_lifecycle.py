@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from talentbank.audit.models import AuditEntry
-from talentbank.core import clock, lifecycle
+from talentbank.core import clock
+from talentbank.lifecycle import transitions as lifecycle
 from talentbank.core.errors import UserError
 from talentbank.core.permissions import Role
 from talentbank.exchange import services as offers
