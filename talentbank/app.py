@@ -134,10 +134,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(scheduler_bp)
     init_scheduler(app)
 
-    # Matching rounds, their review and the priority rule.
+    # Matching rounds, their review, the priority rule and the round schedule.
+    from .matching.schedule_views import bp as schedule_bp
     from .matching.views import bp as matching_bp
 
     app.register_blueprint(matching_bp)
+    app.register_blueprint(schedule_bp)
 
     # Offers to specialists, dispatches and exchange-ring confirmation.
     from .dispatches.views import bp as dispatches_bp

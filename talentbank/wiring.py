@@ -14,10 +14,10 @@ from .dispatches import cycles as dispatch_rings
 from .dispatches import services as dispatches
 from .exchange.rings import events as ring_events
 from .matching import events as matching_events
+from .matching import schedule as round_schedule
 from .matching import services as matching
 from .notifications import services as notifications
 from .requests import events as request_events
-from .scheduler import rounds as round_schedule
 from .specialists import events as specialist_events
 from .specialists import term_usage
 from .vocabulary import events as vocabulary_events

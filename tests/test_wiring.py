@@ -12,7 +12,7 @@ from talentbank.vocabulary import events as vocabulary_events
 # fails here, not in production.
 EXPECTED = {
     request_events.request_frozen: {"talentbank.matching.services.has_live_proposals"},
-    request_events.request_opened: {"talentbank.scheduler.rounds.schedule_fast_track"},
+    request_events.request_opened: {"talentbank.matching.schedule.schedule_fast_track"},
     request_events.request_withdrawing: {"talentbank.matching.services.on_request_withdrawn",
                                          "talentbank.dispatches.services.cancel_for_withdrawn_request"},
     specialist_events.specialist_withdrawing: {

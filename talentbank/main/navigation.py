@@ -38,7 +38,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("dispatches.cycles_index", _l("職員交流の確認"), _l("承認された職員交流（交流の輪）の各市による確認"), "cycle.list"),
     NavItem("accounts.users", _l("職員アカウント"), _l("人事担当者・幹事市職員の招待と管理"), "user.view"),
     NavItem("audit.index", _l("監査ログ"), _l("誰が・いつ・何を・なぜ変更したか"), "audit.view"),
-    NavItem("scheduler.schedule", _l("マッチングの日程"), _l("定期マッチングの日時と災害時の緊急マッチング"), "schedule.view"),
+    NavItem("schedule.show", _l("マッチングの日程"), _l("定期マッチングの日時と災害時の緊急マッチング"), "schedule.view"),
     NavItem("scheduler.jobs", _l("定期ジョブ"), _l("自動で動く処理の予定・結果・手動実行"), "job.view"),
     NavItem("notifications.outbox", _l("送信メール"), _l("送信待ち・失敗したメールの確認と再送"), "outbox.view"),
 ]

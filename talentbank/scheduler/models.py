@@ -1,4 +1,4 @@
-"""What the scheduler keeps: runs of jobs, its own heartbeat, the round schedule and round triggers.
+"""What the scheduler keeps: runs of jobs and its own heartbeat (the round schedule is matching's).
 
 APScheduler's own table (``apscheduler_jobs``) is not here: the library creates and owns it,
 and ``migrations/env.py`` keeps it out of autogenerate.
@@ -66,69 +66,3 @@ class SchedulerHeartbeat(db.Model):
     started_at: Mapped[datetime]
     beat_at: Mapped[datetime]
     stopped_at: Mapped[datetime | None]
-
-
-class ScheduleSetting(db.Model):
-    """When the regular matching round runs, and how soon a disaster request triggers one (a single row)."""
-
-    __tablename__ = "schedule_settings"
-    __table_args__ = (
-        CheckConstraint("id = 1", name="single_row"),
-        CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday_range"),
-        CheckConstraint("week_of_month IS NULL OR (week_of_month >= 1 AND week_of_month <= 5)",
-                        name="week_of_month_range"),
-        CheckConstraint("hour >= 0 AND hour <= 23", name="hour_range"),
-        CheckConstraint("minute >= 0 AND minute <= 59", name="minute_range"),
-        CheckConstraint("fast_track_delay_minutes >= 1 AND fast_track_delay_minutes <= 120",
-                        name="fast_track_delay_range"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True, default=1)
-    is_regular_enabled: Mapped[bool] = mapped_column(default=True)
-    weekday: Mapped[int] = mapped_column(default=0)  # 0 Monday … 6 Sunday
-    # 1-4: the n-th such weekday of the month; 5: the last one; None: every week.
-    week_of_month: Mapped[int | None]  # no column default: the ORM would put it in place of None
-    hour: Mapped[int] = mapped_column(default=9)
-    minute: Mapped[int] = mapped_column(default=0)
-    is_fast_track_enabled: Mapped[bool] = mapped_column(default=True)
-    fast_track_delay_minutes: Mapped[int] = mapped_column(default=10)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-
-    updated_by: Mapped[User | None] = relationship()
-
-
-class TriggerStatus(StrEnum):
-    PENDING = "pending"
-    RUNNING = "running"
-    DONE = "done"
-    SKIPPED = "skipped"
-    FAILED = "failed"
-
-
-class RoundTrigger(db.Model):
-    """A reason to run a matching round, recorded once: a scheduled date, a disaster request, a button.
-
-    ``key`` makes each occasion unique (``scheduled:2026-12-07T00:00``, ``fast_track:request:12``),
-    so a job that runs twice starts one round, not two.
-    """
-
-    __tablename__ = "round_triggers"
-    __table_args__ = (
-        CheckConstraint("kind IN ('scheduled', 'fast_track', 'manual')", name="kind_known"),
-        CheckConstraint("status IN ('pending', 'running', 'done', 'skipped', 'failed')", name="status_known"),
-        Index("ix_round_triggers_status_due", "status", "due_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(120), unique=True)
-    kind: Mapped[str] = mapped_column(String(12))
-    profession_id: Mapped[int | None] = mapped_column(ForeignKey("professions.id", ondelete="SET NULL"))
-    request_id: Mapped[int | None] = mapped_column(ForeignKey("staffing_requests.id", ondelete="SET NULL"),
-                                                   index=True)
-    due_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(10), default=TriggerStatus.PENDING.value)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    started_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
-    result: Mapped[str | None] = mapped_column(Text)

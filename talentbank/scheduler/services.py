@@ -1,4 +1,4 @@
-"""What the admin and schedule pages show and change: jobs, their runs, the round schedule.
+"""What the admin pages show and change: jobs, their runs, the scheduler's heartbeat.
 
 "Run now" does not run the job in the web worker: it queues a run that the scheduler process
 starts within seconds. Jobs then never run inside web workers (a matching round can take
@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import column, func, inspect, select, table
 
@@ -22,10 +22,9 @@ from ..core.clock import utcnow
 from ..core.errors import UserError
 from ..core.pagination import paginate
 from ..extensions import db
-from .models import JobRun, RunStatus, ScheduleSetting, SchedulerHeartbeat
+from .models import JobRun, RunStatus, SchedulerHeartbeat
 from .process import JOBSTORE_TABLE
 from ..core.jobs import JOBS, load_jobs
-from .rounds import current_setting, cron_for, describe_schedule, next_fire_times
 
 
 @dataclass(frozen=True)
@@ -121,73 +120,3 @@ def request_run(actor: Any, job_name: str) -> JobRun:
     audit.record(actor, "job.run_requested", "job", job_name, summary=job_name)
     db.session.commit()
     return run
-
-
-# The round schedule ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ScheduleValues:
-    is_regular_enabled: bool
-    weekday: int
-    week_of_month: int | None
-    hour: int
-    minute: int
-    is_fast_track_enabled: bool
-    fast_track_delay_minutes: int
-
-
-SCHEDULE_FIELDS = ("is_regular_enabled", "weekday", "week_of_month", "hour", "minute", "is_fast_track_enabled",
-                   "fast_track_delay_minutes")
-
-
-def get_schedule(actor: Any) -> ScheduleSetting:
-    """The round schedule in force (the default until the coordinator first saves one)."""
-    permissions.check(actor, "schedule.view")
-    return current_setting()
-
-
-def validate_schedule(values: ScheduleValues) -> None:
-    """Refuse a schedule that cannot be run, naming the field."""
-    if not 0 <= values.weekday <= 6:
-        raise UserError("曜日を選んでください。", field="weekday")
-    if values.week_of_month is not None and not 1 <= values.week_of_month <= 5:
-        raise UserError("実行する週を選んでください。", field="week_of_month")
-    if not 0 <= values.hour <= 23:
-        raise UserError("時は0〜23の整数で入力してください。", field="hour")
-    if not 0 <= values.minute <= 59:
-        raise UserError("分は0〜59の整数で入力してください。", field="minute")
-    if not 1 <= values.fast_track_delay_minutes <= 120:
-        raise UserError("緊急マッチングまでの待ち時間は1〜120分で入力してください。", field="fast_track_delay_minutes")
-
-
-def update_schedule(actor: Any, values: ScheduleValues, reason: str) -> ScheduleSetting:
-    """Change when rounds run; the scheduler picks the change up within seconds. Audited with the reason."""
-    permissions.check(actor, "schedule.edit")
-    if not reason.strip():
-        raise UserError("変更理由を入力してください。", field="reason")
-    validate_schedule(values)
-    setting = db.session.get(ScheduleSetting, 1)
-    if setting is None:
-        setting = current_setting()
-        db.session.add(setting)
-    before = {field: getattr(setting, field) for field in SCHEDULE_FIELDS}
-    for field in SCHEDULE_FIELDS:
-        setattr(setting, field, getattr(values, field))
-    changes = audit.diff(before, {field: getattr(setting, field) for field in SCHEDULE_FIELDS})
-    if changes:
-        setting.updated_at = utcnow()
-        setting.updated_by_id = actor.id
-        with force_locale("ja"):  # the log is kept in one language
-            summary = describe_schedule(values.weekday, values.week_of_month, values.hour, values.minute)
-        audit.record(actor, "schedule.updated", "schedule_setting", 1, changes=changes, reason=reason.strip(),
-                     summary=summary)
-    db.session.commit()
-    return setting
-
-
-def upcoming_rounds(setting: ScheduleSetting, count: int = 3) -> list[datetime]:
-    """The next regular rounds under ``setting`` (naive UTC), for the page to show."""
-    if not setting.is_regular_enabled:
-        return []
-    return next_fire_times(cron_for(setting.weekday, setting.week_of_month, setting.hour, setting.minute), count)

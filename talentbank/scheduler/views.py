@@ -1,4 +1,4 @@
-"""The scheduled-jobs page (administrators run, coordinators watch) and the round schedule page."""
+"""The scheduled-jobs page: administrators run jobs, coordinators watch them."""
 from __future__ import annotations
 
 from typing import Any
@@ -12,9 +12,7 @@ from ..core.errors import UserError
 from ..core.permissions import may, requires
 from ..core.query_args import page_arg
 from . import services
-from .forms import ScheduleForm
 from .models import JobRun
-from .rounds import describe_schedule
 
 bp = Blueprint("scheduler", __name__)
 
@@ -34,8 +32,7 @@ def run_summary(run: JobRun) -> str:
 
 @bp.app_context_processor
 def scheduler_helpers() -> dict[str, Any]:
-    return {"run_status_labels": RUN_STATUS_LABELS, "run_summary": run_summary,
-            "describe_schedule": describe_schedule}
+    return {"run_status_labels": RUN_STATUS_LABELS, "run_summary": run_summary}
 
 
 @bp.route("/admin/jobs")
@@ -62,36 +59,3 @@ def run_now(job_name: str):
         else:
             flash(_("実行を依頼しましたが、スケジューラーが停止しているため、起動するまで実行されません。"), "error")
     return redirect(url_for("scheduler.jobs"))
-
-
-@bp.route("/schedule")
-@requires("schedule.view")
-def schedule():
-    setting = services.get_schedule(current_user)
-    return _schedule_page(ScheduleForm(obj=setting), setting)
-
-
-@bp.route("/schedule", methods=["POST"])
-@requires("schedule.edit")
-def schedule_edit():
-    form = ScheduleForm()
-    if form.validate_on_submit():
-        values = services.ScheduleValues(
-            is_regular_enabled=form.is_regular_enabled.data, weekday=form.weekday.data,
-            week_of_month=form.week_of_month.data, hour=form.hour.data, minute=form.minute.data,
-            is_fast_track_enabled=form.is_fast_track_enabled.data,
-            fast_track_delay_minutes=form.fast_track_delay_minutes.data)
-        try:
-            services.update_schedule(current_user, values, form.reason.data)
-        except UserError as exc:
-            getattr(form, exc.field or "reason").errors.append(exc.translated())
-        else:
-            flash(_("マッチングの日程を保存しました。"), "success")
-            return redirect(url_for("scheduler.schedule"))
-    return _schedule_page(form, services.get_schedule(current_user))
-
-
-def _schedule_page(form: ScheduleForm, setting):
-    return render_template("admin/schedule.html", form=form, setting=setting,
-                           can_edit=may(current_user, "schedule.edit"),
-                           upcoming=services.upcoming_rounds(setting), state=services.scheduler_state())

@@ -86,12 +86,11 @@ def test_export_writes_the_exact_input_and_answer_and_they_replay(app, world, tm
     assert missing.exit_code != 0 and "no matching round 999" in missing.output
 
 
-def test_the_scheduler_hook_runs_a_scheduled_round_and_tells_people(app, world, make):
-    from talentbank.matching.jobs import run_round_for_scheduler
+def test_a_scheduled_round_runs_and_tells_people(app, world, make):
+    from talentbank.matching.schedule import RoundOrder
+    from talentbank.matching.schedule import run_ordered_round as run_round_for_scheduler
     from talentbank.notifications.models import Notification
-    from talentbank.scheduler.rounds import RUN_ROUND_HOOKS, RoundOrder
 
-    assert run_round_for_scheduler in RUN_ROUND_HOOKS
     hr = make.user(Role.CITY_HR, city=world.cities["142018"])
     summary = run_round_for_scheduler(RoundOrder(kind="scheduled", profession_id=None, request_ids=(),
                                                  trigger_ids=(), due_at=datetime(2026, 12, 7)))
@@ -102,10 +101,10 @@ def test_the_scheduler_hook_runs_a_scheduled_round_and_tells_people(app, world, 
     assert (hr.id, "round.city_results") in kinds  # Yokosuka got nobody, and is told why is on its page
 
 
-def test_the_scheduler_hook_raises_when_the_round_fails(app, world, monkeypatch):
+def test_a_scheduled_round_that_fails_raises(app, world, monkeypatch):
     from talentbank.matching import runner as round_runner
-    from talentbank.matching.jobs import RoundFailed, run_round_for_scheduler
-    from talentbank.scheduler.rounds import RoundOrder
+    from talentbank.matching.schedule import RoundFailed, RoundOrder
+    from talentbank.matching.schedule import run_ordered_round as run_round_for_scheduler
 
     monkeypatch.setattr(round_runner, "solve_problem", lambda problem: (_ for _ in ()).throw(
         round_runner.SolverFailure("timeout", "slow")))

@@ -1,4 +1,4 @@
-"""Helpers for scheduler tests: jobs registered for one test, a matching engine that records orders."""
+"""Helpers for scheduler tests: jobs registered for one test, a round runner that records orders."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -6,7 +6,8 @@ from collections.abc import Callable
 import pytest
 
 from talentbank.core.jobs import JOBS, JobSpec, every, load_jobs
-from talentbank.scheduler.rounds import RUN_ROUND_HOOKS, RoundOrder
+from talentbank.matching import schedule
+from talentbank.matching.schedule import RoundOrder
 
 
 @pytest.fixture
@@ -40,20 +41,8 @@ class RoundEngine:
 
 
 @pytest.fixture
-def round_engine():
-    """A matching engine plugged into RUN_ROUND_HOOKS for this test."""
-    saved = list(RUN_ROUND_HOOKS)
-    RUN_ROUND_HOOKS.clear()
+def round_engine(monkeypatch):
+    """Rounds ordered by the jobs are recorded here instead of solved (the real runner is tested in matching)."""
     engine = RoundEngine()
-    RUN_ROUND_HOOKS.append(engine)
-    yield engine
-    RUN_ROUND_HOOKS[:] = saved
-
-
-@pytest.fixture
-def no_round_engine():
-    """No matching engine installed: rounds are asked for, none can run."""
-    saved = list(RUN_ROUND_HOOKS)
-    RUN_ROUND_HOOKS.clear()
-    yield
-    RUN_ROUND_HOOKS[:] = saved
+    monkeypatch.setattr(schedule, "run_ordered_round", engine)
+    return engine

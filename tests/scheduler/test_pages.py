@@ -11,9 +11,10 @@ from talentbank.audit.models import AuditEntry
 from talentbank.core import clock
 from talentbank.core.permissions import Role
 from talentbank.extensions import db
-from talentbank.scheduler.models import JobRun, ScheduleSetting, SchedulerHeartbeat
+from talentbank.matching.models import ScheduleSetting
+from talentbank.scheduler.models import JobRun, SchedulerHeartbeat
 from talentbank.scheduler.process import JOBSTORE_TABLE
-from talentbank.scheduler.rounds import scheduled_round_trigger
+from talentbank.matching.schedule import scheduled_round_trigger
 
 VALID = {"is_regular_enabled": "y", "week_of_month": "5", "weekday": "4", "hour": "17", "minute": "30",
          "is_fast_track_enabled": "y", "fast_track_delay_minutes": "15", "reason": "幹事市会議の決定（12月）"}

@@ -10,8 +10,8 @@ from talentbank.core.permissions import Role
 from talentbank.extensions import db
 from talentbank.notifications.models import Notification, OutboxMessage
 from talentbank.requests import services as requests
-from talentbank.scheduler.models import RoundTrigger, ScheduleSetting
-from talentbank.scheduler.rounds import cron_for, latest_fire_time, next_fire_times
+from talentbank.matching.models import RoundTrigger, ScheduleSetting
+from talentbank.matching.schedule import cron_for, latest_fire_time, next_fire_times
 from talentbank.scheduler.runner import run_job
 
 # Monday 7 December 2026, 09:00 in Tokyo: the first Monday of the month.
@@ -64,17 +64,6 @@ def test_run_now_starts_an_extra_round_each_time(make, round_engine):
         db.session.commit()
         run_job("rounds.scheduled", queued_run_id=queued.id)
     assert [o.kind for o in round_engine.orders] == ["manual", "manual"]
-
-
-def test_without_a_matching_engine_the_round_is_skipped_and_coordinators_told(make, no_round_engine):
-    coordinator = make.user(Role.COORDINATOR)
-    clock.freeze(FIRST_MONDAY_0900)
-    run = run_job("rounds.scheduled")
-    run_job("rounds.scheduled")
-    assert run.status == "skipped"
-    notices = list(db.session.scalars(select(Notification)))
-    assert [(n.user_id, n.kind) for n in notices] == [(coordinator.id, "round.not_run")]
-    assert db.session.scalar(select(RoundTrigger.status)) == "skipped"
 
 
 def test_a_failing_round_is_recorded_and_both_coordinators_and_administrators_hear(make, round_engine):

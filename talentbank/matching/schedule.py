@@ -1,34 +1,32 @@
 """When matching rounds run by themselves: on the coordinator's schedule, and fast for disasters.
 
-The scheduler decides *when*; the matching domain decides *how*. It plugs in by appending a
-function to ``RUN_ROUND_HOOKS``::
-
-    def run_round_for_scheduler(order: RoundOrder) -> str:
-        round_ = start_round(kind=order.kind, profession_id=order.profession_id, ...)
-        return f"round {round_.id}: {len(round_.proposals)} proposals"   # for the run record
-
-    RUN_ROUND_HOOKS.append(run_round_for_scheduler)
-
-The hook commits its own work and raises on failure. Each occasion is recorded once as a
-``RoundTrigger`` with a unique key, so a job that runs twice starts one round.
+The round policy is the matching domain's: the schedule setting (kept by the coordinating city on
+``/schedule``), the occasions to run a round (each recorded once as a ``RoundTrigger`` with a
+unique key, so a job that runs twice starts one round), the disaster fast track, and running the
+round itself. The scheduler process only calls the jobs of ``matching/jobs.py`` at their times.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..audit import services as audit
+from ..core import permissions
 from ..core.clock import TOKYO, utcnow
-from ..core.errors import N_
+from ..core.errors import N_, UserError
 from ..core.permissions import Role
 from ..extensions import db
+from ..i18n import show_time
+from ..notifications.services import link_to, notify_users, users_with_role
+from ..vocabulary.models import Profession
+from . import services
 from .models import RoundTrigger, ScheduleSetting, TriggerStatus
 
 log = logging.getLogger(__name__)
@@ -51,8 +49,8 @@ class RoundOrder:
     due_at: datetime  # naive UTC: the moment the round was due
 
 
-# Filled by the matching domain: each takes a RoundOrder, runs a round, returns a summary.
-RUN_ROUND_HOOKS: list[Callable[[RoundOrder], str]] = []
+class RoundFailed(RuntimeError):
+    """A round the scheduler asked for did not succeed."""
 
 
 # The schedule setting --------------------------------------------------------------------------
@@ -132,24 +130,33 @@ class RoundOutcome:
     summary: str
 
 
+def run_ordered_round(order: RoundOrder) -> str:
+    """Queue and run the round ``order`` asks for, in this process; the summary goes on the run record."""
+    profession_code = None
+    if order.profession_id is not None:
+        profession_code = db.session.scalar(select(Profession.code).where(Profession.id == order.profession_id))
+    kind = order.kind if order.kind in ("scheduled", "fast_track") else "manual"
+    rnd = services.queue_round(None, kind, profession_code=profession_code, by_operator=True)
+    rnd = services.run_round_now(rnd.id)
+    summary = (rnd.stats or {}).get("summary", {})
+    if rnd.status != "succeeded":
+        raise RoundFailed(f"round {rnd.id} failed ({(rnd.stats or {}).get('error_kind', 'unknown')})")
+    return (f"round {rnd.id}: {summary.get('proposals', 0)} proposals, {summary.get('unfilled_slots', 0)} empty "
+            f"slots, {summary.get('cycles', 0)} rings")
+
+
 def run_round(order: RoundOrder) -> RoundOutcome:
-    """Call the matching engine for ``order`` and record the outcome on its triggers (commits)."""
-    if not RUN_ROUND_HOOKS:
-        outcome = RoundOutcome(TriggerStatus.SKIPPED.value,
-                               "no matching engine is installed (RUN_ROUND_HOOKS is empty)")
-    else:
-        try:
-            summaries = [hook(order) for hook in list(RUN_ROUND_HOOKS)]
-        except Exception as exc:
-            db.session.rollback()
-            _finish(order, TriggerStatus.FAILED.value, f"{type(exc).__name__}: {exc}")
-            _tell_coordinators(order, failed=True)
-            db.session.commit()
-            raise
-        outcome = RoundOutcome(TriggerStatus.DONE.value, "; ".join(s for s in summaries if s))
+    """Run the round for ``order`` and record the outcome on its triggers (commits); a failure is told and raised."""
+    try:
+        summary = run_ordered_round(order)
+    except Exception as exc:
+        db.session.rollback()
+        _finish(order, TriggerStatus.FAILED.value, f"{type(exc).__name__}: {exc}")
+        _tell_coordinators_of_failure(order)
+        db.session.commit()
+        raise
+    outcome = RoundOutcome(TriggerStatus.DONE.value, summary)
     _finish(order, outcome.status, outcome.summary)
-    if outcome.status == TriggerStatus.SKIPPED.value:
-        _tell_coordinators(order, failed=False)
     db.session.commit()
     return outcome
 
@@ -159,14 +166,11 @@ def _finish(order: RoundOrder, status: str, result: str) -> None:
                        .values(status=status, result=result[:4000], finished_at=utcnow()))
 
 
-def _tell_coordinators(order: RoundOrder, failed: bool) -> None:
-    from ..notifications.services import link_to, notify_users, users_with_role
-
+def _tell_coordinators_of_failure(order: RoundOrder) -> None:
     what = {"scheduled": (N_("定期マッチング"), "regular matching round"),
             "fast_track": (N_("災害復旧の緊急マッチング"), "disaster fast-track round"),
             "manual": (N_("手動で指示したマッチング"), "matching round run by hand")}[order.kind]
-    reason = ({"ja": "エラーが発生しました", "en": "an error occurred"} if failed else
-              {"ja": "マッチング機能が組み込まれていません", "en": "no matching engine is installed"})
+    reason = {"ja": "エラーが発生しました", "en": "an error occurred"}
     notify_users(users_with_role(Role.COORDINATOR), "round.not_run",
                  {"what": {"ja": what[0], "en": what[1]}, "reason": reason},
                  link=link_to("scheduler.jobs"), dedupe_key=f"round.not_run:{min(order.trigger_ids)}")
@@ -192,11 +196,11 @@ def claim_trigger(key: str, kind: str, due_at: datetime, profession_id: int | No
 
 
 def schedule_fast_track(request: Any) -> RoundTrigger | None:
-    """Registered on ``requests.services.ON_REQUEST_OPENED``: a disaster request gets a round within minutes.
+    """``requests.events.request_opened``: a disaster request gets a round within minutes.
 
     Requests of the same profession opened close together share one round: the new one joins
     the round already waiting. Tells the coordinators when it will run. Commits (the opening is
-    committed before the hooks run). Idempotent per request.
+    committed before the event is sent). Idempotent per request.
     """
     if getattr(request, "urgency", None) != "disaster":
         return None
@@ -226,9 +230,8 @@ def schedule_fast_track(request: Any) -> RoundTrigger | None:
 
 
 def _announce_fast_track(request: Any, due_at: datetime, key: str) -> None:
-    from ..notifications.services import link_to, notify_users, users_with_role
-
-    run_at = due_at.replace(tzinfo=UTC).astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
+    with force_locale("ja"):  # the same moment for every reader, written once
+        run_at = show_time(due_at)
     city, profession = request.city, request.profession
     params = {
         "city": {"ja": city.name_ja, "en": city.name_en},
@@ -265,3 +268,73 @@ def claim_fast_track(profession_id: int | None) -> list[RoundTrigger]:
             claimed.append(row)
     db.session.commit()
     return claimed
+
+
+# The round schedule ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduleValues:
+    is_regular_enabled: bool
+    weekday: int
+    week_of_month: int | None
+    hour: int
+    minute: int
+    is_fast_track_enabled: bool
+    fast_track_delay_minutes: int
+
+
+SCHEDULE_FIELDS = ("is_regular_enabled", "weekday", "week_of_month", "hour", "minute", "is_fast_track_enabled",
+                   "fast_track_delay_minutes")
+
+
+def get_schedule(actor: Any) -> ScheduleSetting:
+    """The round schedule in force (the default until the coordinator first saves one)."""
+    permissions.check(actor, "schedule.view")
+    return current_setting()
+
+
+def validate_schedule(values: ScheduleValues) -> None:
+    """Refuse a schedule that cannot be run, naming the field."""
+    if not 0 <= values.weekday <= 6:
+        raise UserError("曜日を選んでください。", field="weekday")
+    if values.week_of_month is not None and not 1 <= values.week_of_month <= 5:
+        raise UserError("実行する週を選んでください。", field="week_of_month")
+    if not 0 <= values.hour <= 23:
+        raise UserError("時は0〜23の整数で入力してください。", field="hour")
+    if not 0 <= values.minute <= 59:
+        raise UserError("分は0〜59の整数で入力してください。", field="minute")
+    if not 1 <= values.fast_track_delay_minutes <= 120:
+        raise UserError("緊急マッチングまでの待ち時間は1〜120分で入力してください。", field="fast_track_delay_minutes")
+
+
+def update_schedule(actor: Any, values: ScheduleValues, reason: str) -> ScheduleSetting:
+    """Change when rounds run; the scheduler picks the change up within seconds. Audited with the reason."""
+    permissions.check(actor, "schedule.edit")
+    if not reason.strip():
+        raise UserError("変更理由を入力してください。", field="reason")
+    validate_schedule(values)
+    setting = db.session.get(ScheduleSetting, 1)
+    if setting is None:
+        setting = current_setting()
+        db.session.add(setting)
+    before = {field: getattr(setting, field) for field in SCHEDULE_FIELDS}
+    for field in SCHEDULE_FIELDS:
+        setattr(setting, field, getattr(values, field))
+    changes = audit.diff(before, {field: getattr(setting, field) for field in SCHEDULE_FIELDS})
+    if changes:
+        setting.updated_at = utcnow()
+        setting.updated_by_id = actor.id
+        with force_locale("ja"):  # the log is kept in one language
+            summary = describe_schedule(values.weekday, values.week_of_month, values.hour, values.minute)
+        audit.record(actor, "schedule.updated", "schedule_setting", 1, changes=changes, reason=reason.strip(),
+                     summary=summary)
+    db.session.commit()
+    return setting
+
+
+def upcoming_rounds(setting: ScheduleSetting, count: int = 3) -> list[datetime]:
+    """The next regular rounds under ``setting`` (naive UTC), for the page to show."""
+    if not setting.is_regular_enabled:
+        return []
+    return next_fire_times(cron_for(setting.weekday, setting.week_of_month, setting.hour, setting.minute), count)
