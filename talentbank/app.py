@@ -112,10 +112,11 @@ def _register_blueprints(app: Flask) -> None:
     from .main.audit_log import bp as audit_bp
     from .cities.views import bp as cities_bp
     from .exchange.views import bp as exchange_bp
+    from .board.views import bp as board_bp
     from .main.views import bp as main_bp
     from .requests.views import bp as requests_bp
 
-    for blueprint in (main_bp, accounts_bp, cities_bp, audit_bp, requests_bp, exchange_bp):
+    for blueprint in (main_bp, accounts_bp, cities_bp, audit_bp, requests_bp, board_bp, exchange_bp):
         app.register_blueprint(blueprint)
 
     # The talent registry and its controlled vocabularies.

@@ -28,7 +28,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("cities.index", _l("市の指標"), _l("連携市の人口・職員数・地域手当支給率・財政力指数"), "city.view"),
     NavItem("cities.travel", _l("移動時間"), _l("市と市の間の移動時間（分）"), "travel.view"),
     NavItem("requests.index", _l("派遣要請"), _l("自市の派遣要請の作成・公開・取り下げ"), "request.list"),
-    NavItem("requests.board", _l("需要ボード"), _l("各市の募集中の派遣要請と交流職員の提供"), "request.view_board"),
+    NavItem("board.show", _l("需要ボード"), _l("各市の募集中の派遣要請と交流職員の提供"), "request.view_board"),
     NavItem("exchange.index", _l("交流職員の提供"), _l("自市の在職職員を交流に出す申し出"), "offer.list"),
     NavItem("matching.index", _l("マッチング"), _l("マッチングの実行、提案の審査（承認・却下）、再計算と試算"), "round.review"),
     NavItem("matching.results", _l("マッチング結果"), _l("自市の派遣要請への提案と、充足できなかった理由"), "round.results"),

@@ -1,4 +1,4 @@
-"""Staffing request screens: a city's own requests, the form, the detail page, the demand board."""
+"""Staffing request screens: a city's own requests, the form, the detail page (the board is ``talentbank.board``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -12,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -23,13 +22,17 @@ from ..cities.models import City
 from ..core import clock
 from ..core.errors import UserError
 from ..core.permissions import Role, may, requires
-from ..core.query_args import date_arg, int_arg, page_arg
+from ..core.query_args import int_arg, page_arg
 from ..extensions import db
 from ..vocabulary.services import group_by_profession
-from . import export, services
-from .board import BoardFilter, board_rows_for_export, demand_board, get_board_entry
+from . import services
 from .forms import ActionForm, ReasonForm, RequestForm
-from .models import STATUS_LABELS, STATUSES, URGENCIES, URGENCY_LABELS, WORK_MODE_LABELS, WORK_MODES
+from .models import (
+    STATUS_LABELS,
+    STATUSES,
+    URGENCY_LABELS,
+    WORK_MODE_LABELS,
+)
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -215,67 +218,3 @@ def reopen(request_id: int):
         flash(_("派遣要請を再公開しました。"), "success")
 
     return press_button(act, url_for("requests.detail", request_id=request_id))
-
-
-# ----------------------------------------------------------------------------- the demand board
-
-
-def _board_filter() -> BoardFilter:
-    urgency = request.args.get("urgency")
-    work_mode = request.args.get("work_mode")
-    return BoardFilter(
-        city_id=int_arg("city_id"), profession_id=int_arg("profession_id"),
-        urgency=urgency if urgency in URGENCIES else None,
-        work_mode=work_mode if work_mode in WORK_MODES else None,
-        period_from=date_arg("period_from"), period_to=date_arg("period_to"))
-
-
-@bp.route("/board")
-@requires("request.view_board")
-def board():
-    from ..exchange.services import offer_board
-    from ..vocabulary.models import Profession
-    from ..vocabulary.services import active_terms
-
-    flt = _board_filter()
-    data = demand_board(current_user, flt, page_arg(), current_app.config["PAGE_SIZE"])
-    cities = db.session.scalars(db.select(City).where(City.is_member.is_(True)).order_by(City.code)).all()
-    return render_template("requests/board.html", board=data, flt=flt, cities=cities,
-                           professions=active_terms(Profession), urgencies=URGENCIES, work_modes=WORK_MODES,
-                           offers=offer_board(current_user, flt.city_id, flt.profession_id),
-                           can_export=may(current_user, "demand.export"),
-                           can_view_full=lambda city_id: may(current_user, "request.view", city_id))
-
-
-@bp.route("/board/<int:request_id>")
-@requires("request.view_board")
-def board_entry(request_id: int):
-    try:
-        req = get_board_entry(current_user, request_id)
-    except UserError:
-        abort(404)
-    return render_template("requests/board_entry.html", req=req,
-                           can_view_full=may(current_user, "request.view", req.city_id))
-
-
-def _export_name(extension: str) -> str:
-    return f"demand-board-{clock.today_tokyo():%Y%m%d}.{extension}"
-
-
-@bp.route("/board.csv")
-@requires("demand.export")
-def export_csv():
-    rows = board_rows_for_export(current_user, _board_filter())
-    response = Response(stream_with_context(export.csv_chunks(rows)), mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f"attachment; filename={_export_name('csv')}"
-    return response
-
-
-@bp.route("/board.xlsx")
-@requires("demand.export")
-def export_xlsx():
-    content = export.xlsx_bytes(board_rows_for_export(current_user, _board_filter()))
-    response = Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers["Content-Disposition"] = f"attachment; filename={_export_name('xlsx')}"
-    return response

@@ -20,14 +20,14 @@ from ..core import permissions
 from ..core.errors import UserError
 from ..core.pagination import paginate
 from ..extensions import db
-from ..vocabulary.models import ExperienceField, Licence, Profession
-from .models import (
+from ..requests.models import (
     LIVE_STATUSES,
     URGENCIES,
     StaffingRequest,
     staffing_request_fields,
     staffing_request_licences,
 )
+from ..vocabulary.models import ExperienceField, Licence, Profession
 
 
 def get_board_entry(actor: Any, request_id: int) -> StaffingRequest:

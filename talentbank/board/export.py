@@ -11,8 +11,8 @@ from typing import Any
 from ..core import spreadsheets
 from ..core.spreadsheets import safe_text
 from ..i18n import show_time
-from .models import URGENCY_LABELS, WORK_MODE_LABELS
-from .board import ExportRow
+from ..requests.models import URGENCY_LABELS, WORK_MODE_LABELS
+from .services import ExportRow
 
 HEADERS = ["要請番号", "団体コード", "市", "部署", "課・係", "職種", "必要な資格", "望ましい経験分野",
            "募集人数", "未充足人数", "開始日", "終了日", "週あたり勤務日数", "勤務形態", "緊急度", "緊急度の理由",

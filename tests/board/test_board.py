@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 
 from talentbank.core import clock
 from talentbank.core.permissions import PermissionDenied, Role
-from talentbank.requests.board import BoardFilter, board_rows_for_export, demand_board
-from talentbank.requests.export import HEADERS
+from talentbank.board.services import BoardFilter, board_rows_for_export, demand_board
+from talentbank.board.export import HEADERS
 from talentbank.vocabulary.models import Profession
 
 
