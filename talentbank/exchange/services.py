@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -351,9 +352,8 @@ def offer_history(actor: Any, offer_id: int) -> list[AuditEntry]:
 OfferListFilter = postings.ListFilter
 
 
-def list_offers(actor: Any, flt: OfferListFilter, page: int, per_page: int
-                ) -> tuple[list[ExchangeOffer], int, dict[str, int]]:
-    """A page of offers (newest first), their total and counts by status: HR see only their city."""
+def list_offers(actor: Any, flt: OfferListFilter, page: int, per_page: int) -> tuple[Pagination, dict[str, int]]:
+    """A page of offers (newest first) and the counts by status: HR see only their city."""
     return postings.list_postings(POSTING, actor, flt, page, per_page,
                                   (joinedload(ExchangeOffer.city), joinedload(ExchangeOffer.wants_profession),
                                    joinedload(ExchangeOffer.officer).selectinload(Specialist.professions)))

@@ -11,7 +11,7 @@ from ..core import clock
 from ..core.errors import UserError
 from ..core.permissions import Role, may, requires
 from ..lifecycle.postings import is_correction
-from ..core.query_args import int_arg
+from ..core.query_args import int_arg, page_arg
 from ..extensions import db
 from ..requests.forms import ActionForm, ReasonForm
 from ..requests.views import attach_errors, press_button
@@ -73,15 +73,15 @@ def _render_form(form: OfferForm, city_id: int, offer=None, correcting: bool = F
 def index():
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
     city_id = int_arg("city_id")
-    page = max(int_arg("page") or 1, 1)
+    page = page_arg()
     per_page = current_app.config["PAGE_SIZE"]
-    rows, total, counts = services.list_offers(current_user, services.OfferListFilter(status=status, city_id=city_id),
+    listing, counts = services.list_offers(current_user, services.OfferListFilter(status=status, city_id=city_id),
                                                page, per_page)
     is_hr = current_user.role == Role.CITY_HR
     cities = [] if is_hr else db.session.scalars(db.select(City).where(City.is_member.is_(True))
                                                  .order_by(City.code)).all()
-    return render_template("exchange/index.html", rows=rows, total=total, counts=counts, status=status,
-                           city_id=city_id, cities=cities, page=page, per_page=per_page, is_hr=is_hr,
+    return render_template("exchange/index.html", rows=listing.items, counts=counts, status=status,
+                           city_id=city_id, cities=cities, page=listing, is_hr=is_hr,
                            statuses=STATUSES, can_create=may(current_user, "offer.create"))
 
 

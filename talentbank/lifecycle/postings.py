@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -21,6 +22,7 @@ from ..audit import services as audit
 from ..audit.models import AuditEntry
 from ..extensions import db
 from ..core import clock, permissions
+from ..core.pagination import paginate
 from ..core.errors import N_, UserError, UserErrors
 from .transitions import Lifecycle, check_move, transition
 from ..core.permissions import Role
@@ -237,8 +239,8 @@ class ListFilter:
 
 
 def list_postings(kind: Posting, actor: Any, flt: ListFilter, page: int, per_page: int,
-                  options: Sequence[Any] = ()) -> tuple[list[Any], int, dict[str, int]]:
-    """A page of postings (newest first), their total and counts by status: HR see only their city."""
+                  options: Sequence[Any] = ()) -> tuple[Pagination, dict[str, int]]:
+    """A page of postings (newest first) and the counts by status: HR see only their city."""
     model = kind.model
     permissions.check(actor, f"{kind.permission}.list")
     city_id = actor.city_id if actor.role == Role.CITY_HR else flt.city_id
@@ -247,9 +249,6 @@ def list_postings(kind: Posting, actor: Any, flt: ListFilter, page: int, per_pag
                                      .where(*conditions).group_by(model.status)).all())
     if flt.status:
         conditions.append(model.status == flt.status)
-    total = db.session.scalar(select(func.count(model.id)).where(*conditions)) or 0
-    rows = db.session.scalars(
-        select(model).where(*conditions).options(*options)
-        .order_by(model.created_at.desc(), model.id.desc())
-        .limit(per_page).offset((max(page, 1) - 1) * per_page)).unique().all()
-    return list(rows), total, counts
+    listing = paginate(select(model).where(*conditions).options(*options)
+                       .order_by(model.created_at.desc(), model.id.desc()), page, per_page)
+    return listing, counts

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit import services as audit
 from ..audit.models import AuditEntry
-from ..core import clock, permissions
+from ..core import clock
 from ..lifecycle import postings
 from ..core.events import announce, ask_any
 from ..core.errors import N_, UserError, UserErrors
@@ -428,9 +429,8 @@ def request_history(actor: Any, request_id: int) -> list[AuditEntry]:
 ListFilter = postings.ListFilter
 
 
-def list_requests(actor: Any, flt: ListFilter, page: int, per_page: int
-                  ) -> tuple[list[StaffingRequest], int, dict[str, int]]:
-    """A page of requests (newest first), their total and counts by status: HR see only their city."""
+def list_requests(actor: Any, flt: ListFilter, page: int, per_page: int) -> tuple[Pagination, dict[str, int]]:
+    """A page of requests (newest first) and the counts by status: HR see only their city."""
     return postings.list_postings(POSTING, actor, flt, page, per_page,
                                   (joinedload(StaffingRequest.city), joinedload(StaffingRequest.profession)))
 

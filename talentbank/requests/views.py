@@ -101,13 +101,13 @@ def index():
     city_id = int_arg("city_id")
     page = page_arg()
     per_page = current_app.config["PAGE_SIZE"]
-    rows, total, counts = services.list_requests(current_user, services.ListFilter(status=status, city_id=city_id),
+    listing, counts = services.list_requests(current_user, services.ListFilter(status=status, city_id=city_id),
                                                  page, per_page)
     is_hr = current_user.role == Role.CITY_HR
     cities = [] if is_hr else db.session.scalars(db.select(City).where(City.is_member.is_(True))
                                                  .order_by(City.code)).all()
-    return render_template("requests/index.html", rows=rows, total=total, counts=counts, status=status,
-                           city_id=city_id, cities=cities, page=page, per_page=per_page, is_hr=is_hr,
+    return render_template("requests/index.html", rows=listing.items, counts=counts, status=status,
+                           city_id=city_id, cities=cities, page=listing, is_hr=is_hr,
                            statuses=STATUSES, can_create=may(current_user, "request.create"))
 
 

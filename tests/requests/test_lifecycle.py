@@ -330,8 +330,7 @@ def test_buttons_offered_match_the_rules(make, people):
 def test_hr_list_shows_only_their_city_and_the_coordinator_sees_all(make, people):
     zushi_req = make.staffing_request(people["zushi"].city)
     fujisawa_req = make.staffing_request(people["fujisawa"].city)
-    rows, total, counts = services.list_requests(people["fujisawa"], services.ListFilter(city_id=zushi_req.city_id),
-                                                 1, 50)
-    assert [r.id for r in rows] == [fujisawa_req.id] and total == 1 and counts == {"open": 1}
-    rows, total, _counts = services.list_requests(people["coordinator"], services.ListFilter(), 1, 50)
-    assert {r.id for r in rows} == {zushi_req.id, fujisawa_req.id}
+    listing, counts = services.list_requests(people["fujisawa"], services.ListFilter(city_id=zushi_req.city_id), 1, 50)
+    assert [r.id for r in listing.items] == [fujisawa_req.id] and listing.total == 1 and counts == {"open": 1}
+    listing, _counts = services.list_requests(people["coordinator"], services.ListFilter(), 1, 50)
+    assert {r.id for r in listing.items} == {zushi_req.id, fujisawa_req.id}
