@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -21,12 +21,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..audit import services as audit
 from ..audit.models import AuditEntry
 from ..core import clock, permissions
-from ..core.clock import TOKYO
 from ..core.errors import N_, UserError
 from ..lifecycle.transitions import check_move, transition
 from ..core.pagination import paginate
 from ..core.permissions import PermissionDenied, Role
 from ..extensions import db
+from ..i18n import show_time
 from ..matching import services as matching
 from ..matching.models import HOLDING_PROPOSAL_STATUSES, Proposal
 from ..requests import services as requests_services
@@ -73,11 +73,6 @@ def offer_deadline(start_date: date, now: datetime | None = None, days: int | No
     return min(now + timedelta(days=days), before_start)
 
 
-def format_tokyo(moment: datetime) -> str:
-    """A stored naive-UTC time as people in Japan read it."""
-    return moment.replace(tzinfo=UTC).astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
-
-
 def clean_reason(reason: str | None, *, required: bool, field: str = "reason") -> str:
     """A reason as stored: trimmed, required where a decision must say why, within the length limit."""
     text = (reason or "").strip()
@@ -101,7 +96,7 @@ def _offer_params(offer: Offer) -> dict[str, Any]:
         "days": offer.days_per_week, "reference": offer.specialist.reference,
         "mode": notices.both("現地勤務", "On site") if offer.work_mode == "onsite"
         else notices.both("リモート勤務", "Remote"),
-        "deadline": format_tokyo(offer.deadline_at),
+        "deadline": show_time(offer.deadline_at),
     }
 
 
@@ -228,7 +223,7 @@ def _check_answerable(offer: Offer, now: datetime) -> None:
         raise UserError(ANSWERED)
     if offer.deadline_at < now:
         raise UserError("回答期限（%(deadline)s）を過ぎているため、この打診には回答できません。",
-                        deadline=format_tokyo(offer.deadline_at))
+                        deadline=show_time(offer.deadline_at))
 
 
 def accept_offer(actor: Any, offer_id: int) -> Dispatch:

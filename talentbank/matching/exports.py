@@ -6,17 +6,16 @@ go to Japanese HR offices. Specialists appear by their reference number only (no
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 from ..core import spreadsheets
-from ..core.clock import TOKYO
 from ..core.spreadsheets import safe_text
-from ..requests.models import URGENCY_LABELS
 from ..exchange.rings.models import CYCLE_STATUS_LABELS
+from ..i18n import show_time
+from ..requests.models import URGENCY_LABELS
+from .labels import SCORE_PART_LABELS, SCORE_PARTS
 from .models import PROPOSAL_STATUS_LABELS
 from .reasons import ReasonText
-from .labels import SCORE_PART_LABELS, SCORE_PARTS
 from .review import RoundReview
 
 PROPOSAL_HEADERS = ["マッチング番号", "団体コード", "市", "要請番号", "部署", "課・係", "職種", "緊急度", "優先順位",
@@ -29,8 +28,6 @@ CSV_HEADERS = ["区分", "マッチング番号", "団体コード", "市", "要
                "候補者番号", "合計点", *[SCORE_PART_LABELS[p] for p in SCORE_PARTS], "状態", "空いた枠", "理由"]
 
 
-def _tokyo(value: datetime | None) -> str:
-    return value.replace(tzinfo=UTC).astimezone(TOKYO).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def _request_cells(review: RoundReview, city: Any, group: Any, text: Any) -> list[Any]:
@@ -55,12 +52,12 @@ def proposal_rows(review: RoundReview, text: Any = safe_text) -> Iterator[list[A
                 status = (PROPOSAL_STATUS_LABELS[kept.proposal.status] if kept.proposal else "派遣中")
                 yield [*base, kept.card.reference if kept.card else kept.specialist_id, "承認済み（固定）",
                        kept.score.get("total", ""), *[kept.score.get(p, "") for p in SCORE_PARTS], status,
-                       _tokyo(kept.proposal.decided_at) if kept.proposal else "", ""]
+                       show_time(kept.proposal.decided_at) if kept.proposal else "", ""]
             for row in group.proposals:
                 p = row.proposal
                 yield [*base, row.card.reference if row.card else p.specialist_id, "新規の提案",
                        p.score.get("total", ""), *[p.score.get(part, "") for part in SCORE_PARTS],
-                       PROPOSAL_STATUS_LABELS[p.status], _tokyo(p.decided_at), text(p.decision_reason or "")]
+                       PROPOSAL_STATUS_LABELS[p.status], show_time(p.decided_at), text(p.decision_reason or "")]
 
 
 def unfilled_rows(review: RoundReview, text: Any = safe_text) -> Iterator[list[Any]]:
@@ -127,5 +124,5 @@ def xlsx_bytes(review: RoundReview) -> bytes:
 def export_filename(review: RoundReview, extension: str) -> str:
     """``matching-round-12-20261129.xlsx``: ASCII, so every browser keeps it."""
     finished = review.round.finished_at or review.round.created_at
-    stamp = finished.replace(tzinfo=UTC).astimezone(TOKYO).strftime("%Y%m%d")
+    stamp = show_time(finished, "date").replace("-", "")
     return f"matching-round-{review.round.id}-{stamp}.{extension}"
