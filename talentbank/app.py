@@ -5,13 +5,39 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, has_request_context, render_template, request, session
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
 
+from .accounts.models import User
+from .accounts.views import bp as accounts_bp
+from .audit.labels import action_label, change_text, field_label
+from .board.views import bp as board_bp
+from .cities.views import bp as cities_bp
+from .cli import register as register_cli
 from .config import load_config
+from .core.pagination import page_url
 from .core.permissions import PermissionDenied, Role, may
+from .dispatches.views import bp as dispatches_bp
+from .exchange.rings.views import bp as rings_bp
+from .exchange.views import bp as exchange_bp
 from .extensions import babel, csrf, db, login_manager, migrate
+from .i18n import show_time
+from .main.audit_log import bp as audit_bp
+from .main.navigation import nav_items
+from .main.views import bp as main_bp
+from .matching.cli import register as register_matching_cli
+from .matching.schedule_views import bp as schedule_bp
+from .matching.views import bp as matching_bp
+from .notifications.views import bp as notifications_bp
+from .requests.views import bp as requests_bp
+from .scheduler import init_app as init_scheduler
+from .scheduler.views import bp as scheduler_bp
+from .specialists.views import bp as specialists_bp
+from .vocabulary.views import bp as vocabulary_bp
+from .wiring import connect_subscribers
 
 ROOT = Path(__file__).resolve().parent.parent
 ROLE_LABELS = {
@@ -63,8 +89,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_errors(app)
     _register_template_helpers(app)
     _register_cli(app)
-    from .wiring import connect_subscribers
-
     connect_subscribers()
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _enable_sqlite_foreign_keys(app)
@@ -88,8 +112,6 @@ def _register_models() -> None:
 
 
 def _init_login(app: Flask) -> None:
-    from .accounts.models import User
-
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("このページを見るにはログインしてください。")
@@ -108,43 +130,23 @@ def _init_login(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .accounts.views import bp as accounts_bp
-    from .main.audit_log import bp as audit_bp
-    from .cities.views import bp as cities_bp
-    from .exchange.views import bp as exchange_bp
-    from .board.views import bp as board_bp
-    from .main.views import bp as main_bp
-    from .requests.views import bp as requests_bp
-
-    for blueprint in (main_bp, accounts_bp, cities_bp, audit_bp, requests_bp, board_bp, exchange_bp):
+    for blueprint in (main_bp, accounts_bp, cities_bp, audit_bp, requests_bp, board_bp, exchange_bp, rings_bp):
         app.register_blueprint(blueprint)
 
     # The talent registry and its controlled vocabularies.
-    from .specialists.views import bp as specialists_bp
-    from .vocabulary.views import bp as vocabulary_bp
-
     app.register_blueprint(specialists_bp)
     app.register_blueprint(vocabulary_bp)
 
     # Inbox, outbox and the scheduler's pages; ``flask scheduler`` runs the jobs in its own process.
-    from .notifications.views import bp as notifications_bp
-    from .scheduler import init_app as init_scheduler
-    from .scheduler.views import bp as scheduler_bp
-
     app.register_blueprint(notifications_bp)
     app.register_blueprint(scheduler_bp)
     init_scheduler(app)
 
     # Matching rounds, their review, the priority rule and the round schedule.
-    from .matching.schedule_views import bp as schedule_bp
-    from .matching.views import bp as matching_bp
-
     app.register_blueprint(matching_bp)
     app.register_blueprint(schedule_bp)
 
     # Offers to specialists, dispatches and exchange-ring confirmation.
-    from .dispatches.views import bp as dispatches_bp
-
     app.register_blueprint(dispatches_bp)
 
 
@@ -167,13 +169,6 @@ def _register_errors(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from flask_babel import get_locale
-
-    from .audit.labels import action_label, change_text, field_label
-    from .core.pagination import page_url
-    from .i18n import show_time
-    from .main.navigation import nav_items
-
     @app.context_processor
     def inject() -> dict[str, Any]:
         return {
@@ -204,16 +199,11 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from .cli import register
-    from .matching.cli import register as register_matching
-
-    register(app)
-    register_matching(app)
+    register_cli(app)
+    register_matching_cli(app)
 
 
 def _enable_sqlite_foreign_keys(app: Flask) -> None:
-    from sqlalchemy import event
-
     with app.app_context():
         engine = db.engine
 

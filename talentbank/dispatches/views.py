@@ -4,13 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from ..core import clock
 from ..core.errors import UserError
+from ..core.forms import attach_errors, flash_form_errors
 from ..core.permissions import may, requires
 from ..core.query_args import date_arg, int_arg, page_arg
-from ..exchange.rings import services as rings
 from ..exchange.rings.models import CYCLE_STATUS_LABELS
 from ..matching.models import PROPOSAL_STATUS_LABELS
 from . import roster, services
@@ -32,21 +31,6 @@ def labels() -> dict[str, object]:
             "served_mode_labels": SERVED_MODE_LABELS, "evaluation_party_labels": EVALUATION_PARTY_LABELS,
             "history_status_labels": {"dispatch": DISPATCH_STATUS_LABELS, "dispatch_offer": OFFER_STATUS_LABELS,
                                       "proposal": PROPOSAL_STATUS_LABELS}}
-
-
-def _errors_to(form: FlaskForm, exc: UserError) -> None:
-    """Show a service's refusal under its field, or at the top of the page when it names none."""
-    target = getattr(form, exc.field, None) if exc.field else None
-    if target is None:
-        flash(exc.translated(), "error")
-    else:
-        target.errors = [*target.errors, exc.translated()]
-
-
-def _form_errors(form: FlaskForm) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            flash(error, "error")
 
 
 # ----------------------------------------------------------------------------- the specialist's offers
@@ -80,7 +64,7 @@ def offer(dispatch_offer_id: int):
 def accept(dispatch_offer_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
-        _form_errors(form)
+        flash_form_errors(form)
         return redirect(url_for("dispatches.offer", dispatch_offer_id=dispatch_offer_id))
     try:
         dispatch = services.accept_offer(current_user, dispatch_offer_id)
@@ -104,7 +88,7 @@ def decline(dispatch_offer_id: int):
         try:
             services.decline_offer(current_user, dispatch_offer_id, form.decline_reason.data or "")
         except UserError as exc:
-            _errors_to(form, exc)
+            attach_errors(form, exc)
         else:
             flash(_("打診を辞退しました。ご回答ありがとうございました。"), "success")
             return redirect(url_for("dispatches.offers"))
@@ -192,7 +176,7 @@ def cancel(dispatch_id: int):
         try:
             services.cancel_dispatch(current_user, dispatch_id, form.reason.data)
         except UserError as exc:
-            _errors_to(form, exc)
+            attach_errors(form, exc)
         else:
             flash(_("派遣を中止しました。関係者に通知しました。"), "success")
             return redirect(url_for("dispatches.detail", dispatch_id=dispatch_id))
@@ -207,7 +191,7 @@ def extend(dispatch_id: int):
         try:
             services.extend_dispatch(current_user, dispatch_id, form.new_end_date.data, form.reason.data)
         except UserError as exc:
-            _errors_to(form, exc)
+            attach_errors(form, exc)
         else:
             flash(_("派遣の期間を%(end)sまで延長しました。", end=form.new_end_date.data.isoformat()), "success")
             return redirect(url_for("dispatches.detail", dispatch_id=dispatch_id))
@@ -226,85 +210,8 @@ def evaluation(dispatch_id: int):
         try:
             services.evaluate(current_user, dispatch_id, int(form.rating.data), form.comment.data or "")
         except UserError as exc:
-            _errors_to(form, exc)
+            attach_errors(form, exc)
         else:
             flash(_("評価を保存しました。ありがとうございました。"), "success")
             return redirect(url_for("dispatches.detail", dispatch_id=dispatch_id))
     return _render_detail(dispatch_id, evaluation_form=form, status=400)
-
-
-# ----------------------------------------------------------------------------- exchange rings
-
-
-@bp.route("/exchange-rings/")
-@requires("cycle.list")
-def cycles_index():
-    return render_template("dispatches/cycles.html", views=rings.list_rings(current_user))
-
-
-def _render_cycle(exchange_cycle_id: int, refuse_form=None, status: int = 200):
-    try:
-        view = rings.view_ring(current_user, exchange_cycle_id)
-    except UserError:
-        return render_template("errors/error.html", status=404, message=_("職員交流が見つかりません。")), 404
-    return render_template("dispatches/cycle.html", view=view, confirm_form=ActionForm(),
-                           refuse_form=refuse_form or ReasonForm()), status
-
-
-@bp.route("/exchange-rings/<int:exchange_cycle_id>")
-@requires("cycle.view")
-def cycle(exchange_cycle_id: int):
-    return _render_cycle(exchange_cycle_id)
-
-
-@bp.route("/exchange-rings/<int:exchange_cycle_id>/confirm", methods=["POST"])
-@requires("cycle.confirm")
-def confirm_cycle(exchange_cycle_id: int):
-    form = ActionForm()
-    if form.validate_on_submit():
-        try:
-            ring = rings.confirm_ring(current_user, exchange_cycle_id)
-        except UserError as exc:
-            flash(exc.translated(), "error")
-        else:
-            if ring.status == "confirmed":
-                flash(_("すべての市が確認したため、職員交流が成立しました。派遣一覧に登録されました。"), "success")
-            else:
-                flash(_("貴市の確認を記録しました。ほかの市の確認を待っています。"), "success")
-    else:
-        _form_errors(form)
-    return redirect(url_for("dispatches.cycle", exchange_cycle_id=exchange_cycle_id))
-
-
-@bp.route("/exchange-rings/<int:exchange_cycle_id>/release", methods=["POST"])
-@requires("proposal.decide")
-def release_cycle(exchange_cycle_id: int):
-    form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            rings.release_ring(current_user, exchange_cycle_id, form.reason.data)
-        except UserError as exc:
-            _errors_to(form, exc)
-        else:
-            flash(_("交流の輪を解除しました。含まれていた交流職員の提供は、次のマッチングの対象に戻ります。"), "success")
-            return redirect(url_for("dispatches.cycle", exchange_cycle_id=exchange_cycle_id))
-    return _render_cycle(exchange_cycle_id, refuse_form=form, status=400)
-
-
-@bp.route("/exchange-rings/<int:exchange_cycle_id>/refuse", methods=["POST"])
-@requires("cycle.confirm")
-def refuse_cycle(exchange_cycle_id: int):
-    try:
-        rings.check_may_answer(current_user, exchange_cycle_id)  # another city's HR: 403 before anything else
-    except UserError:
-        return render_template("errors/error.html", status=404, message=_("職員交流が見つかりません。")), 404
-    form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            rings.refuse_ring(current_user, exchange_cycle_id, form.reason.data)
-        except UserError as exc:
-            _errors_to(form, exc)
-        else:
-            flash(_("職員交流を辞退しました。関係する市と幹事市に通知しました。"), "success")
-            return redirect(url_for("dispatches.cycle", exchange_cycle_id=exchange_cycle_id))
-    return _render_cycle(exchange_cycle_id, refuse_form=form, status=400)

@@ -9,12 +9,13 @@ from flask_login import current_user
 from ..cities.models import City
 from ..core import clock
 from ..core.errors import UserError
+from ..core.forms import attach_errors
 from ..core.permissions import Role, may, requires
 from ..lifecycle.postings import is_correction
 from ..core.query_args import int_arg, page_arg
 from ..extensions import db
 from ..requests.forms import ActionForm, ReasonForm
-from ..requests.views import attach_errors, press_button
+from ..requests.views import press_button
 from ..vocabulary.models import Licence, Profession
 from ..vocabulary.services import active_terms, group_by_profession
 from . import services

@@ -35,7 +35,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("matching.rule_sets", _l("優先順位の規則"), _l("要請が競合したときの市の優先順位（県方式）とその版"), "ruleset.view"),
     NavItem("dispatches.offers", _l("派遣の打診"), _l("届いた打診への回答と、決まった派遣"), "offer.answer"),
     NavItem("dispatches.index", _l("派遣一覧"), _l("決まった派遣の予定・実施状況・延長・評価"), "dispatch.export"),
-    NavItem("dispatches.cycles_index", _l("職員交流の確認"), _l("承認された職員交流（交流の輪）の各市による確認"), "cycle.list"),
+    NavItem("rings.index", _l("職員交流の確認"), _l("承認された職員交流（交流の輪）の各市による確認"), "cycle.list"),
     NavItem("accounts.users", _l("職員アカウント"), _l("人事担当者・幹事市職員の招待と管理"), "user.view"),
     NavItem("audit.index", _l("監査ログ"), _l("誰が・いつ・何を・なぜ変更したか"), "audit.view"),
     NavItem("schedule.show", _l("マッチングの日程"), _l("定期マッチングの日時と災害時の緊急マッチング"), "schedule.view"),

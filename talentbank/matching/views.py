@@ -13,12 +13,12 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from ..core.errors import N_, UserError
+from ..core.forms import attach_errors
 from ..core.permissions import may, requires
 from ..core.query_args import page_arg
 from ..exchange.rings.models import CYCLE_STATUS_LABELS
 from ..extensions import db
 from ..requests.models import StaffingRequest
-from ..requests.views import attach_errors
 from ..vocabulary.models import Profession
 from . import exports, review, services
 from .forms import ConfirmForm, ReasonForm, RuleSetForm, StartRoundForm, WhatIfForm

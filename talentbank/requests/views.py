@@ -14,13 +14,14 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from ..cities.models import City
 from ..core import clock
 from ..core.errors import UserError
+from ..core.forms import attach_errors
 from ..core.permissions import Role, may, requires
 from ..core.query_args import int_arg, page_arg
 from ..extensions import db
@@ -41,16 +42,6 @@ bp = Blueprint("requests", __name__, url_prefix="/requests")
 def labels() -> dict[str, object]:
     return {"request_status_labels": STATUS_LABELS, "urgency_labels": URGENCY_LABELS,
             "work_mode_labels": WORK_MODE_LABELS}
-
-
-def attach_errors(form: FlaskForm, exc: UserError) -> None:
-    """Show each problem a service found under its field, or at the top when it names none."""
-    for error in getattr(exc, "errors", [exc]):
-        target = getattr(form, error.field, None) if error.field else None
-        if target is None:
-            flash(error.translated(), "error")
-        else:
-            target.errors = [*target.errors, error.translated()]
 
 
 def _values(form: RequestForm) -> services.RequestValues:
@@ -86,8 +77,6 @@ def _render_form(form: RequestForm, req=None, correcting: bool = False):
 
 
 def _locale() -> str:
-    from flask_babel import get_locale
-
     return str(get_locale() or "ja")
 
 

@@ -73,7 +73,7 @@ def everyone_in(cycle: Any) -> list[User]:
 
 
 def link_to_ring(cycle: Any) -> str:
-    return notifications.link_to("dispatches.cycle", exchange_cycle_id=cycle.id)
+    return notifications.link_to("rings.show", exchange_cycle_id=cycle.id)
 
 
 def tell_users(users: list[User], kind: str, params: dict[str, Any], link: str | None, dedupe_key: str) -> None:

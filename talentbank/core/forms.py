@@ -1,0 +1,24 @@
+"""How a screen shows what a service or a form refused: under the field it names, or at the top."""
+from __future__ import annotations
+
+from flask import flash
+from flask_wtf import FlaskForm
+
+from .errors import UserError
+
+
+def attach_errors(form: FlaskForm, exc: UserError) -> None:
+    """Show each problem a service found under its field, or at the top when it names none."""
+    for error in getattr(exc, "errors", [exc]):
+        target = getattr(form, error.field, None) if error.field else None
+        if target is None:
+            flash(error.translated(), "error")
+        else:
+            target.errors = [*target.errors, error.translated()]
+
+
+def flash_form_errors(form: FlaskForm) -> None:
+    """A form without fields of its own on the page (a button): its errors at the top."""
+    for errors in form.errors.values():
+        for error in errors:
+            flash(error, "error")
