@@ -1,7 +1,10 @@
 """How a screen shows what a service or a form refused: under the field it names, or at the top."""
 from __future__ import annotations
 
-from flask import flash
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, redirect
 from flask_wtf import FlaskForm
 
 from .errors import UserError
@@ -22,3 +25,17 @@ def flash_form_errors(form: FlaskForm) -> None:
     for errors in form.errors.values():
         for error in errors:
             flash(error, "error")
+
+
+def act_with_reason(form: FlaskForm, action: Callable[[str], Any], done: str, back: str,
+                    again: Callable[[FlaskForm], Any]) -> Any:
+    """A decision that needs a reason: run it, say ``done`` and go ``back``; else show the page ``again``."""
+    if form.validate_on_submit():
+        try:
+            action(form.reason.data)
+        except UserError as exc:
+            attach_errors(form, exc)
+        else:
+            flash(done, "success")
+            return redirect(back)
+    return again(form)

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..core import clock
 from ..core.errors import UserError
-from ..core.forms import attach_errors, flash_form_errors
+from ..core.forms import act_with_reason, attach_errors, flash_form_errors
 from ..core.permissions import may, requires
 from ..core.query_args import date_arg, int_arg, page_arg
 from ..exchange.rings.models import CYCLE_STATUS_LABELS
@@ -171,16 +171,10 @@ def detail(dispatch_id: int):
 @bp.route("/dispatches/<int:dispatch_id>/cancel", methods=["POST"])
 @requires("dispatch.manage")
 def cancel(dispatch_id: int):
-    form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            services.cancel_dispatch(current_user, dispatch_id, form.reason.data)
-        except UserError as exc:
-            attach_errors(form, exc)
-        else:
-            flash(_("派遣を中止しました。関係者に通知しました。"), "success")
-            return redirect(url_for("dispatches.detail", dispatch_id=dispatch_id))
-    return _render_detail(dispatch_id, cancel_form=form, status=400)
+    return act_with_reason(
+        ReasonForm(), lambda reason: services.cancel_dispatch(current_user, dispatch_id, reason),
+        _("派遣を中止しました。関係者に通知しました。"), url_for("dispatches.detail", dispatch_id=dispatch_id),
+        lambda form: _render_detail(dispatch_id, cancel_form=form, status=400))
 
 
 @bp.route("/dispatches/<int:dispatch_id>/extend", methods=["POST"])

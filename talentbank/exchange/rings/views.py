@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...core.errors import UserError
-from ...core.forms import attach_errors, flash_form_errors
+from ...core.forms import act_with_reason, flash_form_errors
 from ...core.permissions import requires
 from ...requests.forms import ActionForm
 from . import services as rings
@@ -59,16 +59,11 @@ def confirm(exchange_cycle_id: int):
 @bp.route("/exchange-rings/<int:exchange_cycle_id>/release", methods=["POST"])
 @requires("proposal.decide")
 def release(exchange_cycle_id: int):
-    form = RingReasonForm()
-    if form.validate_on_submit():
-        try:
-            rings.release_ring(current_user, exchange_cycle_id, form.reason.data)
-        except UserError as exc:
-            attach_errors(form, exc)
-        else:
-            flash(_("交流の輪を解除しました。含まれていた交流職員の提供は、次のマッチングの対象に戻ります。"), "success")
-            return redirect(url_for("rings.show", exchange_cycle_id=exchange_cycle_id))
-    return _render_cycle(exchange_cycle_id, refuse_form=form, status=400)
+    return act_with_reason(
+        RingReasonForm(), lambda reason: rings.release_ring(current_user, exchange_cycle_id, reason),
+        _("交流の輪を解除しました。含まれていた交流職員の提供は、次のマッチングの対象に戻ります。"),
+        url_for("rings.show", exchange_cycle_id=exchange_cycle_id),
+        lambda form: _render_cycle(exchange_cycle_id, refuse_form=form, status=400))
 
 
 @bp.route("/exchange-rings/<int:exchange_cycle_id>/refuse", methods=["POST"])
@@ -78,13 +73,8 @@ def refuse(exchange_cycle_id: int):
         rings.check_may_answer(current_user, exchange_cycle_id)  # another city's HR: 403 before anything else
     except UserError:
         return render_template("errors/error.html", status=404, message=_("職員交流が見つかりません。")), 404
-    form = RingReasonForm()
-    if form.validate_on_submit():
-        try:
-            rings.refuse_ring(current_user, exchange_cycle_id, form.reason.data)
-        except UserError as exc:
-            attach_errors(form, exc)
-        else:
-            flash(_("職員交流を辞退しました。関係する市と幹事市に通知しました。"), "success")
-            return redirect(url_for("rings.show", exchange_cycle_id=exchange_cycle_id))
-    return _render_cycle(exchange_cycle_id, refuse_form=form, status=400)
+    return act_with_reason(
+        RingReasonForm(), lambda reason: rings.refuse_ring(current_user, exchange_cycle_id, reason),
+        _("職員交流を辞退しました。関係する市と幹事市に通知しました。"),
+        url_for("rings.show", exchange_cycle_id=exchange_cycle_id),
+        lambda form: _render_cycle(exchange_cycle_id, refuse_form=form, status=400))
