@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..cities.models import City
 from ..core.clock import utcnow
+from ..core.constraints import one_of
 from ..core.errors import N_
 from ..lifecycle.transitions import DISPATCH, DISPATCH_OFFER, DispatchOfferStatus, DispatchStatus
 from ..extensions import db
@@ -44,19 +45,15 @@ EVALUATION_PARTY_LABELS = {"city": N_("派遣先の市"), "specialist": N_("専�
 DAYS_EXCEEDED_MARKER = "dispatch_days_per_week_exceeded"
 
 
-def _in(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
 class Offer(db.Model):
     """An approved proposal put to the specialist, with the terms frozen as they were offered."""
 
     __tablename__ = "dispatch_offers"
     __table_args__ = (
-        CheckConstraint(f"status IN {_in(OFFER_STATUSES)}", name="status_known"),
+        CheckConstraint(one_of("status", OFFER_STATUSES), name="status_known"),
         CheckConstraint("start_date <= end_date", name="period_in_order"),
         CheckConstraint("days_per_week >= 1 AND days_per_week <= 5", name="days_range"),
-        CheckConstraint(f"work_mode IN {_in(SERVED_MODES)}", name="work_mode_known"),
+        CheckConstraint(one_of("work_mode", SERVED_MODES), name="work_mode_known"),
         CheckConstraint("status = 'pending' OR closed_at IS NOT NULL", name="closed_unless_pending"),
         # The specialist's offers page and the trigger read pending offers per specialist.
         Index("ix_dispatch_offers_specialist_status", "specialist_id", "status"),
@@ -103,10 +100,10 @@ class Dispatch(db.Model):
 
     __tablename__ = "dispatches"
     __table_args__ = (
-        CheckConstraint(f"status IN {_in(DISPATCH_STATUSES)}", name="status_known"),
+        CheckConstraint(one_of("status", DISPATCH_STATUSES), name="status_known"),
         CheckConstraint("start_date <= end_date", name="period_in_order"),
         CheckConstraint("days_per_week >= 1 AND days_per_week <= 5", name="days_range"),
-        CheckConstraint(f"work_mode IN {_in(SERVED_MODES)}", name="work_mode_known"),
+        CheckConstraint(one_of("work_mode", SERVED_MODES), name="work_mode_known"),
         CheckConstraint("status <> 'cancelled' OR cancel_reason IS NOT NULL", name="cancel_has_reason"),
         # Either an accepted offer for a staffing request, or one leg of a confirmed exchange ring.
         CheckConstraint("(offer_id IS NOT NULL AND request_id IS NOT NULL AND exchange_cycle_id IS NULL) OR "
@@ -195,7 +192,7 @@ class DispatchEvaluation(db.Model):
     __tablename__ = "dispatch_evaluations"
     __table_args__ = (
         UniqueConstraint("dispatch_id", "party"),
-        CheckConstraint(f"party IN {_in(EVALUATION_PARTIES)}", name="party_known"),
+        CheckConstraint(one_of("party", EVALUATION_PARTIES), name="party_known"),
         CheckConstraint("rating >= 1 AND rating <= 5", name="rating_range"),
     )
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..cities.models import City
 from ..core.clock import utcnow
+from ..core.constraints import one_of
 from ..lifecycle.transitions import OFFER, OfferStatus
 from ..extensions import db
 from ..specialists.models import Specialist
@@ -27,10 +28,6 @@ LIVE_STATUSES = ("open",)
 # Offers that hold their officer: the same officer cannot be offered twice for overlapping periods.
 HOLDING_STATUSES = ("draft", "open", "matched")
 CLOSED_STATUSES = ("matched", "withdrawn", "expired")
-
-
-def _in(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 exchange_offer_licences = Table(
@@ -47,7 +44,7 @@ class ExchangeOffer(db.Model):
     __tablename__ = "exchange_offers"
     __table_args__ = (
         CheckConstraint("start_date <= end_date", name="period_in_order"),
-        CheckConstraint(f"status IN {_in(STATUSES)}", name="status_known"),
+        CheckConstraint(one_of("status", STATUSES), name="status_known"),
         # One-way: nothing wanted back; an exchange: a profession wanted back.
         CheckConstraint("(is_one_way AND wants_profession_id IS NULL) OR "
                         "(NOT is_one_way AND wants_profession_id IS NOT NULL)", name="wants_unless_one_way"),

@@ -16,13 +16,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..core.clock import utcnow
+from ..core.constraints import one_of
 from ..core.errors import N_
 from ..extensions import db
 from ..lifecycle.transitions import PROPOSAL, ROUND, ProposalStatus, RoundStatus
-
-
-def _in(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 RULE_SET_METHODS = ("lexicographic", "weighted")
@@ -66,10 +63,10 @@ class RuleSetVersion(db.Model):
 
     __tablename__ = "rule_set_versions"
     __table_args__ = (
-        CheckConstraint(f"method IN {_in(RULE_SET_METHODS)}", name="method_known"),
+        CheckConstraint(one_of("method", RULE_SET_METHODS), name="method_known"),
         CheckConstraint("max_cycle_length >= 2 AND max_cycle_length <= 6", name="max_cycle_range"),
         CheckConstraint("version >= 1", name="version_positive"),
-        CheckConstraint(f"exchange_priority IN {_in(EXCHANGE_PRIORITIES)}", name="exchange_priority_known"),
+        CheckConstraint(one_of("exchange_priority", EXCHANGE_PRIORITIES), name="exchange_priority_known"),
         # Exactly one version is the current one: at most one here, at least one kept by the services.
         Index("uq_rule_set_versions_published", "is_published", unique=True,
               sqlite_where=text("is_published"), postgresql_where=text("is_published")),
@@ -107,9 +104,9 @@ class MatchingRound(db.Model):
 
     __tablename__ = "matching_rounds"
     __table_args__ = (
-        CheckConstraint(f"status IN {_in(ROUND_STATUSES)}", name="status_known"),
-        CheckConstraint(f"kind IN {_in(ROUND_KINDS)}", name="kind_known"),
-        CheckConstraint(f"phase IS NULL OR phase IN {_in(ROUND_PHASES)}", name="phase_known"),
+        CheckConstraint(one_of("status", ROUND_STATUSES), name="status_known"),
+        CheckConstraint(one_of("kind", ROUND_KINDS), name="kind_known"),
+        CheckConstraint("phase IS NULL OR " + one_of("phase", ROUND_PHASES), name="phase_known"),
         Index("ix_matching_rounds_status_kind", "status", "kind"),
     )
 
@@ -156,7 +153,7 @@ class Proposal(db.Model):
 
     __tablename__ = "proposals"
     __table_args__ = (
-        CheckConstraint(f"status IN {_in(PROPOSAL_STATUSES)}", name="status_known"),
+        CheckConstraint(one_of("status", PROPOSAL_STATUSES), name="status_known"),
         UniqueConstraint("round_id", "request_id", "specialist_id"),
         Index("ix_proposals_round_id_status", "round_id", "status"),
         Index("ix_proposals_round_id_city_id", "round_id", "city_id"),
@@ -219,7 +216,7 @@ class ForbiddenPair(db.Model):
     __tablename__ = "forbidden_pairs"
     __table_args__ = (
         UniqueConstraint("specialist_id", "request_id"),
-        CheckConstraint(f"reason_kind IN {_in(FORBIDDEN_KINDS)}", name="reason_kind_known"),
+        CheckConstraint(one_of("reason_kind", FORBIDDEN_KINDS), name="reason_kind_known"),
         Index("ix_forbidden_pairs_request_id", "request_id"),
     )
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..cities.models import City
 from ..core.clock import utcnow
+from ..core.constraints import one_of
 from ..core.errors import N_
 from ..lifecycle.transitions import REQUEST, RequestStatus
 from ..extensions import db
@@ -39,10 +40,6 @@ MAX_PEOPLE = 99
 MAX_DAYS_PER_WEEK = 5
 
 
-def _in(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
 staffing_request_licences = Table(
     "staffing_request_licences",
     db.metadata,
@@ -66,10 +63,10 @@ class StaffingRequest(db.Model):
         CheckConstraint(f"people >= 1 AND people <= {MAX_PEOPLE}", name="people_range"),
         CheckConstraint(f"days_per_week >= 1 AND days_per_week <= {MAX_DAYS_PER_WEEK}", name="days_range"),
         CheckConstraint("start_date <= end_date", name="period_in_order"),
-        CheckConstraint(f"work_mode IN {_in(WORK_MODES)}", name="work_mode_known"),
-        CheckConstraint(f"urgency IN {_in(URGENCIES)}", name="urgency_known"),
+        CheckConstraint(one_of("work_mode", WORK_MODES), name="work_mode_known"),
+        CheckConstraint(one_of("urgency", URGENCIES), name="urgency_known"),
         CheckConstraint("urgency = 'ordinary' OR urgency_reason IS NOT NULL", name="urgency_has_reason"),
-        CheckConstraint(f"status IN {_in(STATUSES)}", name="status_known"),
+        CheckConstraint(one_of("status", STATUSES), name="status_known"),
         CheckConstraint("filled_count >= 0 AND filled_count <= people", name="filled_within_people"),
         CheckConstraint("carry_over_count >= 0", name="carry_over_not_negative"),
         # The demand board filters live requests by these, 20,000 at a time.

@@ -13,7 +13,6 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..core.clock import utcnow
 from ..extensions import db
 
 

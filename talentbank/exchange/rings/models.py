@@ -7,6 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...core.clock import utcnow
+from ...core.constraints import one_of
 from ...lifecycle.transitions import RING, RingStatus
 from ...extensions import db
 
@@ -19,16 +20,12 @@ LIVE_CYCLE_STATUSES = ("proposed", "approved", "confirmed")
 HOLDING_CYCLE_STATUSES = ("approved", "confirmed")
 
 
-def _in(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
 class ExchangeCycle(db.Model):
     """A ring of exchange offers a round proposed: each city sends one officer to the next."""
 
     __tablename__ = "exchange_cycles"
     __table_args__ = (
-        CheckConstraint(f"status IN {_in(CYCLE_STATUSES)}", name="status_known"),
+        CheckConstraint(one_of("status", CYCLE_STATUSES), name="status_known"),
         UniqueConstraint("round_id", "position"),
         Index("ix_exchange_cycles_status", "status"),
     )
