@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from talentbank.solver.exchange import ExchangeNode, solve_rings
+from talentbank.solver.exchange import ExchangeNode, offers_in_some_ring, solve_rings
 
 HALVES = [(date(2026, 4, 1), date(2027, 3, 31)), (date(2026, 4, 1), date(2026, 9, 30)),
           (date(2026, 10, 1), date(2027, 3, 31))]
@@ -123,8 +123,6 @@ def test_matches_brute_force(seed, mip_every_stage):
 
 @pytest.mark.parametrize("max_len", [2, 3, 4])
 def test_offers_on_some_ring_match_the_enumerated_rings(max_len):
-    from talentbank.solver.exchange import offers_in_some_ring
-
     for seed in range(300):
         offers = random_offers(random.Random(seed))
         expected = {offers[i].id for ring in all_rings(offers, max_len) for i in ring}

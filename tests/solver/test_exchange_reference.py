@@ -9,6 +9,7 @@ equality, give the lexicographic optimum the solver must match.
 from __future__ import annotations
 
 import random
+import time
 from datetime import date
 
 import numpy as np
@@ -23,6 +24,7 @@ from talentbank.solver.exchange import (
     short_cycles,
     solve_rings,
 )
+from talentbank.solver.exchange_engine import Clock, Row, solve_component
 
 FY = (date(2026, 4, 1), date(2027, 3, 31))
 HALVES = [FY, (date(2026, 4, 1), date(2026, 9, 30)), (date(2026, 10, 1), date(2027, 3, 31))]
@@ -161,15 +163,12 @@ def test_a_stage_optimum_below_its_lp_bound_is_held(engine):
     Reduced costs keep E (d = 0), so only the held optimum keeps stage 2 from trading the
     one officer-stage ring for E, worth 0 there and 10 in stage 2.
     """
-    from talentbank.solver.exchange import _Clock, _Row, _solve_component
-
     pairs = [(0, 1), (1, 2), (0, 2), (3, 0), (3, 1), (3, 2)]
-    rows = [_Row(np.array(p), np.ones(2, dtype=np.int64), "le", 1, "offer") for p in pairs]
+    rows = [Row(np.array(p), np.ones(2, dtype=np.int64), "le", 1, "offer") for p in pairs]
     objectives = [("officers", np.array([1, 1, 1, 0])), ("need", np.array([1, 1, 1, 10])),
                   ("rings", np.array([1, 1, 1, 1]))]
-    import time
-    answer, stages = _solve_component(np.ones(4, dtype=np.int64), rows, objectives,
-                                      _Clock(time.perf_counter() + 30), False, engine)
+    answer, stages = solve_component(np.ones(4, dtype=np.int64), rows, objectives,
+                                     Clock(time.perf_counter() + 30), False, engine)
     assert sum(answer[:3]) == 1 and answer[3] == 0  # one of A, B, C (a tie), never E
     assert [(s.objective, s.status) for s in stages] == [(1, "optimal"), (1, "optimal"),
                                                           (1, "optimal")]
@@ -185,16 +184,12 @@ def test_integral_bounds_out_of_reach_are_solved_again(engine, weights):
     MIP (its LP bound fractional) or by the final search (all bounds integral); the first
     stage is then solved in integers and the others again.
     """
-    import time
-
-    from talentbank.solver.exchange import _Clock, _Row, _solve_component
-
-    rows = [_Row(np.array(p), np.ones(2, dtype=np.int64), "le", 1, "offer")
+    rows = [Row(np.array(p), np.ones(2, dtype=np.int64), "le", 1, "offer")
             for p in [(0, 1), (1, 2), (0, 2)]]
     objectives = [("officers", np.array([2, 2, 2])), ("need", np.array([3, 5, 4])),
                   ("rings", np.array(weights))]
-    answer, stages = _solve_component(np.ones(3, dtype=np.int64), rows, objectives,
-                                      _Clock(time.perf_counter() + 30), False, engine)
+    answer, stages = solve_component(np.ones(3, dtype=np.int64), rows, objectives,
+                                     Clock(time.perf_counter() + 30), False, engine)
     assert answer.tolist() == [0, 1, 0]
     assert [(s.objective, s.status) for s in stages] == [
         (2, "optimal"), (5, "optimal"), (weights[1], "optimal")]
