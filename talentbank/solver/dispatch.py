@@ -1,6 +1,6 @@
 """Dispatch: specialists to request slots, priority-respecting, maximum fill, best quality.
 
-Method (matching.md, "a note for implementers"):
+Method (the rules are docs/matching-rules.md):
 - specialists who can hold one slot at a time form a transversal matroid with the
   slots; two min-cost flows solve them exactly: the first, with small weights that
   strictly decrease with priority, fixes how many slots of each request are filled
@@ -394,6 +394,8 @@ def _solve_component(problem: Problem, index: EligibilityIndex, spec: np.ndarray
         held = pinned_by_spec.get(i, [])
         ks_arr = np.array(ks, dtype=np.int64)
         own = req[ks_arr]
+        # the busiest-day rule (days.busiest_day_load) as CP-SAT rows, vectorised: the same
+        # probes (first days), but one row per busy day over the candidate requests, not a load
         probes = np.unique(np.concatenate([req_start[own], req_start[held]]).astype(np.int64))
         covering = (req_start[own][None, :] <= probes[:, None]) & (probes[:, None] <= req_end[own][None, :])
         pinned_load = ((req_start[held][None, :] <= probes[:, None])

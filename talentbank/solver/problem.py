@@ -81,11 +81,6 @@ class Specialist:
         """True when a busy period shares a day with the inclusive period start..end."""
         return any(b.start <= end and start <= b.end for b in self.busy)
 
-    @property
-    def is_serving_officer(self) -> bool:
-        """Serving officers have an employer city; retired specialists do not."""
-        return self.employer_city is not None
-
 
 @dataclass(frozen=True)
 class Request:
@@ -168,11 +163,6 @@ class Problem:
         if from_city == to_city:
             return 0
         return self.travel.get((from_city, to_city))
-
-    @property
-    def city_by_code(self) -> dict[str, City]:
-        """Cities keyed by their local government code."""
-        return {c.code: c for c in self.cities}
 
     @property
     def specialist_by_id(self) -> dict[str, Specialist]:

@@ -1,12 +1,13 @@
 """One function per hard rule, per priority criterion and per quality part.
 
-These scalar functions are the reference wording of matching.md. The vectorised
+These scalar functions are the reference wording of docs/matching-rules.md. The vectorised
 index in ``eligibility.py`` must agree with them (tests compare the two).
 """
 from __future__ import annotations
 
 from typing import Callable, Iterable, Mapping
 
+from talentbank.solver.days import busiest_day_load
 from talentbank.solver.problem import (
     URGENCY_CLASSES,
     City,
@@ -113,19 +114,14 @@ def first_failed_rule(s: Specialist, r: Request, problem: Problem) -> str | None
     return None
 
 
-def is_eligible(s: Specialist, r: Request, problem: Problem) -> bool:
-    """A pair passes every per-pair hard rule (days across requests are checked apart)."""
-    return first_failed_rule(s, r, problem) is None
-
-
 def peak_days_per_week(requests: Iterable[Request]) -> int:
-    """Largest sum of days per week over requests running on the same day."""
-    items = list(requests)
-    peak = 0
-    for probe in items:  # the load peaks at some request's first day
-        load = sum(r.days_per_week for r in items if r.start <= probe.start <= r.end)
-        peak = max(peak, load)
-    return peak
+    """The most days per week the requests take on any one day (``days.busiest_day_load``)."""
+    commitments = [(r.start, r.end, r.days_per_week) for r in requests]
+    if not commitments:
+        return 0
+    first = min(start for start, _end, _days in commitments)
+    last = max(end for _start, end, _days in commitments)
+    return busiest_day_load(commitments, first, last)
 
 
 def fits_days_per_week(s: Specialist, requests: Iterable[Request]) -> bool:
@@ -217,7 +213,6 @@ TRAVEL_POINTS = 20
 TRAVEL_MINUTES_PER_POINT = 6
 PREFERRED_CITY_POINTS = 10
 CONTINUITY_POINTS = 10
-QUALITY_PARTS = ("experience", "extra_licences", "travel", "preferred_city", "continuity")
 
 
 def experience_points(s: Specialist, r: Request) -> int:
@@ -250,7 +245,6 @@ def continuity_points(s: Specialist, r: Request) -> int:
 TIE_MINUTES_CAP = 255
 TIE_YEARS_CAP = 63
 TIE_LICENCES_CAP = 7
-TIE_RANGE = (TIE_MINUTES_CAP + 1) * (TIE_YEARS_CAP + 1) * (TIE_LICENCES_CAP + 1)
 
 
 def tie_value(minutes: int, years: float, extra_licences: int) -> int:
@@ -258,7 +252,7 @@ def tie_value(minutes: int, years: float, extra_licences: int) -> int:
 
     Shorter journey first (minutes, capped at 255; remote = 0), then more years in the desired
     fields (whole years, capped at 63), then more licences beyond those required (capped at 7):
-    ``((255 - minutes) * 64 + years) * 8 + licences``, 0 <= value < TIE_RANGE.
+    ``((255 - minutes) * 64 + years) * 8 + licences``, 0 <= value < 256 * 64 * 8 = 131,072.
     """
     m = min(max(0, int(minutes)), TIE_MINUTES_CAP)
     y = min(max(0, int(years)), TIE_YEARS_CAP)

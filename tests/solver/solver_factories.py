@@ -1,6 +1,6 @@
 """Factories for solver problems and an independent brute-force referee.
 
-The referee restates matching.md on its own (eligibility, days per week, priority
+The referee restates docs/matching-rules.md on its own (eligibility, days per week, priority
 order, lexicographic fill) without calling the solver's rules, so a bug in the
 solver cannot hide behind the same bug in its check.
 """
@@ -139,7 +139,7 @@ def referee_travel(data: dict, a: str, b: str) -> int | None:
 
 
 def referee_eligible(data: dict, s: dict, r: dict) -> bool:
-    """matching.md's per-pair hard rules, restated."""
+    """The per-pair hard rules of docs/matching-rules.md, restated."""
     forbidden = {(p["specialist"], p["request"]) for p in data.get("forbidden", [])}
     if r["profession"] not in s["professions"]:
         return False

@@ -63,6 +63,21 @@ def test_days_per_week_counts_only_overlapping_requests():
         request("D", days=1, start="2024-06-15", end="2024-06-20")])).requests[0]])
 
 
+def test_days_per_week_are_counted_on_the_busiest_day_not_summed_over_the_year():
+    """docs/matching-rules.md: 3 days offered, 2 agreed in January-March and 2 in July-September,
+    leave room for a 1-day request all year, not for a 2-day one."""
+    def requests(all_year_days):
+        return load_problem(problem([specialist("S", days=3)], [
+            request("Q1", days=2, start="2025-01-01", end="2025-03-31"),
+            request("Q3", days=2, start="2025-07-01", end="2025-09-30"),
+            request("Y", days=all_year_days, start="2025-01-01", end="2025-12-31")]))
+
+    one_day = requests(1)
+    assert fits_days_per_week(one_day.specialists[0], one_day.requests)
+    two_days = requests(2)
+    assert not fits_days_per_week(two_days.specialists[0], two_days.requests)
+
+
 def test_need_rank_breaks_ties_by_city_code():
     data = problem([], [])
     for c in data["cities"]:
