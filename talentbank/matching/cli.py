@@ -12,6 +12,15 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from sqlalchemy import select
+
+from ..accounts.models import User
+from ..core.errors import UserError
+from ..core.permissions import PermissionDenied
+from ..extensions import db
+from ..i18n import show_time
+from . import services
+from .models import MatchingRound, RuleSetVersion
 
 EXIT_FAILED = 1
 
@@ -31,15 +40,6 @@ def register(app: Flask) -> None:
                   help="Record the round as started by this coordinator account (default: the system).")
     def run_command(version: int | None, profession: str | None, as_email: str | None) -> None:
         """Run a round on the current data, wait for it, print its id, then a summary."""
-        from sqlalchemy import select
-
-        from ..accounts.models import User
-        from ..core.errors import UserError
-        from ..core.permissions import PermissionDenied
-        from ..extensions import db
-        from . import services
-        from .models import RuleSetVersion
-
         actor = None
         if as_email:
             actor = db.session.scalar(select(User).where(User.email == as_email.strip().lower()))
@@ -84,9 +84,6 @@ def register(app: Flask) -> None:
     @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
     def export_command(round_id: int, directory: Path) -> None:
         """Write problem.json and result.json of a round into DIRECTORY (created if missing)."""
-        from ..extensions import db
-        from .models import MatchingRound
-
         rnd = db.session.get(MatchingRound, round_id)
         if rnd is None:
             raise click.ClickException(f"no matching round {round_id}")
@@ -103,14 +100,9 @@ def register(app: Flask) -> None:
     @rounds.command("list")
     @click.option("--limit", type=click.IntRange(1, 1000), default=10)
     def list_command(limit: int) -> None:
-        """The latest rounds: id, kind, status, rule-set version, proposals, finish time."""
-        from sqlalchemy import select
-
-        from ..extensions import db
-        from .models import MatchingRound
-
+        """The latest rounds: id, kind, status, rule-set version, proposals, finish time (Japan time)."""
         for rnd in db.session.scalars(select(MatchingRound).order_by(MatchingRound.id.desc()).limit(limit)):
             summary = (rnd.stats or {}).get("summary", {})
-            finished = rnd.finished_at.isoformat(timespec="seconds") if rnd.finished_at else "-"
+            finished = show_time(rnd.finished_at, "seconds") or "-"
             click.echo(f"{rnd.id}\t{rnd.kind}\t{rnd.status}\tv{rnd.rule_set_version.version}\t"
                        f"{summary.get('proposals', '-')}\t{finished}")

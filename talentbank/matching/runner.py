@@ -24,6 +24,9 @@ from ..core import clock
 from ..lifecycle.transitions import ROUND, ProposalStatus, RoundStatus, transition
 from ..exchange.rings import services as rings
 from ..extensions import db
+from ..requests.models import StaffingRequest
+from ..requests.services import add_carry_over
+from ..solver import ProblemError, solve_dict
 from . import notices
 from .models import REVIEWABLE_KINDS, MatchingRound, Proposal, RuleSetVersion, UnfilledSlot
 from .snapshot import build_snapshot, problem_counts
@@ -74,8 +77,6 @@ def solve_in_subprocess(problem: dict[str, Any]) -> str:
 
 def solve_inline(problem: dict[str, Any]) -> str:
     """Solve in this process (tests, small instances); same answer as the child process."""
-    from talentbank.solver import ProblemError, solve_dict
-
     try:
         result = solve_dict(problem)
     except ProblemError as exc:
@@ -147,8 +148,6 @@ def store_result(rnd: MatchingRound, result_text: str, request_city: dict[int, i
         counts["superseded"] = _supersede_earlier(rnd, live_request_ids, specialist_ids,
                                                   is_full_round=rnd.profession_code is None)
         if rnd.kind in CARRY_OVER_KINDS:
-            from ..requests.services import add_carry_over
-
             add_carry_over(sorted({int(u["request"]) for u in result["unfilled"]} & live_request_ids))
     rnd.result_json = result_text
     rnd.solver_status = result["status"]
@@ -224,8 +223,6 @@ def execute_round(round_id: int) -> MatchingRound:
 
 def _mapping_from_problem(problem: dict[str, Any]) -> tuple[dict[int, int], set[int], set[int]]:
     """Request → city ids for a round solved from a stored problem (what-ifs store no rows)."""
-    from ..requests.models import StaffingRequest
-
     ids = [int(r["id"]) for r in problem.get("requests", [])]
     request_city = dict(db.session.execute(select(StaffingRequest.id, StaffingRequest.city_id)
                                            .where(StaffingRequest.id.in_(ids))).all()) if ids else {}

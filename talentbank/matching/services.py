@@ -15,12 +15,14 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import services as audit
 from ..core import clock, permissions
-from ..core.errors import UserError
+from ..cities.models import City
+from ..core.errors import UserError, UserErrors
 from ..lifecycle.transitions import transition
 from ..extensions import db
 from ..requests.models import LIVE_STATUSES, StaffingRequest
@@ -28,7 +30,9 @@ from ..specialists.models import Specialist, SpecialistStatus
 from ..vocabulary.models import Profession
 from ..exchange.rings import services as rings
 from ..exchange.rings.models import ExchangeCycle
+from ..solver import load_problem
 from ..solver.days import busiest_day_load
+from ..solver.rules import rank_cities_by_need
 from . import events
 from .standard import seed_first_rule_set
 from .models import (
@@ -37,6 +41,7 @@ from .models import (
     HOLDING_PROPOSAL_STATUSES,
     INDICATORS,
     LIVE_PROPOSAL_STATUSES,
+    PROPOSAL_STATUS_LABELS,
     REVIEWABLE_KINDS,
     RULE_SET_METHODS,
     ForbiddenPair,
@@ -45,6 +50,7 @@ from .models import (
     RuleSetVersion,
 )
 from .runner import RUNNER, execute_round, fail_stale_rounds
+from .snapshot import city_record
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +162,6 @@ def save_rule_set(actor: Any, values: RuleSetValues) -> RuleSetVersion:
     permissions.check(actor, "ruleset.edit")
     errors = validate_rule_set(values)
     if errors:
-        from ..core.errors import UserErrors
-
         raise UserErrors(errors)
     criteria = [{"indicator": c["indicator"], "weight": float(c["weight"])} for c in values.criteria]
     for attempt in range(3):  # two coordinators saving at once: the loser takes the next number
@@ -198,16 +202,10 @@ def publish_rule_set(actor: Any, version_id: int, reason: str) -> RuleSetVersion
 
 def city_ranking(rule_set: RuleSetVersion) -> list[tuple[Any, int]]:
     """The member cities in need order under ``rule_set`` (1 = served first), as the solver ranks them."""
-    from talentbank.solver import load_problem
-    from talentbank.solver.rules import rank_cities_by_need
-
-    from ..cities.models import City
-    from .snapshot import _city_record
-
     cities = list(db.session.scalars(select(City).where(City.is_member.is_(True)).order_by(City.code)))
     if not cities:
         return []
-    problem = load_problem({"cities": [_city_record(c) for c in cities], "rule_set": rule_set.to_solver()})
+    problem = load_problem({"cities": [city_record(c) for c in cities], "rule_set": rule_set.to_solver()})
     ranks = rank_cities_by_need(problem.cities, problem.rule_set)
     return sorted(((c, ranks[c.code] + 1) for c in cities), key=lambda pair: (pair[1], pair[0].code))
 
@@ -413,10 +411,6 @@ def _approve(actor: Any, proposal_id: int) -> Proposal:
 
 def _status_label(status: str) -> Any:
     """The status name, translated only when the message is shown (services run outside requests too)."""
-    from flask_babel import lazy_gettext
-
-    from .models import PROPOSAL_STATUS_LABELS
-
     return lazy_gettext(PROPOSAL_STATUS_LABELS.get(status, status))
 
 

@@ -45,8 +45,10 @@ from ..cities.models import City, TravelTime
 from ..core import clock
 from ..exchange.models import ExchangeOffer
 from ..exchange.rings import services as rings
+from ..exchange.services import open_offers_for_matching
 from ..extensions import db
 from ..requests.models import StaffingRequest
+from ..requests.services import open_requests_for_matching
 from ..specialists.models import Specialist
 from ..specialists.registry import matchable_specialists
 from . import events
@@ -71,31 +73,6 @@ class Snapshot:
 def _request_options() -> tuple:
     return (joinedload(StaffingRequest.city), joinedload(StaffingRequest.profession),
             selectinload(StaffingRequest.required_licences), selectinload(StaffingRequest.desired_fields))
-
-
-def _live_requests(today: date) -> list[StaffingRequest]:
-    try:
-        from ..requests.services import open_requests_for_matching
-    except ImportError:  # the requests domain without its services: read the model directly
-        from ..requests.models import LIVE_STATUSES
-
-        return list(db.session.scalars(
-            select(StaffingRequest).where(StaffingRequest.status.in_(LIVE_STATUSES),
-                                          StaffingRequest.start_date >= today)
-            .options(*_request_options()).order_by(StaffingRequest.id)))
-    return open_requests_for_matching(today)
-
-
-def _open_offers(today: date) -> list[ExchangeOffer]:
-    try:
-        from ..exchange.services import open_offers_for_matching
-    except ImportError:
-        from ..exchange.models import LIVE_STATUSES
-
-        return list(db.session.scalars(
-            select(ExchangeOffer).where(ExchangeOffer.status.in_(LIVE_STATUSES), ExchangeOffer.start_date >= today)
-            .order_by(ExchangeOffer.id)))
-    return open_offers_for_matching(today)
 
 
 def holding_pins() -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
@@ -148,7 +125,8 @@ def _specialist_record(s: Specialist, previous: set[str], offered: list[tuple[da
     }
 
 
-def _city_record(city: City) -> dict[str, Any]:
+def city_record(city: City) -> dict[str, Any]:
+    """A city as the solver reads it (the round's problem and the need ranking both use it)."""
     return {"code": city.code, "name": city.name_ja, "population": city.population,
             "general_staff": city.general_staff,
             # The registry keeps percent (10 = 10 %); the solver's format is a fraction (0.10).
@@ -160,7 +138,8 @@ def build_snapshot(rule_set: RuleSetVersion, profession_code: str | None = None,
                    time_limit_s: float | None = None) -> Snapshot:
     """Read today's requests, specialists, offers, pins and forbidden pairs into one problem."""
     today = clock.today_tokyo()
-    requests = [r for r in _live_requests(today) if profession_code is None or r.profession.code == profession_code]
+    requests = [r for r in open_requests_for_matching(today)
+                if profession_code is None or r.profession.code == profession_code]
     specialists = [s for s in matchable_specialists()
                    if profession_code is None or any(p.code == profession_code for p in s.professions)]
     kept_rings = rings.holding_rings_until(today)
@@ -168,8 +147,8 @@ def build_snapshot(rule_set: RuleSetVersion, profession_code: str | None = None,
     offers: list[ExchangeOffer] = []
     if profession_code is None:
         held = {o for cycle in kept_rings for o in cycle.offers}
-        offers = [o for o in _open_offers(today) if not o.is_one_way and o.wants_profession_id is not None
-                  and o.id not in held]
+        offers = [o for o in open_offers_for_matching(today)
+                  if not o.is_one_way and o.wants_profession_id is not None and o.id not in held]
     by_specialist = {s.id: s for s in specialists}
     offered_periods: dict[int, list[tuple[date, date]]] = {}
     for offer in offers:  # an offer's officer must be in the problem even if the registry paused them
@@ -231,7 +210,7 @@ def build_snapshot(rule_set: RuleSetVersion, profession_code: str | None = None,
               if t.from_city_id in city_ids and t.to_city_id in city_ids]
 
     problem: dict[str, Any] = {
-        "cities": [_city_record(c) for c in cities],
+        "cities": [city_record(c) for c in cities],
         "travel_minutes": travel,
         "specialists": specialist_records,
         "requests": [_request_record(all_requests[rid], slots[rid]) for rid in sorted(all_requests)],
