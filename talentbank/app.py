@@ -39,6 +39,21 @@ from .specialists.views import bp as specialists_bp
 from .vocabulary.views import bp as vocabulary_bp
 from .wiring import connect_subscribers
 
+# Every model module, so that the shared metadata (create_all, Alembic) holds every table
+# whether or not a view happens to import it.
+from .accounts import models as _accounts  # noqa: F401
+from .audit import models as _audit  # noqa: F401
+from .cities import models as _cities  # noqa: F401
+from .dispatches import models as _dispatches  # noqa: F401
+from .exchange import models as _exchange  # noqa: F401
+from .exchange.rings import models as _rings  # noqa: F401
+from .matching import models as _matching  # noqa: F401
+from .notifications import models as _notifications  # noqa: F401
+from .requests import models as _requests  # noqa: F401
+from .scheduler import models as _scheduler  # noqa: F401
+from .specialists import models as _specialists  # noqa: F401
+from .vocabulary import models as _vocabulary  # noqa: F401
+
 ROOT = Path(__file__).resolve().parent.parent
 ROLE_LABELS = {
     Role.SPECIALIST.value: _l("専門人材"),
@@ -84,7 +99,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     _init_login(app)
-    _register_models()
     _register_blueprints(app)
     _register_errors(app)
     _register_template_helpers(app)
@@ -93,22 +107,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _enable_sqlite_foreign_keys(app)
     return app
-
-
-def _register_models() -> None:
-    # Importing the model modules registers their tables on the shared metadata.
-    from .accounts import models as _accounts  # noqa: F401
-    from .audit import models as _audit  # noqa: F401
-    from .cities import models as _cities  # noqa: F401
-    from .dispatches import models as _dispatches  # noqa: F401
-    from .exchange import models as _exchange  # noqa: F401
-    from .exchange.rings import models as _rings  # noqa: F401
-    from .matching import models as _matching  # noqa: F401
-    from .notifications import models as _notifications  # noqa: F401
-    from .requests import models as _requests  # noqa: F401
-    from .scheduler import models as _scheduler  # noqa: F401
-    from .specialists import models as _specialists  # noqa: F401
-    from .vocabulary import models as _vocabulary  # noqa: F401
 
 
 def _init_login(app: Flask) -> None:

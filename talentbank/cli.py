@@ -4,7 +4,13 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from .demo.accounts import DEMO_PASSWORD, seed_staff
+from .demo.cities import seed_cities
+from .demo.demand import seed_demand
+from .demo.matching import seed_rule_set
+from .demo.specialists import seed_registry
 from .extensions import db
+from .i18n import compile_translations
 
 
 def register(app: Flask) -> None:
@@ -13,9 +19,6 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
         """Load the eight cities' demo data; safe to run again (nothing is doubled)."""
-        from .demo.accounts import DEMO_PASSWORD, seed_staff
-        from .demo.cities import seed_cities
-
         cities = seed_cities()
         created = seed_staff(cities)
         for seeder in extra_seeders():
@@ -36,16 +39,10 @@ def register(app: Flask) -> None:
     @translations.command("compile")
     def compile_command() -> None:
         """Compile .po catalogues to .mo (done by the set-up scripts)."""
-        from .i18n import compile_translations
-
         written = compile_translations(force=True)
         click.echo(f"Compiled {len(written)} catalogue(s).")
 
 
 def extra_seeders() -> list:
     """Seeders that later domains add (specialists, requests…), run after cities and staff."""
-    from .demo.demand import seed_demand
-    from .demo.matching import seed_rule_set
-    from .demo.specialists import seed_registry
-
     return [seed_registry, seed_demand, seed_rule_set]

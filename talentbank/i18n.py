@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask_babel import format_datetime
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
@@ -43,9 +45,6 @@ def parse_moment(value: Any) -> datetime | None:
 
 def compile_translations(force: bool = False) -> list[Path]:
     """Compile every messages.po into messages.mo when it is missing or older; returns those written."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
     written = []
     for po_path in sorted(TRANSLATIONS_DIR.glob("*/LC_MESSAGES/messages.po")):
         mo_path = po_path.with_suffix(".mo")

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
 
 from ..cities.models import City
 from ..core.errors import UserError
@@ -87,8 +88,6 @@ def set_language(code: str):
 
 
 def _city_choices() -> list[tuple[str, str]]:
-    from sqlalchemy import select
-
     cities = db.session.scalars(select(City).where(City.is_member.is_(True)).order_by(City.code))
     return [("", _("（なし）"))] + [(str(c.id), f"{c.name_ja} ({c.code})") for c in cities]
 

@@ -1,4 +1,5 @@
 """The city indicator form and the travel-time matrix form."""
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, StringField, TextAreaField
@@ -11,8 +12,6 @@ REQUIRED = _l("入力してください。")
 
 def valid_municipality_code(form, field) -> None:
     """WTForms validator wrapping the 団体コード check, with the reason in the message."""
-    from flask_babel import gettext
-
     problem = municipality_code_error(field.data or "")
     if problem:
         raise ValidationError(gettext(problem[0], **problem[1]))

@@ -1,6 +1,8 @@
 """Errors services raise for users to read: a message id with its parameters, translated late."""
 from __future__ import annotations
 
+from flask_babel import gettext
+
 
 def N_(message: str) -> str:
     """Mark a message for extraction; it is translated where it is shown."""
@@ -18,8 +20,6 @@ class UserError(Exception):
 
     def translated(self) -> str:
         """The message in the current user's language (needs an app context)."""
-        from flask_babel import gettext
-
         return gettext(self.message_id, **self.params)
 
     def __str__(self) -> str:

@@ -27,6 +27,9 @@ from typing import Any
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from flask_babel import gettext
+
+import talentbank
 
 from .clock import TOKYO
 
@@ -69,8 +72,6 @@ class JobSpec:
 
     def schedule_label(self) -> str:
         """When the job runs, in the reader's language."""
-        from flask_babel import gettext
-
         return self.schedule() if callable(self.schedule) else gettext(self.schedule)
 
 
@@ -104,8 +105,6 @@ def daily(hour: int, minute: int = 0) -> CronTrigger:
 
 def load_jobs() -> dict[str, JobSpec]:
     """Import every ``talentbank.<domain>.jobs`` module so that its jobs are registered."""
-    import talentbank
-
     for module in pkgutil.iter_modules(talentbank.__path__):
         if not module.ispkg or module.name == "solver":  # the solver stays free of Flask
             continue

@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user
 
+from .extensions_access import login_required_response
+
 
 class Role(StrEnum):
     SPECIALIST = "specialist"
@@ -150,8 +152,6 @@ def requires(action: str) -> Callable[[F], F]:
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            from .extensions_access import login_required_response
-
             if not current_user.is_authenticated:
                 return login_required_response()
             if not may(current_user, action):

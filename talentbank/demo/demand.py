@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import click
 from sqlalchemy import select
 
 from ..accounts.models import User
@@ -290,8 +291,6 @@ def seed_offers(cities: dict[str, City]) -> int:
 
 def seed_demand(cities: dict[str, City]) -> None:
     """``flask seed-demo`` step: the cities' staffing requests and exchange offers."""
-    import click
-
     added_requests = seed_requests(cities)
     added_offers = seed_offers(cities)
     if added_requests or added_offers:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+import click
 from sqlalchemy import func, select
 
 from ..accounts.models import User
@@ -20,9 +21,17 @@ from ..core.clock import today_tokyo, utcnow
 from ..core.permissions import Role
 from ..extensions import db
 from ..specialists.consent import CONSENT_VERSION
-from ..specialists.models import AvailabilityWindow, Specialist, SpecialistExperience
+from ..specialists.models import (
+    AvailabilityWindow,
+    Specialist,
+    SpecialistExperience,
+    specialist_excluded_cities,
+    specialist_licences,
+    specialist_professions,
+)
 from ..vocabulary.models import ExperienceField, Licence, Profession
 from ..vocabulary.services import seed_vocabulary
+from .accounts import DEMO_PASSWORD
 
 POOL_SIZE = 300
 SEED = 20210531  # the day of the mayors' meeting that proposed the bank
@@ -181,8 +190,6 @@ def _specialist(rng: random.Random, n: int, profession_code: str, professions, l
 
 def _demo_login(specialist: Specialist) -> None:
     """One profile with an account, to try sign-in, confirmation, pause, export and withdrawal."""
-    from .accounts import DEMO_PASSWORD
-
     if db.session.scalar(select(User.id).where(User.email == DEMO_SPECIALIST_EMAIL)) is not None:
         return
     user = create_user(DEMO_SPECIALIST_EMAIL, DEMO_PASSWORD, specialist.name_kanji or "", Role.SPECIALIST)
@@ -194,8 +201,6 @@ def _demo_login(specialist: Specialist) -> None:
 
 def seed_registry(cities: dict[str, City]) -> None:
     """``flask seed-demo`` step: the vocabularies and the demo pool, with a line saying what happened."""
-    import click
-
     created = seed_specialists(cities)
     if created:
         click.echo(f"Specialists: {created} demo profiles (log-in {DEMO_SPECIALIST_EMAIL}, same password)")
@@ -208,8 +213,6 @@ def bulk_pool(count: int, seed: int = SEED, batch: int = 5000) -> int:
 
     Uses the same weights as the demo pool; needs the cities and the vocabularies in place.
     """
-    from ..specialists.models import specialist_excluded_cities, specialist_licences, specialist_professions
-
     seed_vocabulary()
     db.session.flush()
     rng = random.Random(seed)

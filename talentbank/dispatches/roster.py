@@ -25,7 +25,15 @@ from ..core.permissions import Role
 from ..extensions import db
 from ..requests.models import StaffingRequest
 from ..specialists.models import Specialist, SpecialistStatus
-from .models import AGREED_DISPATCH_STATUSES, DISPATCH_STATUS_LABELS, DISPATCH_STATUSES, SERVED_MODE_LABELS, Dispatch
+from .models import (
+    AGREED_DISPATCH_STATUSES,
+    DISPATCH_STATUS_LABELS,
+    DISPATCH_STATUSES,
+    SERVED_MODE_LABELS,
+    Dispatch,
+    DispatchEvaluation,
+    DispatchExtension,
+)
 
 # What the roster shows when no status is chosen: the dispatches that are current or coming.
 DEFAULT_STATUSES = ("scheduled", "active")
@@ -131,8 +139,6 @@ def filter_cities(actor: Any) -> list[City]:
 
 
 def _ratings(dispatch_ids: list[int]) -> dict[tuple[int, str], int]:
-    from .models import DispatchEvaluation
-
     if not dispatch_ids:
         return {}
     rows = db.session.execute(select(DispatchEvaluation.dispatch_id, DispatchEvaluation.party,
@@ -141,8 +147,6 @@ def _ratings(dispatch_ids: list[int]) -> dict[tuple[int, str], int]:
 
 
 def _extension_counts(dispatch_ids: list[int]) -> dict[int, int]:
-    from .models import DispatchExtension
-
     if not dispatch_ids:
         return {}
     rows = db.session.execute(select(DispatchExtension.dispatch_id, func.count(DispatchExtension.id))

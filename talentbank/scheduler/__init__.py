@@ -5,16 +5,13 @@ The web app only records what should happen (queued runs, round triggers, the ou
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from flask import Flask
 
-if TYPE_CHECKING:
-    from flask import Flask
+from ..core.jobs import load_jobs
+from .cli import register
 
 
-def init_app(app: "Flask") -> None:
+def init_app(app: Flask) -> None:
     """Register ``flask scheduler`` and the jobs of every domain."""
-    from .cli import register
-    from ..core.jobs import load_jobs
-
     register(app)
     load_jobs()

@@ -8,6 +8,12 @@ import time
 import click
 from flask import Flask, current_app
 
+from ..extensions import db
+from ..notifications.mail import MailConfigError, smtp_settings
+from .lock import lock_for
+from .models import SchedulerHeartbeat
+from .process import run_scheduler
+
 EXIT_ALREADY_RUNNING = 3
 
 
@@ -21,11 +27,6 @@ def register(app: Flask) -> None:
                   help="How often to beat, check the lock and start queued runs (default: config).")
     def scheduler_command(wait_for_lock: bool, tick_seconds: int | None) -> None:
         """Run scheduled jobs: matching rounds, reminders, expiries and e-mail. One per database."""
-        from ..extensions import db
-        from ..notifications.mail import MailConfigError, smtp_settings
-        from .lock import lock_for
-        from .process import run_scheduler
-
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         config = current_app.config
         try:
@@ -54,9 +55,6 @@ def register(app: Flask) -> None:
 
 def _holder_description() -> str:
     """Who holds the lock, from the heartbeat it writes."""
-    from ..extensions import db
-    from .models import SchedulerHeartbeat
-
     try:
         row = db.session.get(SchedulerHeartbeat, 1)
     except Exception:

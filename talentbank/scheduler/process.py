@@ -14,7 +14,7 @@ import logging
 import signal
 import sys
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED
@@ -29,6 +29,7 @@ from sqlalchemy import select, update
 
 from ..core.clock import TOKYO, utcnow
 from ..extensions import db
+from ..notifications.mail import set_aside_interrupted
 from .lock import InstanceLock
 from .models import JobRun, RunStatus, SchedulerHeartbeat
 from ..core.jobs import JOBS, load_jobs
@@ -76,8 +77,6 @@ class SchedulerProcess:
             self.stop(exit_code=5)
 
     def _start_up(self) -> None:
-        from ..notifications.mail import set_aside_interrupted
-
         with self.app.app_context():
             interrupted = set_aside_interrupted()
             if interrupted:
@@ -193,8 +192,6 @@ class SchedulerProcess:
 
 
 def _aware_now():
-    from datetime import UTC
-
     return utcnow().replace(tzinfo=UTC) + timedelta(milliseconds=10)
 
 

@@ -21,6 +21,7 @@ from ..core.clock import today_tokyo, utcnow
 from ..core.errors import N_
 from ..core.permissions import Role
 from ..extensions import db
+from ..notifications.services import link_to, notify_users, users_with_role
 from .models import JobRun, RunStatus
 from ..core.jobs import JOBS, JobResult, RunContext
 
@@ -118,8 +119,6 @@ def _plain_summary(result: JobResult) -> str:
 
 def _tell_administrators(job_name: str, exc: Exception) -> None:
     """One notice per failing job per day to each administrator, so a job failing every minute is not spam."""
-    from ..notifications.services import link_to, notify_users, users_with_role
-
     try:
         params: dict[str, Any] = {
             "job": {"ja": job_title(job_name, "ja"), "en": job_title(job_name, "en")},

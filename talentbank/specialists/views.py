@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, \
     url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -67,8 +68,6 @@ def _filled(rows) -> int:
 
 
 def _locale() -> str:
-    from flask_babel import get_locale
-
     return str(get_locale() or "ja")
 
 
