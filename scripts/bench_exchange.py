@@ -21,7 +21,7 @@ The generated market (documented so the figures can be judged):
 
 ``--variant sparse`` is ``full_year_share`` 0.5 (about 15,000-18,000 rings of length <= 3
 at 1,000 offers, 3 parts); ``dense`` is 0.7 (about 30,000 rings, the largest part about
-twice as large). For scale: the issue's own instance had 23,472 rings.
+twice as large). For scale: the instance this bench was sized against had 23,472 rings.
 
 Each line reports wall and CPU seconds of ``solve_rings`` alone (the offers are built
 before the clock starts), the load average before the run, and the peak resident memory
@@ -54,6 +54,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from talentbank.solver import load_problem, solve
 from talentbank.solver.exchange import ExchangeNode, solve_rings
 
 PROFESSIONS = {
@@ -130,7 +131,7 @@ def describe(offers: list[ExchangeNode]) -> str:
 
 def run(n_offers: int, n_cities: int, seed: int, variant: str, time_limit_s: float,
         max_len: int, repeat: int) -> dict:
-    """Solve one seeded instance (``repeat`` times) and print the figures the issue asks for."""
+    """Solve one seeded instance (``repeat`` times) and print its figures."""
     offers, need_rank = generate_offers(n_offers, n_cities, seed, VARIANTS[variant])
     walls, cpus = [], []
     load = os.getloadavg()[0]
@@ -235,8 +236,6 @@ def make_round(n_offers: int, n_cities: int, seed: int, full_year_share: float =
 def run_round(n_offers: int, n_cities: int, seed: int, variant: str, time_limit_s: float,
               dispatch_share: float = 0.3) -> dict:
     """Solve one whole round with both markets and print its figures."""
-    from talentbank.solver import load_problem, solve
-
     problem = load_problem(make_round(n_offers, n_cities, seed, VARIANTS[variant],
                                       dispatch_share, time_limit_s=time_limit_s))
     load = os.getloadavg()[0]

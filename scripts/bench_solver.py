@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from ortools.graph.python import min_cost_flow
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -211,8 +212,6 @@ def run_cli(path: Path, out: Path) -> tuple[float, int, int]:
 
 def bare_flow_seconds(data: dict) -> tuple[float, int]:
     """One SimpleMinCostFlow (max flow, min cost on quality) over the same eligible pairs."""
-    from ortools.graph.python import min_cost_flow
-
     problem = load_problem(data)
     pairs = EligibilityIndex(problem).all_pairs()
     n_s, n_r = len(problem.specialists), len(problem.requests)
@@ -263,7 +262,7 @@ def bench_exchange(workdir: Path) -> list[dict]:
     """Exchange rings at the two reference sizes, alone and in a whole round with officers in
     both markets (scripts/bench_exchange.py has the options and describes the instances)."""
     sys.path.insert(0, str(ROOT / "scripts"))
-    import bench_exchange as rings
+    import bench_exchange as rings  # a sibling script: importable once scripts/ is on the path
 
     return ([rings.run(n, 50, 1, "sparse", 10.0, 3, 1) for n in (300, 1000)]
             + [rings.run_round(1000, 50, 1, "sparse", 20.0)])

@@ -14,6 +14,7 @@ __all__ = ["Problem", "ProblemError", "SolveResult", "load_problem", "solve", "s
 
 def solve(problem: Problem) -> SolveResult:
     """Run one matching round (dispatch, then exchange rings) on a validated problem."""
+    # numpy, OR-Tools and the engine load only to solve: validating a problem needs none of them
     from talentbank.solver.dispatch import solve_round
 
     return solve_round(problem)

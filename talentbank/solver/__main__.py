@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from talentbank.solver.problem import ProblemError, load_problem
+from talentbank.solver import ProblemError, load_problem, solve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,8 +42,6 @@ def main(argv: list[str] | None = None) -> int:
     except ProblemError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-
-    from talentbank.solver import solve
 
     result = solve(problem).to_dict()
     text = json.dumps(result, ensure_ascii=False, indent=args.indent)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
 
-from talentbank.solver import rules
+from talentbank.solver import explain, rules
 from talentbank.solver.eligibility import EligibilityIndex, EligiblePairs
 from talentbank.solver.problem import Assignment, Problem, SolveResult, input_fingerprint
 
@@ -610,8 +610,6 @@ def solve_round(problem: Problem) -> SolveResult:
        period: the classes before the market keep the fill of step 2, the later ones get the
        best fill among the people the rings did not take.
     """
-    from talentbank.solver import explain
-
     started = time.perf_counter()
     limit = problem.time_limit_s
     stats: dict = {}
