@@ -9,7 +9,8 @@ from talentbank.core.permissions import Role
 from talentbank.extensions import db
 from talentbank.notifications.models import OutboxMessage
 from talentbank.notifications.services import notify
-from talentbank.scheduler.models import JobRun, ScheduleSetting
+from talentbank.matching.models import ScheduleSetting
+from talentbank.scheduler.models import JobRun
 
 from .conftest import log_in, screenshot
 
