@@ -184,10 +184,6 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(field_label, "field_label")
     app.add_template_filter(change_text, "change_text")
 
-    @app.template_filter("reject_page")
-    def reject_page(args: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in args.items() if k != "page"}
-
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
