@@ -10,15 +10,21 @@ from __future__ import annotations
 from blinker import Signal
 
 from .dispatches import answers as dispatch_answers
+from .dispatches import jobs as dispatch_jobs
 from .dispatches import cycles as dispatch_rings
 from .dispatches import services as dispatches
+from .exchange import jobs as exchange_jobs
 from .exchange.rings import events as ring_events
 from .matching import events as matching_events
+from .matching import jobs as matching_jobs
 from .matching import schedule as round_schedule
 from .matching import services as matching
+from .notifications import jobs as notification_jobs
 from .notifications import services as notifications
 from .requests import events as request_events
+from .requests import jobs as request_jobs
 from .specialists import events as specialist_events
+from .specialists import jobs as specialist_jobs
 from .specialists import term_usage
 from .vocabulary import events as vocabulary_events
 
@@ -50,6 +56,11 @@ SUBSCRIPTIONS: tuple[tuple[Signal, object], ...] = (
     # How many profiles use a vocabulary term (the coordinator's vocabulary lists).
     (vocabulary_events.term_usage_wanted, term_usage.profiles_using_terms),
 )
+
+
+# The modules whose ``@scheduled_job`` functions the scheduler runs: importing them registers the jobs
+# (core.jobs.JOBS), here, once, for every app and the ``flask scheduler`` process alike.
+JOB_MODULES = (dispatch_jobs, exchange_jobs, matching_jobs, notification_jobs, request_jobs, specialist_jobs)
 
 
 def connect_subscribers() -> None:

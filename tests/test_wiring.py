@@ -49,3 +49,16 @@ def test_connecting_twice_connects_once(app):
     for signal, subscribers in EXPECTED.items():
         assert len(signal.receivers) == len(subscribers)
 
+
+
+def test_every_jobs_module_is_listed_and_every_job_comes_from_one(app):
+    from pathlib import Path
+
+    import talentbank
+    from talentbank.core.jobs import load_jobs
+
+    root = Path(talentbank.__file__).parent
+    on_disk = {f"talentbank.{path.parent.name}.jobs" for path in root.glob("*/jobs.py")} - {"talentbank.core.jobs"}
+    listed = {module.__name__ for module in wiring.JOB_MODULES}
+    assert listed == on_disk
+    assert {spec.func.__module__ for spec in load_jobs().values()} <= listed

@@ -16,9 +16,6 @@ the timing is a setting kept in the database; the scheduler re-reads it every fe
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,7 +26,6 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask_babel import gettext
 
-import talentbank
 
 from .clock import TOKYO
 
@@ -104,11 +100,6 @@ def daily(hour: int, minute: int = 0) -> CronTrigger:
 
 
 def load_jobs() -> dict[str, JobSpec]:
-    """Import every ``talentbank.<domain>.jobs`` module so that its jobs are registered."""
-    for module in pkgutil.iter_modules(talentbank.__path__):
-        if not module.ispkg or module.name == "solver":  # the solver stays free of Flask
-            continue
-        name = f"talentbank.{module.name}.jobs"
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
+    """Every registered job. The domains' job modules are imported by ``talentbank.wiring`` (one list,
+    ``JOB_MODULES``), which every app imports; nothing is found by scanning packages."""
     return JOBS
