@@ -11,19 +11,19 @@ from talentbank.vocabulary import events as vocabulary_events
 # Event -> the qualified names of its subscribers. A connection dropped from (or added to) the wiring
 # fails here, not in production.
 EXPECTED = {
-    request_events.request_frozen: {"talentbank.matching.services.has_live_proposals"},
+    request_events.request_frozen: {"talentbank.matching.decisions.has_live_proposals"},
     request_events.request_opened: {"talentbank.matching.schedule.schedule_fast_track"},
-    request_events.request_withdrawing: {"talentbank.matching.services.on_request_withdrawn",
+    request_events.request_withdrawing: {"talentbank.matching.decisions.on_request_withdrawn",
                                          "talentbank.dispatches.services.cancel_for_withdrawn_request"},
     specialist_events.specialist_withdrawing: {
-        "talentbank.matching.services.on_specialist_withdrawn",
+        "talentbank.matching.decisions.on_specialist_withdrawn",
         "talentbank.dispatches.services.cancel_for_withdrawing_specialist",
         "talentbank.notifications.services.forget_withdrawing_specialist"},
     specialist_events.agreed_dispatch: {"talentbank.dispatches.answers.is_dispatch_agreed"},
     matching_events.proposal_approved: {"talentbank.dispatches.services.offer_for_approved_proposal"},
     matching_events.pins_wanted: {"talentbank.dispatches.answers.dispatch_pins"},
     matching_events.previous_cities_wanted: {"talentbank.dispatches.services.previous_cities"},
-    ring_events.ring_approving: {"talentbank.matching.services.refuse_ring_with_held_dispatch"},
+    ring_events.ring_approving: {"talentbank.matching.decisions.refuse_ring_with_held_dispatch"},
     ring_events.ring_agreed: {"talentbank.dispatches.cycles.dispatches_for_agreed_ring"},
     vocabulary_events.term_usage_wanted: {"talentbank.specialists.term_usage.profiles_using_terms"},
 }
