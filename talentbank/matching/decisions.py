@@ -8,7 +8,7 @@ domains' events (connected in ``talentbank.wiring``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -198,28 +198,22 @@ class BulkOutcome:
 def approve_proposals(actor: Any, proposal_ids: Iterable[int]) -> BulkOutcome:
     """Approve many, in priority order, each on its own: one that no longer fits does not stop the rest."""
     permissions.check(actor, "proposal.decide")
-    outcome = BulkOutcome()
-    ids = _in_priority_order(proposal_ids)
-    for proposal_id in ids:
-        try:
-            _approve(actor, proposal_id)
-            _commit_decision()
-        except UserError as exc:
-            db.session.rollback()
-            outcome.refused.append((proposal_id, exc))
-        else:
-            outcome.done.append(proposal_id)
-    return outcome
+    return _decide_each(proposal_ids, lambda proposal_id: _approve(actor, proposal_id))
 
 
 def reject_proposals(actor: Any, proposal_ids: Iterable[int], reason: str) -> BulkOutcome:
     """Reject many with one reason; each pair is never proposed again."""
     permissions.check(actor, "proposal.decide")
     reason = _clean_reason(reason)
+    return _decide_each(proposal_ids, lambda proposal_id: _reject(actor, proposal_id, reason))
+
+
+def _decide_each(proposal_ids: Iterable[int], decide: Callable[[int], Any]) -> BulkOutcome:
+    """Decide each proposal in priority order, each in its own transaction; a refusal stops only that one."""
     outcome = BulkOutcome()
     for proposal_id in _in_priority_order(proposal_ids):
         try:
-            _reject(actor, proposal_id, reason)
+            decide(proposal_id)
             _commit_decision()
         except UserError as exc:
             db.session.rollback()

@@ -101,13 +101,19 @@ def _confirm_as(client, auth, city_en: str, ring_id: int) -> None:
     assert client.post(f"/exchange-rings/{ring_id}/confirm").status_code == 302
 
 
-def test_an_agreed_ring_keeps_its_officer_from_every_later_round(demo, client, auth):
-    officer = demo["officer"]
+def _approve_the_ring_under_exchanges_first(demo, client, auth) -> tuple[MatchingRound, ExchangeCycle]:
+    """A round with exchanges first forms the Zushi ⇄ Yamato ring; the coordinating city approves it."""
     _publish(demo["coordinator"], "first")
     auth.login(COORDINATOR, DEMO_PASSWORD)
     first = _run(client)
     ring = _zushi_yamato_ring(demo, first.id)
     assert client.post(f"/matching/cycles/{ring.id}/approve", data={"round_id": first.id}).status_code == 302
+    return first, ring
+
+
+def test_an_agreed_ring_keeps_its_officer_from_every_later_round(demo, client, auth):
+    officer = demo["officer"]
+    _first, ring = _approve_the_ring_under_exchanges_first(demo, client, auth)
     _confirm_as(client, auth, "zushi", ring.id)
     _confirm_as(client, auth, "yamato", ring.id)
     db.session.expire_all()
@@ -124,11 +130,7 @@ def test_an_agreed_ring_keeps_its_officer_from_every_later_round(demo, client, a
 
 def test_an_approved_ring_not_yet_confirmed_keeps_its_officer_and_stays_in_the_resolved_review(demo, client, auth):
     officer = demo["officer"]
-    _publish(demo["coordinator"], "first")
-    auth.login(COORDINATOR, DEMO_PASSWORD)
-    first = _run(client)
-    ring = _zushi_yamato_ring(demo, first.id)
-    assert client.post(f"/matching/cycles/{ring.id}/approve", data={"round_id": first.id}).status_code == 302
+    first, ring = _approve_the_ring_under_exchanges_first(demo, client, auth)
     _publish(demo["coordinator"], "after_statutory")
     resolved = services.resolve(demo["coordinator"], first.id)
     assert resolved.status == "succeeded", resolved.error
