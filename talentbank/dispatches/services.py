@@ -24,6 +24,7 @@ from ..core import clock, permissions
 from ..core.errors import N_, UserError
 from ..lifecycle.transitions import check_move, transition
 from ..core.pagination import paginate
+from ..core.transactions import begin_deciding
 from ..core.permissions import PermissionDenied, Role
 from ..extensions import db
 from ..i18n import show_time
@@ -228,6 +229,7 @@ def _check_answerable(offer: Offer, now: datetime) -> None:
 
 def accept_offer(actor: Any, offer_id: int) -> Dispatch:
     """The specialist agrees: the dispatch is created and the city may now see the name and contact."""
+    begin_deciding()
     offer = get_own_offer(actor, offer_id, for_update=True)
     now = clock.utcnow()
     _check_answerable(offer, now)
@@ -263,6 +265,7 @@ def accept_offer(actor: Any, offer_id: int) -> Dispatch:
 
 def decline_offer(actor: Any, offer_id: int, reason: str = "") -> Offer:
     """The specialist says no: the pair is never proposed again and the slot goes back to the pool."""
+    begin_deciding()
     offer = get_own_offer(actor, offer_id, for_update=True)
     reason = clean_reason(reason, required=False, field="decline_reason")
     transition(offer, "declined", actor=actor, action="dispatch_offer.declined", reason=reason,
@@ -280,6 +283,7 @@ def lapse_offer(offer_id: int) -> Offer | None:
 
     Used by the scheduler's expiry job; returns ``None`` when the offer was answered meanwhile.
     """
+    begin_deciding()
     offer = db.session.scalar(_offer_query().where(Offer.id == offer_id).with_for_update(of=Offer))
     if offer is None or offer.status != "pending":
         return None
@@ -477,6 +481,7 @@ def _cancel(dispatch: Dispatch, actor: Any, reason: str, *, reason_en: str | Non
 def cancel_dispatch(actor: Any, dispatch_id: int, reason: str) -> Dispatch:
     """The coordinating city calls off a scheduled or running dispatch, with a reason everyone is told."""
     permissions.check(actor, "dispatch.manage")
+    begin_deciding()
     dispatch = _load_dispatch(dispatch_id, for_update=True)
     reason = clean_reason(reason, required=True)
     check_move(dispatch, "cancelled", actor, N_("派遣予定または派遣中の派遣だけを中止できます。"))

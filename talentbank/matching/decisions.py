@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..core import permissions
 from ..core.errors import UserError
+from ..core.transactions import begin_deciding
 from ..exchange.rings import services as rings
 from ..exchange.rings.models import ExchangeCycle
 from ..extensions import db
@@ -72,6 +73,7 @@ def _overlapping_days(specialist_id: int, start: date, end: date, exclude_propos
 
 
 def _approve(actor: Any, proposal_id: int) -> Proposal:
+    begin_deciding()
     proposal = _load_proposal(proposal_id)
     rnd = db.session.get(MatchingRound, proposal.round_id)
     if not rnd.is_reviewable:
@@ -162,6 +164,7 @@ def _forbid(specialist_id: int, request_id: int, kind: str, proposal_id: int) ->
 
 
 def _reject(actor: Any, proposal_id: int, reason: str) -> Proposal:
+    begin_deciding()
     proposal = _load_proposal(proposal_id, for_update=True)
     rnd = db.session.get(MatchingRound, proposal.round_id)
     if not rnd.is_reviewable:
@@ -278,6 +281,7 @@ def record_lapse(proposal_id: int, actor: Any = None) -> Proposal:
 def approve_cycle(actor: Any, cycle_id: int) -> ExchangeCycle:
     """Approve an exchange ring of a reviewable round; each city in it is then asked to confirm."""
     permissions.check(actor, "proposal.decide")
+    begin_deciding()
     cycle = db.session.get(ExchangeCycle, cycle_id)
     if cycle is None:
         raise UserError("交流の輪が見つかりません。")
@@ -293,6 +297,7 @@ def approve_cycle(actor: Any, cycle_id: int) -> ExchangeCycle:
 def reject_cycle(actor: Any, cycle_id: int, reason: str) -> ExchangeCycle:
     """Reject an exchange ring with a reason."""
     try:
+        begin_deciding()
         cycle = rings.reject_ring(actor, cycle_id, reason)
     except UserError:
         db.session.rollback()

@@ -1,13 +1,11 @@
 """Two coordinators approving clashing proposals at the same moment: one succeeds, one is refused clearly.
 
-Runs on PostgreSQL only (row locks); SQLite serialises whole-database writes and is for development.
+Runs on both databases: row locks on PostgreSQL, the write lock taken first on SQLite (core.transactions).
 """
 from __future__ import annotations
 
-import os
 import threading
 
-import pytest
 from sqlalchemy import select
 
 from talentbank.accounts.models import User
@@ -18,9 +16,6 @@ from talentbank.matching import services
 from talentbank.matching.models import MatchingRound, Proposal
 
 from .builders import matching_app, specialist
-
-pytestmark = pytest.mark.skipif(not os.environ.get("TALENTBANK_DATABASE_URL", "").startswith("postgresql"),
-                                reason="the approval race needs PostgreSQL row locks")
 
 
 def _race(app, user_ids: list[int], proposal_ids: list[int]) -> list[str]:
