@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 
+from .accounts.cli import register as register_accounts_cli
 from .accounts.models import User
 from .accounts.views import bp as accounts_bp
 from .audit.labels import action_label, change_text, field_label
@@ -20,6 +21,7 @@ from .cli import register as register_cli
 from .config import load_config
 from .core.pagination import page_url
 from .core.permissions import PermissionDenied, Role, may
+from .core.security import init_app as init_security
 from .dispatches.views import bp as dispatches_bp
 from .exchange.rings.views import bp as rings_bp
 from .exchange.views import bp as exchange_bp
@@ -84,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     app.config.update(load_config(config))
+    init_security(app)  # refuses the default secret key outside debug and testing; the security headers
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'talentbank.sqlite'}"
@@ -184,16 +187,10 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(field_label, "field_label")
     app.add_template_filter(change_text, "change_text")
 
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
 
 def _register_cli(app: Flask) -> None:
     register_cli(app)
+    register_accounts_cli(app)
     register_matching_cli(app)
 
 

@@ -18,10 +18,15 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+# The placeholder secret: fine for tests and `flask run --debug`; the app refuses to start with it otherwise
+# (talentbank.core.security.check_secret_key).
+DEFAULT_SECRET_KEY = "dev-only-change-me"
+
+
 class Config:
     """Defaults fit for a developer's machine; production overrides them from the environment."""
 
-    SECRET_KEY = "dev-only-change-me"
+    SECRET_KEY = DEFAULT_SECRET_KEY
     SQLALCHEMY_DATABASE_URI: str | None = None  # None: SQLite in the instance folder
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     WTF_CSRF_ENABLED = True
@@ -31,10 +36,11 @@ class Config:
     LANGUAGES = ("ja", "en")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False
+    # Cookies only over HTTPS; browsers treat http://127.0.0.1 and http://localhost as secure too, so the demo works.
+    SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = True
     REMEMBER_COOKIE_DURATION = timedelta(days=7)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     PASSWORD_HASH_METHOD = "scrypt"

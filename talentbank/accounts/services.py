@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -243,3 +244,45 @@ def set_user_enabled(actor: User, user_id: int, enabled: bool, reason: str) -> U
                      city_id=user.city_id, changes={"is_enabled": [not enabled, enabled]}, reason=reason)
     db.session.commit()
     return user
+
+
+STAFF_ROLES_FROM_SHELL = (Role.COORDINATOR, Role.ADMIN)
+
+
+def create_staff_from_shell(email: str, display_name: str, role: Role | str, password: str) -> User:
+    """The first coordinating-city (or administrator) account of a fresh install, made by the operator.
+
+    Nobody is logged in yet to invite it; the audit log records it as made from the server's shell.
+    """
+    if Role(role) not in STAFF_ROLES_FROM_SHELL:
+        raise UserError("シェルから作成できるのは幹事市職員と管理者のアカウントだけです。", field="role")
+    email, display_name = checked_staff_details(email, display_name)
+    user = create_user(email, password, display_name, role)
+    audit.record(None, "user.created_from_shell", "user", user.id, changes={"email": [None, email],
+                                                                         "role": [None, user.role]})
+    db.session.commit()
+    return user
+
+
+def checked_staff_details(email: str, display_name: str) -> tuple[str, str]:
+    """The address and name normalised, or the first problem with them (the shell asks before the password)."""
+    email = normalise_email(email)
+    if len(email) > 254 or not _looks_like_email(email):
+        raise UserError("メールアドレスの形式が正しくありません。", field="email")
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise UserError("このメールアドレスは既に登録されています。", field="email")
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise UserError("氏名を入力してください。", field="display_name")
+    if len(display_name) > 100 or any(ord(ch) < 32 or ord(ch) == 127 for ch in display_name):
+        raise UserError("氏名は100文字以内で、改行や制御文字を含めずに入力してください。", field="display_name")
+    return email, display_name
+
+
+def _looks_like_email(email: str) -> bool:
+    """The syntax the invitation form accepts (WTForms' Email uses the same library)."""
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True

@@ -13,6 +13,7 @@ ACTION_LABELS = {
     "account.password_changed": _l("パスワード変更"),
     "user.invited": _l("職員の招待"),
     "user.invitation_accepted": _l("招待の受諾"),
+    "user.created_from_shell": _l("職員アカウントの作成（サーバーのコマンド）"),
     "user.enabled": _l("アカウントの有効化"),
     "user.disabled": _l("アカウントの無効化"),
     "city.created": _l("市町村の追加"),
