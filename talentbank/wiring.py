@@ -15,6 +15,7 @@ from .dispatches import cycles as dispatch_rings
 from .dispatches import services as dispatches
 from .exchange import jobs as exchange_jobs
 from .exchange.rings import events as ring_events
+from .matching import erasure as round_erasure
 from .matching import events as matching_events
 from .matching import jobs as matching_jobs
 from .matching import schedule as round_schedule
@@ -38,8 +39,10 @@ SUBSCRIPTIONS: tuple[tuple[Signal, object], ...] = (
     (request_events.request_withdrawing, matching.on_request_withdrawn),
     (request_events.request_withdrawing, dispatches.cancel_for_withdrawn_request),
     # A specialist withdraws: pending proposals end, offers and coming dispatches are called off,
-    # and mail and notices addressed to them are erased.
+    # mail and notices addressed to them are erased, and the rounds' stored problems keep only a
+    # placeholder of them (matching.erasure).
     (specialist_events.specialist_withdrawing, matching.on_specialist_withdrawn),
+    (specialist_events.specialist_withdrawing, round_erasure.forget_in_rounds),
     (specialist_events.specialist_withdrawing, dispatches.cancel_for_withdrawing_specialist),
     (specialist_events.specialist_withdrawing, notifications.forget_withdrawing_specialist),
     # May a city see a person's name? Yes once a dispatch there is agreed.

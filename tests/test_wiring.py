@@ -17,6 +17,7 @@ EXPECTED = {
                                          "talentbank.dispatches.services.cancel_for_withdrawn_request"},
     specialist_events.specialist_withdrawing: {
         "talentbank.matching.decisions.on_specialist_withdrawn",
+        "talentbank.matching.erasure.forget_in_rounds",
         "talentbank.dispatches.services.cancel_for_withdrawing_specialist",
         "talentbank.notifications.services.forget_withdrawing_specialist"},
     specialist_events.agreed_dispatch: {"talentbank.dispatches.answers.is_dispatch_agreed"},

@@ -1,7 +1,9 @@
 """The parsed problem and result of a round, kept for the screens that read them again and again.
 
-A finished round's stored JSON never changes, so the parsed dict is kept in a small cache keyed by
-round, part and fingerprint (the review of a large round reads it several times per page).
+A finished round's stored JSON changes only when a withdrawing person is pseudonymised in it
+(``erasure``), so the parsed dict is kept in a small cache keyed by round, part and the text itself
+(its length and hash: the fingerprint stays as recorded through erasure). The review of a large round
+reads it several times per page.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ def parsed(rnd: MatchingRound, which: str) -> dict[str, Any]:
     text = rnd.result_json if which == "result" else rnd.problem_json
     if not text:
         return {}
-    key = (rnd.id, which, rnd.input_fingerprint or str(len(text)))
+    key = (rnd.id, which, f"{len(text)}:{hash(text)}")
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]

@@ -20,11 +20,13 @@ from flask_login import current_user
 
 from ..cities.models import City
 from ..core import clock
+from ..core.bounds import parse_int
 from ..core.errors import UserError
 from ..core.forms import attach_errors
 from ..core.permissions import Role, may, requires
 from ..core.query_args import int_arg, page_arg
 from ..extensions import db
+from ..specialists.privacy import hidden_actors
 from ..vocabulary.services import group_by_profession
 from . import services
 from .forms import ActionForm, ReasonForm, RequestForm
@@ -123,11 +125,12 @@ def detail(request_id: int):
         req = services.get_request(current_user, request_id)
     except UserError:
         abort(404)
+    history = services.request_history(current_user, request_id)
     return render_template("requests/detail.html", req=req,
                            actions=services.allowed_actions(current_user, req),
                            correcting=services.is_correction(current_user),
                            has_proposals=services.has_proposals(req.id),
-                           history=services.request_history(current_user, request_id),
+                           history=history, hidden_actors=hidden_actors(current_user, history),
                            action_form=ActionForm(), reason_form=ReasonForm())
 
 
@@ -155,7 +158,7 @@ def edit(request_id: int):
             version = form.lock_version.data
             try:
                 services.update_request(current_user, req.id, _values(form), reason=form.reason.data or "",
-                                        expected_version=int(version) if version and version.isdigit() else None)
+                                        expected_version=parse_int(version, 0))
             except UserError as exc:
                 db.session.rollback()
                 attach_errors(form, exc)

@@ -5,6 +5,7 @@ view of full personal data by staff is written to the audit log in the same call
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -125,3 +126,22 @@ def view_specialist(actor: Any, specialist_id: int) -> ProfileView:
         db.session.commit()
         specialist = get_specialist(specialist_id)  # loaded again in one go: the commit expired it
     return ProfileView(seen, card, specialist)
+
+
+def hidden_actors(viewer: Any, entries: Iterable[Any]) -> dict[int, str]:
+    """Audit entries a specialist made whom ``viewer`` may not see by name: entry id -> registry reference.
+
+    A request's or an offer's history shows who acted; once a city's right to see a person ends
+    (their dispatch cancelled, or they withdrew), the person is shown there by reference only.
+    """
+    by_user: dict[int, list[int]] = {}
+    for entry in entries:
+        if entry.actor_id is not None and entry.actor is not None and entry.actor.role == Role.SPECIALIST:
+            by_user.setdefault(entry.actor_id, []).append(entry.id)
+    if not by_user:
+        return {}
+    hidden: dict[int, str] = {}
+    for specialist in db.session.scalars(select(Specialist).where(Specialist.user_id.in_(sorted(by_user)))):
+        if visibility(viewer, specialist) not in (Visibility.FULL, Visibility.SELF):
+            hidden.update({entry_id: specialist.reference for entry_id in by_user[specialist.user_id]})
+    return hidden
