@@ -160,6 +160,9 @@ def _register_errors(app: Flask) -> None:
     app.register_error_handler(404, lambda e: render_error(404, _l("ページが見つかりません。")))
     app.register_error_handler(405, lambda e: render_error(405, _l("この方法ではアクセスできません。")))
     app.register_error_handler(410, lambda e: render_error(410, _l("このリンクは無効です。")))
+    app.register_error_handler(413, lambda e: render_error(413, _l(
+        "送信されたデータが大きすぎます（上限%(megabytes)s MB）。ファイルを分割するなどして小さくしてください。",
+        megabytes=(app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024))))
     app.register_error_handler(
         CSRFError, lambda e: render_error(400, _l("フォームの有効期限が切れたか、不正な送信です。ページを読み込み直してからもう一度送信してください。")))
 

@@ -48,6 +48,8 @@ class Config:
     LOGIN_LOCKOUT_MINUTES = 15
     INVITATION_VALID_HOURS = 72
     PAGE_SIZE = 50
+    # Werkzeug refuses a larger request body with 413 before reading it; the imports need the most.
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     # Notifications and e-mail (talentbank/notifications). No SMTP host: mail waits in the outbox.
     PUBLIC_BASE_URL: str | None = None  # e.g. https://talentbank.example.jp, for links in e-mail
     SMTP_HOST: str | None = None
@@ -80,6 +82,7 @@ class Config:
 # Environment variable → (config key, parser). Only these are read, so a typo is visible here.
 _ENVIRONMENT = {
     "TALENTBANK_SECRET_KEY": ("SECRET_KEY", str),
+    "TALENTBANK_MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", "int_or_none"),  # 0: no limit
     "TALENTBANK_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "TALENTBANK_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", "bool"),
     "TALENTBANK_REMEMBER_COOKIE_SECURE": ("REMEMBER_COOKIE_SECURE", "bool"),

@@ -18,8 +18,10 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from ..accounts.models import User
@@ -37,6 +39,14 @@ from .validation import ProfileInvalid, ProfileValues, validate_profile
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
+# Caps on what a file holds, whatever it declares: a small .xlsx can declare 16,384 columns by a
+# million rows, or a shared-strings part that inflates a thousandfold.
+MAX_COLUMNS = 40  # the list has 20 columns
+MAX_CELL_CHARS = 2000  # the longest field (備考) takes 2,000 characters
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024  # all parts of an .xlsx, decompressed; 5,000 rows take about 5 MB
+MAX_XLSX_PARTS = 500
+EARLIEST_CONSENT = date(1900, 1, 1)  # before it a date is a typo (and 0001-01-01 cannot even be stored in UTC)
+PREVIEW_MAX_AGE = timedelta(hours=2)  # an unconfirmed preview's file is deleted after this
 
 # Column header → what it holds. Headers are matched after removing spaces; order is free.
 COLUMNS: dict[str, str] = {
@@ -138,7 +148,11 @@ def _cell(value: Any) -> str:
 
 
 def read_table(filename: str, content: bytes) -> list[list[str]]:
-    """Rows of text from a CSV (UTF-8 or Shift_JIS, as Excel saves it) or the first sheet of an .xlsx."""
+    """Rows of text from a CSV (UTF-8 or Shift_JIS, as Excel saves it) or the first sheet of an .xlsx.
+
+    Blank rows are left out; a file over a cap (bytes, unpacked size, rows, columns, characters in
+    a cell) is refused with a message naming the cap, before it costs time or memory.
+    """
     if len(content) > MAX_BYTES:
         raise UserError("ファイルが大きすぎます（上限5MB）。分割して取り込んでください。")
     name = (filename or "").lower()
@@ -147,6 +161,26 @@ def read_table(filename: str, content: bytes) -> list[list[str]]:
     if name.endswith(".csv") or name.endswith(".txt"):
         return _read_csv(content)
     raise UserError("CSV（.csv）またはExcel（.xlsx）のファイルを選んでください。")
+
+
+def _capped(rows: Iterable[Sequence[Any]]) -> list[list[str]]:
+    """The non-blank rows as text, refusing a file past the caps on rows, columns and cell size."""
+    table: list[list[str]] = []
+    for number, row in enumerate(rows, start=1):
+        cells = [_cell(v) for v in row]
+        while cells and not cells[-1]:
+            cells.pop()
+        if not cells:
+            continue
+        if len(cells) > MAX_COLUMNS:
+            raise UserError(N_("列が多すぎます（%(row)s行目、上限%(max)s列）。テンプレートの列だけにしてください。"),
+                            row=number, max=MAX_COLUMNS)
+        if any(len(c) > MAX_CELL_CHARS for c in cells):
+            raise UserError(N_("%(row)s行目に長すぎるセルがあります（上限%(max)s文字）。"), row=number, max=MAX_CELL_CHARS)
+        table.append(cells)
+        if len(table) > MAX_ROWS + 1:  # the header and MAX_ROWS rows of data
+            raise UserError(N_("1回に取り込めるのは%(max)s行までです。ファイルを分割してください。"), max=MAX_ROWS)
+    return table
 
 
 def _read_csv(content: bytes) -> list[list[str]]:
@@ -159,26 +193,36 @@ def _read_csv(content: bytes) -> list[list[str]]:
     else:
         raise UserError("ファイルの文字コードを読み取れません。UTF-8またはShift_JISのCSVで保存してください。")
     try:
-        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+        return _capped(csv.reader(io.StringIO(text)))
     except csv.Error:
         raise UserError("CSVファイルの形式が正しくありません。") from None
+
+
+def _check_unpacked_size(content: bytes) -> None:
+    """Refuse a zip bomb before openpyxl inflates it: zipfile never inflates a part past its declared size."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise UserError("Excelファイルを読み取れません。.xlsx形式で保存し直してください。") from None
+    if len(parts) > MAX_XLSX_PARTS or sum(part.file_size for part in parts) > MAX_UNPACKED_BYTES:
+        raise UserError(N_("Excelファイルの中身が大きすぎます（展開後の上限%(max)sMB）。CSVで保存するか、分割してください。"),
+                        max=MAX_UNPACKED_BYTES // (1024 * 1024))
 
 
 def _read_xlsx(content: bytes) -> list[list[str]]:
     from openpyxl import load_workbook  # ~0.1 s to import: paid when an Excel list is uploaded, not at every start
 
+    _check_unpacked_size(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise UserError("Excelファイルを読み取れません。.xlsx形式で保存し直してください。") from None
     try:
         sheet = workbook.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append([_cell(v) for v in row])
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return rows
+        sheet.reset_dimensions()  # the declared size ("A1:XFD1048576") would pad every row to it
+        # One column past the cap: a value there is refused; further columns are never built.
+        return _capped(sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True))
     finally:
         workbook.close()
 
@@ -225,7 +269,7 @@ def _parse_date(text: str) -> date | None:
 
 def _int(text: str) -> int | None:
     text = text.strip().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() else None  # "²" is a digit to isdigit(), not to int()
 
 
 def _parse_row(number: int, record: dict[str, str], lookup: _Lookup, problems: list[RowProblem]) -> ParsedRow:
@@ -305,6 +349,8 @@ def _parse_row(number: int, record: dict[str, str], lookup: _Lookup, problems: l
         consented_on = _parse_date(raw)
         if consented_on is None:
             problem("同意日", N_("同意日「%(value)s」は日付（YYYY-MM-DD）で入力してください。"), value=raw)
+        elif consented_on < EARLIEST_CONSENT:
+            problem("同意日", N_("同意日「%(value)s」はありえない日付です。"), value=raw)
         elif consented_on > today_tokyo():
             problem("同意日", N_("同意日が未来の日付です。"))
     return ParsedRow(number, values.normalised(), consented_on)
@@ -342,11 +388,7 @@ def preview_import(actor: Any, filename: str, content: bytes) -> ImportPreview:
             N_("不明な列があります: %(columns)s（列名はテンプレートに合わせてください）"), {"columns": "、".join(unknown)})))
     if missing or unknown:
         return preview
-    body = table[1:]
-    if len(body) > MAX_ROWS:
-        preview.problems.append(RowProblem(0, "", _error(
-            N_("1回に取り込めるのは%(max)s行までです。ファイルを分割してください。"), {"max": MAX_ROWS})))
-        return preview
+    body = table[1:]  # read_table refused more than MAX_ROWS
     preview.total_rows = len(body)
     if not body:
         preview.problems.append(RowProblem(0, "", _error(N_("取り込むデータ行がありません。"), {})))
@@ -446,10 +488,15 @@ def template_csv() -> bytes:
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
+def preview_folder() -> Path:
+    """Where uploaded lists wait between preview and confirmation: private, in the instance folder."""
+    return Path(current_app.instance_path) / "imports"
+
+
 def stash_upload(folder: Path, content: bytes) -> str:
     """Keep an uploaded file privately until it is confirmed; returns its token."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _sweep(folder)
+    delete_stale_previews(folder)
     token = secrets.token_hex(16)
     (folder / token).write_bytes(content)
     return token
@@ -469,8 +516,14 @@ def drop_stash(folder: Path, token: str) -> None:
         (folder / token).unlink(missing_ok=True)
 
 
-def _sweep(folder: Path, max_age: timedelta = timedelta(hours=2)) -> None:
+def delete_stale_previews(folder: Path, max_age: timedelta = PREVIEW_MAX_AGE) -> int:
+    """Delete the kept files of previews never confirmed nor cancelled (names and addresses in them); returns how many."""
+    if not folder.is_dir():
+        return 0
     cutoff = _wall_clock.time() - max_age.total_seconds()  # file ages are the file system's, not business time
+    deleted = 0
     for path in folder.iterdir():
         if TOKEN.match(path.name) and path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted

@@ -29,7 +29,8 @@ from ..extensions import db
 from ..i18n import show_time
 from ..notifications.models import ReminderLog
 from ..notifications.services import link_to, notify, notify_users, users_with_role
-from ..core.jobs import JobResult, RunContext, daily, scheduled_job
+from ..core.jobs import JobResult, RunContext, daily, every, scheduled_job
+from . import imports
 from .models import Specialist, SpecialistKind, SpecialistStatus
 from .cards import AVAILABILITY_FRESH_DAYS
 
@@ -124,3 +125,11 @@ def remind_to_reconfirm(run: RunContext) -> JobResult:
         counts[stage] += 1
     return JobResult(N_("確認依頼%(first)s件、再通知%(second)s件、一時停止%(paused)s件。"),
                      {"first": counts[1], "second": counts[2], "paused": counts[3]})
+
+
+@scheduled_job("specialists.import_previews_cleanup", trigger=every(hours=1), title=N_("確認されなかった一括登録ファイルの削除"),
+               schedule=N_("1時間ごと"), misfire_grace_time=3600)
+def delete_stale_import_previews(run: RunContext) -> JobResult:
+    """Uploaded lists hold names and addresses: a preview never confirmed nor cancelled is not kept."""
+    deleted = imports.delete_stale_previews(imports.preview_folder())
+    return JobResult(N_("確認されなかった一括登録ファイル%(count)s件を削除しました。"), {"count": deleted})

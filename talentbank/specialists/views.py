@@ -3,7 +3,6 @@ candidate search and serving officers, and the bulk import."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, \
@@ -445,10 +444,6 @@ def officer_withdraw(specialist_id: int):
 
 # ---------------------------------------------------------------- bulk import
 
-def _stash_folder() -> Path:
-    return Path(current_app.instance_path) / "imports"
-
-
 @bp.route("/specialists/import", methods=["GET", "POST"])
 @requires("specialist.import")
 def import_upload():
@@ -467,9 +462,9 @@ def import_upload():
             else:
                 previous = session.pop("import_token", None)
                 if previous:
-                    imports.drop_stash(_stash_folder(), previous)
+                    imports.drop_stash(imports.preview_folder(), previous)
                 if preview.is_valid and preview.new_rows:
-                    session["import_token"] = imports.stash_upload(_stash_folder(), content)
+                    session["import_token"] = imports.stash_upload(imports.preview_folder(), content)
                     session["import_name"] = preview.filename
     return render_template("specialists/import.html", form=form, preview=preview, confirm_form=ReasonForm(),
                            columns=list(imports.COLUMNS), required=imports.REQUIRED_COLUMNS)
@@ -483,16 +478,27 @@ def import_confirm():
     token = session.pop("import_token", "")
     filename = session.pop("import_name", "")
     try:
-        content = imports.load_stash(_stash_folder(), token)
+        content = imports.load_stash(imports.preview_folder(), token)
         result = imports.run_import(current_user, filename, content, request.form.get("sha256", ""))
     except UserError as exc:
         flash(exc.translated(), "error")
         return redirect(url_for("specialists.import_upload"))
     finally:
-        imports.drop_stash(_stash_folder(), token)
+        imports.drop_stash(imports.preview_folder(), token)
     flash(_("%(file)s から%(created)s人を登録しました（重複のため取り込まなかった行: %(skipped)s）。",
             file=result.filename, created=result.created, skipped=result.skipped), "success")
     return redirect(url_for("specialists.registry", sort="newest"))
+
+
+@bp.route("/specialists/import/cancel", methods=["POST"])
+@requires("specialist.import")
+def import_cancel():
+    if not ReasonForm().validate_on_submit():
+        abort(400)
+    session.pop("import_name", None)
+    imports.drop_stash(imports.preview_folder(), session.pop("import_token", ""))
+    flash(_("取り込みを取りやめました。アップロードされたファイルは削除しました。"), "info")
+    return redirect(url_for("specialists.import_upload"))
 
 
 @bp.route("/specialists/import/template.csv")
