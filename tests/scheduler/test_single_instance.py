@@ -66,7 +66,8 @@ class Processes:
         self.logs = logs
         self.started: list[subprocess.Popen] = []
         self.env = {**os.environ, "TALENTBANK_DATABASE_URL": url, "FLASK_APP": "wsgi.py",
-                    "TALENTBANK_SCHEDULER_TICK_SECONDS": "1", "PYTHONUNBUFFERED": "1"}
+                    "TALENTBANK_SCHEDULER_TICK_SECONDS": "1", "PYTHONUNBUFFERED": "1",
+                    "TALENTBANK_SECRET_KEY": "scheduler-test-secret"}  # production mode refuses the placeholder
         self.env.pop("TALENTBANK_SMTP_HOST", None)
 
     def run(self, *args: str) -> subprocess.CompletedProcess:
