@@ -200,8 +200,17 @@ def deliver_due_messages(limit: int = 200) -> DeliveryReport:
                 continue
             db.session.refresh(message)
             try:
-                smtp.send_message(build_email(message, settings), from_addr=parseaddr(settings.sender)[1],
-                                  to_addrs=[message.to_address])
+                email = build_email(message, settings)
+            except ZeroDivisionError as exc:  # a header the mail library refuses: no retry will change it
+                message.status = OutboxStatus.FAILED.value
+                message.last_error = f"cannot be built: {_describe(exc)}"[:2000]
+                message.claimed_at = None
+                db.session.commit()
+                report.failed += 1
+                failed_ids.append(message.id)
+                continue
+            try:
+                smtp.send_message(email, from_addr=parseaddr(settings.sender)[1], to_addrs=[message.to_address])
             except OSError as exc:  # smtplib's errors are OSErrors
                 _fail_or_retry(message, exc, now, report, failed_ids, counted=True,
                                may_be_permanent=not _is_connection_lost(exc))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,14 +46,19 @@ def absolute_url(link: str | None) -> str | None:
     return base + (link or "/inbox/")
 
 
+def one_line(text: str) -> str:
+    """A header value: line breaks and other control characters folded to single spaces."""
+    return " ".join("".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text).split())
+
+
 def render_email(kind: str, params: dict[str, Any], language: str, name: str,
                  link: str | None) -> tuple[str, str]:
     """Subject and plain-text body of the e-mail for one recipient."""
     text = render(kind, params, language)
     url = absolute_url(link)
     with force_locale(language):
-        subject = gettext("[専門人材バンク] %(title)s", title=text.title)
-        lines = [gettext("%(name)s 様", name=name), "", text.body, ""]
+        subject = one_line(gettext("[専門人材バンク] %(title)s", title=text.title))
+        lines = [gettext("%(name)s 様", name=one_line(name)), "", text.body, ""]
         if url:
             lines += [gettext("詳しくは次のページをご覧ください："), url, ""]
         else:
