@@ -44,6 +44,7 @@ SUBSCRIPTIONS: tuple[tuple[Signal, object], ...] = (
     (specialist_events.specialist_withdrawing, matching.on_specialist_withdrawn),
     (specialist_events.specialist_withdrawing, round_erasure.forget_in_rounds),
     (specialist_events.specialist_withdrawing, dispatches.cancel_for_withdrawing_specialist),
+    (specialist_events.specialist_withdrawing, dispatches.forget_withdrawing_words),
     (specialist_events.specialist_withdrawing, notifications.forget_withdrawing_specialist),
     # May a city see a person's name? Yes once a dispatch there is agreed.
     (specialist_events.agreed_dispatch, dispatch_answers.is_dispatch_agreed),

@@ -19,6 +19,7 @@ EXPECTED = {
         "talentbank.matching.decisions.on_specialist_withdrawn",
         "talentbank.matching.erasure.forget_in_rounds",
         "talentbank.dispatches.services.cancel_for_withdrawing_specialist",
+        "talentbank.dispatches.services.forget_withdrawing_words",
         "talentbank.notifications.services.forget_withdrawing_specialist"},
     specialist_events.agreed_dispatch: {"talentbank.dispatches.answers.is_dispatch_agreed"},
     matching_events.proposal_approved: {"talentbank.dispatches.services.offer_for_approved_proposal"},

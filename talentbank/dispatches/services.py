@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit import services as audit
@@ -640,6 +640,16 @@ def cancel_for_withdrawing_specialist(specialist: Specialist, actor: Any) -> Non
     db.session.flush()
     for request_id in sorted({d.request_id for d in dispatches if d.request_id is not None}):
         refresh_fill_state(request_id, actor)
+
+
+def forget_withdrawing_words(specialist: Specialist, actor: Any = None) -> None:
+    """``specialist_withdrawing``: what the person wrote (why they declined, their evaluations) is erased."""
+    db.session.execute(update(Offer).where(Offer.specialist_id == specialist.id, Offer.decline_reason.is_not(None))
+                       .values(decline_reason=None).execution_options(synchronize_session=False))
+    db.session.execute(update(DispatchEvaluation).where(
+        DispatchEvaluation.party == "specialist",
+        DispatchEvaluation.dispatch_id.in_(select(Dispatch.id).where(Dispatch.specialist_id == specialist.id)))
+        .values(comment="").execution_options(synchronize_session=False))
 
 
 def has_agreed_dispatch(city_id: int, specialist_id: int) -> bool:

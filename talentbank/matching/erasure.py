@@ -28,7 +28,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..solver.problem import MAX_DAYS_PER_WEEK
 from ..specialists.models import Specialist
-from .models import MatchingRound
+from .models import MatchingRound, Proposal
 
 
 def placeholder_record(specialist_id: str, problem: dict[str, Any]) -> dict[str, Any]:
@@ -73,9 +73,14 @@ def _mentions(specialist_id: str) -> Any:
 def forget_in_rounds(specialist: Specialist, actor: Any = None) -> int:
     """``specialist_withdrawing``: pseudonymise the person in every stored problem; returns the rounds changed.
 
+    Also erased: their reason for declining, copied onto their declined proposals.
+
     Only rounds whose stored text mentions the person are read (a ``LIKE`` in the database); each is
     rewritten with one ``UPDATE`` inside the withdrawal's transaction.
     """
+    # The reason they gave for declining is theirs (a copy of it is kept on the proposal).
+    db.session.execute(update(Proposal).where(Proposal.specialist_id == specialist.id, Proposal.status == "declined")
+                       .values(decision_reason=None).execution_options(synchronize_session=False))
     specialist_id = str(specialist.id)
     changed = 0
     rows = db.session.execute(select(MatchingRound.id, MatchingRound.problem_json)

@@ -18,7 +18,7 @@ from ..core.permissions import Role
 from ..extensions import db
 from . import events
 from .models import Specialist, SpecialistStatus
-from .privacy import PERSONAL_FIELDS, get_specialist, record_full_view
+from .privacy import PERSONAL_FIELDS, REDACTED, get_specialist, record_full_view
 from .profiles import get_for_edit
 
 
@@ -120,6 +120,7 @@ def withdraw_specialist(actor: Any, specialist_id: int, reason: str = "") -> Spe
     specialist.status = SpecialistStatus.WITHDRAWN.value
     specialist.withdrawn_at = utcnow()
     specialist.paused_at = None
+    _erase_profile_history(specialist)
     if specialist.user is not None:
         _erase_account(specialist.user, specialist)
     audit.record(actor, "specialist.withdrawn", "specialist", specialist.id, city_id=specialist.home_city_id,
@@ -127,6 +128,20 @@ def withdraw_specialist(actor: Any, specialist_id: int, reason: str = "") -> Spe
                  summary=specialist.reference)
     db.session.commit()
     return specialist
+
+
+# Changes of a profile whose values say nothing about the person (the rest are masked at withdrawal).
+NEUTRAL_CHANGES = frozenset({"status", "kind", "consent_version", "registration_source"})
+
+
+def _erase_profile_history(specialist: Specialist) -> None:
+    """The profile's audit trail keeps what changed and when, not the values (licences, windows, cities...)."""
+    for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "specialist",
+                                                             AuditEntry.entity_id == str(specialist.id))):
+        changes = entry.changes or {}
+        masked = {k: (v if k in NEUTRAL_CHANGES else [REDACTED, REDACTED]) for k, v in changes.items()}
+        if masked != changes:
+            entry.changes = masked
 
 
 def _erase_account(user: User, specialist: Specialist) -> None:
@@ -138,7 +153,10 @@ def _erase_account(user: User, specialist: Specialist) -> None:
     user.is_enabled = False
     user.session_token = new_session_token()
     # The log keeps what was done; only the name and address it was done under are replaced.
+    # What they wrote as a reason (declining an offer, pausing) is theirs and goes too.
     db.session.execute(update(AuditEntry).where(AuditEntry.actor_id == user.id).values(actor_label=label))
+    db.session.execute(update(AuditEntry).where(AuditEntry.actor_id == user.id, AuditEntry.reason.is_not(None))
+                       .values(reason=None))
 
 
 def verify_password(user: User, password: str) -> bool:
