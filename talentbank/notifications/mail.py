@@ -201,7 +201,7 @@ def deliver_due_messages(limit: int = 200) -> DeliveryReport:
             db.session.refresh(message)
             try:
                 email = build_email(message, settings)
-            except ZeroDivisionError as exc:  # a header the mail library refuses: no retry will change it
+            except (ValueError, TypeError) as exc:  # a header the mail library refuses: no retry will change it
                 message.status = OutboxStatus.FAILED.value
                 message.last_error = f"cannot be built: {_describe(exc)}"[:2000]
                 message.claimed_at = None
