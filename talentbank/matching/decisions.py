@@ -165,7 +165,13 @@ def _forbid(specialist_id: int, request_id: int, kind: str, proposal_id: int) ->
 
 def _reject(actor: Any, proposal_id: int, reason: str) -> Proposal:
     begin_deciding()
+    proposal = _load_proposal(proposal_id)
+    # The approval's lock order (request, specialist, proposal): the forbidden pair written below
+    # refers to both rows, so taking the proposal first would deadlock against an approval on PostgreSQL.
+    _lock(StaffingRequest, proposal.request_id)
+    _lock(Specialist, proposal.specialist_id)
     proposal = _load_proposal(proposal_id, for_update=True)
+    db.session.refresh(proposal)
     rnd = db.session.get(MatchingRound, proposal.round_id)
     if not rnd.is_reviewable:
         raise UserError("このマッチングの結果は審査できません（試算、計算中または失敗）。")
