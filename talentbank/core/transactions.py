@@ -12,9 +12,9 @@ from __future__ import annotations
 from sqlalchemy.exc import OperationalError
 
 from ..extensions import db
-from .errors import UserError
+from .errors import N_, UserError
 
-BUSY = "ほかの操作と重なったため、処理できませんでした。画面を更新してから、もう一度お試しください。"
+BUSY = N_("ほかの操作と重なったため、処理できませんでした。画面を更新してから、もう一度お試しください。")
 
 
 def begin_deciding() -> None:
