@@ -21,6 +21,7 @@ What replay of such a round can still promise (docs/data-protection.md):
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -70,13 +71,21 @@ def _mentions(specialist_id: str) -> Any:
     return MatchingRound.problem_json.contains(needle, autoescape=True)
 
 
+def _since(specialist: Specialist) -> list[Any]:
+    """No round taken before the person registered can hold them."""
+    if specialist.created_at is None:
+        return []
+    return [MatchingRound.created_at >= specialist.created_at - timedelta(days=1)]
+
+
 def forget_in_rounds(specialist: Specialist, actor: Any = None) -> int:
     """``specialist_withdrawing``: pseudonymise the person in every stored problem; returns the rounds changed.
 
     Also erased: their reason for declining, copied onto their declined proposals.
 
-    Only rounds whose stored text mentions the person are read (a ``LIKE`` in the database); each is
-    rewritten with one ``UPDATE`` inside the withdrawal's transaction.
+    Only rounds taken since the person registered (``created_at`` is indexed; a day's margin for clocks)
+    whose stored text mentions them are read (a ``LIKE`` in the database); each is rewritten with one
+    ``UPDATE`` inside the withdrawal's transaction.
     """
     # The reason they gave for declining is theirs (a copy of it is kept on the proposal).
     db.session.execute(update(Proposal).where(Proposal.specialist_id == specialist.id, Proposal.status == "declined")
@@ -84,7 +93,8 @@ def forget_in_rounds(specialist: Specialist, actor: Any = None) -> int:
     specialist_id = str(specialist.id)
     changed = 0
     rows = db.session.execute(select(MatchingRound.id, MatchingRound.problem_json)
-                              .where(MatchingRound.problem_json.is_not(None), _mentions(specialist_id)))
+                              .where(MatchingRound.problem_json.is_not(None), _mentions(specialist_id),
+                                     *_since(specialist)))
     for round_id, text in rows.all():
         problem = json.loads(text)
         if pseudonymise_problem(problem, specialist_id):
