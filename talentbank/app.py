@@ -19,6 +19,7 @@ from .board.views import bp as board_bp
 from .cities.views import bp as cities_bp
 from .cli import register as register_cli
 from .config import load_config
+from .core.converters import register_converters
 from .core.pagination import page_url
 from .core.permissions import PermissionDenied, Role, may
 from .core.security import init_app as init_security
@@ -86,6 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     app.config.update(load_config(config))
+    register_converters(app)  # before the blueprints add their <int:...> rules
     init_security(app)  # refuses the default secret key outside debug and testing; the security headers
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,10 @@
 """The city indicator form and the travel-time matrix form."""
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
+from ..core.forms import BoundedForm
 from .codes import municipality_code_error
 
 REQUIRED = _l("入力してください。")
@@ -17,7 +17,7 @@ def valid_municipality_code(form, field) -> None:
         raise ValidationError(gettext(problem[0], **problem[1]))
 
 
-class CityForm(FlaskForm):
+class CityForm(BoundedForm):
     code = StringField(_l("団体コード"), validators=[DataRequired(REQUIRED), valid_municipality_code])
     name_ja = StringField(_l("市名（日本語）"), validators=[DataRequired(REQUIRED), Length(max=50)])
     name_en = StringField(_l("市名（英語）"), validators=[DataRequired(REQUIRED), Length(max=80)])
@@ -32,7 +32,7 @@ class CityForm(FlaskForm):
     reason = TextAreaField(_l("変更理由"), validators=[DataRequired(_l("変更理由を入力してください。")), Length(max=1000)])
 
 
-class TravelForm(FlaskForm):
+class TravelForm(BoundedForm):
     """Only the reason and CSRF; the matrix cells are read from fields named ``t-<id>-<id>``."""
 
     reason = TextAreaField(_l("変更理由"), validators=[DataRequired(_l("変更理由を入力してください。")), Length(max=1000)])

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..core.bounds import parse_int
 from ..core.errors import UserError
 from ..core.permissions import may, requires
 from . import services
@@ -91,8 +92,8 @@ def travel():
             raw = raw.strip()
             if raw == "":
                 submitted[pair] = None
-            elif raw.isdigit() and int(raw) <= 1440:
-                submitted[pair] = int(raw)
+            elif parse_int(raw, 0, 1440) is not None:
+                submitted[pair] = parse_int(raw, 0, 1440)
             else:
                 errors.append(_("移動時間は0〜1440分の整数で入力してください（入力値: %(value)s）。", value=raw))
         if form.validate_on_submit() and not errors:

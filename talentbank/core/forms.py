@@ -1,13 +1,97 @@
-"""How a screen shows what a service or a form refused: under the field it names, or at the top."""
+"""The base of every form (each field read as its type, within bounds) and how a screen shows what a
+service or a form refused: under the field it names, or at the top."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect
+from flask_babel import gettext
 from flask_wtf import FlaskForm
+from wtforms import DateField, DecimalField, Form, IntegerField, PasswordField, SelectFieldBase, TextAreaField
+from wtforms.meta import DefaultMeta
+from wtforms.validators import StopValidation
 
+from .bounds import (
+    DATE_MAX,
+    DATE_MIN,
+    DB_INT_MAX,
+    DB_INT_MIN,
+    date_in_range,
+    has_control_characters,
+    is_decimal_text,
+    parse_int,
+)
 from .errors import UserError
+
+# Outer caps on what one field may hold; a field's own ``Length`` may be stricter.
+LINE_MAX = 200
+TEXT_MAX = 10_000
+PASSWORD_MAX = 1_000
+CHOICE_MAX = 100
+
+
+def _refuse(field: Any, message: str, **params: object) -> None:
+    """Replace the parser's (English) complaints by one message and stop the field's other validators."""
+    field.errors[:] = []
+    raise StopValidation(gettext(message, label=field.label.text, **params))
+
+
+def _text_cap(field: Any) -> int:
+    if isinstance(field, TextAreaField):
+        return TEXT_MAX
+    return PASSWORD_MAX if isinstance(field, PasswordField) else LINE_MAX
+
+
+def check_input_type(form: Any, field: Any) -> None:
+    """Every field's first validator: the submitted text is of the field's type and within bounds."""
+    raw = [value for value in (field.raw_data or []) if isinstance(value, str)]
+    if isinstance(field, SelectFieldBase):
+        for value in raw:
+            if len(value) > CHOICE_MAX or not (value.isascii() and value.isprintable()) or (
+                    value.lstrip("-").isdigit() and parse_int(value) is None):
+                _refuse(field, "%(label)sの選択肢が正しくありません。選び直してください。")
+        return
+    multiline = isinstance(field, TextAreaField)
+    for value in raw:
+        if has_control_characters(value, multiline=multiline):
+            if multiline:
+                _refuse(field, "%(label)sに制御文字（NULなど）は使えません。")
+            _refuse(field, "%(label)sに改行や制御文字は使えません。1行で入力してください。")
+        if len(value) > _text_cap(field):
+            _refuse(field, "%(label)sは%(max)s文字以内で入力してください。", max=_text_cap(field))
+    text = raw[0].strip() if raw else ""
+    if isinstance(field, IntegerField) and text and parse_int(text) is None:
+        _refuse(field, "%(label)sは半角数字の整数（%(min)s〜%(max)s）で入力してください。", min=DB_INT_MIN, max=DB_INT_MAX)
+    if isinstance(field, DecimalField) and text and not is_decimal_text(text):
+        _refuse(field, "%(label)sは半角数字で入力してください（例: 1.25）。")
+    if isinstance(field, DateField) and field.data is not None and not date_in_range(field.data):
+        _refuse(field, "%(label)sは%(min)s〜%(max)sの日付で入力してください。", min=DATE_MIN.isoformat(),
+                max=DATE_MAX.isoformat())
+
+
+class _CheckInputTypes:
+    """Meta hook: put ``check_input_type`` before each field's own validators."""
+
+    def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+        field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
+        field.validators = [check_input_type, *field.validators]
+        return field
+
+
+class BoundedForm(FlaskForm):
+    """The base of every page's form: NUL and control characters, over-long text, non-ASCII or
+    out-of-range numbers, impossible choices and dates are refused with a message under the field."""
+
+    class Meta(_CheckInputTypes, FlaskForm.Meta):
+        pass
+
+
+class BoundedSubForm(Form):
+    """The same checks for a row nested in a page's form (``FormField``)."""
+
+    class Meta(_CheckInputTypes, DefaultMeta):
+        pass
 
 
 def attach_errors(form: FlaskForm, exc: UserError) -> None:

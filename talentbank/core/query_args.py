@@ -5,21 +5,19 @@ from datetime import date
 
 from flask import request
 
+from .bounds import PAGE_MAX, parse_date, parse_int
+
 
 def int_arg(name: str) -> int | None:
-    """A non-negative whole number from ``?name=``, or ``None`` when absent or not a number."""
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    """A whole number (an id, a count) from ``?name=`` in ASCII digits within 0..2^31-1, else ``None``."""
+    return parse_int(request.args.get(name), 0)
 
 
 def date_arg(name: str) -> date | None:
-    """An ISO date from ``?name=``, or ``None`` when absent or not a date."""
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
+    """An ISO date within 1900..2200 from ``?name=``, or ``None`` when absent or not such a date."""
+    return parse_date(request.args.get(name))
 
 
 def page_arg() -> int:
-    """The page number from ``?page=``: 1 unless a positive whole number is given."""
-    return max(int_arg("page") or 1, 1)
+    """The page number from ``?page=``: 1 unless a whole number within 1..100000 is given."""
+    return parse_int(request.args.get("page"), 1, PAGE_MAX) or 1

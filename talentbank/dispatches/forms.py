@@ -1,22 +1,23 @@
 """Forms of the offer, dispatch and exchange-ring screens (the services check everything again)."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from ..core.forms import BoundedForm
 
 REASON_MAX = 2000
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BoundedForm):
     """A button that changes something: only the CSRF token."""
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(BoundedForm):
     decline_reason = TextAreaField(_l("辞退の理由（任意）"), validators=[Optional(), Length(
         max=REASON_MAX, message=_l("理由は2000文字以内で入力してください。"))])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BoundedForm):
     reason = TextAreaField(_l("理由"), validators=[
         DataRequired(_l("理由を入力してください。")),
         Length(max=REASON_MAX, message=_l("理由は2000文字以内で入力してください。"))])
@@ -33,7 +34,7 @@ class JapaneseDateField(DateField):
             raise ValueError(_l("日付は YYYY-MM-DD の形式で入力してください。")) from None
 
 
-class ExtendForm(FlaskForm):
+class ExtendForm(BoundedForm):
     new_end_date = JapaneseDateField(_l("新しい終了日"), validators=[
         InputRequired(_l("新しい終了日を入力してください。"))])
     reason = TextAreaField(_l("延長の理由"), validators=[
@@ -45,7 +46,7 @@ RATING_CHOICES = [("5", _l("5（とても良い）")), ("4", _l("4（良い）")
                   ("2", _l("2（あまり良くない）")), ("1", _l("1（良くない）"))]
 
 
-class EvaluationForm(FlaskForm):
+class EvaluationForm(BoundedForm):
     rating = RadioField(_l("評価"), choices=RATING_CHOICES, validators=[
         InputRequired(_l("評価は1〜5の中から選んでください。"))])
     comment = TextAreaField(_l("コメント（任意）"), validators=[Optional(), Length(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..audit import services as audit
 from ..cities.models import City
 from ..core import clock, permissions, spreadsheets
+from ..core.bounds import parse_id
 from ..core.errors import UserError
 from ..core.pagination import paginate
 from ..core.permissions import Role
@@ -91,7 +92,8 @@ def _filtered(actor: Any, query: Select, flt: RosterFilter) -> Select:
     q = flt.q.strip()
     if q:
         digits = q.upper().removeprefix("TB-").lstrip("0")
-        conditions = [Dispatch.specialist_id == int(digits)] if digits.isdigit() else []
+        reference = parse_id(digits)
+        conditions = [Dispatch.specialist_id == reference] if reference is not None else []
         like = f"%{q}%"
         name_match = Dispatch.specialist_id.in_(select(Specialist.id).where(
             or_(Specialist.name_kanji.like(like), Specialist.name_kana.like(like))))

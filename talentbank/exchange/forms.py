@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import Optional
 
+from ..core.forms import BoundedForm
 from ..requests.forms import CheckboxListField, optional_int
 
 
-class OfferForm(FlaskForm):
+class OfferForm(BoundedForm):
     officer_id = SelectField(_l("提供する職員"), coerce=optional_int, validate_choice=False)
     start_date = DateField(_l("開始日"), validators=[Optional()])
     end_date = DateField(_l("終了日"), validators=[Optional()])

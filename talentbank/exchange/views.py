@@ -8,12 +8,13 @@ from flask_login import current_user
 
 from ..cities.models import City
 from ..core import clock
+from ..core.bounds import parse_int
 from ..core.errors import UserError
 from ..core.forms import attach_errors
 from ..core.permissions import Role, may, requires
-from ..lifecycle.postings import is_correction
 from ..core.query_args import int_arg, page_arg
 from ..extensions import db
+from ..lifecycle.postings import is_correction
 from ..requests.forms import ActionForm, ReasonForm
 from ..requests.views import press_button
 from ..vocabulary.models import Licence, Profession
@@ -140,7 +141,7 @@ def edit(offer_id: int):
             version = form.lock_version.data
             try:
                 services.update_offer(current_user, offer.id, _values(form), reason=form.reason.data or "",
-                                      expected_version=int(version) if version and version.isdigit() else None)
+                                      expected_version=parse_int(version, 0))
             except UserError as exc:
                 db.session.rollback()
                 attach_errors(form, exc)

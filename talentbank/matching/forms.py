@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..core.forms import BoundedForm
 from .models import (
     DEFAULT_EXCHANGE_PRIORITY,
     EXCHANGE_PRIORITIES,
@@ -21,27 +21,27 @@ REQUIRED = _l("入力してください。")
 ORDER_CHOICES = [("", _l("使わない")), ("1", _l("第1指標")), ("2", _l("第2指標")), ("3", _l("第3指標"))]
 
 
-class StartRoundForm(FlaskForm):
+class StartRoundForm(BoundedForm):
     """Start a round on today's data; a profession limits it (the disaster fast track)."""
 
     profession_code = SelectField(_l("対象の職種"), choices=[], validate_choice=True)
 
 
-class WhatIfForm(FlaskForm):
+class WhatIfForm(BoundedForm):
     rule_set_version_id = SelectField(_l("比較する規則の版"), coerce=int, choices=[], validate_choice=True)
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BoundedForm):
     """A decision that needs a written reason (rejection, publishing a rule set)."""
 
     reason = TextAreaField(_l("理由"), validators=[DataRequired(_l("理由を入力してください。")), Length(max=1000)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BoundedForm):
     """A button that changes data: only the CSRF token."""
 
 
-class RuleSetForm(FlaskForm):
+class RuleSetForm(BoundedForm):
     """The priority rule: how indicators combine, their order and weights, the longest exchange ring."""
 
     method = RadioField(_l("比較方法"), choices=[(m, _l(RULE_SET_METHOD_LABELS[m])) for m in RULE_SET_METHODS],
@@ -73,7 +73,7 @@ def _week_of_month(value: str | None) -> int | None:
     return int(value) if value not in (None, "", "every", "None") else None
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(BoundedForm):
     is_regular_enabled = BooleanField(_l("定期マッチングを自動で実行する"))
     week_of_month = SelectField(
         _l("実行する週"), coerce=_week_of_month,

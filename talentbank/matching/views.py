@@ -12,6 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
+from ..core.bounds import parse_id
 from ..core.errors import N_, UserError
 from ..core.forms import attach_errors
 from ..core.permissions import may, requires
@@ -22,6 +23,7 @@ from ..requests.models import StaffingRequest
 from ..vocabulary.models import Profession
 from . import exports, review, services
 from .forms import ConfirmForm, ReasonForm, RuleSetForm, StartRoundForm, WhatIfForm
+from .labels import SCORE_PART_LABELS, SCORE_PARTS, page_labels, priority_explainer
 from .models import (
     EXCHANGE_PRIORITY_LABELS,
     INDICATOR_LABELS,
@@ -33,7 +35,6 @@ from .models import (
     RULE_SET_METHOD_LABELS,
     RuleSetVersion,
 )
-from .labels import SCORE_PART_LABELS, SCORE_PARTS, page_labels, priority_explainer
 from .text import current_locale
 
 bp = Blueprint("matching", __name__, url_prefix="/matching")
@@ -119,7 +120,7 @@ def show(round_id: int):
                                error_label=_error_label((rnd.stats or {}).get("error_kind")))
     if rnd.kind == "what_if":
         return redirect(url_for("matching.compare", what_if_id=rnd.id))
-    city_id = request.args.get("city_id", type=int)
+    city_id = request.args.get("city_id", type=parse_id)
     data = review.review_round(current_user, round_id, city_id)
     what_if_form = WhatIfForm()
     what_if_form.rule_set_version_id.choices = _rule_set_choices(exclude_id=rnd.rule_set_version_id)
@@ -208,7 +209,7 @@ def approve(proposal_id: int):
         proposal = services.approve_proposal(current_user, proposal_id)
     except UserError as exc:
         flash(exc.translated(), "error")
-        round_id = request.form.get("round_id", type=int)
+        round_id = request.form.get("round_id", type=parse_id)
         return _back_to_review(round_id) if round_id else redirect(url_for("matching.index"))
     flash(_("提案を承認しました。本人に打診されます。"), "success")
     return _back_to_review(proposal.round_id)
@@ -218,7 +219,7 @@ def approve(proposal_id: int):
 @requires("proposal.decide")
 def reject(proposal_id: int):
     reason = request.form.get(f"reason_{proposal_id}") or request.form.get("reason", "")
-    round_id = request.form.get("round_id", type=int)
+    round_id = request.form.get("round_id", type=parse_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -235,16 +236,16 @@ def reject(proposal_id: int):
 def decide(round_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    ids = [int(v) for v in request.form.getlist("proposal_id") if v.isdigit()]
+    ids = [i for i in map(parse_id, request.form.getlist("proposal_id")) if i is not None]
     action = request.form.get("action")
     single_approve, single_reject = request.form.get("approve_one", ""), request.form.get("reject_one", "")
     try:
-        if single_approve.isdigit():
-            services.approve_proposal(current_user, int(single_approve))
+        if parse_id(single_approve):
+            services.approve_proposal(current_user, parse_id(single_approve))
             flash(_("提案を承認しました。本人に打診されます。"), "success")
             return _back_to_review(round_id)
-        if single_reject.isdigit():
-            services.reject_proposal(current_user, int(single_reject), request.form.get("reason", ""))
+        if parse_id(single_reject):
+            services.reject_proposal(current_user, parse_id(single_reject), request.form.get("reason", ""))
             flash(_("提案を却下しました。この組み合わせは今後提案されません。"), "success")
             return _back_to_review(round_id)
         if action == "approve":
@@ -270,7 +271,7 @@ def decide(round_id: int):
 def approve_cycle(cycle_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    round_id = request.form.get("round_id", type=int)
+    round_id = request.form.get("round_id", type=parse_id)
     try:
         cycle = services.approve_cycle(current_user, cycle_id)
     except UserError as exc:
@@ -285,7 +286,7 @@ def approve_cycle(cycle_id: int):
 def reject_cycle(cycle_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    round_id = request.form.get("round_id", type=int)
+    round_id = request.form.get("round_id", type=parse_id)
     try:
         cycle = services.reject_cycle(current_user, cycle_id, request.form.get("reason", ""))
     except UserError as exc:
@@ -382,7 +383,7 @@ def city_results(city_id: int):
 
 def _city_page(city_id: int):
     try:
-        view = review.city_results(current_user, city_id, request.args.get("round_id", type=int))
+        view = review.city_results(current_user, city_id, request.args.get("round_id", type=parse_id))
     except UserError:
         abort(404)
     rows = _render_groups(view.round, [view.group], view.priority_total, can_decide=False,
@@ -431,7 +432,7 @@ def edit_rule_set():
     form = RuleSetForm()
     base = None
     if request.method == "GET":
-        base_id = request.args.get("from", type=int)
+        base_id = request.args.get("from", type=parse_id)
         base = db.session.get(RuleSetVersion, base_id) if base_id else services.current_rule_set()
         if base is not None:
             _fill_from(form, base)

@@ -6,7 +6,6 @@ decided by the service, which reports every problem at once in Japanese.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -20,6 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
+from ..core.forms import BoundedForm
 from .models import URGENCIES, URGENCY_LABELS, WORK_MODE_LABELS, WORK_MODES
 
 
@@ -37,7 +37,7 @@ class CheckboxListField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class RequestForm(FlaskForm):
+class RequestForm(BoundedForm):
     department = StringField(_l("部署"), validators=[Optional()])
     section = StringField(_l("課・係"), validators=[Optional()])
     profession_id = SelectField(_l("職種"), coerce=optional_int, validate_choice=False)
@@ -58,11 +58,11 @@ class RequestForm(FlaskForm):
     lock_version = HiddenField()
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BoundedForm):
     """Withdraw and reopen: an optional (city) or required (coordinating city) reason."""
 
     reason = TextAreaField(_l("理由"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BoundedForm):
     """A button that changes state: only the CSRF token."""

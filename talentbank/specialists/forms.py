@@ -10,13 +10,22 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, FieldList, Form, FormField, PasswordField, SelectField, SelectMultipleField, \
-    StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    FormField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..core.bounds import parse_date, parse_int
+from ..core.forms import BoundedForm, BoundedSubForm
 from .validation import ProfileValues
 
 REQUIRED = _l("入力してください。")
@@ -29,13 +38,12 @@ class IntegerText(StringField):
     def pre_validate(self, form: Any) -> None:
         raw = (self.data or "").strip().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
         self.data = raw
-        if raw and not raw.isdigit():
+        if raw and parse_int(raw, 0) is None:
             raise ValidationError(gettext("%(label)sは半角の整数で入力してください。", label=self.label.text))
 
     @property
     def value(self) -> int | None:
-        raw = (self.data or "").strip()
-        return int(raw) if raw.isdigit() else None
+        return parse_int((self.data or "").strip(), 0)
 
 
 class DateText(StringField):
@@ -44,18 +52,12 @@ class DateText(StringField):
     def pre_validate(self, form: Any) -> None:
         raw = (self.data or "").strip().replace("/", "-")
         self.data = raw
-        if raw:
-            try:
-                date.fromisoformat(raw)
-            except ValueError:
-                raise ValidationError(gettext("日付はYYYY-MM-DDの形で入力してください（例: 2027-04-01）。")) from None
+        if raw and parse_date(raw) is None:
+            raise ValidationError(gettext("日付はYYYY-MM-DDの形で入力してください（例: 2027-04-01）。"))
 
     @property
     def value(self) -> date | None:
-        try:
-            return date.fromisoformat((self.data or "").strip())
-        except ValueError:
-            return None
+        return parse_date((self.data or "").strip())
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -68,20 +70,20 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def _int_or_none(value: Any) -> int | None:
-    return int(value) if value not in (None, "", "None") and str(value).isdigit() else None
+    return parse_int(str(value), 0) if value is not None else None
 
 
-class ExperienceRow(Form):
+class ExperienceRow(BoundedSubForm):
     field_id = SelectField(_l("経験分野"), coerce=str, validate_choice=False)
     years = IntegerText(_l("経験年数"))
 
 
-class WindowRow(Form):
+class WindowRow(BoundedSubForm):
     start_date = DateText(_l("開始日"))
     end_date = DateText(_l("終了日"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BoundedForm):
     name_kanji = StringField(_l("氏名"))
     name_kana = StringField(_l("ふりがな"))
     email = StringField(_l("メールアドレス"))
@@ -163,7 +165,7 @@ class OfficerForm(ProfileForm):
     consent = BooleanField(_l("本人から、登録と連携市への情報共有について同意を得ています"))
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(BoundedForm):
     password = PasswordField(_l("パスワード"), validators=[DataRequired(REQUIRED), Length(
         min=10, max=200, message=_l("パスワードは10文字以上にしてください。"))])
     confirm = PasswordField(_l("パスワード（確認）"), validators=[DataRequired(REQUIRED), EqualTo(
@@ -171,17 +173,17 @@ class ClaimForm(FlaskForm):
     consent = BooleanField(_l("上記の情報の取扱いに同意します"))
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BoundedForm):
     """Only CSRF and an optional reason: pause, resume and confirmation buttons post it."""
 
     reason = TextAreaField(_l("理由"), validators=[Length(max=1000)])
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(BoundedForm):
     password = PasswordField(_l("パスワード（確認のため）"))
     reason = TextAreaField(_l("理由"), validators=[Length(max=1000)])
     confirm = BooleanField(_l("個人情報が消去され、元に戻せないことを理解しました"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BoundedForm):
     file = FileField(_l("CSVまたはExcel（.xlsx）ファイル"))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from ..audit import services as audit
 from ..core import permissions
+from ..core.bounds import parse_id
 from ..core.pagination import paginate
 from ..core.permissions import Role
 from ..extensions import db
@@ -84,8 +85,8 @@ def _filtered(query: Select, flt: SearchFilter) -> Select:
         like = f"%{text.lower()}%"
         conditions = [func.lower(s.name_kanji).like(like), func.lower(s.name_kana).like(like),
                       s.email.like(like)]
-        if reference.isdigit():
-            conditions.append(s.id == int(reference))
+        if parse_id(reference) is not None:
+            conditions.append(s.id == parse_id(reference))
         query = query.where(or_(*conditions))
     return query
 

@@ -1,13 +1,14 @@
 """The form for one vocabulary term."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..core.forms import BoundedForm
 
 REQUIRED = _l("入力してください。")
 
 
-class TermForm(FlaskForm):
+class TermForm(BoundedForm):
     code = StringField(_l("コード（半角英小文字）"), validators=[DataRequired(REQUIRED), Length(max=60)])
     name_ja = StringField(_l("名称（日本語）"), validators=[DataRequired(REQUIRED), Length(max=100)])
     name_en = StringField(_l("名称（英語）"), validators=[DataRequired(REQUIRED), Length(max=150)])
