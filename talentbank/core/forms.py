@@ -22,7 +22,7 @@ from .bounds import (
     is_decimal_text,
     parse_int,
 )
-from .errors import UserError
+from .errors import N_, UserError
 
 # Outer caps on what one field may hold; a field's own ``Length`` may be stricter.
 LINE_MAX = 200
@@ -50,23 +50,23 @@ def check_input_type(form: Any, field: Any) -> None:
         for value in raw:
             if len(value) > CHOICE_MAX or not (value.isascii() and value.isprintable()) or (
                     value.lstrip("-").isdigit() and parse_int(value) is None):
-                _refuse(field, "%(label)sの選択肢が正しくありません。選び直してください。")
+                _refuse(field, N_("%(label)sの選択肢が正しくありません。選び直してください。"))
         return
     multiline = isinstance(field, TextAreaField)
     for value in raw:
         if has_control_characters(value, multiline=multiline):
             if multiline:
-                _refuse(field, "%(label)sに制御文字（NULなど）は使えません。")
-            _refuse(field, "%(label)sに改行や制御文字は使えません。1行で入力してください。")
+                _refuse(field, N_("%(label)sに制御文字（NULなど）は使えません。"))
+            _refuse(field, N_("%(label)sに改行や制御文字は使えません。1行で入力してください。"))
         if len(value) > _text_cap(field):
-            _refuse(field, "%(label)sは%(max)s文字以内で入力してください。", max=_text_cap(field))
+            _refuse(field, N_("%(label)sは%(max)s文字以内で入力してください。"), max=_text_cap(field))
     text = raw[0].strip() if raw else ""
     if isinstance(field, IntegerField) and text and parse_int(text) is None:
-        _refuse(field, "%(label)sは半角数字の整数（%(min)s〜%(max)s）で入力してください。", min=DB_INT_MIN, max=DB_INT_MAX)
+        _refuse(field, N_("%(label)sは半角数字の整数（%(min)s〜%(max)s）で入力してください。"), min=DB_INT_MIN, max=DB_INT_MAX)
     if isinstance(field, DecimalField) and text and not is_decimal_text(text):
-        _refuse(field, "%(label)sは半角数字で入力してください（例: 1.25）。")
+        _refuse(field, N_("%(label)sは半角数字で入力してください（例: 1.25）。"))
     if isinstance(field, DateField) and field.data is not None and not date_in_range(field.data):
-        _refuse(field, "%(label)sは%(min)s〜%(max)sの日付で入力してください。", min=DATE_MIN.isoformat(),
+        _refuse(field, N_("%(label)sは%(min)s〜%(max)sの日付で入力してください。"), min=DATE_MIN.isoformat(),
                 max=DATE_MAX.isoformat())
 
 
