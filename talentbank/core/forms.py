@@ -60,6 +60,8 @@ def check_input_type(form: Any, field: Any) -> None:
             _refuse(field, N_("%(label)sに改行や制御文字は使えません。1行で入力してください。"))
         if len(value) > _text_cap(field):
             _refuse(field, N_("%(label)sは%(max)s文字以内で入力してください。"), max=_text_cap(field))
+    if isinstance(field, (IntegerField, DecimalField, DateField)) and field.process_errors:
+        raise StopValidation()  # not a number or a date at all: the parser's translated message stands
     text = raw[0].strip() if raw else ""
     if isinstance(field, IntegerField) and text and parse_int(text) is None:
         _refuse(field, N_("%(label)sは半角数字の整数（%(min)s〜%(max)s）で入力してください。"), min=DB_INT_MIN, max=DB_INT_MAX)

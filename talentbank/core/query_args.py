@@ -5,7 +5,9 @@ from datetime import date
 
 from flask import request
 
-from .bounds import PAGE_MAX, parse_date, parse_int
+from .bounds import PAGE_MAX, has_control_characters, parse_date, parse_int
+
+TEXT_ARG_MAX = 100
 
 
 def int_arg(name: str) -> int | None:
@@ -21,3 +23,10 @@ def date_arg(name: str) -> date | None:
 def page_arg() -> int:
     """The page number from ``?page=``: 1 unless a whole number within 1..100000 is given."""
     return parse_int(request.args.get("page"), 1, PAGE_MAX) or 1
+
+
+def text_arg(name: str) -> str:
+    """Search text or a code from ``?name=``: at most 100 characters; "" when absent or holding NUL or
+    other control characters (PostgreSQL refuses NUL in a query parameter)."""
+    value = request.args.get(name, "")[:TEXT_ARG_MAX]
+    return "" if has_control_characters(value) else value

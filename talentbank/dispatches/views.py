@@ -9,7 +9,7 @@ from ..core import clock
 from ..core.errors import UserError
 from ..core.forms import act_with_reason, attach_errors, flash_form_errors
 from ..core.permissions import may, requires
-from ..core.query_args import date_arg, int_arg, page_arg
+from ..core.query_args import date_arg, int_arg, page_arg, text_arg
 from ..exchange.rings.models import CYCLE_STATUS_LABELS
 from ..matching.models import PROPOSAL_STATUS_LABELS
 from . import roster, services
@@ -99,10 +99,10 @@ def decline(dispatch_offer_id: int):
 
 
 def _roster_filter() -> roster.RosterFilter:
-    status = request.args.get("status", "current")
+    status = (text_arg("status") or "current")
     return roster.RosterFilter(status=status if status in roster.STATUS_CHOICES else "current",
                                city_id=int_arg("city_id"), on_date=date_arg("on_date"),
-                               q=request.args.get("q", "")[:100])
+                               q=text_arg("q"))
 
 
 @bp.route("/dispatches/")

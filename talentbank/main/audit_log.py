@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..audit import services
 from ..cities.models import City
 from ..core.permissions import requires
-from ..core.query_args import date_arg, int_arg, page_arg
+from ..core.query_args import date_arg, int_arg, page_arg, text_arg
 from ..extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -18,8 +18,8 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 @requires("audit.view")
 def index():
     flt = services.AuditFilter(
-        action=request.args.get("action") or None,
-        entity_type=request.args.get("entity_type") or None,
+        action=text_arg("action") or None,
+        entity_type=text_arg("entity_type") or None,
         city_id=int_arg("city_id"),
         actor_id=int_arg("actor_id"),
         since=date_arg("since"),

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from ..core.errors import UserError
 from ..core.permissions import may, requires
-from ..core.query_args import page_arg
+from ..core.query_args import page_arg, text_arg
 from . import services
 
 bp = Blueprint("notifications", __name__)
@@ -65,7 +65,7 @@ def read_all():
 @bp.route("/admin/outbox")
 @requires("outbox.view")
 def outbox():
-    status = request.args.get("status") or None
+    status = text_arg("status") or None
     messages = services.outbox_page(current_user, status, page_arg(), current_app.config["PAGE_SIZE"])
     description, problem = services.mail_settings_summary()
     return render_template("admin/outbox.html", messages=messages, status=status,

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from ..core.errors import UserError
 from ..core.permissions import may, requires
-from ..core.query_args import page_arg
+from ..core.query_args import page_arg, text_arg
 from . import services
 from .models import JobRun
 
@@ -38,7 +38,7 @@ def scheduler_helpers() -> dict[str, Any]:
 @bp.route("/admin/jobs")
 @requires("job.view")
 def jobs():
-    job_name = request.args.get("job") or None
+    job_name = text_arg("job") or None
     runs = services.recent_runs(current_user, job_name, page_arg(), 50)
     return render_template("admin/jobs.html", jobs=services.job_overview(current_user), runs=runs,
                            job_name=job_name, titles=services.job_titles(),

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from ..cities.models import City
 from ..core.errors import UserError
 from ..core.permissions import PermissionDenied, may, public, requires
-from ..core.query_args import date_arg, int_arg
+from ..core.query_args import date_arg, int_arg, text_arg
 from ..extensions import db
 from ..vocabulary.models import ExperienceField, Licence, Profession
 from ..vocabulary.services import active_terms, all_terms
@@ -96,8 +96,8 @@ def _filter_from_args(per_page: int) -> search.SearchFilter:
     return search.SearchFilter(
         profession_id=int_arg("profession_id"), licence_id=int_arg("licence_id"), field_id=int_arg("field_id"),
         min_years=int_arg("min_years"), home_city_id=int_arg("home_city_id"), available_on=date_arg("available_on"),
-        status=request.args.get("status") or None, kind=request.args.get("kind") or None,
-        text=request.args.get("q", "")[:100], sort=request.args.get("sort", ""), page=int_arg("page") or 1,
+        status=text_arg("status") or None, kind=text_arg("kind") or None,
+        text=text_arg("q"), sort=text_arg("sort"), page=int_arg("page") or 1,
         per_page=int_arg("per_page") or per_page,
     )
 

@@ -35,13 +35,13 @@ def test_url_ids_beyond_the_database_integer_are_not_found(client):
 
 
 def test_query_values_out_of_bounds_are_ignored(app):
-    from talentbank.core.query_args import date_arg, int_arg, page_arg
+    from talentbank.core.query_args import date_arg, int_arg, page_arg, text_arg
 
     with app.test_request_context("/?page=²&city_id=2147483648&since=0001-01-01&n=7"):
         assert page_arg() == 1 and int_arg("city_id") is None and date_arg("since") is None
         assert int_arg("n") == 7
-    with app.test_request_context("/?page=100001"):
-        assert page_arg() == 1
+    with app.test_request_context("/?page=100001&q=a%00b&sort=" + "x" * 500):
+        assert page_arg() == 1 and text_arg("q") == "" and len(text_arg("sort")) == 100
 
 
 class Sample(BoundedForm):
@@ -67,7 +67,8 @@ def test_forms_refuse_out_of_bounds_input_with_a_message(app):
     assert _errors(app, notes="a\x00b")["notes"] == ["備考に制御文字（NULなど）は使えません。"]
     assert _errors(app, name="x" * 201)["name"] == ["名前は200文字以内で入力してください。"]
     assert _errors(app, notes="x" * 10_001)["notes"] == ["備考は10000文字以内で入力してください。"]
-    assert "半角数字の整数" in _errors(app, count="²")["count"][0]
+    assert "半角数字の整数" in _errors(app, count="١٢")["count"][0]
+    assert _errors(app, count="²")["count"] == ["無効な整数です。"]  # the parser's own message
     assert "半角数字の整数" in _errors(app, count="2147483648")["count"][0]
     assert "半角数字" in _errors(app, weight="NaN")["weight"][0]
     assert "選択肢" in _errors(app, city="99999999999999999999")["city"][0]
