@@ -125,6 +125,7 @@ ACTION_LABELS.update({
     "cycle.rejected": _l("交流の輪の却下"),
     "cycle.superseded": _l("新しいマッチングによる交流の輪の置換"),
     "cycle.released": _l("幹事市による交流の輪の解除"),
+    "cycle.leg_released": _l("交流の輪の一部の派遣の中止（その職員は次のマッチングの対象に戻る）"),
     "ruleset.created": _l("優先順位の規則の新しい版"),
     "ruleset.published": _l("優先順位の規則の公開"),
 })

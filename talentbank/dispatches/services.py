@@ -26,6 +26,7 @@ from ..lifecycle.transitions import check_move, transition
 from ..core.pagination import paginate
 from ..core.transactions import begin_deciding
 from ..core.permissions import PermissionDenied, Role
+from ..exchange.rings import services as rings
 from ..extensions import db
 from ..i18n import show_time
 from ..matching import services as matching
@@ -469,6 +470,8 @@ def _cancel(dispatch: Dispatch, actor: Any, reason: str, *, reason_en: str | Non
                stamp={"cancel_reason": reason, "cancelled_by_id": getattr(actor, "id", None)})
     # The pairing no longer holds its slot: the next round may fill it (with this person or another).
     _release_proposal(dispatch.proposal_id, actor, reason)
+    if dispatch.exchange_cycle_id is not None:  # a leg of an agreed ring: the ring stops holding the officer
+        rings.release_leg(dispatch.exchange_cycle_id, dispatch.specialist_id, actor=actor, reason=reason)
     params = {**_dispatch_params(dispatch), "reason": notices.both(reason, reason_en) if reason_en else reason}
     link = notices.link_to("dispatches.detail", dispatch_id=dispatch.id)
     notices.tell_users(notices.hr_officers(dispatch.city_id) + notices.coordinators(), "dispatch.cancelled", params,

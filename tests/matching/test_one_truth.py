@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from talentbank.audit.models import AuditEntry
 from talentbank.core import clock
 from talentbank.core.errors import UserError
 from talentbank.core.permissions import Role
@@ -229,3 +230,24 @@ def test_the_rule_set_says_where_the_exchange_market_stands_and_the_round_record
     rnd = services.start_round(coordinator)
     assert json.loads(rnd.problem_json)["rule_set"]["exchange_priority"] == "last"
     assert db.session.get(MatchingRound, rnd.id).rule_set_version_id == current.id
+
+
+def test_a_cancelled_leg_of_an_agreed_ring_frees_its_officer_for_later_rounds(market):
+    from talentbank.dispatches import services as dispatches
+    from talentbank.dispatches.models import Dispatch
+
+    first = services.start_round(market["coordinator"])
+    ring = _ring(first.id)
+    services.approve_cycle(market["coordinator"], ring.id)
+    rings.confirm_ring(market["zushi_hr"], ring.id)
+    rings.confirm_ring(market["kamakura_hr"], ring.id)
+    leg = db.session.scalar(select(Dispatch).where(Dispatch.exchange_cycle_id == ring.id,
+                                                   Dispatch.specialist_id == market["civil"].id))
+    dispatches.cancel_dispatch(market["coordinator"], leg.id, "受入先の事情で中止")
+    later = services.start_round(market["coordinator"])
+    problem = json.loads(later.problem_json)
+    busy = {s["id"]: s.get("busy") for s in problem["specialists"]}
+    assert busy.get(str(market["civil"].id)) is None, "the released officer is free again"
+    assert [p.request_id for p in _proposals_of(market["civil"].id, later.id)] == [market["request"].id]
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "cycle.leg_released"))
+    assert entry is not None and entry.entity_id == str(ring.id) and entry.reason == "受入先の事情で中止"

@@ -83,6 +83,9 @@ class ExchangeCycleMember(db.Model):
     # The period the officer is away: the ring's period (every offer of a ring has the same one).
     start_date: Mapped[date]
     end_date: Mapped[date]
+    # Set when this officer's leg of an agreed ring was called off (its dispatch cancelled): from then
+    # on the ring no longer holds them, and later rounds may propose them again.
+    released_at: Mapped[datetime | None]
 
     cycle: Mapped[ExchangeCycle] = relationship(back_populates="members")
 

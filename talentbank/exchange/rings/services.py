@@ -250,6 +250,21 @@ def refuse_ring(actor: Any, cycle_id: int, reason: str) -> ExchangeCycle:
     return cycle
 
 
+def release_leg(cycle_id: int, officer_id: int, *, actor: Any, reason: str) -> None:
+    """One officer's leg of an agreed ring is called off (their dispatch cancelled): the ring stops holding them.
+
+    The dispatch domain calls this inside the cancelling transaction; the other legs stand as agreed.
+    """
+    member = db.session.scalar(select(ExchangeCycleMember).where(
+        ExchangeCycleMember.cycle_id == cycle_id, ExchangeCycleMember.officer_id == officer_id,
+        ExchangeCycleMember.released_at.is_(None)))
+    if member is None:
+        return
+    member.released_at = clock.utcnow()
+    audit.record(actor, "cycle.leg_released", ENTITY, cycle_id, changes={"released_officer": [None, officer_id]},
+                 reason=reason, summary=f"ring {cycle_id}: officer {officer_id}")
+
+
 # ----------------------------------------------------------------------------- reading
 
 
