@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from talentbank.core import clock
 from talentbank.core.errors import UserError
-from talentbank.core.permissions import Role
 from talentbank.exchange import services
 from talentbank.exchange.jobs import expire_unmatched_offers
 from talentbank.exchange.models import ExchangeOffer
@@ -19,19 +18,6 @@ from talentbank.extensions import db
 from talentbank.notifications.models import Notification
 from talentbank.specialists.personal_data import withdraw_specialist
 from talentbank.specialists.privacy import Visibility, visibility
-
-
-@pytest.fixture
-def world(make):
-    clock.freeze(datetime(2026, 11, 30, 1, 0))
-    cities = make.demo_cities()
-    zushi, fujisawa = cities["142085"], cities["142051"]
-    return {
-        "zushi": zushi, "fujisawa": fujisawa,
-        "zushi_hr": make.user(Role.CITY_HR, city=zushi, email="hr.zushi@test.example"),
-        "fujisawa_hr": make.user(Role.CITY_HR, city=fujisawa),
-        "coordinator": make.user(Role.COORDINATOR),
-    }
 
 
 class _Run:

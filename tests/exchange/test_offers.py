@@ -9,25 +9,11 @@ from sqlalchemy import func, select
 from talentbank.audit.models import AuditEntry
 from talentbank.core import clock
 from talentbank.core.errors import UserError, UserErrors
-from talentbank.core.permissions import PermissionDenied, Role
+from talentbank.core.permissions import PermissionDenied
 from talentbank.exchange import services
 from talentbank.exchange.models import ExchangeOffer
 from talentbank.extensions import db
 from talentbank.vocabulary.models import Licence, Profession
-
-
-@pytest.fixture
-def world(make):
-    clock.freeze(datetime(2026, 11, 30, 1, 0))
-    cities = make.demo_cities()
-    zushi, fujisawa = cities["142085"], cities["142051"]
-    return {
-        "zushi": zushi, "fujisawa": fujisawa,
-        "zushi_hr": make.user(Role.CITY_HR, city=zushi),
-        "fujisawa_hr": make.user(Role.CITY_HR, city=fujisawa),
-        "coordinator": make.user(Role.COORDINATOR),
-        "planner": make.serving_officer(zushi, professions=("civil",), name="逗子 都市計画担当"),
-    }
 
 
 def values(make, officer, **overrides) -> services.OfferValues:
