@@ -81,3 +81,7 @@ class Invitation(db.Model):
     @property
     def is_open(self) -> bool:
         return self.used_at is None and self.revoked_at is None and self.expires_at > utcnow()
+
+
+# One-time e-mailed links live beside the accounts they serve (registered with the metadata here).
+from .tokens import AccountToken  # noqa: E402,F401

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text, \
+    UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -42,8 +43,49 @@ def _link_table(name: str, left: str, right_col: str, right_table: str) -> Table
     )
 
 
+class LicenceStatus(StrEnum):
+    """Whether the coordinating city has seen the evidence of a declared licence."""
+
+    PENDING = "pending"  # declared, not checked yet: counts for nothing in a round
+    VERIFIED = "verified"  # checked: the solver's hard rules read only these
+    REJECTED = "rejected"  # checked and refused, with the reason told to the person
+
+
+class CheckedBy(StrEnum):
+    """Who vouched for a verified licence or experience."""
+
+    COORDINATOR = "coordinator"  # the coordinating city, one by one on the verification screen
+    IMPORT = "import"  # the coordinating city, at import, for the rows it marked verified (audited)
+    EMPLOYER = "employer"  # the serving officer's own city, which holds their personnel record
+    DEMO = "demo"  # the demo data
+
+
 specialist_professions = _link_table("specialist_professions", "specialist_id", "profession_id", "professions")
 specialist_licences = _link_table("specialist_licences", "specialist_id", "licence_id", "licences")
+# A declared licence carries its particulars and the coordinating city's check. The profile forms add
+# and remove rows through ``Specialist.licences``; the columns below keep their defaults then.
+for _column in (
+    Column("number", String(50)),
+    Column("issuer", String(100)),
+    Column("issued_on", Date),
+    Column("status", String(10), nullable=False, default=LicenceStatus.PENDING.value,
+           server_default=LicenceStatus.PENDING.value),
+    Column("checked_by", String(12)),
+    Column("reviewed_by_id", ForeignKey("users.id", ondelete="SET NULL")),
+    Column("reviewed_at", DateTime),
+    Column("review_reason", String(500)),
+    # An uploaded copy, stored outside the web root under a random name (specialists/evidence.py).
+    Column("document_key", String(64)),
+    Column("document_name", String(200)),
+    Column("document_type", String(60)),
+    Column("document_size", Integer),
+    Column("details_updated_at", DateTime),
+):
+    specialist_licences.append_column(_column)
+specialist_licences.append_constraint(CheckConstraint(
+    "status IN ('pending', 'verified', 'rejected')", name="status_known"))
+specialist_licences.append_constraint(CheckConstraint(
+    "status = 'pending' OR checked_by IS NOT NULL", name="checked_has_checker"))
 specialist_excluded_cities = _link_table("specialist_excluded_cities", "specialist_id", "city_id", "cities")
 specialist_preferred_cities = _link_table("specialist_preferred_cities", "specialist_id", "city_id", "cities")
 
@@ -88,6 +130,9 @@ class Specialist(db.Model):
     consent_version: Mapped[str | None] = mapped_column(String(40))
     consented_at: Mapped[datetime | None]
     availability_confirmed_at: Mapped[datetime | None] = mapped_column(index=True)
+    # A self sign-up is matched only once its owner has followed the link sent to this address; a
+    # profile registered by staff (HR officer, import, demo) is vouched for by whoever registered it.
+    email_confirmed_at: Mapped[datetime | None]
     paused_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
     # Who put the profile in: a self sign-up has none; HR registration and imports name the actor.
@@ -112,6 +157,8 @@ class Specialist(db.Model):
         back_populates="specialist", cascade="all, delete-orphan", order_by="AvailabilityWindow.start_date")
     excluded_cities: Mapped[list[City]] = relationship(secondary=specialist_excluded_cities, order_by=City.code)
     preferred_cities: Mapped[list[City]] = relationship(secondary=specialist_preferred_cities, order_by=City.code)
+    # The same rows as ``licences`` with their particulars and check (read-only: forms write ``licences``).
+    licence_records: Mapped[list[SpecialistLicence]] = relationship(viewonly=True)
 
     @property
     def reference(self) -> str:
@@ -121,6 +168,11 @@ class Specialist(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status == SpecialistStatus.ACTIVE
+
+    @property
+    def identity_confirmed(self) -> bool:
+        """The address is confirmed, or staff registered the profile (and answer for it)."""
+        return self.email_confirmed_at is not None or self.registration_source != "self"
 
     @property
     def is_withdrawn(self) -> bool:
@@ -147,6 +199,10 @@ class SpecialistExperience(db.Model):
     specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id", ondelete="CASCADE"))
     field_id: Mapped[int] = mapped_column(ForeignKey("experience_fields.id"))
     years: Mapped[int]
+    # Years the coordinating city (or the officer's employer) has checked; only these count for quality.
+    verified_at: Mapped[datetime | None]
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    checked_by: Mapped[str | None] = mapped_column(String(12))
 
     specialist: Mapped[Specialist] = relationship(back_populates="experiences")
     field: Mapped[ExperienceField] = relationship()
@@ -171,3 +227,20 @@ class AvailabilityWindow(db.Model):
 
     def covers(self, start: date, end: date) -> bool:
         return self.start_date <= start and end <= self.end_date
+
+
+class SpecialistLicence(db.Model):
+    """One declared licence with its particulars and check: the same rows as ``Specialist.licences``."""
+
+    __table__ = specialist_licences
+
+    licence: Mapped[Licence] = relationship(viewonly=True)
+    reviewed_by: Mapped[User | None] = relationship(viewonly=True)
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == LicenceStatus.VERIFIED
+
+    @property
+    def has_particulars(self) -> bool:
+        return bool(self.number and self.issuer and self.issued_on)
