@@ -94,8 +94,9 @@ class Factory:
         return req
 
     def serving_officer(self, city: City, *, professions: tuple[str, ...] = ("civil",),
-                        licences: tuple[str, ...] = (), name: str | None = None, **overrides: Any) -> Any:
-        """An active serving officer employed by ``city`` in the specialist registry."""
+                        licences: tuple[str, ...] = (), name: str | None = None, verified: bool = True,
+                        **overrides: Any) -> Any:
+        """An active serving officer employed by ``city`` in the specialist registry, vouched for by that city."""
         from talentbank.specialists.models import Specialist
         from talentbank.vocabulary.models import Licence, Profession
 
@@ -109,6 +110,11 @@ class Factory:
         officer.professions = [self.term(Profession, code) for code in professions]
         officer.licences = [self.term(Licence, code) for code in licences]
         db.session.add(officer)
+        db.session.flush()
+        if verified:
+            from talentbank.specialists.models import CheckedBy
+            from talentbank.specialists.verification import vouch
+            vouch(None, officer, CheckedBy.EMPLOYER)
         db.session.commit()
         return officer
 
@@ -146,8 +152,12 @@ class Factory:
     def specialist(self, home_city: City, *, professions: tuple[str, ...] = ("civil",),
                    licences: tuple[str, ...] = (), fields: dict[str, int] | None = None,
                    windows: tuple[tuple[Any, Any], ...] | None = None, user: User | None = None,
-                   excluded: tuple[City, ...] = (), preferred: tuple[City, ...] = (), **overrides: Any) -> Any:
-        """An active, consented retired specialist; windows default to the next twelve months."""
+                   excluded: tuple[City, ...] = (), preferred: tuple[City, ...] = (), verified: bool = True,
+                   **overrides: Any) -> Any:
+        """An active, consented retired specialist; windows default to the next twelve months.
+
+        ``verified`` (the default): address confirmed and professions, licences and experience checked
+        by the coordinating city, so a round may propose them; ``False`` leaves a fresh self sign-up."""
         from datetime import timedelta
 
         from talentbank.core import clock
@@ -173,7 +183,14 @@ class Factory:
         specialist.availability_windows = [AvailabilityWindow(start_date=s, end_date=e) for s, e in windows]
         specialist.excluded_cities = list(excluded)
         specialist.preferred_cities = list(preferred)
+        if verified and "email_confirmed_at" not in overrides:
+            specialist.email_confirmed_at = now
         db.session.add(specialist)
+        db.session.flush()
+        if verified:
+            from talentbank.specialists.models import CheckedBy
+            from talentbank.specialists.verification import vouch
+            vouch(None, specialist, CheckedBy.COORDINATOR)
         db.session.commit()
         return specialist
 

@@ -64,12 +64,20 @@ def upgrade():
         batch_op.create_check_constraint('status_known', "status IN ('pending', 'verified', 'rejected')")
         batch_op.create_check_constraint('checked_has_checker', "status = 'pending' OR checked_by IS NOT NULL")
 
+    with op.batch_alter_table('specialist_professions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('verified_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('verified_by_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('checked_by', sa.String(length=12), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_specialist_professions_verified_by_id_users'), 'users', ['verified_by_id'], ['id'], ondelete='SET NULL')
+
     with op.batch_alter_table('specialists', schema=None) as batch_op:
         batch_op.add_column(sa.Column('email_confirmed_at', sa.DateTime(), nullable=True))
 
     serving = "SELECT id FROM specialists WHERE kind = 'serving'"
     op.execute("UPDATE specialist_licences SET status = 'verified', checked_by = 'employer', "
                f"reviewed_at = CURRENT_TIMESTAMP WHERE specialist_id IN ({serving})")
+    op.execute("UPDATE specialist_professions SET checked_by = 'employer', verified_at = CURRENT_TIMESTAMP "
+               f"WHERE specialist_id IN ({serving})")
     op.execute("UPDATE specialist_experiences SET checked_by = 'employer', verified_at = CURRENT_TIMESTAMP "
                f"WHERE specialist_id IN ({serving})")
 
@@ -96,6 +104,12 @@ def downgrade():
         batch_op.drop_column('issued_on')
         batch_op.drop_column('issuer')
         batch_op.drop_column('number')
+
+    with op.batch_alter_table('specialist_professions', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_specialist_professions_verified_by_id_users'), type_='foreignkey')
+        batch_op.drop_column('checked_by')
+        batch_op.drop_column('verified_by_id')
+        batch_op.drop_column('verified_at')
 
     with op.batch_alter_table('specialist_experiences', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_specialist_experiences_verified_by_id_users'), type_='foreignkey')

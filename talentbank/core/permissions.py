@@ -47,6 +47,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "specialist.view_full": COORDINATION,
     "specialist.manage": COORDINATION,
     "specialist.import": COORDINATION,
+    # Checking licences, professions and experience before anyone is matched (specialists/verification.py).
+    "specialist.verify": COORDINATION,
     "officer.list": STAFF,
     "officer.register": STAFF,
     "vocabulary.edit": COORDINATION,

@@ -9,7 +9,7 @@ officers per city, and one specialist with a log-in for trying the self-service 
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 
 import click
 from sqlalchemy import func, select
@@ -22,6 +22,7 @@ from ..core.permissions import Role
 from ..extensions import db
 from ..specialists.consent import CONSENT_VERSION
 from ..specialists.models import (
+    CheckedBy,
     AvailabilityWindow,
     Specialist,
     SpecialistExperience,
@@ -29,6 +30,7 @@ from ..specialists.models import (
     specialist_licences,
     specialist_professions,
 )
+from ..specialists.verification import vouch
 from ..vocabulary.models import ExperienceField, Licence, Profession
 from ..vocabulary.services import seed_vocabulary
 from .accounts import DEMO_PASSWORD
@@ -127,8 +129,58 @@ def seed_specialists(cities: dict[str, City]) -> int:
             created.append(officer)
     db.session.add_all(created)
     db.session.flush()
+    for specialist in created:
+        _particulars(rng, specialist)
+        vouch(None, specialist, CheckedBy.DEMO)
     _demo_login(created[0])
-    return len(created)
+    waiting = _waiting_sign_ups(rng, professions, licences, fields, homes, members, today, now)
+    return len(created) + waiting
+
+
+# Who issues each licence: what a coordinator checks the number against.
+ISSUERS = {
+    "gijutsushi_construction": "文部科学大臣", "gijutsushi_water": "文部科学大臣",
+    "civil_works_manager_1": "国土交通大臣", "civil_works_manager_2": "国土交通大臣", "surveyor": "国土地理院長",
+    "architect_1": "国土交通大臣", "architect_2": "神奈川県知事", "building_works_manager_1": "国土交通大臣",
+    "public_health_nurse_licence": "厚生労働大臣", "nurse_licence": "厚生労働大臣",
+    "sewerage_engineer_2": "日本下水道事業団", "landscape_works_manager_1": "国土交通大臣",
+    "electrical_chief_engineer_3": "経済産業大臣", "certified_social_worker": "厚生労働大臣",
+    "psychiatric_social_worker": "厚生労働大臣", "care_manager": "神奈川県知事",
+    "applied_information_engineer": "経済産業大臣",
+}
+
+
+def _particulars(rng: random.Random, specialist: Specialist) -> None:
+    """Number, issuer and date on each demo licence, as a person enters them before the check."""
+    for licence in specialist.licences:
+        db.session.execute(specialist_licences.update().where(
+            specialist_licences.c.specialist_id == specialist.id, specialist_licences.c.licence_id == licence.id)
+            .values(number=f"第{rng.randint(10000, 399999)}号", issuer=ISSUERS.get(licence.code, "厚生労働大臣"),
+                    issued_on=date(rng.randint(1980, 2012), rng.randint(1, 12), rng.randint(1, 28)),
+                    details_updated_at=specialist.created_at))
+
+
+# A few fresh self sign-ups for the coordinating city's verification queue: (profession, confirmed,
+# particulars entered, days ago).
+WAITING = [("public_health_nurse", True, True, 9), ("civil", True, True, 6), ("architecture", True, False, 3),
+           ("civil", False, False, 1)]
+
+
+def _waiting_sign_ups(rng, professions, licences, fields, homes, members, today, now) -> int:
+    for k, (code, confirmed, particulars, days_ago) in enumerate(WAITING, start=1):
+        person = _specialist(rng, 800 + k, code, professions, licences, fields, homes, rng.choice(sorted(members)),
+                             members, today, now)
+        person.email = f"demo.signup{k}@demo.talentbank.example"
+        person.registration_source, person.status = "self", "active"
+        person.created_at = person.consented_at = person.availability_confirmed_at = now - timedelta(days=days_ago)
+        person.email_confirmed_at = person.created_at + timedelta(hours=1) if confirmed else None
+        if not person.licences:
+            person.licences = [t for t in licences.values() if t.profession_id == professions[code].id][:1]
+        db.session.add(person)
+        db.session.flush()
+        if particulars:
+            _particulars(rng, person)
+    return len(WAITING)
 
 
 def _specialist(rng: random.Random, n: int, profession_code: str, professions, licences, fields, homes,
@@ -224,6 +276,7 @@ def bulk_pool(count: int, seed: int = SEED, batch: int = 5000) -> int:
     profession_codes = list(PROFESSIONS)
     start_id = (db.session.scalar(select(func.max(Specialist.id))) or 0) + 1
     today, now = today_tokyo(), utcnow()
+    checked = {"verified_at": now, "checked_by": "demo"}  # the bench pool counts as checked
     table = Specialist.__table__
     done = 0
     while done < count:
@@ -242,12 +295,15 @@ def bulk_pool(count: int, seed: int = SEED, batch: int = 5000) -> int:
                 status="paused" if rng.random() < 0.05 else "active", consent_version=CONSENT_VERSION,
                 consented_at=confirmed, availability_confirmed_at=confirmed, registration_source="demo",
                 created_at=confirmed, updated_at=confirmed))
-            links_p.append(dict(specialist_id=i, profession_id=professions[code]))
+            links_p.append(dict(specialist_id=i, profession_id=professions[code], **checked))
             for licence, odds in PROFESSIONS[code][2]:
                 if rng.random() < odds:
-                    links_l.append(dict(specialist_id=i, licence_id=licences[licence]))
+                    links_l.append(dict(specialist_id=i, licence_id=licences[licence], status="verified",
+                                        checked_by="demo", reviewed_at=now, number=f"第{i}号",
+                                        issuer=ISSUERS.get(licence, "厚生労働大臣"), issued_on=date(2000, 4, 1)))
             for field_code in rng.sample(PROFESSIONS[code][3], k=min(2, len(PROFESSIONS[code][3]))):
-                experiences.append(dict(specialist_id=i, field_id=fields[field_code], years=rng.randint(3, 30)))
+                experiences.append(dict(specialist_id=i, field_id=fields[field_code], years=rng.randint(3, 30),
+                                        **checked))
             start = today + timedelta(days=rng.randint(-60, 365))
             windows.append(dict(specialist_id=i, start_date=start, end_date=start + timedelta(days=rng.randint(60, 540))))
             if rng.random() < 0.1:

@@ -7,7 +7,10 @@ Choices made here, so that capacity in the problem is exact:
   ``events.pins_wanted``. A live request is sent with ``slots`` = its open slots (people − filled) plus
   the accepted pins kept (they are counted in ``filled_count``), so pins and new proposals together
   never exceed the people asked for.
-* **Pins of people no longer matchable** (paused, withdrawn, no consent): the specialist is left out
+* **Only what was verified counts** (specialists/verification.py): a person is in the problem when
+  their address is confirmed (or staff registered them) and at least one profession is usable; their
+  record carries only usable professions, verified licences and verified years of experience.
+* **Pins of people no longer matchable** (paused, withdrawn, no consent, no longer verified): the specialist is left out
   and the pin dropped; a pending pin (approved, offered) still takes its slot, so the slot count is
   reduced by one instead — it is not offered to someone else while the offer is out.
 * **Pins on requests that are not live** (filled, or left out by a profession filter): the request is
@@ -51,6 +54,7 @@ from ..requests.models import StaffingRequest
 from ..requests.services import open_requests_for_matching
 from ..specialists.models import Specialist
 from ..specialists.registry import matchable_specialists
+from ..specialists.verification import usable_professions_by_specialist
 from . import events
 from .models import HOLDING_PROPOSAL_STATUSES, ForbiddenPair, Proposal, RuleSetVersion
 
@@ -103,15 +107,20 @@ def _request_record(req: StaffingRequest, slots: int) -> dict[str, Any]:
 
 
 def _specialist_record(s: Specialist, previous: set[str], offered: list[tuple[date, date]] | None = None,
-                       busy: list[tuple[date, date]] | None = None) -> dict[str, Any] | None:
+                       busy: list[tuple[date, date]] | None = None,
+                       usable: set[int] | None = None) -> dict[str, Any] | None:
+    """The solver's view of a person: only what has been verified counts (specialists/verification.py):
+    usable professions, verified licences, verified years of experience."""
     modes = [m for m, ok in (("onsite", s.can_work_onsite), ("remote", s.can_work_remote)) if ok]
-    if not modes or not s.professions:
-        log.warning("specialist %s left out of the round: no work mode or no profession", s.id)
+    professions = [p for p in s.professions if usable is None or p.id in usable]
+    if not modes or not professions:
+        log.warning("specialist %s left out of the round: no work mode or no usable profession", s.id)
         return None
     return {
-        "id": str(s.id), "professions": sorted(p.code for p in s.professions),
-        "licences": sorted(lic.code for lic in s.licences),
-        "experience": {e.field.code: e.years for e in sorted(s.experiences, key=lambda e: e.field.code)},
+        "id": str(s.id), "professions": sorted(p.code for p in professions),
+        "licences": sorted(r.licence.code for r in s.licence_records if r.is_verified),
+        "experience": {e.field.code: e.years for e in sorted(s.experiences, key=lambda e: e.field.code)
+                       if e.verified_at is not None},
         "home_city": s.home_city.code,
         "employer_city": s.employer_city.code if s.employer_city is not None else None,
         "availability": [{"start": _iso(start), "end": _iso(end)} for start, end in sorted(
@@ -180,12 +189,13 @@ def build_snapshot(rule_set: RuleSetVersion, profession_code: str | None = None,
 
     city_by_id = {c.id: c for c in db.session.scalars(select(City))}
     previous = events.previous_cities(sorted(by_specialist))
+    usable = usable_professions_by_specialist(by_specialist)
     specialist_records = []
     included: set[int] = set()
     for s_id in sorted(by_specialist):
         record = _specialist_record(
             by_specialist[s_id], {city_by_id[c].code for c in previous.get(s_id, ()) if c in city_by_id},
-            offered_periods.get(s_id, []), away.get(s_id))
+            offered_periods.get(s_id, []), away.get(s_id), usable.get(s_id, set()))
         if record is not None:
             specialist_records.append(record)
             included.add(s_id)

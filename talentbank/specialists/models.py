@@ -86,6 +86,15 @@ specialist_licences.append_constraint(CheckConstraint(
     "status IN ('pending', 'verified', 'rejected')", name="status_known"))
 specialist_licences.append_constraint(CheckConstraint(
     "status = 'pending' OR checked_by IS NOT NULL", name="checked_has_checker"))
+# A declared profession counts in a round once someone answerable has seen that the person practised
+# it: the coordinating city (from a CV, a certificate of service), or the officer's own city. A verified
+# licence of the profession makes it count as well (verification.usable_profession_ids).
+for _column in (
+    Column("verified_at", DateTime),
+    Column("verified_by_id", ForeignKey("users.id", ondelete="SET NULL")),
+    Column("checked_by", String(12)),
+):
+    specialist_professions.append_column(_column)
 specialist_excluded_cities = _link_table("specialist_excluded_cities", "specialist_id", "city_id", "cities")
 specialist_preferred_cities = _link_table("specialist_preferred_cities", "specialist_id", "city_id", "cities")
 

@@ -16,7 +16,7 @@ from ..core.clock import utcnow
 from ..core.errors import UserError
 from ..core.permissions import Role
 from ..extensions import db
-from . import events
+from . import events, evidence, verification
 from .models import Specialist, SpecialistStatus
 from .privacy import PERSONAL_FIELDS, REDACTED, get_specialist, record_full_view
 from .profiles import get_for_edit
@@ -68,8 +68,12 @@ def export_personal_data(actor: Any, specialist_id: int) -> dict[str, Any]:
             "former_employer": specialist.former_employer,
             "retirement_year": specialist.retirement_year,
             "professions": [{"code": p.code, "name": p.name_ja} for p in specialist.professions],
-            "licences": [{"code": lic.code, "name": lic.name_ja} for lic in specialist.licences],
-            "experiences": [{"code": e.field.code, "name": e.field.name_ja, "years": e.years}
+            "licences": [{"code": r.licence.code, "name": r.licence.name_ja, "number": r.number, "issuer": r.issuer,
+                          "issued_on": _iso(r.issued_on), "status": r.status, "review_reason": r.review_reason,
+                          "copy": r.document_name}
+                         for r in sorted(specialist.licence_records, key=lambda r: r.licence.sort_order)],
+            "experiences": [{"code": e.field.code, "name": e.field.name_ja, "years": e.years,
+                             "verified": e.verified_at is not None}
                             for e in specialist.experiences],
             "availability_windows": [{"start": _iso(w.start_date), "end": _iso(w.end_date)}
                                      for w in specialist.availability_windows],
@@ -121,12 +125,15 @@ def withdraw_specialist(actor: Any, specialist_id: int, reason: str = "") -> Spe
     specialist.withdrawn_at = utcnow()
     specialist.paused_at = None
     _erase_profile_history(specialist)
+    copies = verification.forget_particulars(specialist)
     if specialist.user is not None:
         _erase_account(specialist.user, specialist)
     audit.record(actor, "specialist.withdrawn", "specialist", specialist.id, city_id=specialist.home_city_id,
                  changes={"status": [before_status, "withdrawn"]}, reason=reason or None,
                  summary=specialist.reference)
     db.session.commit()
+    for key in copies:  # the files go once the erasure is committed
+        evidence.erase(key)
     return specialist
 
 

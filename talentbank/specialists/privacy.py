@@ -21,7 +21,7 @@ from ..core.permissions import Role
 from ..extensions import db
 from . import events
 from .cards import CandidateCard, candidate_card
-from .models import Specialist, SpecialistExperience, SpecialistKind, SpecialistStatus
+from .models import Specialist, SpecialistExperience, SpecialistKind, SpecialistLicence, SpecialistStatus
 
 # What a profile holds about the person; masked in the audit log, erased at withdrawal.
 PERSONAL_FIELDS = ("name_kanji", "name_kana", "email", "phone", "former_employer", "retirement_year", "notes")
@@ -32,6 +32,7 @@ def full_profile_options() -> tuple:
     """Eager loads for showing a whole profile without one query per relationship row."""
     return (
         selectinload(Specialist.professions), selectinload(Specialist.licences),
+        selectinload(Specialist.licence_records).selectinload(SpecialistLicence.licence),
         selectinload(Specialist.experiences).selectinload(SpecialistExperience.field),
         selectinload(Specialist.availability_windows), selectinload(Specialist.excluded_cities),
         selectinload(Specialist.preferred_cities), selectinload(Specialist.home_city),

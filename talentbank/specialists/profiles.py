@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..accounts.models import User
-from ..accounts.services import create_user, password_problem
+from ..accounts.services import create_user, hash_password, password_problem
 from ..audit import services as audit
 from ..cities.models import City
 from ..core import permissions
@@ -20,6 +20,7 @@ from ..core.errors import UserError
 from ..core.permissions import Role
 from ..extensions import db
 from ..vocabulary.models import ExperienceField, Licence, Profession
+from . import verification
 from .consent import CONSENT_VERSION
 from .models import AvailabilityWindow, Specialist, SpecialistExperience, SpecialistKind, SpecialistStatus
 from .privacy import PERSONAL_FIELDS, REDACTED, full_profile_options, get_specialist, record_full_view
@@ -147,7 +148,10 @@ def _apply(specialist: Specialist, values: ProfileValues, home_city_id: int) -> 
     kept = []
     for experience in specialist.experiences:
         if experience.field_id in years_by_field:
-            experience.years = years_by_field.pop(experience.field_id)
+            years = years_by_field.pop(experience.field_id)
+            if experience.years != years:  # what was checked has changed: it waits for a new check
+                experience.years = years
+                experience.verified_at = experience.verified_by_id = experience.checked_by = None
             kept.append(experience)
     fields = {f.id: f for f in db.session.scalars(select(ExperienceField).where(
         ExperienceField.id.in_(list(years_by_field))))} if years_by_field else {}
@@ -195,9 +199,31 @@ def _validate_all(values: ProfileValues, extra: list[UserError], held: Held = He
         raise ProfileInvalid(errors)
 
 
+def signup_problems(values: ProfileValues, password: str, has_consented: bool) -> list[UserError]:
+    """Every problem a sign-up has, without saving anything (the form shows them all at once)."""
+    values.normalised()
+    extra: list[UserError] = []
+    if not has_consented:
+        extra.append(UserError("登録には、上記の情報の取扱いへの同意が必要です。", field="consent"))
+    problem = password_problem(password or "") if password else None
+    if problem:
+        extra.append(UserError(problem, field="password"))
+    try:
+        _validate_all(values, extra)
+    except ProfileInvalid as exc:
+        return list(exc.errors)
+    return []
+
+
 def register_self(values: ProfileValues, password: str, has_consented: bool,
-                  language: str = "ja") -> Specialist:
-    """Sign-up of a retired specialist: an account, a profile and their recorded consent."""
+                  language: str = "ja") -> Specialist | None:
+    """Sign-up of a retired specialist: an account, a profile and their recorded consent, pending until
+    the address is confirmed through the link e-mailed here (verification.py).
+
+    An address already registered is not said on screen (whether someone is registered is personal
+    data): the same answer comes back, ``None`` instead of the profile, and that address is told by
+    e-mail instead. Nothing is saved then.
+    """
     values.normalised()
     extra: list[UserError] = []
     if not has_consented:
@@ -205,10 +231,11 @@ def register_self(values: ProfileValues, password: str, has_consented: bool,
     problem = password_problem(password or "")
     if problem:
         extra.append(UserError(problem, field="password"))
-    if values.email and _email_taken(values.email):
-        extra.append(UserError("このメールアドレスは既に登録されています。ログインするか、幹事市にお問い合わせください。",
-                               field="email"))
     _validate_all(values, extra)
+    if _email_taken(values.email):
+        hash_password(password)  # the same work as a new account, so the answer takes as long
+        verification.tell_known_address(values.email, language)
+        return None
     user = create_user(values.email, password, values.name_kanji, Role.SPECIALIST, language=language)
     now = utcnow()
     specialist = Specialist(kind=SpecialistKind.RETIRED.value, user=user, status=SpecialistStatus.ACTIVE.value,
@@ -218,6 +245,7 @@ def register_self(values: ProfileValues, password: str, has_consented: bool,
     audit.record(user, "specialist.registered", "specialist", specialist.id, city_id=specialist.home_city_id,
                  changes={"consent_version": [None, CONSENT_VERSION], "registration_source": [None, "self"]},
                  summary=specialist.reference)
+    verification.send_address_confirmation(specialist)
     db.session.commit()
     return specialist
 
@@ -243,6 +271,7 @@ def register_officer(actor: Any, employer_city_id: int, values: ProfileValues, h
                             consented_at=now, availability_confirmed_at=now, registered_by_id=actor.id,
                             registration_source="hr")
     add_new(specialist, values, resolve_home_city(actor, values))
+    verification.vouch_as_employer(actor, specialist)
     audit.record(actor, "specialist.registered", "specialist", specialist.id, city_id=employer_city_id,
                  changes={"kind": [None, "serving"], "consent_version": [None, CONSENT_VERSION],
                           "registration_source": [None, "hr"]}, summary=specialist.reference)
@@ -278,6 +307,7 @@ def update_profile(actor: Any, specialist_id: int, values: ProfileValues, reason
     _validate_all(values, extra, held, require_phone=specialist.kind == SpecialistKind.RETIRED)
     before = _snapshot(specialist)
     home_city_id = resolve_home_city(actor, values)
+    new_address = (specialist.email or "") != values.email
     with db.session.no_autoflush:
         _apply(specialist, values, home_city_id)
     specialist.availability_confirmed_at = utcnow()
@@ -286,6 +316,10 @@ def update_profile(actor: Any, specialist_id: int, values: ProfileValues, reason
             specialist.user.email = values.email  # the log-in follows the contact address
         specialist.user.display_name = values.name_kanji
     db.session.flush()
+    verification.vouch_as_employer(actor, specialist)
+    if new_address and actor.role == Role.SPECIALIST:
+        specialist.email_confirmed_at = None  # a new address is confirmed like the first one
+        verification.send_address_confirmation(specialist)
     changes = _masked_diff(before, _snapshot(specialist))
     if changes:
         audit.record(actor, "specialist.updated", "specialist", specialist.id, city_id=specialist.home_city_id,

@@ -15,13 +15,15 @@ from ..vocabulary.models import Profession
 from .cards import AVAILABILITY_FRESH_DAYS
 from .models import Specialist, SpecialistStatus, specialist_professions
 from .privacy import full_profile_options
+from .verification import matchable_clause
 
 
 def matchable_specialists() -> list[Specialist]:
-    """Everyone the matching may propose: active, consented, with everything the rules read loaded."""
+    """Everyone the matching may propose: active, consented, confirmed, with a usable profession
+    (verification.py), with everything the rules read loaded."""
     return list(db.session.scalars(
         select(Specialist)
-        .where(Specialist.status == SpecialistStatus.ACTIVE.value, Specialist.consented_at.is_not(None))
+        .where(matchable_clause())
         .options(*full_profile_options())
         .order_by(Specialist.id)
     ))

@@ -17,9 +17,16 @@ from ..core.errors import UserError
 from ..core.permissions import PermissionDenied, may, public, requires
 from ..core.query_args import date_arg, int_arg, text_arg
 from ..extensions import db
+from ..notifications.kinds import localise
 from ..vocabulary.models import ExperienceField, Licence, Profession
 from ..vocabulary.services import active_terms, all_terms
-from . import cards, claims, imports, personal_data, privacy, profiles, search
+try:  # TEMPORARY until core/ratelimit.py lands
+    from ..core.ratelimit import per_account, per_client
+except ImportError:  # pragma: no cover
+    def per_client(*_a, **_k):
+        return lambda f: f
+    per_account = per_client
+from . import cards, claims, imports, personal_data, privacy, profiles, search, verification
 from .consent import CONSENT_TEXT, CONSENT_VERSION
 from .forms import OTHER_CITY, ClaimForm, ImportForm, OfficerForm, ProfileForm, ReasonForm, SignupForm, \
     WithdrawForm, form_data
@@ -119,40 +126,122 @@ def _not_found_on_error(call, *args, **kwargs):
 
 # ---------------------------------------------------------------- sign-up and one's own profile
 
+# The sign-up form's fields a person must fill; marked on the form so nobody learns it from an error.
+SIGNUP_REQUIRED = ("name_kanji", "name_kana", "email", "phone", "home_city_id", "profession_ids", "days_per_week",
+                   "password", "confirm", "consent")
+
+
+def _summary(form: ProfileForm, extra: list[UserError]) -> list[tuple[str, str]]:
+    """Every problem once, in the form's order, each with the anchor of its field."""
+    order = {name: i for i, name in enumerate(form._fields)}
+    items: list[tuple[int, str, str]] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(name: str, text: str) -> None:
+        base = name.split("-")[0]
+        anchor = base if base in form._fields else "signup-form"
+        if (anchor, text) not in seen:
+            seen.add((anchor, text))
+            items.append((order.get(base, len(order)), text, anchor))
+
+    for name, errors in form.errors.items():
+        if isinstance(errors, list):
+            for error in errors:
+                if isinstance(error, str):
+                    add(name, error)
+        elif isinstance(errors, dict):  # a subform row
+            add(name, _("入力内容に誤りがある行があります。"))
+    for error in extra:
+        add(error.field or "", error.translated())
+    return [(text, anchor) for _i, text, anchor in sorted(items, key=lambda t: t[0])]
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 @public
+@per_client("RATELIMIT_SIGNUP")
+@per_account("RATELIMIT_SIGNUP", field="email")
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = _prepare(SignupForm())
+    for name in SIGNUP_REQUIRED:
+        getattr(form, name).flags.required = True
     if request.method == "GET":
         form.can_work_onsite.data = True
-    messages: list[str] = []
+    summary: list[tuple[str, str]] = []
     row_errors: dict[str, list[str]] = {}
-    if form.validate_on_submit():
-        try:
-            specialist = profiles.register_self(form.profile_values(), form.password.data, bool(form.consent.data),
-                                                language=_locale())
-        except UserError as exc:
-            messages, row_errors = _show_errors(form, exc), _row_errors(exc)
+    if request.method == "POST":
+        form_ok = form.validate_on_submit()
+        if form.csrf_token.errors:
+            flash(_("不正な送信です。ページを読み込み直してから、もう一度送信してください。"), "error")
         else:
-            session.clear()
-            login_user(specialist.user)
-            session["lang"] = specialist.user.language
-            flash(_("登録が完了しました。登録番号は %(ref)s です。", ref=specialist.reference), "success")
-            return redirect(url_for("specialists.me"))
-    elif request.method == "POST":
-        messages = [e for errs in form.errors.values() for e in (errs if isinstance(errs, list) else [])
-                    if isinstance(e, str)]
-    return render_template("specialists/signup.html", form=form, messages=messages, row_errors=row_errors,
+            # The profile's rules run even when the form already found problems: all errors at once.
+            problems = profiles.signup_problems(form.profile_values(), form.password.data or "",
+                                                bool(form.consent.data))
+            own = {n for n, errs in form.errors.items() if errs}
+            extra = [p for p in problems if (p.field or "").split("-")[0] not in own]
+            if form_ok and not extra:
+                try:
+                    profiles.register_self(form.profile_values(), form.password.data, bool(form.consent.data),
+                                           language=_locale())
+                except UserError as exc:
+                    extra = exc.errors if isinstance(exc, ProfileInvalid) else [exc]
+                else:
+                    session.clear()
+                    return render_template("specialists/signup_sent.html", email=form.email.data.strip().lower())
+            _show_errors(form, ProfileInvalid(extra)) if extra else None
+            row_errors = _row_errors(ProfileInvalid(extra)) if extra else {}
+            summary = _summary(form, [e for e in extra if (e.field or "").split("-")[0] not in form._fields])
+    return render_template("specialists/signup.html", form=form, summary=summary, row_errors=row_errors,
                            consent_text=CONSENT_TEXT, consent_version=CONSENT_VERSION)
+
+
+@bp.route("/signup/confirm/<token>", methods=["GET", "POST"])
+@public
+def confirm_email(token: str):
+    """The link in the confirmation e-mail: a button to press, so that mail scanners opening links confirm nothing."""
+    form = ReasonForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            verification.confirm_address(token)
+        except UserError as exc:
+            return render_template("specialists/confirm_email.html", message=exc.translated(), token=None,
+                                   form=form), 410
+        flash(_("メールアドレスを確認しました。ログインして、マッチングまでの準備を確認してください。"), "success")
+        if current_user.is_authenticated:
+            return redirect(url_for("specialists.me"))
+        return redirect(url_for("accounts.login"))
+    try:
+        from ..accounts import tokens
+        tokens.find_open(tokens.TokenPurpose.CONFIRM_EMAIL, token)
+    except UserError as exc:
+        return render_template("specialists/confirm_email.html", message=exc.translated(), token=None, form=form), 410
+    return render_template("specialists/confirm_email.html", message=None, token=token, form=form)
+
+
+@bp.route("/me/confirmation-mail", methods=["POST"])
+@requires("profile.own")
+@per_client("RATELIMIT_VERIFICATION_MAIL")
+@per_account("RATELIMIT_VERIFICATION_MAIL", field=None)
+def resend_confirmation():
+    if ReasonForm().validate_on_submit():
+        try:
+            verification.resend_address_confirmation(current_user)
+        except UserError as exc:
+            flash(exc.translated(), "error")
+        else:
+            flash(_("確認メールを送りました。メールのリンクを開いてください。"), "success")
+    return redirect(url_for("specialists.me"))
 
 
 @bp.route("/me")
 @requires("profile.own")
 def me():
     specialist = profiles.own_profile(current_user)
-    return render_template("specialists/me.html", specialist=specialist, form=ReasonForm(),
+    items = verification.readiness(specialist) if specialist is not None else []
+    lines = [(_(i.message, **localise(i.params, _locale())), i) for i in items]
+    return render_template("specialists/me.html", specialist=specialist, form=ReasonForm(), readiness_lines=lines,
+                           blocking=verification.blocking_items(items),
                            needs_reconfirmation=specialist is not None and cards.needs_reconfirmation(specialist),
                            fresh_days=cards.AVAILABILITY_FRESH_DAYS)
 
@@ -507,3 +596,4 @@ def import_template():
     response = Response(imports.template_csv(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="talentbank-import-template.csv"'
     return response
+from . import verification_views as _verification_views  # noqa: E402,F401  (routes on this blueprint)
