@@ -1,7 +1,7 @@
 """Keeping the city registry: indicators and travel times, every change audited."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -9,8 +9,10 @@ from sqlalchemy import select
 
 from ..audit import services as audit
 from ..core import permissions
-from ..core.errors import UserError
+from ..core.clock import today_tokyo
+from ..core.errors import N_, UserError
 from ..extensions import db
+from . import official
 from .codes import municipality_code_error
 from .models import City, TravelTime
 
@@ -59,6 +61,41 @@ def validate_city_values(values: CityValues) -> None:
         raise UserError("市名を日本語と英語で入力してください。", field="name_ja")
 
 
+def official_values(values: CityValues) -> CityValues:
+    """The values with the official name and prefecture of their 団体コード; refused when the code is not in
+    the official list or the name or prefecture given is another municipality's."""
+    found = official.lookup(values.code)
+    if found is None:
+        raise UserError(official.UNKNOWN_CODE, field="code", code=values.code)
+    if official.fold(values.name_ja) != official.fold(found.name_ja):
+        raise UserError(N_("団体コード %(code)s の市区町村名は「%(official)s」です（入力: %(name)s）。"),
+                        field="name_ja", code=found.code, official=found.name_ja, name=values.name_ja)
+    if official.fold(values.prefecture) != official.fold(found.prefecture):
+        raise UserError(N_("団体コード %(code)s の%(name)sは%(official)sにあります（入力: %(prefecture)s）。"),
+                        field="prefecture", code=found.code, name=found.name_ja, official=found.prefecture,
+                        prefecture=values.prefecture)
+    return replace(values, name_ja=found.name_ja, prefecture=found.prefecture)
+
+
+def home_municipality_city_id(actor: Any, code: str) -> int:
+    """The city row of a specialist's home municipality, added as a non-member when it is new; ``code`` is a
+    団体コード (or anything ``official.resolve`` accepts) and must be in the official list. The caller commits."""
+    found = official.resolve(code, field="home_city_code")
+    existing = db.session.scalar(select(City.id).where(City.code == found.code))
+    if existing is not None:
+        return existing
+    # A non-member only needs a name: the indicators rank members in the prefectural priority rule.
+    city = City(code=found.code, name_ja=found.name_ja, name_en=found.name_en, prefecture=found.prefecture,
+                is_member=False, is_coordinating=False, population=1, general_staff=0, allowance_rate=0,
+                fiscal_index=0, indicators_year=today_tokyo().year, is_sample_indicators=True)
+    db.session.add(city)
+    db.session.flush()
+    audit.record(actor, "city.created", "city", city.id, city_id=city.id,
+                 changes={"code": [None, city.code], "name_ja": [None, city.name_ja], "is_member": [None, False]},
+                 reason="専門人材の居住地として追加（連携外の市区町村）", summary=city.name_ja)
+    return city.id
+
+
 def list_cities(actor: Any, members_only: bool = False) -> list[City]:
     """Cities in code order, for staff screens."""
     permissions.check(actor, "city.view")
@@ -83,6 +120,7 @@ def create_city(actor: Any, values: CityValues, reason: str) -> City:
     validate_city_values(values)
     if db.session.scalar(select(City.id).where(City.code == values.code)) is not None:
         raise UserError("団体コード %(code)s の市町村は既に登録されています。", field="code", code=values.code)
+    values = official_values(values)
     city = City(**{field: getattr(values, field) for field in CITY_FIELDS})
     db.session.add(city)
     db.session.flush()
@@ -104,6 +142,8 @@ def update_city(actor: Any, city_id: int, values: CityValues, reason: str) -> Ci
     clash = db.session.scalar(select(City.id).where(City.code == values.code, City.id != city_id))
     if clash is not None:
         raise UserError("団体コード %(code)s の市町村は既に登録されています。", field="code", code=values.code)
+    if (values.code, values.name_ja, values.prefecture) != (city.code, city.name_ja, city.prefecture):
+        values = official_values(values)  # a city renamed or recoded must still be an official municipality
     before = _snapshot(city)
     for field in CITY_FIELDS:
         setattr(city, field, getattr(values, field))

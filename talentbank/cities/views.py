@@ -1,14 +1,16 @@
-"""The city registry screens: list, edit indicators, travel-time matrix."""
+"""The city registry screens: list, edit indicators, travel-time matrix; municipality suggestions."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.bounds import parse_int
 from ..core.errors import UserError
-from ..core.permissions import may, requires
-from . import services
+from ..core.permissions import may, public, requires
+from ..core.query_args import text_arg
+from . import official, services
 from .forms import CityForm, TravelForm
 
 bp = Blueprint("cities", __name__, url_prefix="/cities")
@@ -24,11 +26,25 @@ def _values(form: CityForm) -> services.CityValues:
     )
 
 
+def _prefill_from_official(form: CityForm, code: str) -> None:
+    """Fill the names and prefecture left blank from the official list (the service still checks them)."""
+    found = official.lookup(code.strip())
+    if found is None:
+        return
+    form.code.data = found.code  # typed in full-width digits: the validator wants half-width ones
+    for field, value in ((form.name_ja, found.name_ja), (form.name_en, found.name_en),
+                         (form.prefecture, found.prefecture)):
+        if not (field.data or "").strip():
+            field.data = value
+
+
 @bp.route("/")
 @requires("city.view")
 def index():
-    return render_template("cities/index.html", cities=services.list_cities(current_user),
-                           can_edit=may(current_user, "city.edit"))
+    can_edit = may(current_user, "city.edit")
+    # Non-members are specialists' home towns: only the coordinating city needs to see them.
+    return render_template("cities/index.html", cities=services.list_cities(current_user, members_only=not can_edit),
+                           can_edit=can_edit)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -37,6 +53,8 @@ def create():
     form = CityForm()
     if request.method == "GET":
         form.is_member.data = True
+        form.code.data = text_arg("code") or None
+    _prefill_from_official(form, form.code.data or "")
     if form.validate_on_submit():
         try:
             city = services.create_city(current_user, _values(form), form.reason.data)
@@ -56,6 +74,7 @@ def edit(city_id: int):
     except UserError:
         abort(404)
     form = CityForm(obj=city if request.method == "GET" else None)
+    _prefill_from_official(form, form.code.data or "")
     if form.validate_on_submit():
         try:
             services.update_city(current_user, city_id, _values(form), form.reason.data)
@@ -107,3 +126,15 @@ def travel():
         errors.extend(e for errs in form.errors.values() for e in errs)
     return render_template("cities/travel.html", cities=cities, minutes=minutes, form=form,
                            can_edit=can_edit, errors=errors)
+
+
+@bp.route("/municipalities/search")
+@public
+def municipality_search():
+    """Suggestions from the official list for ``?q=`` (a code, name or reading): at most 20 ``{code, label}``
+    (and the names, for filling in a form) in the user's language. No query, or one holding control characters,
+    gives none; ``text_arg`` cuts a long one to 100 characters, which then matches nothing."""
+    locale = str(get_locale() or "ja")
+    found = official.search(text_arg("q"))
+    return jsonify([{"code": m.code, "label": m.label(locale), "name_ja": m.name_ja, "name_en": m.name_en,
+                     "prefecture": m.prefecture} for m in found])
