@@ -7,10 +7,12 @@ from typing import Any
 from flask import Flask, has_request_context, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, user_logged_in, user_logged_out
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .accounts import sessions as login_sessions
 from .accounts.cli import register as register_accounts_cli
 from .accounts.models import User
 from .accounts.views import bp as accounts_bp
@@ -20,6 +22,7 @@ from .cities.views import bp as cities_bp
 from .cli import register as register_cli
 from .config import load_config
 from .core.converters import register_converters
+from .core import ratelimit
 from .core.pagination import page_url
 from .core.permissions import PermissionDenied, Role, may
 from .core.security import init_app as init_security
@@ -87,6 +90,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     app.config.update(load_config(config))
+    if app.config["PROXY_HOPS"]:
+        # Behind that many proxies the client is the address they add to X-Forwarded-For (the abuse limits count it).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"])  # type: ignore[method-assign]
     register_converters(app)  # before the blueprints add their <int:...> rules
     init_security(app)  # refuses the default secret key outside debug and testing; the security headers
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
@@ -102,6 +108,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True,
                      render_as_batch=True)
     csrf.init_app(app)
+    ratelimit.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     _init_login(app)
     _register_blueprints(app)
@@ -123,13 +130,21 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_key: str) -> User | None:
-        user_id, _sep, token = user_key.partition(":")
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        if user is None or not token or user.session_token != token or not user.is_enabled:
-            return None
-        return user
+        return login_sessions.user_for(user_key)
+
+    # Every log-in, whoever calls login_user, starts a server-side session, and every log-out ends it.
+    user_logged_in.connect(_start_login_session, app, weak=False)
+    user_logged_out.connect(_end_login_session, app, weak=False)
+
+
+def _start_login_session(app: Flask, user: User, **_extra: Any) -> None:
+    login_sessions.start(user, is_remembered=session.get("_remember") == "set")
+    session["_user_id"] = user.get_id()  # Flask-Login stored the id before the session existed
+
+
+def _end_login_session(app: Flask, user: Any, **_extra: Any) -> None:
+    if getattr(user, "is_authenticated", False):
+        login_sessions.end(user.id, user.session_key)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -165,6 +180,7 @@ def _register_errors(app: Flask) -> None:
     app.register_error_handler(413, lambda e: render_error(413, _l(
         "送信されたデータが大きすぎます（上限%(megabytes)s MB）。ファイルを分割するなどして小さくしてください。",
         megabytes=(app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024))))
+    app.register_error_handler(429, _too_many_requests)
     app.register_error_handler(
         CSRFError, lambda e: render_error(400, _l("フォームの有効期限が切れたか、不正な送信です。ページを読み込み直してからもう一度送信してください。")))
 
@@ -172,6 +188,14 @@ def _register_errors(app: Flask) -> None:
     def server_error(error):
         db.session.rollback()
         return render_error(500, _l("システムエラーが発生しました。しばらくしてからもう一度お試しください。"))
+
+
+def _too_many_requests(error: Exception):
+    """Over an abuse limit: the error page in the reader's language, and when to come back."""
+    seconds = ratelimit.retry_after_seconds()
+    message = _l("操作の回数が上限に達しました。%(minutes)s分ほど待ってから、もう一度お試しください。",
+                 minutes=max(1, -(-seconds // 60)))
+    return render_template("errors/error.html", status=429, message=message), 429, {"Retry-After": str(seconds)}
 
 
 def _register_template_helpers(app: Flask) -> None:

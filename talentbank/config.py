@@ -44,9 +44,33 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(days=7)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     PASSWORD_HASH_METHOD = "scrypt"
+    # Lock-out (talentbank/accounts): after LOGIN_MAX_FAILURES failed log-ins in a row the account is locked for
+    # LOGIN_LOCKOUT_MINUTES; every further failure after a lock locks it again for twice as long, up to
+    # LOGIN_LOCKOUT_MAX_MINUTES. The owner is sent a link (valid UNLOCK_LINK_VALID_HOURS) that unlocks it at once.
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT_MINUTES = 15
+    LOGIN_LOCKOUT_MAX_MINUTES = 24 * 60
+    UNLOCK_LINK_VALID_HOURS = 24
+    PASSWORD_RESET_VALID_MINUTES = 60  # life of a forgotten-password link
     INVITATION_VALID_HOURS = 72
+    # Abuse limits (talentbank/core/ratelimit.py, Flask-Limiter): "N per minute;M per hour" strings, per client
+    # address and per account (the address typed in, hashed). Log-in limits count failed attempts only.
+    RATELIMIT_ENABLED = True  # per app; the tests' app turns it off, their limit tests on
+    RATELIMIT_STORAGE_URI = "memory://"  # one count per process; redis://host:6379/0 shares it between workers
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_KEY_PREFIX = "talentbank"
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: each worker counts alone rather than failing
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_LOGIN = "10 per minute;100 per hour"
+    RATELIMIT_LOGIN_ACCOUNT = "20 per hour;50 per day"
+    RATELIMIT_SIGNUP = "5 per hour;20 per day"
+    RATELIMIT_SIGNUP_ACCOUNT = "3 per hour;10 per day"
+    RATELIMIT_PASSWORD_RESET = "10 per hour;50 per day"
+    RATELIMIT_PASSWORD_RESET_ACCOUNT = "3 per hour;6 per day"
+    RATELIMIT_VERIFICATION_MAIL = "5 per hour;20 per day"
+    RATELIMIT_VERIFICATION_MAIL_ACCOUNT = "3 per hour;6 per day"
+    # Reverse proxies in front of the app that append X-Forwarded-For (0: none, the peer is the client).
+    PROXY_HOPS = 0
     PAGE_SIZE = 50
     # Werkzeug refuses a larger request body with 413 before reading it; the imports need the most.
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
@@ -88,7 +112,22 @@ _ENVIRONMENT = {
     "TALENTBANK_REMEMBER_COOKIE_SECURE": ("REMEMBER_COOKIE_SECURE", "bool"),
     "TALENTBANK_LOGIN_MAX_FAILURES": ("LOGIN_MAX_FAILURES", int),
     "TALENTBANK_LOGIN_LOCKOUT_MINUTES": ("LOGIN_LOCKOUT_MINUTES", int),
+    "TALENTBANK_LOGIN_LOCKOUT_MAX_MINUTES": ("LOGIN_LOCKOUT_MAX_MINUTES", int),
+    "TALENTBANK_UNLOCK_LINK_VALID_HOURS": ("UNLOCK_LINK_VALID_HOURS", int),
+    "TALENTBANK_PASSWORD_RESET_VALID_MINUTES": ("PASSWORD_RESET_VALID_MINUTES", int),
     "TALENTBANK_INVITATION_VALID_HOURS": ("INVITATION_VALID_HOURS", int),
+    "TALENTBANK_RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", "bool"),
+    "TALENTBANK_RATELIMIT_STORAGE_URL": ("RATELIMIT_STORAGE_URI", str),
+    "TALENTBANK_RATELIMIT_KEY_PREFIX": ("RATELIMIT_KEY_PREFIX", str),
+    "TALENTBANK_RATELIMIT_LOGIN": ("RATELIMIT_LOGIN", str),
+    "TALENTBANK_RATELIMIT_LOGIN_ACCOUNT": ("RATELIMIT_LOGIN_ACCOUNT", str),
+    "TALENTBANK_RATELIMIT_SIGNUP": ("RATELIMIT_SIGNUP", str),
+    "TALENTBANK_RATELIMIT_SIGNUP_ACCOUNT": ("RATELIMIT_SIGNUP_ACCOUNT", str),
+    "TALENTBANK_RATELIMIT_PASSWORD_RESET": ("RATELIMIT_PASSWORD_RESET", str),
+    "TALENTBANK_RATELIMIT_PASSWORD_RESET_ACCOUNT": ("RATELIMIT_PASSWORD_RESET_ACCOUNT", str),
+    "TALENTBANK_RATELIMIT_VERIFICATION_MAIL": ("RATELIMIT_VERIFICATION_MAIL", str),
+    "TALENTBANK_RATELIMIT_VERIFICATION_MAIL_ACCOUNT": ("RATELIMIT_VERIFICATION_MAIL_ACCOUNT", str),
+    "TALENTBANK_PROXY_HOPS": ("PROXY_HOPS", int),
     "TALENTBANK_PASSWORD_HASH_METHOD": ("PASSWORD_HASH_METHOD", str),
     "TALENTBANK_OFFER_DAYS": ("OFFER_DAYS", int),
     "TALENTBANK_PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", str),

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound so that every module imports the same instances."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -26,3 +28,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Abuse limits: views declare theirs with talentbank.core.ratelimit (per client, per account); the storage and
+# the per-app switch are set by core.ratelimit.init_app from the configuration.
+limiter = Limiter(key_func=get_remote_address)

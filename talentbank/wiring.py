@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from blinker import Signal
 
+from .accounts import events as account_events
+from .accounts import jobs as account_jobs
 from .dispatches import answers as dispatch_answers
 from .dispatches import jobs as dispatch_jobs
 from .dispatches import cycles as dispatch_rings
@@ -20,6 +22,7 @@ from .matching import events as matching_events
 from .matching import jobs as matching_jobs
 from .matching import schedule as round_schedule
 from .matching import services as matching
+from .notifications import account_mail
 from .notifications import jobs as notification_jobs
 from .notifications import services as notifications
 from .requests import events as request_events
@@ -59,12 +62,16 @@ SUBSCRIPTIONS: tuple[tuple[Signal, object], ...] = (
     (ring_events.ring_agreed, dispatch_rings.dispatches_for_agreed_ring),
     # How many profiles use a vocabulary term (the coordinator's vocabulary lists).
     (vocabulary_events.term_usage_wanted, term_usage.profiles_using_terms),
+    # Someone asked for a forgotten-password link, or an account was locked: its owner is e-mailed the link.
+    (account_events.password_reset_requested, account_mail.send_password_reset),
+    (account_events.account_locked, account_mail.send_unlock_link),
 )
 
 
 # The modules whose ``@scheduled_job`` functions the scheduler runs: importing them registers the jobs
 # (core.jobs.JOBS), here, once, for every app and the ``flask scheduler`` process alike.
-JOB_MODULES = (dispatch_jobs, exchange_jobs, matching_jobs, notification_jobs, request_jobs, specialist_jobs)
+JOB_MODULES = (account_jobs, dispatch_jobs, exchange_jobs, matching_jobs, notification_jobs, request_jobs,
+               specialist_jobs)
 
 
 def connect_subscribers() -> None:

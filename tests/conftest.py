@@ -71,6 +71,8 @@ def app(tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SERVER_NAME": None,
+        # Tests log in and sign up many times from one address; tests/accounts/test_limits.py turns limits on.
+        "RATELIMIT_ENABLED": False,
     })
     app.test_client_class = RequestIsolatedClient
     with app.app_context():

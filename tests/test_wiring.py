@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from talentbank import wiring
+from talentbank.accounts import events as account_events
 from talentbank.exchange.rings import events as ring_events
 from talentbank.matching import events as matching_events
 from talentbank.requests import events as request_events
@@ -28,6 +29,8 @@ EXPECTED = {
     ring_events.ring_approving: {"talentbank.matching.decisions.refuse_ring_with_held_dispatch"},
     ring_events.ring_agreed: {"talentbank.dispatches.cycles.dispatches_for_agreed_ring"},
     vocabulary_events.term_usage_wanted: {"talentbank.specialists.term_usage.profiles_using_terms"},
+    account_events.password_reset_requested: {"talentbank.notifications.account_mail.send_password_reset"},
+    account_events.account_locked: {"talentbank.notifications.account_mail.send_unlock_link"},
 }
 
 

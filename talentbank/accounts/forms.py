@@ -14,6 +14,14 @@ class LoginForm(BoundedForm):
     remember = BooleanField(_l("ログイン状態を保持する"))
 
 
+class ForgotPasswordForm(BoundedForm):
+    email = EmailField(_l("メールアドレス"), validators=[DataRequired(REQUIRED), Email(_l("メールアドレスの形式が正しくありません。")), Length(max=254)])
+
+
+class UnlockForm(BoundedForm):
+    password = PasswordField(_l("パスワード"), validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
 class ChangePasswordForm(BoundedForm):
     current_password = PasswordField(_l("現在のパスワード"), validators=[DataRequired(REQUIRED)])
     new_password = PasswordField(_l("新しいパスワード"), validators=[DataRequired(REQUIRED), Length(min=10, max=200, message=_l("パスワードは10文字以上にしてください。"))])

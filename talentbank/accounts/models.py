@@ -35,19 +35,22 @@ class User(UserMixin, db.Model):
     locked_until_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
-    # Changing this invalidates every session of the user (password change, disabling).
+    # Not read for log-in any more: sessions are rows of user_sessions (accounts/sessions.py).
     session_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     city: Mapped[City | None] = relationship()
+
+    # The key of the server-side session this request is logged in with (set by accounts.sessions).
+    session_key = None
 
     @property
     def is_active(self) -> bool:  # Flask-Login: disabled users cannot log in
         return self.is_enabled
 
     def get_id(self) -> str:
-        # Flask-Login stores this in the session; the token part ends old sessions.
-        return f"{self.id}:{self.session_token}"
+        # Flask-Login keeps this in the session and remember-me cookies: it names a live user_sessions row.
+        return f"{self.id}:{self.session_key or ''}"
 
     @property
     def role_enum(self) -> Role:
@@ -83,5 +86,6 @@ class Invitation(db.Model):
         return self.used_at is None and self.revoked_at is None and self.expires_at > utcnow()
 
 
-# One-time e-mailed links live beside the accounts they serve (registered with the metadata here).
+# One-time e-mailed links and log-in sessions live beside the accounts they serve (registered with the metadata here).
 from .tokens import AccountToken  # noqa: E402,F401
+from .sessions import UserSession  # noqa: E402,F401

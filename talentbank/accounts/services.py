@@ -1,16 +1,15 @@
-"""Log-in with lock-out, passwords, and invitations by the coordinating city."""
+"""Log-in with lock-out, passwords (policy, change, forgotten-password reset, unlock), and invitations."""
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import services as audit
@@ -19,11 +18,21 @@ from ..core.clock import utcnow
 from ..core.errors import N_, UserError
 from ..core.permissions import Role
 from ..extensions import db
+from . import events, sessions, tokens
 from .models import Invitation, User
+from .passwords import password_problem
+from .tokens import TokenPurpose
 
-MIN_PASSWORD_LENGTH = 10
 # A hash to compare against when the email is unknown, so both paths take the same time.
 _DUMMY_HASH_CACHE: dict[str, str] = {}
+
+# Every failed log-in reads the same, whether the address is unknown, the password wrong or the account
+# locked: nobody learns from the log-in page which accounts exist. A locked owner learns it by e-mail.
+LOGIN_FAILED = N_("メールアドレスまたはパスワードが正しくないか、ログインの失敗が続いたためアカウントが一時的にロックされています。"
+                  "ロックされた場合は、登録のメールアドレスにロック解除の案内をお送りしています。")
+LINK_INVALID = N_("このリンクは無効です。もう一度手続きをやり直してください。")
+# Lock n (n = 0, 1, ...) lasts LOGIN_LOCKOUT_MINUTES * 2**n; the exponent stops growing here.
+_MAX_DOUBLINGS = 16
 
 
 def normalise_email(email: str) -> str:
@@ -36,16 +45,13 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def password_problem(password: str) -> str | None:
-    """Why a new password is too weak, as a message id; ``None`` when acceptable."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return N_("パスワードは10文字以上にしてください。")
-    if password.isdigit() or password.isalpha():
-        return N_("パスワードには英字と数字などを組み合わせてください。")
-    return None
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    return _DUMMY_HASH_CACHE.setdefault(method, generate_password_hash("x" * 12, method=method))
 
 
 def new_session_token() -> str:
+    """A value for the old ``users.session_token`` column (log-in sessions are accounts.sessions now)."""
     return secrets.token_hex(16)
 
 
@@ -61,7 +67,7 @@ def create_user(
     email = normalise_email(email)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise UserError("このメールアドレスは既に登録されています。", field="email")
-    problem = password_problem(password)
+    problem = password_problem(password, email=email, name=display_name)
     if problem:
         raise UserError(problem, field="password")
     if Role(role) == Role.CITY_HR and city_id is None:
@@ -84,54 +90,148 @@ def create_user(
 @dataclass(frozen=True)
 class LoginOutcome:
     user: User | None
-    error: str | None = None
-    retry_minutes: int = 0
+    error: str | None = None  # a message id
 
 
 def authenticate(email: str, password: str) -> LoginOutcome:
-    """Check credentials, counting failures and locking the account after too many."""
+    """Check credentials; every failure reads the same, whatever the account's state (no enumeration).
+
+    Lock-out slows a guesser down without letting a stranger keep the owner out: LOGIN_MAX_FAILURES
+    failures in a row lock the account for LOGIN_LOCKOUT_MINUTES, each further failure after a lock locks
+    it again for twice as long (up to LOGIN_LOCKOUT_MAX_MINUTES), attempts while locked are refused without
+    counting, and the owner is e-mailed a link that unlocks the account with their password at once.
+    """
     now = utcnow()
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None:
-        method = current_app.config["PASSWORD_HASH_METHOD"]
-        dummy = _DUMMY_HASH_CACHE.setdefault(method, generate_password_hash("x" * 12, method=method))
-        check_password_hash(dummy, password)
-        return LoginOutcome(None, N_("メールアドレスまたはパスワードが正しくありません。"))
-    if user.locked_until_at and user.locked_until_at > now:
-        minutes = math.ceil((user.locked_until_at - now).total_seconds() / 60)
-        return LoginOutcome(None, "locked", retry_minutes=minutes)
-    if not user.password_hash or not check_password_hash(user.password_hash, password):
-        user.failed_login_count += 1
-        limit = current_app.config["LOGIN_MAX_FAILURES"]
-        if user.failed_login_count >= limit:
-            minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
-            user.locked_until_at = now + timedelta(minutes=minutes)
-            user.failed_login_count = 0
-            audit.record(None, "account.locked", "user", user.id, city_id=user.city_id,
-                         summary=f"{limit} failed log-ins")
-            db.session.commit()
-            return LoginOutcome(None, "locked", retry_minutes=minutes)
-        db.session.commit()
-        return LoginOutcome(None, N_("メールアドレスまたはパスワードが正しくありません。"))
-    if not user.is_enabled:
+    # One hash check on every path, so that the time taken tells nothing either.
+    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
+    is_right = check_password_hash(stored, password or "") and user is not None and bool(user.password_hash)
+    if user is None or (user.locked_until_at is not None and user.locked_until_at > now):
+        return LoginOutcome(None, LOGIN_FAILED)
+    if not is_right:
+        _count_failure(user, now)
+        return LoginOutcome(None, LOGIN_FAILED)
+    if not user.is_enabled:  # only someone who knows the password learns this
         return LoginOutcome(None, N_("このアカウントは無効になっています。幹事市にお問い合わせください。"))
-    user.failed_login_count = 0
-    user.locked_until_at = None
+    _clear_lock(user)
     user.last_login_at = now
+    tokens.revoke_all(user.id, TokenPurpose.UNLOCK)  # a later lock sends a fresh link
     db.session.commit()
     return LoginOutcome(user)
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Change one's own password; every other session of the account ends."""
+def lockout_minutes(failures: int) -> int:
+    """How long the account is locked after ``failures`` failed log-ins in a row (0: not locked)."""
+    config = current_app.config
+    over = failures - config["LOGIN_MAX_FAILURES"]
+    if over < 0:
+        return 0
+    return min(config["LOGIN_LOCKOUT_MINUTES"] * 2 ** min(over, _MAX_DOUBLINGS), config["LOGIN_LOCKOUT_MAX_MINUTES"])
+
+
+def _count_failure(user: User, now: datetime) -> None:
+    # Counted in the database, so that concurrent guesses are all counted.
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(failed_login_count=User.failed_login_count + 1))
+    db.session.refresh(user, ["failed_login_count"])
+    failures = user.failed_login_count
+    minutes = lockout_minutes(failures)
+    if minutes:
+        user.locked_until_at = now + timedelta(minutes=minutes)
+        audit.record(None, "account.locked", "user", user.id, city_id=user.city_id,
+                     summary=f"{failures} failed log-ins in a row; locked {minutes} min")
+        if user.is_enabled and not tokens.has_open(TokenPurpose.UNLOCK, user.id):
+            hours = current_app.config["UNLOCK_LINK_VALID_HOURS"]
+            token = tokens.issue(TokenPurpose.UNLOCK, user.id, user.email, timedelta(hours=hours))
+            events.account_locked.send(user, unlock_token=token, minutes=minutes, failures=failures,
+                                       valid_hours=hours)
+    db.session.commit()
+
+
+def _clear_lock(user: User) -> None:
+    user.failed_login_count = 0
+    user.locked_until_at = None
+
+
+def _link_owner(row: tokens.AccountToken) -> User:
+    """The account a one-time link was sent to, while it is enabled and still has that address."""
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.is_enabled or user.email != row.email:
+        raise UserError(LINK_INVALID)
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """E-mail a one-time link to set a new password, if the address is an enabled account's.
+
+    Says nothing either way (the page reads the same), so nobody learns which addresses are registered.
+    """
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None or not user.is_enabled:
+        return
+    minutes = current_app.config["PASSWORD_RESET_VALID_MINUTES"]
+    token = tokens.issue(TokenPurpose.RESET_PASSWORD, user.id, user.email, timedelta(minutes=minutes))
+    events.password_reset_requested.send(user, token=token, valid_minutes=minutes)
+    audit.record(None, "account.reset_link_sent", "user", user.id, city_id=user.city_id)
+    db.session.commit()
+
+
+def find_reset_link(token: str) -> User:
+    """The account a forgotten-password link belongs to, or a clear error when the link cannot be used."""
+    return _link_owner(tokens.find_open(TokenPurpose.RESET_PASSWORD, token))
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password through the e-mailed link: the link dies, the lock lifts, every session ends."""
+    user = find_reset_link(token)
+    problem = password_problem(new_password, email=user.email, name=user.display_name)
+    if problem:
+        raise UserError(problem, field="password")  # the link stays usable for a better password
+    tokens.use(TokenPurpose.RESET_PASSWORD, token)
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    _clear_lock(user)
+    tokens.revoke_all(user.id, TokenPurpose.RESET_PASSWORD)
+    tokens.revoke_all(user.id, TokenPurpose.UNLOCK)
+    ended = sessions.end_all(user.id)
+    audit.record(user, "account.password_reset", "user", user.id, city_id=user.city_id,
+                 summary=f"{ended} sessions ended")
+    db.session.commit()
+    return user
+
+
+def find_unlock_link(token: str) -> User:
+    """The account an unlock link belongs to, or a clear error when the link cannot be used."""
+    return _link_owner(tokens.find_open(TokenPurpose.UNLOCK, token))
+
+
+def unlock_account(token: str, password: str) -> User:
+    """The owner lifts a lock-out with the e-mailed link and their password (the lock does not apply here)."""
+    user = find_unlock_link(token)
+    if not user.password_hash or not check_password_hash(user.password_hash, password or ""):
+        raise UserError("パスワードが正しくありません。", field="password")
+    tokens.use(TokenPurpose.UNLOCK, token)
+    was_locked = user.locked_until_at is not None and user.locked_until_at > utcnow()
+    _clear_lock(user)
+    user.last_login_at = utcnow()
+    audit.record(user, "account.unlocked", "user", user.id, city_id=user.city_id,
+                 summary="locked" if was_locked else "not locked any more")
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str, *, keep_session: str | None = None) -> None:
+    """Change one's own password; every other session of the account ends (``keep_session``: this one's key)."""
     if not user.password_hash or not check_password_hash(user.password_hash, current_password):
         raise UserError("現在のパスワードが正しくありません。", field="current_password")
-    problem = password_problem(new_password)
+    problem = password_problem(new_password, email=user.email, name=user.display_name)
     if problem:
         raise UserError(problem, field="new_password")
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
-    user.session_token = new_session_token()
+    sessions.end_all(user.id, keep=keep_session)
+    tokens.revoke_all(user.id, TokenPurpose.RESET_PASSWORD)
+    tokens.revoke_all(user.id, TokenPurpose.UNLOCK)
     audit.record(user, "account.password_changed", "user", user.id, city_id=user.city_id)
     db.session.commit()
 
@@ -239,7 +339,8 @@ def set_user_enabled(actor: User, user_id: int, enabled: bool, reason: str) -> U
         raise UserError("理由を入力してください。", field="reason")
     if user.is_enabled != enabled:
         user.is_enabled = enabled
-        user.session_token = new_session_token()
+        if not enabled:
+            sessions.end_all(user.id)
         audit.record(actor, "user.enabled" if enabled else "user.disabled", "user", user.id,
                      city_id=user.city_id, changes={"is_enabled": [not enabled, enabled]}, reason=reason)
     db.session.commit()

@@ -96,3 +96,10 @@ def revoke_all(user_id: int, purpose: TokenPurpose | None = None) -> None:
         query = query.where(AccountToken.purpose == purpose.value)
     for row in db.session.scalars(query):
         row.revoked_at = now
+
+
+def has_open(purpose: TokenPurpose, user_id: int) -> bool:
+    """Whether a link of this purpose sent to the user still works (so another e-mail is not needed)."""
+    return db.session.scalar(select(AccountToken.id).where(
+        AccountToken.user_id == user_id, AccountToken.purpose == purpose.value, AccountToken.used_at.is_(None),
+        AccountToken.revoked_at.is_(None), AccountToken.expires_at > utcnow()).limit(1)) is not None

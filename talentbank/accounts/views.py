@@ -11,9 +11,11 @@ from sqlalchemy import select
 from ..cities.models import City
 from ..core.errors import UserError
 from ..core.permissions import public, requires
+from ..core.ratelimit import per_account, per_client
 from ..extensions import db
 from . import services
-from .forms import ChangePasswordForm, InviteForm, LoginForm, SetPasswordForm, UserStatusForm
+from .forms import (ChangePasswordForm, ForgotPasswordForm, InviteForm, LoginForm, SetPasswordForm, UnlockForm,
+                    UserStatusForm)
 
 bp = Blueprint("accounts", __name__)
 
@@ -30,6 +32,8 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@per_client("RATELIMIT_LOGIN", only_failures=True)
+@per_account("RATELIMIT_LOGIN_ACCOUNT", only_failures=True)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -37,22 +41,23 @@ def login():
     if form.validate_on_submit():
         outcome = services.authenticate(form.email.data, form.password.data)
         if outcome.user is not None:
-            session.clear()
-            login_user(outcome.user, remember=form.remember.data)
-            session["lang"] = outcome.user.language
+            _log_in(outcome.user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
-        if outcome.error == "locked":
-            flash(_("ログインに続けて失敗したため、このアカウントは一時的にロックされています。%(minutes)s分後にもう一度お試しください。",
-                    minutes=outcome.retry_minutes), "error")
-        else:
-            flash(_(outcome.error), "error")
+        flash(_(outcome.error), "error")
     return render_template("accounts/login.html", form=form)
+
+
+def _log_in(user, remember: bool = False) -> None:
+    """A fresh session (nothing carried over from before the log-in), in the account's language."""
+    session.clear()
+    login_user(user, remember=remember)
+    session["lang"] = user.language
 
 
 @bp.route("/logout", methods=["POST"])
 @requires("account.use")
 def logout():
-    logout_user()
+    logout_user()  # ends the server-side session: the cookie and the remember-me cookie stop working
     session.clear()
     flash(_("ログアウトしました。"), "info")
     return redirect(url_for("accounts.login"))
@@ -64,14 +69,70 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
+            services.change_password(current_user, form.current_password.data, form.new_password.data,
+                                     keep_session=current_user.session_key)
         except UserError as exc:
             getattr(form, exc.field or "current_password").errors.append(exc.translated())
         else:
-            login_user(current_user._get_current_object(), fresh=True)  # the session token changed: renew our own session
             flash(_("パスワードを変更しました。"), "success")
             return redirect(url_for("main.index"))
     return render_template("accounts/password.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+@per_client("RATELIMIT_PASSWORD_RESET")
+@per_account("RATELIMIT_PASSWORD_RESET_ACCOUNT")
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        # The same answer whether or not the address is registered.
+        return render_template("accounts/forgot_password_sent.html")
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+@per_client("RATELIMIT_PASSWORD_RESET")
+def reset_password(token: str):
+    try:
+        services.find_reset_link(token)
+    except UserError as exc:
+        return render_template("accounts/link_invalid.html", message=exc.translated()), 410
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.reset_password(token, form.password.data)
+        except UserError as exc:
+            form.password.errors.append(exc.translated())
+        else:
+            _log_in(user)
+            flash(_("新しいパスワードを設定しました。ほかの端末のログインはすべて終了しました。"), "success")
+            return redirect(url_for("main.index"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/account/unlock/<token>", methods=["GET", "POST"])
+@public
+@per_client("RATELIMIT_LOGIN", only_failures=True)
+@per_account("RATELIMIT_LOGIN_ACCOUNT", field="token", only_failures=True)
+def unlock(token: str):
+    try:
+        services.find_unlock_link(token)
+    except UserError as exc:
+        return render_template("accounts/link_invalid.html", message=exc.translated()), 410
+    form = UnlockForm()
+    if form.validate_on_submit():
+        try:
+            user = services.unlock_account(token, form.password.data)
+        except UserError as exc:
+            form.password.errors.append(exc.translated())
+        else:
+            _log_in(user)
+            flash(_("ロックを解除してログインしました。"), "success")
+            return redirect(url_for("main.index"))
+    return render_template("accounts/unlock.html", form=form)
 
 
 @bp.route("/lang/<code>", methods=["POST"])
@@ -151,7 +212,7 @@ def accept_invitation(token: str):
         except UserError as exc:
             form.password.errors.append(exc.translated())
         else:
-            login_user(user)
+            _log_in(user)
             flash(_("パスワードを設定しました。ようこそ、%(name)sさん。", name=user.display_name), "success")
             return redirect(url_for("main.index"))
     return render_template("accounts/accept.html", form=form, invitation=invitation)

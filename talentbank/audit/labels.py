@@ -11,6 +11,9 @@ from ..i18n import parse_moment, show_time
 ACTION_LABELS = {
     "account.locked": _l("アカウントのロック"),
     "account.password_changed": _l("パスワード変更"),
+    "account.reset_link_sent": _l("パスワード再設定リンクの送信"),
+    "account.password_reset": _l("パスワードの再設定"),
+    "account.unlocked": _l("アカウントのロック解除"),
     "user.invited": _l("職員の招待"),
     "user.invitation_accepted": _l("招待の受諾"),
     "user.created_from_shell": _l("職員アカウントの作成（サーバーのコマンド）"),
