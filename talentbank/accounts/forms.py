@@ -14,8 +14,12 @@ class LoginForm(BoundedForm):
     remember = BooleanField(_l("ログイン状態を保持する"))
 
 
+def _stripped(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
 class ForgotPasswordForm(BoundedForm):
-    email = EmailField(_l("メールアドレス"), validators=[DataRequired(REQUIRED), Email(_l("メールアドレスの形式が正しくありません。")), Length(max=254)])
+    email = EmailField(_l("メールアドレス"), filters=[_stripped], validators=[DataRequired(REQUIRED), Email(_l("メールアドレスの形式が正しくありません。")), Length(max=254)])
 
 
 class UnlockForm(BoundedForm):

@@ -54,9 +54,11 @@ def client_address() -> str:
         parsed = ipaddress.ip_address(address)
     except ValueError:
         return address
-    if parsed.version == 6 and parsed.ipv4_mapped is None:
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
-    return str(parsed.ipv4_mapped or parsed)
+    return str(parsed)
 
 
 def account_key(field: str) -> Callable[[], str]:
@@ -109,7 +111,8 @@ def retry_after_seconds() -> int:
     breached = limiter.current_limit
     if breached is None:
         return 60
-    return max(1, math.ceil(breached.reset_at - time.time()))
+    # Never more than the limit's own window (the store rounds its reset time up by a second).
+    return max(1, min(math.ceil(breached.reset_at - time.time()), breached.limit.get_expiry()))
 
 
 def _switched_off() -> bool:
