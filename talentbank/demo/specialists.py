@@ -43,7 +43,7 @@ EMAIL_PATTERN = "demo.specialist{n:03d}@demo.talentbank.example"
 # Where retired specialists live: the eight cities (by code) and two neighbours outside the alliance.
 HOME_WEIGHTS = {"141003": 70, "141305": 30, "142018": 42, "142042": 24, "142051": 34, "142085": 22,
                 "142131": 22, "132098": 28}
-NON_MEMBERS = [("142212", "三浦市", "Miura", "神奈川県", 8), ("143014", "葉山町", "Hayama", "神奈川県", 7)]
+NON_MEMBERS = [("142107", "三浦市", "Miura", "神奈川県", 8), ("143014", "葉山町", "Hayama", "神奈川県", 7)]
 
 # profession code → (weight, share of women, licences with probability, fields)
 PROFESSIONS = {

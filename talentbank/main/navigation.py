@@ -1,6 +1,7 @@
 """The navigation menu: one list, filtered by the permissions of the user looking at it."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -8,6 +9,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from ..core.permissions import may
+from ..specialists.verification import queue_count
 
 
 @dataclass(frozen=True)
@@ -16,11 +18,14 @@ class NavItem:
     label: Any
     description: Any
     permission: str
+    counter: Callable[[], int] | None = None  # a count shown beside the entry (work waiting)
 
 
 # Order is the order on screen. Each domain adds its entries here.
 NAV_ITEMS: list[NavItem] = [
     NavItem("specialists.me", _l("マイプロフィール"), _l("登録内容・勤務可能期間の確認と更新、一時停止、退会"), "profile.own"),
+    NavItem("specialists.verification_queue", _l("登録内容の確認"), _l("資格・職種・経験の確認を待っている人（古い順）"),
+            "specialist.verify", counter=queue_count),
     NavItem("specialists.registry", _l("専門人材の登録簿"), _l("すべての専門人材の検索・編集・一括登録"), "specialist.view_full"),
     NavItem("specialists.candidates", _l("候補者の検索"), _l("資格・経験・勤務可能期間で専門人材を探す（氏名は伏せて表示）"), "candidate.view"),
     NavItem("specialists.officers", _l("現職職員の登録"), _l("派遣・交流に出せる自市の職員の登録"), "officer.list"),
@@ -47,7 +52,8 @@ NAV_ITEMS: list[NavItem] = [
 def nav_items(user: Any, path: str = "") -> list[dict[str, Any]]:
     """The menu entries ``user`` may open, with their URLs; the one ``path`` is under is current."""
     items = [
-        {"url": url_for(item.endpoint), "label": item.label, "description": item.description, "is_current": False}
+        {"url": url_for(item.endpoint), "label": item.label, "description": item.description, "is_current": False,
+         "count": item.counter() if item.counter is not None else None}
         for item in NAV_ITEMS
         if may(user, item.permission)
     ]

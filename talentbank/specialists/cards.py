@@ -59,6 +59,9 @@ class CandidateCard:
     prefers_viewer_city: bool
     availability_confirmed_at: datetime | None
     is_stale: bool
+    # Declared but not (yet) checked by the coordinating city: shown as such, not counted by a round.
+    unverified_licence_ids: frozenset[int] = frozenset()
+    unverified_field_ids: frozenset[int] = frozenset()
 
 
 def id_conditions(column: Any, ids: Iterable[int], source: Any = None, chunk: int = 2000) -> list[Any]:
@@ -99,16 +102,26 @@ def candidate_cards(specialist_ids: Iterable[int], viewer_city_id: int | None = 
     experiences: dict[int, list[tuple[ExperienceField, int]]] = defaultdict(list)
     windows: dict[int, list[tuple[date, date]]] = defaultdict(list)
     preferred: set[int] = set()
-    for link, column, model, into in ((specialist_professions, "profession_id", Profession, professions),
-                                      (specialist_licences, "licence_id", Licence, licences)):
-        for condition in id_conditions(link.c.specialist_id, people):
-            for sid, term_id in db.session.execute(select(link.c.specialist_id, link.c[column]).where(condition)):
-                into[sid].append(terms[model][term_id])
+    unverified_licences: dict[int, set[int]] = defaultdict(set)
+    unverified_fields: dict[int, set[int]] = defaultdict(set)
+    pl = specialist_professions.c
+    for condition in id_conditions(pl.specialist_id, people):
+        for sid, term_id in db.session.execute(select(pl.specialist_id, pl.profession_id).where(condition)):
+            professions[sid].append(terms[Profession][term_id])
+    ll = specialist_licences.c
+    for condition in id_conditions(ll.specialist_id, people):
+        for sid, term_id, status in db.session.execute(select(ll.specialist_id, ll.licence_id, ll.status)
+                                                       .where(condition)):
+            licences[sid].append(terms[Licence][term_id])
+            if status != "verified":
+                unverified_licences[sid].add(term_id)
     ex = SpecialistExperience.__table__.c
     for condition in id_conditions(ex.specialist_id, people):
-        for sid, field_id, years in db.session.execute(
-                select(ex.specialist_id, ex.field_id, ex.years).where(condition).order_by(ex.id)):
+        for sid, field_id, years, verified_at in db.session.execute(
+                select(ex.specialist_id, ex.field_id, ex.years, ex.verified_at).where(condition).order_by(ex.id)):
             experiences[sid].append((terms[ExperienceField][field_id], years))
+            if verified_at is None:
+                unverified_fields[sid].add(field_id)
     aw = AvailabilityWindow.__table__.c
     for condition in id_conditions(aw.specialist_id, people):
         for sid, start, end in db.session.execute(
@@ -141,6 +154,8 @@ def candidate_cards(specialist_ids: Iterable[int], viewer_city_id: int | None = 
         prefers_viewer_city=sid in preferred,
         availability_confirmed_at=row.availability_confirmed_at,
         is_stale=needs_reconfirmation(row, now),
+        unverified_licence_ids=frozenset(unverified_licences.get(sid, ())),
+        unverified_field_ids=frozenset(unverified_fields.get(sid, ())),
     ) for sid, row in people.items()}
 
 

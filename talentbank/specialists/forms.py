@@ -89,7 +89,7 @@ class ProfileForm(BoundedForm):
     email = StringField(_l("メールアドレス"))
     phone = StringField(_l("電話番号"))
     home_city_id = SelectField(_l("居住する市区町村"), coerce=str, validate_choice=False)
-    home_city_code = StringField(_l("団体コード（一覧にない市区町村）"))
+    home_city_code = StringField(_l("一覧にない市区町村（名前または団体コード）"))
     home_city_name = StringField(_l("市区町村名（一覧にない場合）"))
     former_employer = StringField(_l("元の勤務先"))
     retirement_year = IntegerText(_l("退職年（西暦）"))

@@ -33,9 +33,10 @@ from ..core.errors import N_, UserError
 from ..extensions import db
 from ..vocabulary.models import ExperienceField, Licence, Profession
 from .consent import CONSENT_VERSION
-from .models import Specialist, SpecialistKind, SpecialistStatus
+from .models import CheckedBy, Specialist, SpecialistKind, SpecialistStatus
 from .profiles import add_new, resolve_home_city
 from .validation import ProfileInvalid, ProfileValues, validate_profile
+from .verification import vouch
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -437,8 +438,16 @@ class ImportResult:
     filename: str
 
 
-def run_import(actor: Any, filename: str, content: bytes, expected_sha256: str) -> ImportResult:
-    """Save a previewed file: checked again, and either every new row is saved or none."""
+def run_import(actor: Any, filename: str, content: bytes, expected_sha256: str, verified: bool = False,
+               basis: str = "") -> ImportResult:
+    """Save a previewed file: checked again, and either every new row is saved or none.
+
+    ``verified``: the coordinating city has checked the list's licences, professions and experience
+    against ``basis`` (a register, the former employer's records) and marks them verified at import;
+    audited with the basis on each profile and on the import."""
+    if verified and not (basis or "").strip():
+        raise UserError("資格を確認済みとして取り込むときは、確認の根拠（照合した名簿など）を入力してください。",
+                        field="reason")
     preview = preview_import(actor, filename, content)
     if preview.sha256 != expected_sha256:
         raise UserError("確認したファイルと内容が異なります。もう一度アップロードしてください。")
@@ -453,12 +462,18 @@ def run_import(actor: Any, filename: str, content: bytes, expected_sha256: str) 
                 availability_confirmed_at=now, registered_by_id=actor.id, registration_source="import",
             )
             add_new(specialist, parsed.values, resolve_home_city(actor, parsed.values))
+            changes = {"registration_source": [None, "import"], "consent_version": [None, CONSENT_VERSION]}
+            if verified:
+                vouch(actor, specialist, CheckedBy.IMPORT)
+                changes["verified_at_import"] = [None, True]
             audit.record(actor, "specialist.registered", "specialist", specialist.id,
-                         city_id=specialist.home_city_id,
-                         changes={"registration_source": [None, "import"], "consent_version": [None, CONSENT_VERSION]},
+                         city_id=specialist.home_city_id, changes=changes,
+                         reason=basis.strip() if verified else None,
                          summary=f"{specialist.reference} ← {preview.filename}:{parsed.row}")
         audit.record(actor, "specialist.imported", "import", None, city_id=getattr(actor, "city_id", None),
-                     changes={"created": [None, len(preview.new_rows)], "skipped": [None, len(preview.duplicates)]},
+                     changes={"created": [None, len(preview.new_rows)], "skipped": [None, len(preview.duplicates)],
+                              "verified_at_import": [None, verified]},
+                     reason=basis.strip() if verified else None,
                      summary=f"{preview.filename} sha256={preview.sha256[:16]}")
         db.session.commit()
     except Exception:

@@ -14,6 +14,7 @@ from ..accounts.models import User
 from ..accounts.services import create_user, hash_password, password_problem
 from ..audit import services as audit
 from ..cities.models import City
+from ..cities.services import home_municipality_city_id
 from ..core import permissions
 from ..core.clock import today_tokyo, utcnow
 from ..core.errors import UserError
@@ -95,35 +96,11 @@ def _masked_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, lis
 
 
 def resolve_home_city(actor: Any, values: ProfileValues) -> int:
-    """The home city's id, adding a non-member municipality by its 団体コード when it is new."""
+    """The home city's id: a member picked from the list, or a municipality of the official list
+    (added once as a non-member; cities/services.py)."""
     if values.home_city_id is not None:
         return values.home_city_id
-    existing = db.session.scalar(select(City).where(City.code == values.home_city_code))
-    if existing is not None:
-        return existing.id
-    city = City(code=values.home_city_code, name_ja=values.home_city_name, name_en=values.home_city_name,
-                prefecture=prefecture_of(values.home_city_code), is_member=False, is_coordinating=False,
-                population=1, general_staff=0, allowance_rate=0, fiscal_index=0,
-                indicators_year=today_tokyo().year, is_sample_indicators=True)
-    db.session.add(city)
-    db.session.flush()
-    audit.record(actor, "city.created", "city", city.id, city_id=city.id,
-                 changes={"code": [None, city.code], "name_ja": [None, city.name_ja], "is_member": [None, False]},
-                 reason="専門人材の居住地として追加（連携外の市区町村）", summary=city.name_ja)
-    return city.id
-
-
-PREFECTURES = ("北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県",
-               "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県",
-               "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県",
-               "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県", "高知県", "福岡県",
-               "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県")
-
-
-def prefecture_of(code: str) -> str:
-    """The prefecture a 団体コード belongs to: its first two digits are the JIS prefecture number."""
-    number = int(code[:2]) if code[:2].isdigit() else 0
-    return PREFECTURES[number - 1] if 1 <= number <= len(PREFECTURES) else ""
+    return home_municipality_city_id(actor, values.home_city_code)
 
 
 def _apply(specialist: Specialist, values: ProfileValues, home_city_id: int) -> None:

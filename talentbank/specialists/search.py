@@ -20,6 +20,7 @@ from ..core.bounds import parse_id
 from ..core.pagination import paginate
 from ..core.permissions import Role
 from ..extensions import db
+from .verification import matchable_clause
 from .cards import CandidateCard, candidate_cards
 from .models import (
     AvailabilityWindow,
@@ -133,12 +134,12 @@ def search_registry(actor: Any, flt: SearchFilter) -> Pagination:
 
 
 def search_candidates(actor: Any, flt: SearchFilter) -> Pagination:
-    """HR officers' search: pseudonymised cards of active specialists their city may ask for."""
+    """HR officers' search: pseudonymised cards of matchable specialists their city may ask for."""
     permissions.check(actor, "candidate.view")
     flt = replace(flt.clamped(), status=None, text="")
     sort = flt.sort if flt.sort in CANDIDATE_SORTS else "confirmed_desc"
-    base = select(Specialist.id).where(Specialist.status == SpecialistStatus.ACTIVE.value,
-                                       Specialist.consented_at.is_not(None))
+    # Only people a round could propose: confirmed, with a profession the coordinating city has seen.
+    base = select(Specialist.id).where(matchable_clause())
     city_id = actor.city_id if actor.role == Role.CITY_HR else None
     if city_id is not None:
         base = base.where(

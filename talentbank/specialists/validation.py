@@ -11,7 +11,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ..cities.codes import municipality_code_error
+from ..cities import official
 from ..cities.models import City
 from ..core.errors import UserError
 from ..extensions import db
@@ -160,16 +160,17 @@ def _check_home_city(values: ProfileValues, add) -> None:
     if not values.home_city_code:
         add(UserError("居住する市区町村を選ぶか、団体コードを入力してください。", field="home_city_id"))
         return
-    problem = municipality_code_error(values.home_city_code)
-    if problem:
-        add(UserError(problem[0], field="home_city_code", **problem[1]))
+    # Only municipalities of the official 全国地方公共団体コード list (cities/official.py): a code, or a name.
+    try:
+        found = official.resolve(values.home_city_code, field="home_city_code")
+    except UserError as exc:
+        add(exc)
         return
-    known = db.session.scalar(select(City.id).where(City.code == values.home_city_code))
-    if known is None and not values.home_city_name:
-        add(UserError("団体コード %(code)s の市区町村は未登録です。市区町村名も入力してください。",
-                      field="home_city_name", code=values.home_city_code))
-    elif known is None and len(values.home_city_name) > 50:
-        add(UserError("市区町村名は50文字以内で入力してください。", field="home_city_name"))
+    values.home_city_code = found.code
+    if values.home_city_name and official.fold(values.home_city_name) not in {
+            official.fold(found.name_ja), official.fold(found.label("ja")), official.fold(found.name_en)}:
+        add(UserError("団体コード %(code)s の市区町村名は「%(name)s」です（入力: %(given)s）。", field="home_city_name",
+                      code=found.code, name=found.name_ja, given=values.home_city_name[:50]))
 
 
 def _check_experiences(values: ProfileValues, held: Held, add) -> None:

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 
 from ..accounts import tokens
 from ..accounts.models import User
@@ -367,8 +367,8 @@ def forget_particulars(specialist: Specialist) -> list[str]:
     db.session.execute(update(sl).where(sl.c.specialist_id == specialist.id).values(
         number=None, issuer=None, issued_on=None, review_reason=None, document_key=None, document_name=None,
         document_type=None, document_size=None))
-    if specialist.user_id is not None:
-        tokens.revoke_all(specialist.user_id)
+    if specialist.user_id is not None:  # one-time links name the address: they go too
+        db.session.execute(delete(tokens.AccountToken).where(tokens.AccountToken.user_id == specialist.user_id))
     return keys
 
 

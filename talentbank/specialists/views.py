@@ -55,9 +55,11 @@ def _prepare(form: ProfileForm, held: ProfileValues | None = None) -> ProfileFor
     field_choices = [("", _("（選んでください）"))] + [(str(i), n) for i, n in choices(ExperienceField)]
     cities = db.session.scalars(select(City).order_by(City.is_member.desc(), City.code)).all()
     members = [c for c in cities if c.is_member]
+    # Members, the profile's own home when it is elsewhere, and any other municipality of the official list.
+    shown = [c for c in cities if c.is_member or (held is not None and c.id == held.home_city_id)]
     form.home_city_id.choices = ([("", _("（選んでください）"))]
-                                 + [(str(c.id), f"{c.display_name(locale)}（{c.code}）") for c in cities]
-                                 + [(OTHER_CITY, _("その他の市区町村（団体コードで入力）"))])
+                                 + [(str(c.id), f"{c.display_name(locale)}（{c.code}）") for c in shown]
+                                 + [(OTHER_CITY, _("その他の市区町村（名前または団体コードで入力）"))])
     form.excluded_city_ids.choices = [(c.id, c.display_name(locale)) for c in members]
     form.preferred_city_ids.choices = [(c.id, c.display_name(locale)) for c in members]
     while len(form.experiences) < max(BLANK_EXPERIENCE_ROWS, _filled(form.experiences) + 2):
@@ -113,7 +115,9 @@ def _filter_choices() -> dict[str, Any]:
     return {
         "professions": active_terms(Profession), "licences": active_terms(Licence),
         "fields": active_terms(ExperienceField),
-        "cities": db.session.scalars(select(City).order_by(City.is_member.desc(), City.code)).all(),
+        # HR officers filter by member cities; the coordinating city also by the home towns people live in.
+        "cities": db.session.scalars(select(City).where(City.is_member.is_(True)) if current_user.role == "city_hr"
+                                     else select(City).order_by(City.is_member.desc(), City.code)).all(),
     }
 
 
@@ -146,9 +150,8 @@ def _summary(form: ProfileForm, extra: list[UserError]) -> list[tuple[str, str]]
 
     for name, errors in form.errors.items():
         if isinstance(errors, list):
-            for error in errors:
-                if isinstance(error, str):
-                    add(name, error)
+            for error in errors:  # lazy messages (the form's own validators) are text too
+                add(name, str(error))
         elif isinstance(errors, dict):  # a subform row
             add(name, _("入力内容に誤りがある行があります。"))
     for error in extra:
@@ -172,7 +175,7 @@ def signup():
     row_errors: dict[str, list[str]] = {}
     if request.method == "POST":
         form_ok = form.validate_on_submit()
-        if form.csrf_token.errors:
+        if getattr(form, "csrf_token", None) is not None and form.csrf_token.errors:
             flash(_("不正な送信です。ページを読み込み直してから、もう一度送信してください。"), "error")
         else:
             # The profile's rules run even when the form already found problems: all errors at once.
@@ -191,7 +194,7 @@ def signup():
                     return render_template("specialists/signup_sent.html", email=form.email.data.strip().lower())
             _show_errors(form, ProfileInvalid(extra)) if extra else None
             row_errors = _row_errors(ProfileInvalid(extra)) if extra else {}
-            summary = _summary(form, [e for e in extra if (e.field or "").split("-")[0] not in form._fields])
+            summary = _summary(form, extra)  # rows' problems too; one line per problem
     return render_template("specialists/signup.html", form=form, summary=summary, row_errors=row_errors,
                            consent_text=CONSENT_TEXT, consent_version=CONSENT_VERSION)
 
@@ -282,7 +285,7 @@ def _edit_page(specialist, form_class, cancel_url: str, done_endpoint: str, **do
             flash(_("プロフィールを保存しました。勤務可能期間も最新として記録しました。"), "success")
             return redirect(url_for(done_endpoint, **done_args))
     elif request.method == "POST":
-        messages = [e for errs in form.errors.values() if isinstance(errs, list) for e in errs if isinstance(e, str)]
+        messages = [str(e) for errs in form.errors.values() if isinstance(errs, list) for e in errs]
     return render_template("specialists/edit.html", form=form, specialist=specialist, messages=messages,
                            row_errors=row_errors, cancel_url=cancel_url)
 
@@ -568,7 +571,9 @@ def import_confirm():
     filename = session.pop("import_name", "")
     try:
         content = imports.load_stash(imports.preview_folder(), token)
-        result = imports.run_import(current_user, filename, content, request.form.get("sha256", ""))
+        result = imports.run_import(current_user, filename, content, request.form.get("sha256", ""),
+                                    verified=request.form.get("verified") == "1",
+                                    basis=(request.form.get("reason") or "")[:1000])
     except UserError as exc:
         flash(exc.translated(), "error")
         return redirect(url_for("specialists.import_upload"))

@@ -85,11 +85,12 @@ def _registry_samples(zushi, users) -> dict[str, Any]:
     the walking specialist, and a vocabulary term."""
     from talentbank.core import clock
     from talentbank.specialists.models import Specialist
-    from talentbank.vocabulary.models import Profession
+    from talentbank.vocabulary.models import Licence, Profession
     from talentbank.vocabulary.services import seed_vocabulary
 
     seed_vocabulary()
     civil = db.session.scalar(db.select(Profession).where(Profession.code == "civil"))
+    licence = db.session.scalar(db.select(Licence).where(Licence.code == "gijutsushi_construction"))
     now = clock.utcnow()
     common = dict(home_city_id=zushi.id, status="active", consent_version="test", consented_at=now,
                   availability_confirmed_at=now, days_per_week=3)
@@ -98,10 +99,17 @@ def _registry_samples(zushi, users) -> dict[str, Any]:
     own = Specialist(kind="retired", user=users["specialist"], name_kanji="専門 太郎", name_kana="せんもん たろう",
                      email=users["specialist"].email, phone="046-873-1111", registration_source="self", **common)
     officer.professions = [civil]
+    officer.licences = [licence]
     own.professions = [civil]
     db.session.add_all([officer, own])
     db.session.commit()
-    return {"specialist_id": officer.id, "kind": "professions", "term_id": civil.id}
+    from talentbank.specialists import evidence
+    from talentbank.specialists.models import specialist_licences
+    key, name, mime, size = evidence.store(evidence.CheckedUpload(b"%PDF-1.4 copy", "copy.pdf", "application/pdf", ".pdf"))
+    db.session.execute(specialist_licences.update().where(specialist_licences.c.specialist_id == officer.id).values(
+        document_key=key, document_name=name, document_type=mime, document_size=size))
+    db.session.commit()
+    return {"specialist_id": officer.id, "kind": "professions", "term_id": civil.id, "licence_id": licence.id}
 
 
 def _notification_samples(users) -> dict[str, Any]:

@@ -68,6 +68,12 @@ WHERE_PERSONAL_DATA_LIVES: dict[str, dict[str, str]] = {
     "dispatches": {"work_mode": CODE, "status": CODE, "cancel_reason": STAFF},
     "dispatch_evaluations": {"party": CODE, "comment": ERASED},
     "dispatch_extensions": {"reason": STAFF},
+    "specialist_licences": {"number": ERASED, "issuer": ERASED, "review_reason": ERASED, "document_key": ERASED,
+                            "document_name": ERASED, "document_type": ERASED, "status": CODE, "checked_by": CODE},
+    "specialist_professions": {"checked_by": CODE},
+    "specialist_experiences": {"checked_by": CODE},
+    "account_tokens": {"email": ERASED, "purpose": ERASED, "token_hash": ERASED},
+    "user_sessions": {"key_hash": SECRET},
 }
 # Tables that hold people inside JSON without a foreign key to them.
 JSON_HOLDERS = {"matching_rounds", "unfilled_slots"}

@@ -88,14 +88,16 @@ def test_only_known_licences(zushi, make):
 
 
 def test_home_municipality_by_a_valid_code(zushi):
-    # Miura (142212) is not in the registry: the code must be right and the name given.
-    assert problems(valid_values(None, home_city_code="142212", home_city_name="三浦市")) == {}
-    assert problems(valid_values(None, home_city_code="142211", home_city_name="三浦市")) == {
-        "home_city_code": ["団体コード 142211 の検査数字が正しくありません。先頭5桁 14221 の検査数字は 2 です。"]}
-    assert problems(valid_values(None, home_city_code="14221", home_city_name="三浦市")) == {
-        "home_city_code": ["団体コードは6桁の半角数字で入力してください（例: 142085）。"]}
+    # Miura (142107) is not in the registry: any municipality of the official list, by code or by name.
+    assert problems(valid_values(None, home_city_code="142107")) == {}
+    assert problems(valid_values(None, home_city_code="三浦市")) == {}
+    assert problems(valid_values(None, home_city_code="142107", home_city_name="三浦市")) == {}
+    assert problems(valid_values(None, home_city_code="142106")) == {
+        "home_city_code": ["団体コード 142106 の検査数字が正しくありません。先頭5桁 14210 の検査数字は 7 です。"]}
     assert problems(valid_values(None, home_city_code="142212")) == {
-        "home_city_name": ["団体コード 142212 の市区町村は未登録です。市区町村名も入力してください。"]}
+        "home_city_code": ["団体コード 142212 の市区町村は全国地方公共団体コードの一覧にありません。"]}
+    assert problems(valid_values(None, home_city_code="142107", home_city_name="葉山町")) == {
+        "home_city_name": ["団体コード 142107 の市区町村名は「三浦市」です（入力: 葉山町）。"]}
     assert problems(valid_values(None)) == {
         "home_city_id": ["居住する市区町村を選ぶか、団体コードを入力してください。"]}
 
