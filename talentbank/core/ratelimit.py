@@ -61,20 +61,23 @@ def client_address() -> str:
     return str(parsed)
 
 
-def account_key(field: str) -> Callable[[], str]:
-    """The account a request is about: ``field`` of the form (or of the URL), else the logged-in user.
+def account_key(field: str | None) -> Callable[[], str]:
+    """The account a request is about: ``field`` of the form (or of the URL), else (or when ``field`` is
+    ``None``) the logged-in user, else the client's address.
 
     The value is normalised like e-mail addresses are (trimmed, lower case) and kept only as a keyed hash,
     so the limit store holds no addresses. Unknown and real accounts are counted alike.
     """
 
     def key() -> str:
-        value = request.form.get(field)
+        value = request.form.get(field) if field else None
         if value is None:
-            value = str((request.view_args or {}).get(field) or "")
+            value = str((request.view_args or {}).get(field) or "") if field else ""
         value = value.strip().lower()
         if not value and getattr(current_user, "is_authenticated", False):
             value = f"user:{current_user.id}"
+        if not value:  # nothing names an account: never one bucket shared by every anonymous visitor
+            value = f"client:{client_address()}"
         secret = str(current_app.config.get("SECRET_KEY") or "").encode()
         return hmac.new(secret, f"{field}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
 
@@ -99,10 +102,10 @@ def per_client(config_key: str, *, only_failures: bool = False, methods: Sequenc
                          deduct_when=counts_as_failure if only_failures else None)
 
 
-def per_account(config_key: str, field: str = "email", *, only_failures: bool = False,
+def per_account(config_key: str, field: str | None = "email", *, only_failures: bool = False,
                 methods: Sequence[str] = ("POST",)) -> Callable[[F], F]:
-    """Limit a view per account (the form's ``field``, hashed) to the limits in ``config_key``."""
-    return limiter.limit(_limit_from(config_key), key_func=account_key(field), scope=f"account-{field}",
+    """Limit a view per account (the form's ``field``, hashed; ``None``: the logged-in user) to ``config_key``."""
+    return limiter.limit(_limit_from(config_key), key_func=account_key(field), scope=f"account-{field or 'user'}",
                          methods=list(methods), deduct_when=counts_as_failure if only_failures else None)
 
 

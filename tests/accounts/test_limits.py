@@ -131,3 +131,21 @@ def test_behind_a_proxy_the_forwarded_address_is_counted(app, limits):
     assert ask("198.51.100.1") == 429
     # What a client writes itself in front of the proxy's entry is not believed.
     assert ask("198.51.100.3, 198.51.100.1") == 429
+
+
+def test_a_logged_in_persons_requests_are_counted_as_their_account(app, make):
+    from flask_login import login_user
+
+    from talentbank.core.ratelimit import account_key
+
+    def key_of(user, field, data=None) -> str:
+        with app.test_request_context("/", method="POST", data=data or {}):
+            login_user(user)
+            return account_key(field)()
+
+    first, second = make.user(), make.user()
+    assert key_of(first, None) == key_of(first, None) != key_of(second, None)
+    # A typed address counts as that account, however it is written, and is stored only hashed.
+    typed = key_of(first, "email", {"email": " A@Test.example"})
+    assert typed == key_of(second, "email", {"email": "a@test.example"})
+    assert len(typed) == 32 and "test" not in typed
