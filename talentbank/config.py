@@ -63,7 +63,7 @@ class Config:
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_LOGIN = "10 per minute;100 per hour"
     RATELIMIT_LOGIN_ACCOUNT = "20 per hour;50 per day"
-    RATELIMIT_SIGNUP = "5 per hour;20 per day"
+    RATELIMIT_SIGNUP = "10 per hour;30 per day"  # every POST counts, a form with mistakes too
     RATELIMIT_SIGNUP_ACCOUNT = "3 per hour;10 per day"
     RATELIMIT_PASSWORD_RESET = "10 per hour;50 per day"
     RATELIMIT_PASSWORD_RESET_ACCOUNT = "3 per hour;6 per day"

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ..cities import official
 from ..cities.models import City
+from ..core.bounds import DB_INT_MAX
 from ..core.errors import UserError
 from ..extensions import db
 from ..vocabulary.models import ExperienceField, Licence, Profession
@@ -87,6 +88,7 @@ class Held:
 
 
 def _known(model, ids: list[int], held: frozenset[int]) -> set[int]:
+    ids = [i for i in ids if 0 < i <= DB_INT_MAX]  # a number no column holds is simply unknown
     if not ids:
         return set()
     rows = db.session.execute(select(model.id, model.is_active).where(model.id.in_(ids))).all()
@@ -143,7 +145,9 @@ def validate_profile(values: ProfileValues, today: date, held: Held = Held(),
     if set(values.excluded_city_ids) & set(values.preferred_city_ids):
         add(UserError("同じ市を「除外する市」と「希望する市」の両方に選ぶことはできません。", field="excluded_city_ids"))
     city_ids = set(values.excluded_city_ids) | set(values.preferred_city_ids)
-    if city_ids and len(db.session.scalars(select(City.id).where(City.id.in_(city_ids))).all()) != len(city_ids):
+    in_range = {i for i in city_ids if 0 < i <= DB_INT_MAX}
+    if city_ids and (in_range != city_ids or len(db.session.scalars(
+            select(City.id).where(City.id.in_(in_range))).all()) != len(city_ids)):
         add(UserError("選択された市の中に、登録されていない市があります。", field="excluded_city_ids"))
     if len(values.notes) > MAX_NOTES:
         add(UserError("備考は2000文字以内で入力してください。", field="notes"))
@@ -154,7 +158,7 @@ def validate_profile(values: ProfileValues, today: date, held: Held = Held(),
 
 def _check_home_city(values: ProfileValues, add) -> None:
     if values.home_city_id is not None:
-        if db.session.get(City, values.home_city_id) is None:
+        if not 0 < values.home_city_id <= DB_INT_MAX or db.session.get(City, values.home_city_id) is None:
             add(UserError("居住する市区町村が見つかりません。", field="home_city_id"))
         return
     if not values.home_city_code:

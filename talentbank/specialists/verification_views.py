@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..audit import services as audit
-from ..core.bounds import parse_date
+from ..core.bounds import parse_date, parse_id
 from ..core.errors import UserError
 from ..core.permissions import requires
 from ..core.query_args import int_arg
@@ -108,7 +108,7 @@ def verification_bulk():
     if not form.validate_on_submit():
         flash(_("理由は1000文字以内で入力してください。"), "error")
         return redirect(url_for("specialists.verification_queue"))
-    ids = [int(v) for v in request.form.getlist("specialist_id")[:200] if v.isdigit() and len(v) < 10]
+    ids = [i for i in (parse_id(v) for v in request.form.getlist("specialist_id")[:200]) if i is not None]
     if not ids:
         flash(_("対象の人を選んでください。"), "error")
         return redirect(url_for("specialists.verification_queue"))

@@ -20,12 +20,7 @@ from ..extensions import db
 from ..notifications.kinds import localise
 from ..vocabulary.models import ExperienceField, Licence, Profession
 from ..vocabulary.services import active_terms, all_terms
-try:  # TEMPORARY until core/ratelimit.py lands
-    from ..core.ratelimit import per_account, per_client
-except ImportError:  # pragma: no cover
-    def per_client(*_a, **_k):
-        return lambda f: f
-    per_account = per_client
+from ..core.ratelimit import per_account, per_client
 from . import cards, claims, imports, personal_data, privacy, profiles, search, verification
 from .consent import CONSENT_TEXT, CONSENT_VERSION
 from .forms import OTHER_CITY, ClaimForm, ImportForm, OfficerForm, ProfileForm, ReasonForm, SignupForm, \
@@ -162,7 +157,7 @@ def _summary(form: ProfileForm, extra: list[UserError]) -> list[tuple[str, str]]
 @bp.route("/signup", methods=["GET", "POST"])
 @public
 @per_client("RATELIMIT_SIGNUP")
-@per_account("RATELIMIT_SIGNUP", field="email")
+@per_account("RATELIMIT_SIGNUP_ACCOUNT", field="email")
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -225,7 +220,7 @@ def confirm_email(token: str):
 @bp.route("/me/confirmation-mail", methods=["POST"])
 @requires("profile.own")
 @per_client("RATELIMIT_VERIFICATION_MAIL")
-@per_account("RATELIMIT_VERIFICATION_MAIL", field=None)
+@per_account("RATELIMIT_VERIFICATION_MAIL_ACCOUNT", field=None)
 def resend_confirmation():
     if ReasonForm().validate_on_submit():
         try:
