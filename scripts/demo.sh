@@ -12,6 +12,8 @@ if [ -z "${TALENTBANK_SECRET_KEY:-}" ]; then
   TALENTBANK_SECRET_KEY="$(cat instance/demo-secret-key)"
   export TALENTBANK_SECRET_KEY
 fi
+# Links in e-mails (confirmation, password reset) point at this server; a deployment sets its real address.
+export TALENTBANK_PUBLIC_BASE_URL="${TALENTBANK_PUBLIC_BASE_URL:-http://127.0.0.1:${TALENTBANK_PORT:-5000}}"
 flask db upgrade
 flask seed-demo
 exec flask run --host 127.0.0.1 --port "${TALENTBANK_PORT:-5000}"

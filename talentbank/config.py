@@ -94,6 +94,11 @@ class Config:
     AVAILABILITY_GRACE_DAYS = 14
     PROPOSAL_REMINDER_DAYS = 3  # the coordinating city is reminded of proposals waiting this long, and again
 
+    # Verification before matching (talentbank/specialists/verification.py and evidence.py).
+    EMAIL_CONFIRMATION_VALID_HOURS = 72  # life of the link a self sign-up confirms its address with
+    EVIDENCE_DIR: str | None = None  # copies of licences, outside the web root; None: instance/licence-evidence
+    LICENCE_DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
+
     # Days a specialist has to answer an offer (talentbank/dispatches); less when the work starts sooner.
     OFFER_DAYS = 7
     # Matching rounds (talentbank/matching). The solver's own time limit; the child process running it is
@@ -130,6 +135,9 @@ _ENVIRONMENT = {
     "TALENTBANK_PROXY_HOPS": ("PROXY_HOPS", int),
     "TALENTBANK_PASSWORD_HASH_METHOD": ("PASSWORD_HASH_METHOD", str),
     "TALENTBANK_OFFER_DAYS": ("OFFER_DAYS", int),
+    "TALENTBANK_EMAIL_CONFIRMATION_VALID_HOURS": ("EMAIL_CONFIRMATION_VALID_HOURS", int),
+    "TALENTBANK_EVIDENCE_DIR": ("EVIDENCE_DIR", str),
+    "TALENTBANK_LICENCE_DOCUMENT_MAX_BYTES": ("LICENCE_DOCUMENT_MAX_BYTES", int),
     "TALENTBANK_PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", str),
     "TALENTBANK_SMTP_HOST": ("SMTP_HOST", str),
     "TALENTBANK_SMTP_PORT": ("SMTP_PORT", "int_or_none"),
