@@ -4,12 +4,14 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
+from talentbank.core.constraints import built_on
 from talentbank.extensions import db
 
 
 def _differences():
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_object": built_on(connection.dialect.name)})
         return compare_metadata(context, db.metadata)
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text, \
-    UniqueConstraint
+    UniqueConstraint, column, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -99,6 +99,18 @@ specialist_excluded_cities = _link_table("specialist_excluded_cities", "speciali
 specialist_preferred_cities = _link_table("specialist_preferred_cities", "specialist_id", "city_id", "cities")
 
 
+def _trigram_indexes(*names: str) -> list[Index]:
+    """GIN trigram indexes for ``LIKE '%…%'`` on PostgreSQL (lower() of the names; addresses are stored
+    in lower case); SQLite has none."""
+    indexes = []
+    for name in names:
+        expression = column(name) if name == "email" else func.lower(column(name)).label(f"{name}_lower")
+        key = name if name == "email" else f"{name}_lower"
+        indexes.append(Index(f"ix_specialists_{name}_trgm", expression, postgresql_using="gin",
+                             postgresql_ops={key: "gin_trgm_ops"}).ddl_if(dialect="postgresql"))
+    return indexes
+
+
 class Specialist(db.Model):
     __tablename__ = "specialists"
     __table_args__ = (
@@ -114,6 +126,8 @@ class Specialist(db.Model):
                         name="contact_unless_withdrawn"),
         Index("ix_specialists_status_kind", "status", "kind"),
         Index("ix_specialists_status_home_city", "status", "home_city_id"),
+        # The name search (``LIKE '%…%'``) on PostgreSQL: trigram indexes (migration 0013).
+        *_trigram_indexes("name_kanji", "name_kana", "email"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
