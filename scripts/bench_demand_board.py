@@ -80,11 +80,45 @@ def build(app, count: int, seed: int) -> dict[str, int]:
     if field_links:
         db.session.execute(insert(staffing_request_fields), field_links)
     db.session.commit()
+    advance_sequences([StaffingRequest.__table__, staffing_request_licences, staffing_request_fields])
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect() as connection:
             connection.exec_driver_sql("ANALYZE")
     return {"coordinator": coordinator.id, "hr": hr.id, "civil": next(p.id for p in professions if p.code == "civil"),
             "zushi": cities["142085"].id}
+
+
+def advance_sequences(tables) -> None:
+    """Rows were inserted with explicit ids: move each table's id sequence (PostgreSQL) past them, so the
+    app's next insert does not collide with them. Link tables without an ``id`` have no sequence."""
+    from sqlalchemy import text
+
+    from talentbank.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        return
+    for table in tables:
+        if "id" in table.c:
+            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                    f"(SELECT max(id) FROM {table.name}))"))
+    db.session.commit()
+
+
+def check_sequences(hr_id: int, profession_id: int) -> None:
+    """Save a new request through the service, as the app does: it must get a fresh id (no duplicate key)."""
+    from datetime import timedelta
+
+    from talentbank.accounts.models import User
+    from talentbank.core import clock
+    from talentbank.extensions import db
+    from talentbank.requests.services import RequestValues, create_request
+
+    start = clock.today_tokyo() + timedelta(days=60)
+    req = create_request(db.session.get(User, hr_id), RequestValues(
+        department="都市整備部", section="計測後の確認", profession_id=profession_id, required_licence_ids=(),
+        desired_field_ids=(), people=1, start_date=start, end_date=start + timedelta(days=90), days_per_week=2,
+        work_mode="onsite", urgency="ordinary", description="計測後に新しい要請が保存できることの確認"))
+    print(f"sequences ok (a new request saved through the service as #{req.id}, a draft)")
 
 
 def timed(client, url: str, runs: int) -> list[float]:
@@ -137,6 +171,7 @@ def main() -> int:
                                           else "show server_version")).scalar()
         print(f"database: {db.engine.dialect.name} {version}  ({db.engine.url.render_as_string(hide_password=True)})")
         print(f"live requests: {live:,}  (built in {time.perf_counter() - started:.1f} s)")
+        check_sequences(ids["hr"], ids["civil"])
 
     client = app.test_client()
     for who, email in (("coordinator", "bench.coordinator@example.test"), ("HR officer (Fujisawa)", "bench.hr@example.test")):

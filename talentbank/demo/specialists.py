@@ -260,10 +260,13 @@ def seed_registry(cities: dict[str, City]) -> None:
         click.echo("Specialists: demo pool already present")
 
 
-def bulk_pool(count: int, seed: int = SEED, batch: int = 5000) -> int:
+def bulk_pool(count: int, seed: int = SEED, batch: int = 5000, home_weights: dict[str, int] | None = None) -> int:
     """Insert ``count`` plausible specialists fast (Core inserts, no audit): for benchmarks and scale tests.
 
-    Uses the same weights as the demo pool; needs the cities and the vocabularies in place.
+    Uses the same weights as the demo pool; needs the cities and the vocabularies in place. Everyone is
+    consented, registered by staff (``demo``) and checked (professions, licences, years), so matchable
+    unless paused (one in twenty). ``home_weights`` (city code -> weight) spreads homes over other
+    cities than the demo's eight.
     """
     seed_vocabulary()
     db.session.flush()
@@ -271,7 +274,8 @@ def bulk_pool(count: int, seed: int = SEED, batch: int = 5000) -> int:
     professions = {p.code: p.id for p in db.session.scalars(select(Profession))}
     licences = {t.code: t.id for t in db.session.scalars(select(Licence))}
     fields = {t.code: t.id for t in db.session.scalars(select(ExperienceField))}
-    cities = {c.code: c.id for c in db.session.scalars(select(City).where(City.code.in_(list(HOME_WEIGHTS))))}
+    weights = home_weights or HOME_WEIGHTS
+    cities = {c.code: c.id for c in db.session.scalars(select(City).where(City.code.in_(list(weights))))}
     home_codes = sorted(cities)
     profession_codes = list(PROFESSIONS)
     start_id = (db.session.scalar(select(func.max(Specialist.id))) or 0) + 1
@@ -283,7 +287,7 @@ def bulk_pool(count: int, seed: int = SEED, batch: int = 5000) -> int:
         rows, links_p, links_l, experiences, windows, excluded = [], [], [], [], [], []
         for i in range(start_id + done, start_id + min(count, done + batch)):
             code = rng.choices(profession_codes, weights=[PROFESSIONS[c][0] for c in profession_codes])[0]
-            home = rng.choices(home_codes, weights=[HOME_WEIGHTS[c] for c in home_codes])[0]
+            home = rng.choices(home_codes, weights=[weights[c] for c in home_codes])[0]
             surname, surname_kana = rng.choice(SURNAMES)
             given, given_kana = rng.choice(WOMEN if rng.random() < PROFESSIONS[code][1] else MEN)
             confirmed = now - timedelta(days=rng.randint(0, 200))

@@ -34,14 +34,17 @@ Choices made here, so that capacity in the problem is exact:
 """
 from __future__ import annotations
 
+import io
+import json
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import IO, Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..cities.models import City, TravelTime
@@ -52,9 +55,21 @@ from ..exchange.services import open_offers_for_matching
 from ..extensions import db
 from ..requests.models import StaffingRequest
 from ..requests.services import open_requests_for_matching
-from ..specialists.models import Specialist
-from ..specialists.registry import matchable_specialists
-from ..specialists.verification import usable_professions_by_specialist
+from ..specialists.models import (
+    AvailabilityWindow,
+    LicenceStatus,
+    Specialist,
+    SpecialistExperience,
+    specialist_excluded_cities,
+    specialist_licences,
+    specialist_preferred_cities,
+    specialist_professions,
+)
+from ..specialists.verification import (
+    matchable_clause,
+    usable_professions_by_specialist,
+)
+from ..vocabulary.models import ExperienceField, Licence, Profession
 from . import events
 from .models import HOLDING_PROPOSAL_STATUSES, ForbiddenPair, Proposal, RuleSetVersion
 
@@ -106,32 +121,98 @@ def _request_record(req: StaffingRequest, slots: int) -> dict[str, Any]:
     }
 
 
-def _specialist_record(s: Specialist, previous: set[str], offered: list[tuple[date, date]] | None = None,
-                       busy: list[tuple[date, date]] | None = None,
-                       usable: set[int] | None = None) -> dict[str, Any] | None:
-    """The solver's view of a person: only what has been verified counts (specialists/verification.py):
-    usable professions, verified licences, verified years of experience."""
-    modes = [m for m, ok in (("onsite", s.can_work_onsite), ("remote", s.can_work_remote)) if ok]
-    professions = [p for p in s.professions if usable is None or p.id in usable]
-    if not modes or not professions:
-        log.warning("specialist %s left out of the round: no work mode or no usable profession", s.id)
-        return None
-    return {
-        "id": str(s.id), "professions": sorted(p.code for p in professions),
-        "licences": sorted(r.licence.code for r in s.licence_records if r.is_verified),
-        "experience": {e.field.code: e.years for e in sorted(s.experiences, key=lambda e: e.field.code)
-                       if e.verified_at is not None},
-        "home_city": s.home_city.code,
-        "employer_city": s.employer_city.code if s.employer_city is not None else None,
-        "availability": [{"start": _iso(start), "end": _iso(end)} for start, end in sorted(
-            {(w.start_date, w.end_date) for w in s.availability_windows} | set(offered or ()))],
-        "days_per_week": s.days_per_week, "modes": modes,
-        "max_travel_minutes": s.max_travel_minutes if s.max_travel_minutes is not None else NO_TRAVEL_LIMIT_MINUTES,
-        "excluded_cities": sorted(c.code for c in s.excluded_cities),
-        "preferred_cities": sorted(c.code for c in s.preferred_cities),
-        "previous_cities": sorted(previous),
-        **({"busy": [{"start": _iso(start), "end": _iso(end)} for start, end in sorted(set(busy))]} if busy else {}),
-    }
+# Ids per query when reading the registry: below every driver's limit on bound parameters (SQLite
+# 32,766, PostgreSQL 65,535), and few enough rows at a time that memory stays flat.
+CHUNK = 5000
+
+
+def _chunks(ids: list[int], size: int = CHUNK) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def _candidate_ids(profession_code: str | None) -> list[int]:
+    """Ids of everyone a round may propose (verification.matchable_clause), in id order; with a
+    profession filter, those who declared that profession (usable or not: the record keeps only usable ones)."""
+    query = select(Specialist.id).where(matchable_clause())
+    if profession_code is not None:
+        sp = specialist_professions
+        query = query.where(exists().where(
+            sp.c.specialist_id == Specialist.id,
+            sp.c.profession_id.in_(select(Profession.id).where(Profession.code == profession_code))))
+    return list(db.session.scalars(query.order_by(Specialist.id)))
+
+
+def _grouped(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[tuple[Any, ...]]]:
+    """specialist id (first column) -> the rest of each row."""
+    grouped: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        grouped[row[0]].append(tuple(row[1:]))
+    return grouped
+
+
+def _specialist_records(ids: list[int], city_code: dict[int, str],
+                        offered: dict[int, list[tuple[date, date]]],
+                        busy: dict[int, list[tuple[date, date]]]) -> Iterator[dict[str, Any]]:
+    """The solver's view of these people, in id order, read with a fixed number of queries per chunk
+    of ids (rows, never ORM objects). Only what has been verified counts (specialists/verification.py):
+    usable professions, verified licences, verified years of experience. Someone with no work mode or
+    no usable profession is left out (logged)."""
+    profession_code = dict(db.session.execute(select(Profession.id, Profession.code)).tuples().all())
+    licence_code = dict(db.session.execute(select(Licence.id, Licence.code)).tuples().all())
+    field_code = dict(db.session.execute(select(ExperienceField.id, ExperienceField.code)).tuples().all())
+    iso_cache: dict[date, str] = {}
+
+    def iso(value: date) -> str:
+        text = iso_cache.get(value)
+        if text is None:
+            text = iso_cache[value] = value.isoformat()
+        return text
+
+    sl, se, aw = specialist_licences, SpecialistExperience, AvailabilityWindow
+    ex, pc = specialist_excluded_cities, specialist_preferred_cities
+    for chunk in _chunks(ids):
+        people = db.session.execute(
+            select(Specialist.id, Specialist.home_city_id, Specialist.employer_city_id, Specialist.days_per_week,
+                   Specialist.can_work_onsite, Specialist.can_work_remote, Specialist.max_travel_minutes)
+            .where(Specialist.id.in_(chunk)).order_by(Specialist.id)).tuples().all()
+        usable = usable_professions_by_specialist(chunk)
+        licences = _grouped(db.session.execute(
+            select(sl.c.specialist_id, sl.c.licence_id)
+            .where(sl.c.specialist_id.in_(chunk), sl.c.status == LicenceStatus.VERIFIED.value)))
+        experience = _grouped(db.session.execute(
+            select(se.specialist_id, se.field_id, se.years)
+            .where(se.specialist_id.in_(chunk), se.verified_at.is_not(None))))
+        windows = _grouped(db.session.execute(
+            select(aw.specialist_id, aw.start_date, aw.end_date).where(aw.specialist_id.in_(chunk))))
+        excluded = _grouped(db.session.execute(
+            select(ex.c.specialist_id, ex.c.city_id).where(ex.c.specialist_id.in_(chunk))))
+        preferred = _grouped(db.session.execute(
+            select(pc.c.specialist_id, pc.c.city_id).where(pc.c.specialist_id.in_(chunk))))
+        previous = events.previous_cities(chunk)
+        for s_id, home_id, employer_id, days, onsite, remote, max_travel in people:
+            modes = [m for m, ok in (("onsite", onsite), ("remote", remote)) if ok]
+            professions = usable.get(s_id)
+            if not modes or not professions:
+                log.warning("specialist %s left out of the round: no work mode or no usable profession", s_id)
+                continue
+            away = busy.get(s_id)
+            yield {
+                "id": str(s_id), "professions": sorted(profession_code[p] for p in professions),
+                "licences": sorted(licence_code[lic] for (lic,) in licences.get(s_id, ())),
+                "experience": dict(sorted((field_code[f], years) for f, years in experience.get(s_id, ()))),
+                "home_city": city_code[home_id],
+                "employer_city": city_code[employer_id] if employer_id is not None else None,
+                "availability": [{"start": iso(start), "end": iso(end)} for start, end in sorted(
+                    set(windows.get(s_id, ())) | set(offered.get(s_id, ())))],
+                "days_per_week": days, "modes": modes,
+                "max_travel_minutes": max_travel if max_travel is not None else NO_TRAVEL_LIMIT_MINUTES,
+                "excluded_cities": sorted(city_code[c] for (c,) in excluded.get(s_id, ())),
+                "preferred_cities": sorted(city_code[c] for (c,) in preferred.get(s_id, ())),
+                "previous_cities": sorted({city_code[c] for c in previous.get(s_id, ()) if c in city_code}),
+                **({"busy": [{"start": iso(start), "end": iso(end)} for start, end in sorted(set(away))]}
+                   if away else {}),
+            }
 
 
 def city_record(city: City) -> dict[str, Any]:
@@ -145,12 +226,14 @@ def city_record(city: City) -> dict[str, Any]:
 
 def build_snapshot(rule_set: RuleSetVersion, profession_code: str | None = None,
                    time_limit_s: float | None = None) -> Snapshot:
-    """Read today's requests, specialists, offers, pins and forbidden pairs into one problem."""
+    """Read today's requests, specialists, offers, pins and forbidden pairs into one problem.
+
+    The registry is read as rows in chunks of ids (``_specialist_records``), never as ORM objects:
+    memory holds the problem being built, not the registry."""
     today = clock.today_tokyo()
     requests = [r for r in open_requests_for_matching(today)
                 if profession_code is None or r.profession.code == profession_code]
-    specialists = [s for s in matchable_specialists()
-                   if profession_code is None or any(p.code == profession_code for p in s.professions)]
+    candidates = set(_candidate_ids(profession_code))
     kept_rings = rings.holding_rings_until(today)
     away = rings.officers_away(kept_rings)
     offers: list[ExchangeOffer] = []
@@ -158,26 +241,24 @@ def build_snapshot(rule_set: RuleSetVersion, profession_code: str | None = None,
         held = {o for cycle in kept_rings for o in cycle.offers}
         offers = [o for o in open_offers_for_matching(today)
                   if not o.is_one_way and o.wants_profession_id is not None and o.id not in held]
-    by_specialist = {s.id: s for s in specialists}
     offered_periods: dict[int, list[tuple[date, date]]] = {}
     for offer in offers:  # an offer's officer must be in the problem even if the registry paused them
-        by_specialist.setdefault(offer.officer_id, offer.officer)
+        candidates.add(offer.officer_id)
         offered_periods.setdefault(offer.officer_id, []).append((offer.start_date, offer.end_date))
 
     accepted, pending = holding_pins()
     live = {r.id: r for r in requests}
-    kept_pins = sorted(p for p in accepted | pending if p[0] in by_specialist)
+    kept_pins = sorted(p for p in accepted | pending if p[0] in candidates)
     # Requests outside the live set that hold a kept pin: sent with exactly their pins as slots.
     missing = sorted({r for _s, r in kept_pins} - set(live))
     holding_requests = {r.id: r for r in db.session.scalars(
         select(StaffingRequest).where(StaffingRequest.id.in_(missing)).options(*_request_options()))} \
         if missing else {}
 
-    slots: dict[int, int] = {}
-    for req in requests:
-        accepted_kept = sum(1 for s, r in accepted if r == req.id and s in by_specialist)
-        pending_dropped = sum(1 for s, r in pending if r == req.id and s not in by_specialist)
-        slots[req.id] = req.open_slots + accepted_kept - pending_dropped
+    accepted_kept = Counter(r for s, r in accepted if s in candidates)
+    pending_dropped = Counter(r for s, r in pending if s not in candidates)
+    slots: dict[int, int] = {req.id: req.open_slots + accepted_kept[req.id] - pending_dropped[req.id]
+                             for req in requests}
     for s_id, r_id in kept_pins:
         if r_id in holding_requests:
             slots[r_id] = slots.get(r_id, 0) + 1
@@ -188,17 +269,9 @@ def build_snapshot(rule_set: RuleSetVersion, profession_code: str | None = None,
     kept_pins = [p for p in kept_pins if p[1] in all_requests]
 
     city_by_id = {c.id: c for c in db.session.scalars(select(City))}
-    previous = events.previous_cities(sorted(by_specialist))
-    usable = usable_professions_by_specialist(by_specialist)
-    specialist_records = []
-    included: set[int] = set()
-    for s_id in sorted(by_specialist):
-        record = _specialist_record(
-            by_specialist[s_id], {city_by_id[c].code for c in previous.get(s_id, ()) if c in city_by_id},
-            offered_periods.get(s_id, []), away.get(s_id), usable.get(s_id, set()))
-        if record is not None:
-            specialist_records.append(record)
-            included.add(s_id)
+    city_code = {cid: c.code for cid, c in city_by_id.items()}
+    specialist_records = list(_specialist_records(sorted(candidates), city_code, offered_periods, away))
+    included = {int(record["id"]) for record in specialist_records}
     kept_pins = [p for p in kept_pins if p[0] in included]
     offers = [o for o in offers if o.officer_id in included]
     pinned_set = set(kept_pins)
@@ -215,9 +288,11 @@ def build_snapshot(rule_set: RuleSetVersion, profession_code: str | None = None,
     used_codes.update(o.city.code for o in offers)
     cities = sorted((c for c in city_by_id.values() if c.is_member or c.code in used_codes), key=lambda c: c.code)
     city_ids = {c.id for c in cities}
-    travel = [{"from": city_by_id[t.from_city_id].code, "to": city_by_id[t.to_city_id].code, "minutes": t.minutes}
-              for t in db.session.scalars(select(TravelTime).order_by(TravelTime.from_city_id, TravelTime.to_city_id))
-              if t.from_city_id in city_ids and t.to_city_id in city_ids]
+    travel = [{"from": city_code[from_id], "to": city_code[to_id], "minutes": minutes}
+              for from_id, to_id, minutes in db.session.execute(
+                  select(TravelTime.from_city_id, TravelTime.to_city_id, TravelTime.minutes)
+                  .order_by(TravelTime.from_city_id, TravelTime.to_city_id))
+              if from_id in city_ids and to_id in city_ids]
 
     problem: dict[str, Any] = {
         "cities": [city_record(c) for c in cities],
@@ -238,6 +313,42 @@ def build_snapshot(rule_set: RuleSetVersion, profession_code: str | None = None,
     return Snapshot(problem=problem, request_city={rid: r.city_id for rid, r in all_requests.items()},
                     live_request_ids=set(live) & set(all_requests), specialist_ids=included,
                     kept_ring_ids=[c.id for c in kept_rings])
+
+
+# Items of a long list encoded per write: the text in memory at once stays small.
+WRITE_BATCH = 500
+
+
+def iter_problem_json(problem: dict[str, Any]) -> Iterator[str]:
+    """The problem as JSON text in pieces; joined, exactly ``json.dumps(problem, ensure_ascii=False)``.
+
+    Each record is encoded by the C encoder (``json.JSONEncoder.iterencode`` of the whole problem
+    would use the slow pure-Python one), and the long lists are given out a batch of records at a time."""
+    encoder = json.JSONEncoder(ensure_ascii=False)
+    encode = encoder.encode
+    yield "{"
+    for n, (key, value) in enumerate(problem.items()):
+        yield (", " if n else "") + encode(key) + ": "
+        if isinstance(value, list) and value:
+            for start in range(0, len(value), WRITE_BATCH):
+                yield ("[" if start == 0 else ", ") + ", ".join(
+                    encode(item) for item in value[start:start + WRITE_BATCH])
+            yield "]"
+        else:
+            yield from encoder.iterencode(value, _one_shot=True)
+    yield "}"
+
+
+def write_problem(snapshot: Snapshot | dict[str, Any], fp: IO[Any]) -> int:
+    """Write the problem as JSON to ``fp`` piece by piece (UTF-8 if ``fp`` is binary, e.g. a child's stdin);
+    returns the characters written. The text equals ``json.dumps(problem, ensure_ascii=False)``."""
+    problem = snapshot.problem if isinstance(snapshot, Snapshot) else snapshot
+    binary = isinstance(fp, (io.RawIOBase, io.BufferedIOBase)) or "b" in getattr(fp, "mode", "")
+    written = 0
+    for piece in iter_problem_json(problem):
+        fp.write(piece.encode("utf-8") if binary else piece)
+        written += len(piece)
+    return written
 
 
 def build_problem(rule_set_version: RuleSetVersion, profession_code: str | None = None) -> dict[str, Any]:
