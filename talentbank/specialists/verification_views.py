@@ -52,13 +52,19 @@ def _errors_by_field(exc: UserError) -> dict[str, list[str]]:
     return errors
 
 
+def _accepted(form: ReasonForm) -> bool:
+    """A POST whose token checks out; otherwise the page says to reload and send again."""
+    if form.validate_on_submit():
+        return True
+    flash(_("不正な送信です。ページを読み込み直してから、もう一度送信してください。"), "error")
+    return False
+
+
 def _licence_page(specialist: Specialist, template: str, **context: Any):
     errors: dict[str, list[str]] = {}
     form = ReasonForm()
     if request.method == "POST":
-        if not form.validate_on_submit():
-            flash(_("不正な送信です。ページを読み込み直してから、もう一度送信してください。"), "error")
-        else:
+        if _accepted(form):
             rows, documents, problems = _particulars_from_form(specialist)
             try:
                 if problems:
@@ -148,9 +154,7 @@ def verification_person(specialist_id: int):
     errors: dict[str, list[str]] = {}
     form = ReasonForm()
     if request.method == "POST":
-        if not form.validate_on_submit():
-            flash(_("不正な送信です。ページを読み込み直してから、もう一度送信してください。"), "error")
-        else:
+        if _accepted(form):
             decisions = _decisions_from_form(specialist)
             if not decisions:
                 flash(_("判断する項目を選んでください。"), "error")
