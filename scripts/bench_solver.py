@@ -66,6 +66,12 @@ SCALES = {
     "prefecture": {"cities": 33, "specialists": 5000, "slots": 2000, "box_km": (80, 60), "part_time": False},
     "national": {"cities": 1741, "specialists": 50000, "slots": 20000, "box_km": (1300, 290),
                  "part_time": False},
+    # issue 14: the prefecture and national instances with part-time days only (specialists
+    # offer 2, 3 or 5 days, requests ask 1, 2, 3 or 5); periods as in the full-week scales
+    "prefecture-parttime": {"cities": 33, "specialists": 5000, "slots": 2000, "box_km": (80, 60),
+                            "part_time": False, "part_time_days": True},
+    "national-parttime": {"cities": 1741, "specialists": 50000, "slots": 20000,
+                          "box_km": (1300, 290), "part_time": False, "part_time_days": True},
 }
 TRAVEL_LIMIT_MINUTES = 120
 MAX_OFFERS = 1000  # exchange offers per instance with --exchange
@@ -136,7 +142,9 @@ def make_problem(scale: str, seed: int = 1, offer_share: float = 0.0) -> dict:
             "experience": {f: int(rng.integers(0, 25)) for f in rng.choice(FIELDS, 2, replace=False)},
             "home_city": home, "employer_city": home if serving else None,
             "availability": [{"start": start, "end": end}],
-            "days_per_week": int(rng.choice([5, 4, 3, 2], p=[0.6, 0.15, 0.15, 0.1])),
+            "days_per_week": (int(rng.choice([5, 3, 2], p=[0.3, 0.35, 0.35]))
+                              if spec.get("part_time_days")
+                              else int(rng.choice([5, 4, 3, 2], p=[0.6, 0.15, 0.15, 0.1]))),
             "modes": ["onsite", "remote"] if modes == "both" else [str(modes)],
             "max_travel_minutes": int(rng.choice([30, 45, 60, 90, 120], p=[0.2, 0.3, 0.3, 0.15, 0.05])),
             "excluded_cities": [codes[int(rng.integers(n_cities))]] if rng.random() < 0.05 else [],
@@ -152,8 +160,12 @@ def make_problem(scale: str, seed: int = 1, offer_share: float = 0.0) -> dict:
         slots_left -= slots
         prof = str(rng.choice(PROFESSIONS, p=PROFESSION_WEIGHTS))
         start, end = window(0.5)
-        days = (int(rng.choice([5, 3, 2, 1], p=[0.5, 0.2, 0.2, 0.1])) if spec["part_time"]
-                else int(rng.choice([5, 4, 3], p=[0.6, 0.2, 0.2])))
+        if spec.get("part_time_days"):
+            days = int(rng.choice([5, 3, 2, 1], p=[0.2, 0.3, 0.3, 0.2]))
+        elif spec["part_time"]:
+            days = int(rng.choice([5, 3, 2, 1], p=[0.5, 0.2, 0.2, 0.1]))
+        else:
+            days = int(rng.choice([5, 4, 3], p=[0.6, 0.2, 0.2]))
         requests.append({
             "id": f"R{j:06d}", "city": codes[int(rng.choice(n_cities, p=weights))], "profession": prof,
             "required_licences": [LICENCES[prof][0]] if rng.random() < 0.4 else [],

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
 
-from talentbank.solver import explain, rules
+from talentbank.solver import explain, packing, rules
 from talentbank.solver.eligibility import EligibilityIndex, EligiblePairs
 from talentbank.solver.problem import Assignment, Problem, SolveResult, input_fingerprint
 
@@ -350,11 +350,63 @@ def _flow_assign(n_spec: int, spec: np.ndarray, req: np.ndarray, levels: Sequenc
 # ----------------------------------------------------------------------------- CP-SAT components
 
 
+# components up to this many pairs go to one exact CP-SAT model (fast when small); larger
+# ones to the bound-proven path of packing.py (docs/part-time-packing.md)
+DIRECT_CPSAT_MAX_PAIRS = 400
+
+
+def _solve_component_packing(problem: Problem, index: EligibilityIndex, spec: np.ndarray,
+                             req: np.ndarray, quality: np.ndarray, slots_left: np.ndarray,
+                             positions: np.ndarray, pinned_by_spec: dict[int, list[int]],
+                             deadline: float, stats: dict, levels: Sequence[np.ndarray],
+                             tie_level: bool = True) -> tuple[np.ndarray, str, float]:
+    """Fill proven by per-request bounds, quality by LP bound and reduced CP-SAT (packing.py).
+
+    Falls back to the exact lexicographic CP-SAT of ``_solve_component`` when a request stays
+    below its bound after the one-slot-per-person flow and the packing augmentation.
+    """
+    requests = problem.requests
+    n_req = len(requests)
+    weight = n_req - positions
+    # step 1: one slot per person (the matroid's greedy basis, best quality among such answers)
+    x, flow_stats = _flow_assign(index.n_specialists, spec, req, levels, slots_left, weight)
+    stats["packing_flow_seconds"] = round(stats.get("packing_flow_seconds", 0.0)
+                                          + flow_stats.get("flow_max_seconds", 0.0)
+                                          + flow_stats.get("flow_priority_seconds", 0.0)
+                                          + flow_stats.get("flow_quality_seconds", 0.0), 4)
+    unit_fill = np.bincount(req[x], minlength=n_req)
+    eligible = np.bincount(req, minlength=n_req)
+    bound = np.minimum(slots_left, eligible)
+    stats["unit_flow_fill"] = stats.get("unit_flow_fill", 0) + int(unit_fill.sum())
+    # step 2: requests below their bound take people who still have room
+    req_start = np.array([r.start.toordinal() for r in requests], dtype=np.int64)
+    req_end = np.array([r.end.toordinal() for r in requests], dtype=np.int64)
+    req_days = np.array([r.days_per_week for r in requests], dtype=np.int64)
+    t0 = time.perf_counter()
+    rows = packing.person_rows(spec, req, index.days, req_start, req_end, req_days, pinned_by_spec)
+    stats["packing_rows"] = stats.get("packing_rows", 0) + int(rows.cap.shape[0])
+    stats["packing_rows_seconds"] = round(time.perf_counter() - t0, 4)
+    rank = levels[0].astype(np.int64) if levels else quality
+    fill = packing.augment(x, req, rank, bound, rows, positions)
+    stats["fill_bound"] = stats.get("fill_bound", 0) + int(bound.sum())
+    if np.any(fill < bound):
+        # a request stays below what its eligible people could give: the exact lexicographic
+        # CP-SAT decides (its fill is proven when it finishes in time)
+        stats["fill_fallback_components"] = stats.get("fill_fallback_components", 0) + 1
+        return _solve_component(problem, index, spec, req, quality, slots_left, positions,
+                                pinned_by_spec, deadline, stats, levels)
+    # every request at its own maximum: the fill is optimal at every priority position
+    # step 3: quality with each request's fill held
+    answer, status, gap = packing.solve_quality(req, list(levels), fill, rows, x, deadline, stats,
+                                                tie_level and len(levels) > 1)
+    return answer, status, gap
+
+
 def _solve_component(problem: Problem, index: EligibilityIndex, spec: np.ndarray, req: np.ndarray,
                      quality: np.ndarray, slots_left: np.ndarray, positions: np.ndarray,
                      pinned_by_spec: dict[int, list[int]], deadline: float,
-                     stats: dict, levels: Sequence[np.ndarray] | None = None
-                     ) -> tuple[np.ndarray, str, float]:
+                     stats: dict, levels: Sequence[np.ndarray] | None = None,
+                     tie_level: bool = True) -> tuple[np.ndarray, str, float]:
     """Exact lexicographic fill, then quality, for one component with part-time packing."""
     from ortools.sat.python import cp_model  # imported only when packing occurs: it is slow to load
 
@@ -537,9 +589,12 @@ def plan_dispatch(problem: Problem, index: EligibilityIndex, pairs: EligiblePair
     status, gap = "optimal", 0.0
     started = time.perf_counter()
     for comp_pairs, _ in components:
-        picked, comp_status, comp_gap = _solve_component(
+        solver = (_solve_component if comp_pairs.shape[0] <= DIRECT_CPSAT_MAX_PAIRS
+                  else _solve_component_packing)
+        picked, comp_status, comp_gap = solver(
             problem, index, spec[comp_pairs], req[comp_pairs], quality[comp_pairs], slots_left,
-            positions, pinned_by_spec, deadline, stats, [level[comp_pairs] for level in levels])
+            positions, pinned_by_spec, deadline, stats, [level[comp_pairs] for level in levels],
+            tie_level=penalty is None)
         chosen[comp_pairs[picked]] = True
         if comp_status != "optimal":
             status, gap = "feasible", max(gap, comp_gap)

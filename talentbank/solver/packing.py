@@ -1,0 +1,412 @@
+"""Part-time packing at scale: exact fill by bounds, quality by LP bounds and a reduced MIP.
+
+A component of the dispatch graph where people can hold several requests at once (part-time
+days, or periods that do not overlap) is solved in three steps (docs/part-time-packing.md):
+
+1. **One slot per person.** The unit-capacity flows of ``dispatch._flow_assign`` give the
+   priority-respecting maximum fill when everyone holds at most one slot (the transversal
+   matroid's greedy basis), quality-optimal among such answers. It is feasible under packing.
+2. **Fill, proven by a bound.** No answer can fill request *j* beyond
+   ``b_j = min(open slots, eligible people)``. Requests below ``b_j`` are *deficits*; people
+   eligible for one of them who still have room on every busiest day take it
+   (``_augment``: pairs are only added, so every other request keeps its fill). When every
+   request then reaches ``b_j``, the fill vector is the maximum at every priority position
+   at once, hence the lexicographic optimum: proven, whatever quality does next. Otherwise
+   the caller falls back to the exact lexicographic CP-SAT (``stats["fill_proven"]`` says
+   which).
+3. **Quality with every request's fill held.** The LP relaxation (request rows ``= fill``,
+   one knapsack row per person and binding busiest day, ``days x`` within the days offered,
+   plus the cardinality row it implies) is solved by GLOP over a few columns per request and
+   priced over *every* eligible pair (column generation, vectorised); the bound is recomputed
+   from the duals clipped to valid signs, so it is rigorous. Pairs whose reduced cost exceeds
+   the gap between that bound and the best answer known cannot be in an answer at least as
+   good and are dropped; CP-SAT (one worker, seeded with the best answer) solves the rest and
+   proves optimality, or stops at the time limit with the gap to the LP bound.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+_EPS = 1e-6
+
+
+@dataclass
+class Rows:
+    """Packing rows of one component: sum(coef x[pair]) <= cap for the items of each row."""
+
+    item_row: np.ndarray
+    item_pair: np.ndarray
+    item_coef: np.ndarray
+    cap: np.ndarray
+
+    def loads(self, x: np.ndarray) -> np.ndarray:
+        """What the chosen pairs (0/1 or fractional) take on each row."""
+        return np.bincount(self.item_row, weights=self.item_coef * x[self.item_pair],
+                           minlength=self.cap.shape[0]).astype(np.float64)
+
+
+def person_rows(spec: np.ndarray, req: np.ndarray, cap_of: np.ndarray, req_start: np.ndarray,
+                req_end: np.ndarray, req_days: np.ndarray,
+                pinned_by_spec: dict[int, list[int]]) -> Rows:
+    """The busiest-day rule (days.busiest_day_load) as rows over the component's pairs.
+
+    For each person: one row per maximal busy day (a probe day not dominated by the next one)
+    whose candidate load can exceed what they offer (minus what pinned pairs hold that day):
+    ``sum(days_j x_ij) <= cap``; plus, when fewer items fit than the row has, the implied
+    ``sum(x_ij) <= most items that fit`` (it tightens the LP, never the integer answers).
+    People whose candidate requests all share one day (the usual case) get their row in bulk.
+    """
+    rows_row, rows_pair, rows_coef, caps = [], [], [], []
+    n_rows = 0
+    if spec.shape[0] == 0:
+        z = np.empty(0, np.int64)
+        return Rows(z, z.copy(), np.empty(0, np.float64), z.copy())
+    people, local = np.unique(spec, return_inverse=True)
+    order = np.lexsort((req_days[req], local))
+    starts = np.searchsorted(local[order], np.arange(people.shape[0] + 1))
+    lo = starts[:-1]
+    s_start, s_end, s_days = req_start[req][order], req_end[req][order], req_days[req][order]
+    max_start = np.maximum.reduceat(s_start, lo)
+    min_end = np.minimum.reduceat(s_end, lo)
+    total = np.add.reduceat(s_days, lo)
+    cap = cap_of[people]
+    pinned = np.array([int(i) in pinned_by_spec for i in people.tolist()], dtype=bool)
+    common = (max_start <= min_end) & ~pinned
+    bulk = common & (total > cap)
+    # bulk: one knapsack row per person over all their pairs (sorted by days within person)
+    member = bulk[local[order]]
+    person_of = local[order][member]
+    row_of_person = np.full(people.shape[0], -1, dtype=np.int64)
+    row_of_person[bulk] = np.arange(int(bulk.sum()))
+    r_idx = row_of_person[person_of]
+    rows_row.append(r_idx)
+    rows_pair.append(order[member])
+    rows_coef.append(s_days[member].astype(np.float64))
+    caps.append(cap[bulk])
+    n_rows = int(bulk.sum())
+    # cardinality rows: the smallest days first; how many fit
+    if n_rows:
+        d = s_days[member]
+        grp_start = np.searchsorted(r_idx, np.arange(n_rows))
+        csum = np.cumsum(d)
+        base = np.concatenate([[0], csum])[grp_start]
+        within = csum - np.repeat(base, np.diff(np.append(grp_start, d.shape[0])))
+        fits = within <= np.repeat(cap[bulk], np.diff(np.append(grp_start, d.shape[0])))
+        most = np.bincount(r_idx, weights=fits, minlength=n_rows).astype(np.int64)
+        count = np.bincount(r_idx, minlength=n_rows)
+        tighter = np.flatnonzero(most < count)
+        if tighter.shape[0]:
+            new_id = np.full(n_rows, -1, dtype=np.int64)
+            new_id[tighter] = n_rows + np.arange(tighter.shape[0])
+            keep = new_id[r_idx] >= 0
+            rows_row.append(new_id[r_idx][keep])
+            rows_pair.append(order[member][keep])
+            rows_coef.append(np.ones(int(keep.sum()), np.float64))
+            caps.append(most[tighter])
+            n_rows += int(tighter.shape[0])
+    # the rest, person by person: probe days (starts), maximal ones, loads beyond the cap
+    for p in np.flatnonzero(~common).tolist():
+        ks = order[starts[p]:starts[p + 1]]
+        own = req[ks]
+        held = pinned_by_spec.get(int(people[p]), [])
+        held_arr = np.array(held, dtype=np.int64)
+        probes = np.unique(np.concatenate([req_start[own], req_start[held_arr]]))
+        covering = (req_start[own][None, :] <= probes[:, None]) & (probes[:, None] <= req_end[own][None, :])
+        if held:
+            held_cov = ((req_start[held_arr][None, :] <= probes[:, None])
+                        & (probes[:, None] <= req_end[held_arr][None, :]))
+            pinned_load = held_cov @ req_days[held_arr]
+        else:
+            pinned_load = np.zeros(probes.shape[0], dtype=np.int64)
+        load = covering @ req_days[own] + pinned_load
+        min_end_row = np.where(covering, req_end[own][None, :], np.iinfo(np.int64).max).min(axis=1)
+        next_probe = np.append(probes[1:], np.iinfo(np.int64).max)
+        maximal = min_end_row < next_probe
+        for row in np.flatnonzero(maximal & (load > cap[p]) & covering.any(axis=1)).tolist():
+            items = ks[covering[row]]
+            limit = int(cap[p]) - int(pinned_load[row])
+            days = req_days[req[items]]
+            rows_row.append(np.full(items.shape[0], n_rows, np.int64))
+            rows_pair.append(items)
+            rows_coef.append(days.astype(np.float64))
+            caps.append(np.array([limit], np.int64))
+            n_rows += 1
+            most = int(np.count_nonzero(np.cumsum(np.sort(days)) <= max(limit, -1)))
+            if most < items.shape[0]:
+                rows_row.append(np.full(items.shape[0], n_rows, np.int64))
+                rows_pair.append(items)
+                rows_coef.append(np.ones(items.shape[0], np.float64))
+                caps.append(np.array([most], np.int64))
+                n_rows += 1
+    return Rows(np.concatenate(rows_row).astype(np.int64), np.concatenate(rows_pair).astype(np.int64),
+                np.concatenate(rows_coef), np.concatenate(caps).astype(np.int64))
+
+
+def augment(x: np.ndarray, req: np.ndarray, rank: np.ndarray, bound: np.ndarray,
+            rows: Rows, positions: np.ndarray) -> np.ndarray:
+    """Add pairs to requests below their bound where the person still has room; x is updated.
+
+    Requests in priority order, candidates best ``rank`` first. Only adds: no request loses.
+    """
+    fill = np.bincount(req[x], minlength=bound.shape[0])
+    deficit = np.flatnonzero(fill < bound)
+    if deficit.shape[0] == 0:
+        return fill
+    load = rows.loads(x.astype(np.float64))
+    order = np.argsort(rows.item_pair, kind="stable")
+    starts = np.searchsorted(rows.item_pair[order], np.arange(x.shape[0] + 1))
+    for j in sorted(deficit.tolist(), key=lambda j: positions[j]):
+        cands = np.flatnonzero((req == j) & ~x)
+        for k in cands[np.argsort(-rank[cands], kind="stable")].tolist():
+            if fill[j] >= bound[j]:
+                break
+            items = order[starts[k]:starts[k + 1]]
+            r, c = rows.item_row[items], rows.item_coef[items]
+            if np.all(load[r] + c <= rows.cap[r] + _EPS):
+                x[k] = True
+                load[r] += c
+                fill[j] += 1
+    return fill
+
+
+def _by_pair(rows: Rows, n_pairs: int) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(rows.item_pair, kind="stable")
+    return order, np.searchsorted(rows.item_pair[order], np.arange(n_pairs + 1))
+
+
+def quality_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
+               x: np.ndarray, deadline: float, stats: dict
+               ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Rigorous LP bound on sum(value x) with each request's fill held, and each pair's slack.
+
+    Column generation: GLOP over a few columns per request (the current answer's and the best
+    by value), priced over every pair; returns (bound, slack) where slack_k >= 0 is what taking
+    pair k costs against the bound (so no answer using k is worth more than bound - slack_k),
+    or None when GLOP cannot answer in time.
+    """
+    from ortools.linear_solver import pywraplp  # slow to load: only when packing binds
+
+    n = req.shape[0]
+    n_req = fill.shape[0]
+    # start columns: the current answer plus the best few candidates of each request
+    order = np.lexsort((-value, req))
+    first = np.searchsorted(req[order], np.arange(n_req + 1))
+    rank_in_req = np.empty(n, dtype=np.int64)
+    rank_in_req[order] = np.arange(n) - np.repeat(first[:-1], np.diff(first))
+    active = x | (rank_in_req < np.maximum(3 * fill, fill + 4)[req])
+    used_rows = rows.cap.shape[0]
+    item_row, item_pair, item_coef = rows.item_row, rows.item_pair, rows.item_coef
+    by_pair, pair_starts = _by_pair(rows, n)
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    var: dict[int, object] = {}
+    req_cts: dict[int, object] = {}
+    row_cts: dict[int, object] = {}
+    objective = lp.Objective()
+    objective.SetMaximization()
+
+    def add_columns(cols: np.ndarray) -> None:
+        # one variable per pair, in its request's row and its person's packing rows
+        for c in cols.tolist():
+            v = lp.NumVar(0.0, 1.0, "")
+            var[c] = v
+            objective.SetCoefficient(v, float(value[c]))
+            j = int(req[c])
+            ct = req_cts.get(j)
+            if ct is None:
+                ct = req_cts[j] = lp.Constraint(float(fill[j]), float(fill[j]))
+            ct.SetCoefficient(v, 1.0)
+            for t in by_pair[pair_starts[c]:pair_starts[c + 1]].tolist():
+                r = int(item_row[t])
+                rc = row_cts.get(r)
+                if rc is None:
+                    rc = row_cts[r] = lp.Constraint(-lp.infinity(), float(rows.cap[r]))
+                rc.SetCoefficient(v, float(item_coef[t]))
+
+    add_columns(np.flatnonzero(active))
+    slack_rows = None
+    rounds = 0
+    while True:
+        rounds += 1
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            return None
+        lp.SetTimeLimit(int(max(1, remaining * 1000)))
+        result = lp.Solve()
+        stats["packing_lp_solves"] = stats.get("packing_lp_solves", 0) + 1
+        if result != pywraplp.Solver.OPTIMAL:
+            return None
+        pi = np.zeros(n_req)
+        for j, ct in req_cts.items():
+            pi[j] = ct.dual_value()
+        y = np.zeros(used_rows)
+        for r, ct in row_cts.items():
+            y[r] = max(0.0, ct.dual_value())
+        # price every pair: what the duals charge for it against its value
+        charge = pi[req] + np.bincount(item_pair, weights=item_coef * y[item_row], minlength=n)
+        slack_rows = charge - value  # >= 0 where the pair does not pay
+        positive = -slack_rows > _EPS
+        if not positive[~active].any() or time.perf_counter() >= deadline:
+            break
+        new = np.flatnonzero(positive & ~active)
+        # the most promising new columns, a bounded number per round
+        new = new[np.argsort(slack_rows[new], kind="stable")[:max(2000, int(active.sum()) // 2)]]
+        active[new] = True
+        add_columns(new)
+    point = np.zeros(n)
+    for c, v in var.items():
+        point[c] = v.solution_value()
+    stats["packing_lp_value"] = round(float(objective.Value()), 3)
+    w = np.maximum(0.0, -slack_rows)  # the upper-bound duals that make the duals feasible
+    bound = float(pi @ fill + y @ rows.cap + w.sum())
+    stats["packing_lp_columns"] = int(active.sum())
+    stats["packing_lp_rounds"] = rounds
+    # slack against the bound: a pair taken costs its positive slack, a pair left out its w
+    return bound, np.maximum(0.0, slack_rows), w, active, point
+
+
+def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, rows: Rows,
+                  x: np.ndarray, deadline: float, stats: dict, tie_level: bool
+                  ) -> tuple[np.ndarray, str, float]:
+    """Best ``levels`` (lexicographic) with each request's fill held; (answer, status, gap).
+
+    The first level is proven by the LP bound and a reduced CP-SAT model; with
+    ``tie_level`` the last level only breaks ties among those answers (left unproven at the
+    time limit without changing the status).
+    """
+    main_levels = levels[:-1] if tie_level and len(levels) > 1 else levels
+    tie = levels[-1] if tie_level and len(levels) > 1 else None
+    # fold the main levels into one integer objective (small here: a penalty, then quality)
+    value = main_levels[0].astype(np.int64)
+    for level in main_levels[1:]:
+        span = int(level.max() - level.min()) + 1 if level.shape[0] else 1
+        value = value * (span * (int(fill.sum()) + 1)) + (level - level.min())
+    best = int(value[x].sum())
+    started = time.perf_counter()
+    lp = quality_lp(req, value.astype(np.float64), fill, rows, x, deadline, stats)
+    stats["packing_lp_seconds"] = round(time.perf_counter() - started, 4)
+    if lp is None:
+        return x, "feasible", _request_bound_gap(req, value, fill, x)
+    bound_f, slack, w, columns, point = lp
+    bound = int(np.floor(bound_f + 1e-6 * max(1.0, abs(bound_f))))
+    stats["quality_bound"] = bound
+    stats["quality_start"] = best
+    if best < bound and np.all((point < _EPS) | (point > 1 - _EPS)):
+        integral = point > 0.5  # an integral LP point is an answer (checked in integers)
+        if _feasible(req, integral, fill, rows) and int(value[integral].sum()) > best:
+            x, best = integral, int(value[integral].sum())
+    if best < bound and time.perf_counter() < deadline:
+        # the restricted master as a MIP: the LP's columns only (small), for a good answer
+        budget = time.perf_counter() + 0.4 * max(0.0, deadline - time.perf_counter())
+        keep = columns | x
+        answer, _, found, _ = _cpsat(req, value, fill, rows, x, keep, np.zeros_like(x), budget,
+                                     stats)
+        if found > best:
+            x, best = answer, found
+    stats["quality_restricted"] = best
+    if best >= bound:
+        stats["quality_proven_by"] = "lp_bound"
+        return _tie_break(req, tie, value, best, fill, rows, x, slack, w, bound, deadline, stats)
+    gap_abs = bound - best
+    keep = slack <= gap_abs + 1e-6
+    fixed = w > gap_abs + 1e-6
+    stats["packing_mip_pairs"] = int(keep.sum())
+    stats["packing_fixed_pairs"] = int(fixed.sum())
+    answer, status, found, cp_bound = _cpsat(req, value, fill, rows, x, keep, fixed, deadline, stats)
+    if status == "optimal":
+        stats["quality_proven_by"] = "reduced_mip"
+        return _tie_break(req, tie, value, found, fill, rows, answer, slack, w, bound, deadline,
+                          stats)
+    upper = min(bound, cp_bound) if cp_bound is not None else bound
+    gap = (upper - found) / max(1.0, abs(upper))
+    return answer, "feasible", max(0.0, gap)
+
+
+def _feasible(req: np.ndarray, x: np.ndarray, fill: np.ndarray, rows: Rows) -> bool:
+    """Every request at its fill and every packing row within its cap, in integers."""
+    return (np.array_equal(np.bincount(req[x], minlength=fill.shape[0]), fill)
+            and bool(np.all(rows.loads(x.astype(np.float64)) <= rows.cap + _EPS)))
+
+
+def _request_bound_gap(req: np.ndarray, value: np.ndarray, fill: np.ndarray, x: np.ndarray) -> float:
+    """Gap against each request's best candidates, ignoring who else wants them."""
+    order = np.lexsort((-value, req))
+    first = np.searchsorted(req[order], np.arange(fill.shape[0] + 1))
+    rank = np.empty(req.shape[0], dtype=np.int64)
+    rank[order] = np.arange(req.shape[0]) - np.repeat(first[:-1], np.diff(first))
+    bound = float(value[rank < fill[req]].sum())
+    return max(0.0, (bound - float(value[x].sum())) / max(1.0, abs(bound)))
+
+
+def _cpsat(req, value, fill, rows: Rows, x, keep, fixed, deadline, stats, objective=None,
+           hold: tuple[np.ndarray, int] | None = None):
+    """CP-SAT over the kept pairs (the others are out, ``fixed`` ones in); seeded with x."""
+    from ortools.sat.python import cp_model  # slow to load: only when the LP leaves a gap
+
+    kept = np.flatnonzero(keep)
+    local = np.full(req.shape[0], -1, dtype=np.int64)
+    local[kept] = np.arange(kept.shape[0])
+    model = cp_model.CpModel()
+    xs = [model.new_bool_var("") for _ in range(kept.shape[0])]
+    for k in np.flatnonzero(fixed & keep).tolist():
+        model.add(xs[local[k]] == 1)
+    by_req: dict[int, list[int]] = {}
+    for k, j in zip(kept.tolist(), req[kept].tolist()):
+        by_req.setdefault(j, []).append(local[k])
+    for j in sorted(set(np.flatnonzero(fill).tolist()) | set(by_req)):
+        model.add(sum(xs[t] for t in by_req.get(j, [])) == int(fill[j]))
+    on = keep[rows.item_pair]
+    by_row: dict[int, tuple[list, list]] = {}
+    for r, p, c in zip(rows.item_row[on].tolist(), rows.item_pair[on].tolist(),
+                       rows.item_coef[on].tolist()):
+        entry = by_row.setdefault(r, ([], []))
+        entry[0].append(xs[local[p]])
+        entry[1].append(int(round(c)))
+    for r, (vs, cs) in by_row.items():
+        if sum(cs) > rows.cap[r]:
+            model.add(cp_model.LinearExpr.weighted_sum(vs, cs) <= int(rows.cap[r]))
+    coeffs = (objective if objective is not None else value)[kept].astype(np.int64).tolist()
+    if hold is not None:
+        held_values, held_best = hold
+        model.add(cp_model.LinearExpr.weighted_sum(xs, held_values[kept].astype(np.int64).tolist())
+                  >= held_best)
+    model.maximize(cp_model.LinearExpr.weighted_sum(xs, coeffs))
+    for t, k in enumerate(kept.tolist()):
+        model.add_hint(xs[t], bool(x[k]))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.max_time_in_seconds = max(0.01, deadline - time.perf_counter())
+    started = time.perf_counter()
+    result = solver.solve(model)
+    stats["cpsat_solves"] = stats.get("cpsat_solves", 0) + 1
+    stats["packing_mip_seconds"] = round(stats.get("packing_mip_seconds", 0.0)
+                                         + time.perf_counter() - started, 4)
+    base = objective if objective is not None else value
+    if result not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return x, "feasible", int(base[x].sum()), None
+    answer = np.zeros(req.shape[0], dtype=bool)
+    answer[kept] = np.array([solver.value(v) for v in xs], dtype=bool)
+    found = int(base[answer].sum())
+    if found < int(base[x].sum()):  # never worse than the seed
+        answer, found = x, int(base[x].sum())
+    status = "optimal" if result == cp_model.OPTIMAL else "feasible"
+    return answer, status, found, int(np.floor(solver.best_objective_bound + 1e-6))
+
+
+def _tie_break(req, tie, value, best, fill, rows: Rows, x, slack, w, bound, deadline, stats):
+    """With the main level at its optimum ``best``, the tie values among those answers."""
+    if tie is None or tie.shape[0] == 0 or time.perf_counter() >= deadline:
+        return x, "optimal", 0.0
+    gap_abs = bound - best
+    keep = slack <= gap_abs + 1e-6
+    fixed = w > gap_abs + 1e-6
+    answer, status, _, _ = _cpsat(req, value, fill, rows, x, keep, fixed, deadline, stats,
+                                  objective=tie, hold=(value, best))
+    if status != "optimal":
+        stats["tie_break_unproven"] = stats.get("tie_break_unproven", 0) + 1
+    if int(value[answer].sum()) < best:
+        answer = x
+    return answer, "optimal", 0.0
