@@ -517,3 +517,49 @@ def test_candidate_search_shows_only_people_a_round_could_propose(make, client, 
     auth.login(hr.email)
     page = client.get("/candidates/").text
     assert checked.reference in page and unchecked.reference not in page
+
+
+# ---------------------------------------------------------------- abuse limits on sign-up and resend
+
+@pytest.fixture
+def limits(app):
+    from talentbank.extensions import limiter
+
+    saved = {key: value for key, value in app.config.items() if key.startswith("RATELIMIT_")}
+    app.config["RATELIMIT_ENABLED"] = True
+    limiter.reset()
+    yield app.config.update
+    app.config.update(saved)
+    limiter.reset()
+
+
+def test_sign_ups_are_limited_per_client_address_and_per_address(make, app, limits):
+    cities = make.demo_cities()
+    make.vocabulary()
+    limits(RATELIMIT_SIGNUP="3 per hour", RATELIMIT_SIGNUP_ACCOUNT="2 per hour")
+    bot = app.test_client()
+    bot.environ_base["REMOTE_ADDR"] = "198.51.100.30"
+    statuses = [bot.post("/signup", data=signup_form(cities["142085"].id, email=f"bot{n}@spam.example")).status_code
+                for n in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert db.session.scalar(select(func.count()).select_from(Specialist)) == 3
+    # one address tried from many places
+    for n, expected in enumerate((200, 200, 429)):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"203.0.113.{n}"
+        assert client.post("/signup", data=signup_form(cities["142085"].id, email="same@spam.example")).status_code \
+            == expected
+    assert "操作の回数が上限に達しました" in client.post("/signup", data=signup_form(
+        cities["142085"].id, email="same@spam.example")).text
+
+
+def test_confirmation_mails_are_limited_per_account(make, app, client, auth, limits):
+    cities = make.demo_cities()
+    make.vocabulary()
+    limits(RATELIMIT_VERIFICATION_MAIL="100 per hour", RATELIMIT_VERIFICATION_MAIL_ACCOUNT="2 per hour")
+    _sign_up(client, cities["142085"].id)
+    auth.login("ichiro@example.jp", "correct-horse-42")
+    assert [client.post("/me/confirmation-mail", data={}).status_code for _ in range(3)] == [302, 302, 429]
+    sent = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.kind == "specialist.confirm_email"))
+    assert sent == 3  # the sign-up's and two resends
