@@ -6,6 +6,11 @@ the naive "best candidate first, never revisit" fill, and a bare SimpleMinCostFl
 solve of the same eligibility graph timed in this process, with the ratio.
 
     python scripts/bench_solver.py [--scales 8city,8city-parttime,prefecture,national] [--exchange]
+    python scripts/bench_solver.py --scales prefecture-parttime,national-parttime
+
+`prefecture-parttime` and `national-parttime` (issue 14) are the prefecture and national
+instances with part-time days only: specialists offer 2, 3 or 5 days, requests ask 1, 2, 3
+or 5, so nearly everyone could hold several requests (docs/part-time-packing.md).
 
 `8city-parttime` has part-time days and short periods, so specialists can hold several
 requests and CP-SAT solves the packing; the other scales keep every request period
@@ -262,6 +267,11 @@ def bench_dispatch(scale: str, workdir: Path, offer_share: float = 0.0) -> dict:
         "flows_s": flow, "cpsat_s": stats.get("cpsat_seconds"), "bare_s": bare,
         "ratio": solve_phase / bare if bare else math.nan,
         "cpsat_components": stats.get("cpsat_components"),
+        "unit_flow_fill": stats.get("unit_flow_fill", stats.get("slots_filled")),
+        "fill_bound": stats.get("fill_bound", "-"),
+        "fill_proven": stats.get("fill_proven"),
+        "gap": stats.get("gap"),
+        "quality_bound": stats.get("quality_bound", "-"),
         "offers": len(data["exchange_offers"]),
         "both_markets": stats.get("both_markets_officers"),
         "rings": stats.get("exchange", {}).get("rings_chosen"),
@@ -297,13 +307,17 @@ def main(argv: list[str] | None = None) -> int:
         rows = [bench_dispatch(scale, workdir, share) for scale in args.scales.split(",")]
         header = ("scale", "specialists", "slots", "pairs", "status", "wall_s", "rss_mb", "filled",
                   "naive", "solve_s", "eligibility_s", "flows_s", "cpsat_s", "bare_s", "ratio",
-                  "cpsat_components")
+                  "cpsat_components", "unit_flow_fill", "fill_bound", "fill_proven", "gap",
+                  "quality_bound")
         if args.exchange:
             header += ("offers", "both_markets", "rings", "exchanged", "exchange_status")
         print(" | ".join(header))
         for row in rows:
             print(" | ".join(f"{row[k]:.3f}" if isinstance(row[k], float) else str(row[k]) for k in header))
         print("ratio = (flows + CP-SAT inside the solver) / one bare min-cost flow on the same pairs")
+        print("unit_flow_fill = the one-slot-per-person flow's fill (part-time packing components; "
+              "the whole fill elsewhere); fill_bound = sum of min(open slots, eligible) over those "
+              f"requests; load average {os.getloadavg()[0]:.2f}")
         if args.exchange:
             for row in bench_exchange(workdir):
                 print(row)

@@ -596,9 +596,15 @@ def plan_dispatch(problem: Problem, index: EligibilityIndex, pairs: EligiblePair
             positions, pinned_by_spec, deadline, stats, [level[comp_pairs] for level in levels],
             tie_level=penalty is None)
         chosen[comp_pairs[picked]] = True
+        if comp_status != "optimal" and (solver is _solve_component
+                                         or stats.get("fill_fallback_components")):
+            # the exact lexicographic CP-SAT stopped early: its fill may not be the maximum
+            stats["fill_unproven_components"] = stats.get("fill_unproven_components", 0) + 1
         if comp_status != "optimal":
             status, gap = "feasible", max(gap, comp_gap)
     stats["cpsat_seconds"] = time.perf_counter() - started
+    # the fill is proven when every component's fill is (flows, bounds, or CP-SAT in time)
+    stats["fill_proven"] = not stats.get("fill_unproven_components")
     picked_pairs = sorted(zip(spec[chosen].tolist(), req[chosen].tolist()))
     return DispatchPlan(chosen=picked_pairs, pinned=pinned, status=status, gap=gap,
                         stats=stats, warnings=warnings)

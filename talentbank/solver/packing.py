@@ -41,6 +41,7 @@ class Rows:
     item_pair: np.ndarray
     item_coef: np.ndarray
     cap: np.ndarray
+    knapsack_rows: int = 0  # rows 0..knapsack_rows-1: one person each, all their pairs, one day
 
     def loads(self, x: np.ndarray) -> np.ndarray:
         """What the chosen pairs (0/1 or fractional) take on each row."""
@@ -142,7 +143,8 @@ def person_rows(spec: np.ndarray, req: np.ndarray, cap_of: np.ndarray, req_start
                 caps.append(np.array([most], np.int64))
                 n_rows += 1
     return Rows(np.concatenate(rows_row).astype(np.int64), np.concatenate(rows_pair).astype(np.int64),
-                np.concatenate(rows_coef), np.concatenate(caps).astype(np.int64))
+                np.concatenate(rows_coef), np.concatenate(caps).astype(np.int64),
+                knapsack_rows=int(bulk.sum()))
 
 
 def augment(x: np.ndarray, req: np.ndarray, rank: np.ndarray, bound: np.ndarray,
@@ -259,12 +261,60 @@ def quality_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
     for c, v in var.items():
         point[c] = v.solution_value()
     stats["packing_lp_value"] = round(float(objective.Value()), 3)
-    w = np.maximum(0.0, -slack_rows)  # the upper-bound duals that make the duals feasible
-    bound = float(pi @ fill + y @ rows.cap + w.sum())
-    stats["packing_lp_columns"] = int(active.sum())
+    lp_bound = float(pi @ fill + y @ rows.cap + np.maximum(0.0, -slack_rows).sum())
+    bound = min(lp_bound, _pattern_bound(req, value, fill, rows, pi, y, slack_rows, n))
     stats["packing_lp_rounds"] = rounds
-    # slack against the bound: a pair taken costs its positive slack, a pair left out its w
-    return bound, np.maximum(0.0, slack_rows), w, active, point
+    stats["packing_lp_columns"] = int(active.sum())
+    return lp_bound, bound, np.maximum(0.0, slack_rows), np.maximum(0.0, -slack_rows), active, point
+
+
+def _pattern_bound(req, value, fill, rows: Rows, pi, y, slack, n) -> float:
+    """The Lagrangian bound for the LP's request prices: each person's best feasible set.
+
+    ``sum(pi_j fill_j) + sum over people of max over feasible request sets of
+    sum(value - pi)``, valid for any prices. For a person whose candidate requests share one
+    day (a knapsack row) the set is found exactly (0/1 knapsack over at most 7 days, all such
+    people at once); for the others the LP's own terms (row duals x caps + the pairs' upper
+    bound duals) bound it. Never above the LP bound, often below it.
+    """
+    gain = np.maximum(0.0, -slack)  # value - charge, where it pays
+    profit = value - pi[req]
+    in_knapsack = np.zeros(n, dtype=bool)
+    kn = rows.item_row < rows.knapsack_rows
+    in_knapsack[rows.item_pair[kn]] = True
+    # the LP's terms for everyone outside the knapsack rows
+    other_rows = np.ones(rows.cap.shape[0], dtype=bool)
+    other_rows[:rows.knapsack_rows] = False
+    # a row's dual x cap counts once; cardinality rows of knapsack people are replaced too
+    owner_in_kn = np.zeros(rows.cap.shape[0], dtype=bool)
+    owner_in_kn[rows.item_row[in_knapsack[rows.item_pair]]] = True
+    total = float(pi @ fill) + float(y[~owner_in_kn] @ rows.cap[~owner_in_kn]) + float(gain[~in_knapsack].sum())
+    # exact knapsacks: items of positive profit, by row, all rows at once
+    items = np.flatnonzero(kn)
+    items = items[profit[rows.item_pair[items]] > _EPS]
+    if items.shape[0] == 0:
+        return total
+    r = rows.item_row[items]
+    order = np.argsort(r, kind="stable")
+    r, p = r[order], rows.item_pair[items][order]
+    k = rows.item_coef[items][order].astype(np.int64)
+    v = profit[p]
+    first = np.searchsorted(r, np.arange(rows.knapsack_rows + 1))
+    nth = np.arange(r.shape[0]) - first[r]
+    cap_max = int(rows.cap[:rows.knapsack_rows].max())
+    dp = np.zeros((rows.knapsack_rows, cap_max + 1))
+    dp[np.arange(cap_max + 1)[None, :] > rows.cap[:rows.knapsack_rows, None]] = -np.inf
+    for t in range(int(nth.max()) + 1):
+        at = nth == t
+        rr, kk, vv = r[at], k[at], v[at]
+        new = dp[rr].copy()
+        for c in range(1, cap_max + 1):
+            ok = kk <= c
+            cand = dp[rr[ok], c - kk[ok]] + vv[ok]
+            new[ok, c] = np.maximum(new[ok, c], cand)
+        dp[rr] = new
+    dp[np.arange(cap_max + 1)[None, :] > rows.cap[:rows.knapsack_rows, None]] = -np.inf
+    return total + float(np.max(dp, axis=1).sum())
 
 
 def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, rows: Rows,
@@ -289,9 +339,12 @@ def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, r
     stats["packing_lp_seconds"] = round(time.perf_counter() - started, 4)
     if lp is None:
         return x, "feasible", _request_bound_gap(req, value, fill, x)
-    bound_f, slack, w, columns, point = lp
+    lp_f, bound_f, slack, w, columns, point = lp
     bound = int(np.floor(bound_f + 1e-6 * max(1.0, abs(bound_f))))
+    # reduced-cost fixing works against the LP bound its duals prove (never the tighter one)
+    lp_bound = int(np.floor(lp_f + 1e-6 * max(1.0, abs(lp_f))))
     stats["quality_bound"] = bound
+    stats["quality_lp_bound"] = lp_bound
     stats["quality_start"] = best
     if best < bound and np.all((point < _EPS) | (point > 1 - _EPS)):
         integral = point > 0.5  # an integral LP point is an answer (checked in integers)
@@ -308,8 +361,8 @@ def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, r
     stats["quality_restricted"] = best
     if best >= bound:
         stats["quality_proven_by"] = "lp_bound"
-        return _tie_break(req, tie, value, best, fill, rows, x, slack, w, bound, deadline, stats)
-    gap_abs = bound - best
+        return _tie_break(req, tie, value, best, fill, rows, x, slack, w, lp_bound, deadline, stats)
+    gap_abs = lp_bound - best
     keep = slack <= gap_abs + 1e-6
     fixed = w > gap_abs + 1e-6
     stats["packing_mip_pairs"] = int(keep.sum())
@@ -317,7 +370,7 @@ def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, r
     answer, status, found, cp_bound = _cpsat(req, value, fill, rows, x, keep, fixed, deadline, stats)
     if status == "optimal":
         stats["quality_proven_by"] = "reduced_mip"
-        return _tie_break(req, tie, value, found, fill, rows, answer, slack, w, bound, deadline,
+        return _tie_break(req, tie, value, found, fill, rows, answer, slack, w, lp_bound, deadline,
                           stats)
     upper = min(bound, cp_bound) if cp_bound is not None else bound
     gap = (upper - found) / max(1.0, abs(upper))
