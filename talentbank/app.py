@@ -30,7 +30,7 @@ from .dispatches.views import bp as dispatches_bp
 from .exchange.rings.views import bp as rings_bp
 from .exchange.views import bp as exchange_bp
 from .extensions import babel, csrf, db, login_manager, migrate
-from .i18n import show_time
+from .i18n import ensure_compiled, show_time
 from .main.audit_log import bp as audit_bp
 from .main.navigation import nav_items
 from .main.views import bp as main_bp
@@ -109,7 +109,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                      render_as_batch=True)
     csrf.init_app(app)
     ratelimit.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    catalogues = ensure_compiled(Path(app.instance_path) / "translations")
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(catalogues))
     _init_login(app)
     _register_blueprints(app)
     _register_errors(app)

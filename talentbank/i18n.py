@@ -1,6 +1,7 @@
 """Translation catalogues and the one way times are shown.
 
-Catalogues are compiled at set-up from the committed .po files, never committed as .mo. Every
+Catalogues are compiled from the committed .po files (never committed as .mo) at set-up and again at
+every start when missing or older (``ensure_compiled``). Every
 displayed time goes through :func:`show_time` (the ``|datetime`` template filter), which is
 Flask-Babel's ``format_datetime`` in the configured time zone (Asia/Tokyo).
 """
@@ -43,11 +44,27 @@ def parse_moment(value: Any) -> datetime | None:
         return None
 
 
-def compile_translations(force: bool = False) -> list[Path]:
+def ensure_compiled(fallback_dir: Path) -> Path:
+    """The directory of compiled catalogues, compiling them first when missing or stale.
+
+    Every start checks, so a deployment that only installed the requirements still serves English.
+    Where the package folder is read-only the catalogues are compiled into ``fallback_dir`` instead.
+    """
+    try:
+        compile_translations()
+        return TRANSLATIONS_DIR
+    except OSError:
+        compile_translations(target=fallback_dir)
+        return fallback_dir
+
+
+def compile_translations(force: bool = False, target: Path | None = None) -> list[Path]:
     """Compile every messages.po into messages.mo when it is missing or older; returns those written."""
     written = []
     for po_path in sorted(TRANSLATIONS_DIR.glob("*/LC_MESSAGES/messages.po")):
-        mo_path = po_path.with_suffix(".mo")
+        mo_path = po_path.with_suffix(".mo") if target is None else target / po_path.relative_to(
+            TRANSLATIONS_DIR).with_suffix(".mo")
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
         if not force and mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
         with po_path.open("rb") as handle:
