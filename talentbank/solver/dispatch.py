@@ -352,7 +352,7 @@ def _flow_assign(n_spec: int, spec: np.ndarray, req: np.ndarray, levels: Sequenc
 
 # components up to this many pairs go to one exact CP-SAT model (fast when small); larger
 # ones to the bound-proven path of packing.py (docs/part-time-packing.md)
-DIRECT_CPSAT_MAX_PAIRS = 400
+DIRECT_CPSAT_MAX_PAIRS = 5000
 
 
 def _solve_component_packing(problem: Problem, index: EligibilityIndex, spec: np.ndarray,
