@@ -6,7 +6,8 @@ the job's misfire grace time; several missed runs coalesce into one). Times are 
 
 Besides the registered jobs, the process runs a "tick" every few seconds (kept in memory):
 it writes the heartbeat the admin page shows, checks it still holds the single-instance
-lock, starts the runs queued by "run now", and follows changes to settings-driven triggers.
+lock, starts the runs queued by "run now" and the work the web queued (a matching round started
+from the web: ``queues.py``), and follows changes to settings-driven triggers.
 """
 from __future__ import annotations
 
@@ -33,12 +34,14 @@ from ..notifications.mail import set_aside_interrupted
 from .lock import InstanceLock
 from .models import JobRun, RunStatus, SchedulerHeartbeat
 from ..core.jobs import JOBS, load_jobs
-from .runner import bind_app, execute, execute_requested, runner_name
+from . import queues
+from .runner import bind_app, execute, execute_queued, execute_requested, runner_name
 
 log = logging.getLogger("talentbank.scheduler")
 
 JOBSTORE_TABLE = "apscheduler_jobs"
 TICK_JOB_ID = "scheduler.tick"
+QUEUE_EXECUTOR = "queue"
 
 
 @dataclass
@@ -59,7 +62,10 @@ class SchedulerProcess:
                 "memory": MemoryJobStore(),
             },
             # SQLite allows one writer at a time: fewer threads, fewer "database is locked".
-            executors={"default": ThreadPoolExecutor(2 if is_sqlite else 4)},
+            executors={"default": ThreadPoolExecutor(2 if is_sqlite else 4),
+                       # Queued work (a matching round can take minutes) has a thread of its own, so the
+                       # tick, the heartbeat and the mail never wait behind it.
+                       QUEUE_EXECUTOR: ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         )
         scheduler.add_listener(lambda _event: self.on_started(), EVENT_SCHEDULER_STARTED)
@@ -139,6 +145,7 @@ class SchedulerProcess:
             try:
                 self.beat()
                 self.start_requested_runs()
+                self.start_queued_work()
                 self.sync_jobs()
             except Exception:
                 db.session.rollback()
@@ -171,6 +178,29 @@ class SchedulerProcess:
                                        misfire_grace_time=None, max_instances=1)
             except ConflictingIdError:  # already handed over, not started yet
                 continue
+
+    def start_queued_work(self) -> None:
+        """Hand each item waiting in a work queue to the worker threads, once per item in this process."""
+        assert self.scheduler is not None
+        for queue in list(queues.QUEUES.values()):
+            try:
+                waiting = queue.waiting()
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("work queue %s: could not list what waits", queue.name)
+                continue
+            for item in waiting:
+                if not queues.take(queue.name, item):
+                    continue  # handed over already, not finished yet
+                try:
+                    self.scheduler.add_job(execute_queued, DateTrigger(run_date=_aware_now(), timezone=TOKYO),
+                                           args=[queue.name, item], id=f"queue-{queue.name}-{item}",
+                                           jobstore="memory", executor=QUEUE_EXECUTOR, misfire_grace_time=None,
+                                           max_instances=1)
+                except Exception:
+                    queues.release(queue.name, item)
+                    raise
 
     # Stopping -------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from ..core.errors import N_
 from ..core.permissions import Role
 from ..extensions import db
 from ..notifications.services import link_to, notify_users, users_with_role
+from . import queues
 from .models import JobRun, RunStatus
 from ..core.jobs import JOBS, JobResult, RunContext
 
@@ -58,6 +59,16 @@ def execute_requested(run_id: int) -> None:
         if run is None or run.status != RunStatus.QUEUED.value:
             return
         run_job(run.job_name, queued_run_id=run_id)
+
+
+def execute_queued(queue_name: str, item: int) -> None:
+    """Entry point for APScheduler: do one item a work queue had waiting (a round started from the web)."""
+    assert _APP is not None, "bind_app() was not called"
+    with _APP.app_context():
+        try:
+            queues.run_item(queue_name, item)
+        finally:
+            db.session.remove()
 
 
 def job_title(job_name: str, language: str) -> str:
