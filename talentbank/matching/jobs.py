@@ -1,5 +1,7 @@
 """Matching's jobs: the regular round, the disaster fast track, and reminding the coordinating city of
-proposals that wait for review. The scheduler process calls them at their times (``flask scheduler``)."""
+proposals that wait for review. The scheduler process calls them at their times (``flask scheduler``),
+and runs the rounds started from the web: they wait as ``queued`` rounds (the queue ``rounds.queued``),
+which the scheduler picks up at its next tick."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -17,7 +19,9 @@ from ..extensions import db
 from ..i18n import show_time
 from ..notifications.kinds import register_kind
 from ..notifications.services import link_to, notify_users, users_with_role
+from ..scheduler.queues import work_queue
 from .models import REVIEWABLE_KINDS, MatchingRound, Proposal
+from .runner import queued_round_ids, run_queued_round
 from .schedule import (
     RoundOrder,
     claim_fast_track,
@@ -28,6 +32,9 @@ from .schedule import (
     run_round,
     scheduled_round_trigger,
 )
+
+# Rounds started from the web wait as queued rounds; the scheduler runs each one, once, within a tick.
+work_queue("rounds.queued", waiting=queued_round_ids, run=run_queued_round)
 
 # A regular round missed while the scheduler was down still runs if it comes back the same day.
 SCHEDULED_ROUND_GRACE_SECONDS = 12 * 3600

@@ -1,8 +1,8 @@
 """Matching rounds and what they produce: rule-set versions, proposals, empty slots, exchange rings.
 
 A round keeps the exact solver input (``problem_json``) and answer (``result_json``) so anyone can
-replay it with ``python -m talentbank.solver``; the rows below are the reviewable form of that
-answer. Status and kind names are shared with the dispatch domain (offers, dispatches), which moves
+replay it with ``python -m talentbank.solver``; both are deferred (loaded only when read), and the
+rows below, with the small ``review_json``, are the reviewable form of that answer. Status and kind names are shared with the dispatch domain (offers, dispatches), which moves
 proposals from ``approved`` on to ``offered``, ``accepted``, ``declined`` or ``lapsed``.
 """
 from __future__ import annotations
@@ -124,8 +124,16 @@ class MatchingRound(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
-    problem_json: Mapped[str | None] = mapped_column(Text)
-    result_json: Mapped[str | None] = mapped_column(Text)
+    # The solver's input and answer (megabytes in a large round): deferred, so the round list, the progress
+    # poll and the review read neither; export, replay, what-if and the comparison load them when asked.
+    problem_json: Mapped[str | None] = mapped_column(Text, deferred=True)
+    result_json: Mapped[str | None] = mapped_column(Text, deferred=True)
+    # The part of the answer the round's pages show (matching/digest.py): priority order, kept pairings,
+    # unmatched offers, warnings, licences of requests left with empty slots. Written with the result.
+    review_json: Mapped[str | None] = mapped_column(Text, deferred=True)
+    # "host:pid" of the process running the round (the scheduler, ``flask rounds run``): a round whose
+    # process has died is failed at once rather than left running (runner.fail_stale_rounds).
+    runner: Mapped[str | None] = mapped_column(String(120))
     input_fingerprint: Mapped[str | None] = mapped_column(String(64))
     solver_status: Mapped[str | None] = mapped_column(String(20))
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,8 +1,11 @@
 """Reading a round for people: the review screen, a city's own view, the what-if comparison.
 
 One query per table, whatever the number of proposals (the review of 2,000 proposals must open in
-under a second: ``scripts/bench_review_screen.py``). The parsed solver answer comes from cache.py,
-the candidate cards from specialists/cards.py, the words of the rows from labels.py.
+under a second: ``scripts/bench_review_screen.py``); the all-cities review shows the cities a page at a
+time (about ``MATCHING_REVIEW_PAGE_ROWS`` rows a page), with every city's counts on each page. What the
+pages read of the solver's answer is the round's small digest (digest.py), never the stored problem or
+result (only the what-if comparison reads those); the candidate cards come from specialists/cards.py,
+the words of the rows from labels.py.
 """
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
@@ -41,6 +45,9 @@ from .models import (
     UnfilledSlot,
 )
 from .cache import parsed
+from ..scheduler.services import scheduler_state
+from .digest import review_digest
+from .runner import fail_stale_rounds
 from .drawing import ring_geometry
 from .labels import card_summaries, score_parts_text
 from .reasons import ReasonContext, ReasonText, describe_unfilled, describe_unmatched_offer
@@ -66,10 +73,14 @@ class RoundListRow:
 def list_rounds(actor: Any, page: int, per_page: int) -> Pagination:
     """A page of rounds (``RoundListRow``) newest first with their decision counts (one grouped query)."""
     permissions.check(actor, "round.review")
-    found = paginate(
-        select(MatchingRound).options(joinedload(MatchingRound.rule_set_version), joinedload(MatchingRound.started_by))
-        .order_by(MatchingRound.id.desc()), page, per_page)
-    rounds = list(found.items)
+    # Paged by id (the count then never names the stored problem and result), then the page's rounds with
+    # their small columns only: a few milliseconds whatever the number and size of the stored rounds.
+    found = paginate(select(MatchingRound.id).order_by(MatchingRound.id.desc()), page, per_page)
+    ids = list(found.items)
+    rounds = list(db.session.scalars(
+        select(MatchingRound).where(MatchingRound.id.in_(ids))
+        .options(joinedload(MatchingRound.rule_set_version), joinedload(MatchingRound.started_by))
+        .order_by(MatchingRound.id.desc()))) if ids else []
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     if rounds:
         for round_id, status, n in db.session.execute(
@@ -81,12 +92,19 @@ def list_rounds(actor: Any, page: int, per_page: int) -> Pagination:
 
 
 def status_of(actor: Any, round_id: int) -> dict[str, Any]:
-    """The progress of a round for the polling page: status, phase, elapsed seconds."""
+    """The progress of a round for the polling page: status, phase, elapsed seconds; for a queued round,
+    whether the scheduler process that will start it is running (the page says so plainly when not).
+
+    Reads the round's small columns only (the stored problem and result are deferred). A round whose
+    process has died is failed here too, so the page never shows it running forever."""
+    permissions.check(actor, "round.review")
+    if db.session.scalar(select(MatchingRound.status).where(MatchingRound.id == round_id)) in ("queued", "running"):
+        fail_stale_rounds()
     rnd = get_round(actor, round_id)
     begun = rnd.started_at or rnd.created_at
     end = rnd.finished_at or clock.utcnow()
     summary = (rnd.stats or {}).get("summary", {})
-    return {
+    data = {
         "id": rnd.id, "kind": rnd.kind, "kind_label": _(ROUND_KIND_LABELS[rnd.kind]),
         "status": rnd.status, "status_label": _(ROUND_STATUS_LABELS[rnd.status]),
         "phase": rnd.phase, "phase_label": _(ROUND_PHASE_LABELS[rnd.phase]) if rnd.phase else "",
@@ -95,6 +113,13 @@ def status_of(actor: Any, round_id: int) -> dict[str, Any]:
         "error_kind": (rnd.stats or {}).get("error_kind"),
         "summary": summary,
     }
+    if rnd.status == "queued":
+        alive = scheduler_state().is_alive
+        data["scheduler_running"] = alive
+        data["phase_label"] = (_("スケジューラーが数秒以内に計算を始めます。") if alive else
+                               _("スケジューラーが停止しているため、このマッチングは始まりません。"
+                                 "管理者にスケジューラー（flask scheduler）の起動を依頼してください。"))
+    return data
 
 
 # ----------------------------------------------------------------------------- the review screen
@@ -156,6 +181,11 @@ class RoundReview:
     warnings: list[str] = field(default_factory=list)
     # Two-way exchange offers in no ring of this round, and why: [(offer id, city name, sentence)].
     unmatched_offers: list[tuple[int, str, str]] = field(default_factory=list)
+    # Every city's counts (``CityGroup`` without requests), whichever cities this page shows.
+    summary: list[CityGroup] = field(default_factory=list)
+    # The all-cities review a few cities at a time: the page shown and the cities on each page.
+    page: int = 1
+    pages: list[list[City]] = field(default_factory=list)
 
 
 def _in_chunks(ids: list[int], size: int = 2000) -> list[list[int]]:
@@ -213,7 +243,7 @@ def _requests(request_ids: set[int]) -> dict[int, StaffingRequest]:
 
 def reason_context(rnd: MatchingRound, cities: list[City]) -> ReasonContext:
     """Names for the reasons of one round: city names, licence names, each request's urgency."""
-    result = parsed(rnd, "result")
+    result = review_digest(rnd)
     locale = current_locale()
     return ReasonContext(
         city_names={c.code: c.display_name(locale) for c in cities},
@@ -226,7 +256,7 @@ def _unmatched_offers(rnd: MatchingRound, cities: list[City], city_id: int | Non
     ctx = reason_context(rnd, cities)
     code_of = {c.id: c.code for c in cities}
     rows = []
-    for entry in parsed(rnd, "result").get("unmatched_offers", []):
+    for entry in review_digest(rnd).get("unmatched_offers", []):
         code = str(entry.get("city", ""))
         if city_id is not None and code != code_of.get(city_id):
             continue
@@ -239,18 +269,18 @@ def _priority_info(result: dict[str, Any]) -> dict[int, dict[str, Any]]:
 
 
 def _snapshot_licences(rnd: MatchingRound) -> dict[int, list[str]]:
-    """Required licences of each request as the round saw them (a request may change afterwards)."""
-    problem = parsed(rnd, "problem")
-    return {int(r["id"]): list(r.get("required_licences", [])) for r in problem.get("requests", [])}
+    """Required licences of each request left with empty slots, as the round saw them (a request may change
+    afterwards)."""
+    return {int(k): list(v) for k, v in review_digest(rnd).get("licences", {}).items()}
 
 
 def _build_groups(rnd: MatchingRound, proposals: list[Proposal], unfilled: list[UnfilledSlot],
                   kept_pairs: list[dict[str, Any]], viewer_city_id: int | None,
-                  cities: list[City], *, city_id: int | None = None, full_cards: bool = False) -> list[CityGroup]:
+                  cities: list[City], *, city_ids: list[int] | None = None,
+                  full_cards: bool = False) -> list[CityGroup]:
     """Group a round's rows by city and request. ``full_cards``: the registry's cards (a few rows); otherwise
-    summaries read with subqueries on the round (``city_id`` narrows them), however many rows there are."""
-    result = parsed(rnd, "result")
-    priority = _priority_info(result)
+    summaries read with subqueries on the round (``city_ids`` narrows them), however many rows there are."""
+    priority = _priority_info(review_digest(rnd))
     kept_specialists = {int(a["specialist"]) for a in kept_pairs}
     kept_requests = {int(a["request"]) for a in kept_pairs}
     requests: dict[int, Any]
@@ -258,8 +288,10 @@ def _build_groups(rnd: MatchingRound, proposals: list[Proposal], unfilled: list[
         requests = _requests({p.request_id for p in proposals} | {u.request_id for u in unfilled} | kept_requests)
         cards = candidate_cards({p.specialist_id for p in proposals} | kept_specialists, viewer_city_id)
     else:
-        in_proposals = [Proposal.round_id == rnd.id] + ([Proposal.city_id == city_id] if city_id else [])
-        in_unfilled = [UnfilledSlot.round_id == rnd.id] + ([UnfilledSlot.city_id == city_id] if city_id else [])
+        in_proposals = [Proposal.round_id == rnd.id] + ([Proposal.city_id.in_(city_ids)] if city_ids is not None
+                                                        else [])
+        in_unfilled = [UnfilledSlot.round_id == rnd.id] + ([UnfilledSlot.city_id.in_(city_ids)]
+                                                          if city_ids is not None else [])
         requests = _request_summaries(kept_requests, (select(Proposal.request_id).where(*in_proposals),
                                                       select(UnfilledSlot.request_id).where(*in_unfilled)))
         cards = card_summaries(candidate_cards(kept_specialists, viewer_city_id,
@@ -343,39 +375,107 @@ def _cycle_views(rnd: MatchingRound, cities: list[City], viewer_city_id: int | N
 
 
 def _kept_pairs(rnd: MatchingRound) -> list[dict[str, Any]]:
-    return [a for a in parsed(rnd, "result").get("assignments", []) if a.get("pinned")]
+    return list(review_digest(rnd).get("kept", []))
 
 
-def review_round(actor: Any, round_id: int, city_id: int | None = None) -> RoundReview:
-    """Everything the coordinating city needs to decide on a round, grouped by city and request."""
+def _request_cities(request_ids: set[int]) -> dict[int, int]:
+    if not request_ids:
+        return {}
+    return dict(db.session.execute(select(StaffingRequest.id, StaffingRequest.city_id).where(
+        StaffingRequest.id.in_(sorted(request_ids)))).all())
+
+
+def _city_summary(rnd: MatchingRound, cities: list[City], kept: list[dict[str, Any]],
+                  kept_city: dict[int, int]) -> list[CityGroup]:
+    """Each city's counts for the whole round (grouped queries; no proposal row is read)."""
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    requests: dict[int, set[int]] = defaultdict(set)
+    for city_id, status, n in db.session.execute(
+            select(Proposal.city_id, Proposal.status, func.count()).where(Proposal.round_id == rnd.id)
+            .group_by(Proposal.city_id, Proposal.status)):
+        counts[city_id]["proposals"] += n
+        counts[city_id]["pending"] += n if status == "proposed" else 0
+        counts[city_id]["approved"] += n if status in HOLDING_PROPOSAL_STATUSES else 0
+    for city_id, request_id in db.session.execute(
+            select(Proposal.city_id, Proposal.request_id).where(Proposal.round_id == rnd.id).distinct()):
+        requests[city_id].add(request_id)
+    for city_id, request_id, slots in db.session.execute(
+            select(UnfilledSlot.city_id, UnfilledSlot.request_id, UnfilledSlot.slots)
+            .where(UnfilledSlot.round_id == rnd.id)):
+        requests[city_id].add(request_id)
+        counts[city_id]["unfilled"] += slots
+        counts[city_id]["unfilled_requests"] += 1
+    for a in kept:
+        city_id = kept_city.get(int(a["request"]))
+        if city_id is not None:
+            requests[city_id].add(int(a["request"]))
+            counts[city_id]["kept"] += 1
+    summary = []
+    for city in cities:
+        if city.id in requests:
+            group = CityGroup(city)
+            group.counts.update(counts[city.id])
+            group.counts["requests"] = len(requests[city.id])
+            summary.append(group)
+    return summary
+
+
+def _split_pages(summary: list[CityGroup], rows_per_page: int) -> list[list[City]]:
+    """Consecutive cities, as many per page as fit in ``rows_per_page`` rows (at least one city a page)."""
+    pages: list[list[City]] = []
+    rows = 0
+    for group in summary:
+        weight = group.counts["proposals"] + group.counts["kept"] + group.counts["unfilled_requests"]
+        if pages and rows + weight <= rows_per_page:
+            pages[-1].append(group.city)
+            rows += weight
+        else:
+            pages.append([group.city])
+            rows = weight
+    return pages
+
+
+def review_round(actor: Any, round_id: int, city_id: int | None = None, page: int | None = None) -> RoundReview:
+    """Everything the coordinating city needs to decide on a round, grouped by city and request.
+
+    ``city_id``: that city only. ``page``: the all-cities review a few cities at a time (``None``: every
+    city at once, for the exports)."""
     rnd = get_round(actor, round_id)
     if rnd.status != "succeeded" or rnd.kind not in REVIEWABLE_KINDS:
         raise UserError("このマッチングの結果は審査できません（試算、計算中または失敗）。")
     cities = list(db.session.scalars(select(City).order_by(City.code)))
-    unfilled_query = select(UnfilledSlot).where(UnfilledSlot.round_id == rnd.id)
+    kept = _kept_pairs(rnd)
+    kept_city = _request_cities({int(a["request"]) for a in kept})
+    summary = _city_summary(rnd, cities, kept, kept_city)
+    pages: list[list[City]] = []
+    shown: list[int] | None = None
     if city_id is not None:
-        proposals = _proposal_rows(Proposal.round_id == rnd.id, Proposal.city_id == city_id)
-        unfilled_query = unfilled_query.where(UnfilledSlot.city_id == city_id)
+        shown = [city_id]
+    elif page is not None:
+        pages = _split_pages(summary, int(current_app.config.get("MATCHING_REVIEW_PAGE_ROWS", 400)))
+        page = min(max(page, 1), max(len(pages), 1))
+        shown = [c.id for c in pages[page - 1]] if pages else []
+    unfilled_query = select(UnfilledSlot).where(UnfilledSlot.round_id == rnd.id)
+    if shown is not None:
+        proposals = _proposal_rows(Proposal.round_id == rnd.id, Proposal.city_id.in_(shown))
+        unfilled_query = unfilled_query.where(UnfilledSlot.city_id.in_(shown))
+        kept = [a for a in kept if kept_city.get(int(a["request"])) in shown]
     else:
         proposals = _proposal_rows(Proposal.round_id == rnd.id)
     unfilled = list(db.session.scalars(unfilled_query))
-    kept = _kept_pairs(rnd)
-    if city_id is not None and kept:
-        request_city = dict(db.session.execute(select(StaffingRequest.id, StaffingRequest.city_id).where(
-            StaffingRequest.id.in_(sorted({int(a["request"]) for a in kept})))).all())
-        kept = [a for a in kept if request_city.get(int(a["request"])) == city_id]
-    groups = _build_groups(rnd, proposals, unfilled, kept, None, cities, city_id=city_id)
+    groups = _build_groups(rnd, proposals, unfilled, kept, None, cities, city_ids=shown)
     counts: dict[str, int] = defaultdict(int)
     for status, n in db.session.execute(select(Proposal.status, func.count()).where(Proposal.round_id == rnd.id)
                                         .group_by(Proposal.status)):
         counts[status] = n
     counts["unfilled"] = db.session.scalar(select(func.coalesce(func.sum(UnfilledSlot.slots), 0))
                                            .where(UnfilledSlot.round_id == rnd.id)) or 0
-    result = parsed(rnd, "result")
+    digest = review_digest(rnd)
     rule_sets = list(db.session.scalars(select(RuleSetVersion).order_by(RuleSetVersion.version.desc())))
     return RoundReview(rnd, groups, cities, _cycle_views(rnd, cities, None, city_id),
-                       len(result.get("priority_order", [])), dict(counts), city_id, rule_sets,
-                       list(result.get("warnings", [])), _unmatched_offers(rnd, cities, city_id))
+                       len(digest.get("priority_order", [])), dict(counts), city_id, rule_sets,
+                       list(digest.get("warnings", [])), _unmatched_offers(rnd, cities, city_id),
+                       summary, page or 1, pages)
 
 
 def review_request(actor: Any, round_id: int, request_id: int) -> tuple[RoundReview, RequestGroup | None]:
@@ -392,8 +492,7 @@ def review_request(actor: Any, round_id: int, request_id: int) -> tuple[RoundRev
                                                                   UnfilledSlot.request_id == request_id)))
     kept = [a for a in _kept_pairs(rnd) if int(a["request"]) == request_id]
     groups = _build_groups(rnd, proposals, unfilled, kept, None, cities, full_cards=True)
-    result = parsed(rnd, "result")
-    review = RoundReview(rnd, groups, cities, [], len(result.get("priority_order", [])), {}, None)
+    review = RoundReview(rnd, groups, cities, [], len(review_digest(rnd).get("priority_order", [])), {}, None)
     group = groups[0].requests[0] if groups else None
     return review, group
 
@@ -438,10 +537,9 @@ def city_results(actor: Any, city_id: int, round_id: int | None = None) -> CityV
         own = set(db.session.scalars(select(StaffingRequest.id).where(
             StaffingRequest.id.in_(sorted({int(a["request"]) for a in kept})), StaffingRequest.city_id == city_id)))
         kept = [a for a in kept if int(a["request"]) in own]
-    groups = _build_groups(rnd, proposals, unfilled, kept, city_id, cities, city_id=city_id)
-    result = parsed(rnd, "result")
+    groups = _build_groups(rnd, proposals, unfilled, kept, city_id, cities, city_ids=[city_id])
     return CityView(city, rnd, rounds, groups[0] if groups else None, _cycle_views(rnd, cities, city_id, city_id),
-                    len(result.get("priority_order", [])))
+                    len(review_digest(rnd).get("priority_order", [])))
 
 
 # ----------------------------------------------------------------------------- what-if comparison

@@ -1,18 +1,27 @@
 """Running a round outside the web request, and storing its answer all at once or not at all.
 
-``RoundRunner.submit`` starts a daemon thread with its own app context (the web page only polls);
-``execute_round`` does the work and is what the CLI, the scheduler and tests call directly. The
-solver itself runs in a child process (``python -m talentbank.solver``, the same command anyone can
-use to replay a round) so a hard time-out can stop it and a crash cannot take the web server down;
+Rounds never run in web workers: a round started from the web is left ``queued`` (``RoundRunner.submit``),
+and the scheduler process picks it up within one tick (``matching/jobs.py`` registers the queue with
+``scheduler/queues.py``) and runs it with ``run_queued_round``. ``execute_round`` does the work and is
+what the CLI, the scheduler's jobs and tests call directly; it claims the round atomically (queued →
+running) and records which process runs it, so two ticks or two processes never run a round twice, and
+``fail_stale_rounds`` fails a round whose process died instead of leaving it running.
+``MATCHING_RUNNER = "inline"`` runs it at once in the caller (tests only).
+
+The solver itself runs in a child process (``python -m talentbank.solver``, the same command anyone can
+use to replay a round) so a hard time-out can stop it and a crash cannot take the caller down;
 ``MATCHING_SOLVER = "inline"`` solves in-process instead (faster start, used by tests).
 """
 from __future__ import annotations
 
+import ctypes
+import gc
 import json
 import logging
+import os
+import socket
 import subprocess
 import sys
-import threading
 import traceback
 from datetime import timedelta
 from typing import Any
@@ -28,6 +37,7 @@ from ..requests.models import StaffingRequest
 from ..requests.services import add_carry_over
 from ..solver import ProblemError, solve_dict
 from . import notices
+from .digest import digest_text
 from .models import REVIEWABLE_KINDS, MatchingRound, Proposal, RuleSetVersion, UnfilledSlot
 from .snapshot import build_snapshot, problem_counts
 
@@ -119,8 +129,9 @@ def _supersede_earlier(rnd: MatchingRound, request_ids: set[int], specialist_ids
 
 
 def store_result(rnd: MatchingRound, result_text: str, request_city: dict[int, int], live_request_ids: set[int],
-                 specialist_ids: set[int]) -> dict[str, int]:
-    """Write proposals, empty slots and rings of a solved round; the caller commits once."""
+                 specialist_ids: set[int], problem: dict[str, Any] | None = None) -> dict[str, int]:
+    """Write proposals, empty slots and rings of a solved round, and the digest its pages read; the caller
+    commits once."""
     result = json.loads(result_text)
     now = clock.utcnow()
     proposals = [a for a in result["assignments"] if not a.get("pinned")]
@@ -150,6 +161,7 @@ def store_result(rnd: MatchingRound, result_text: str, request_city: dict[int, i
         if rnd.kind in CARRY_OVER_KINDS:
             add_carry_over(sorted({int(u["request"]) for u in result["unfilled"]} & live_request_ids))
     rnd.result_json = result_text
+    rnd.review_json = digest_text(result, problem if problem is not None else json.loads(rnd.problem_json or "{}"))
     rnd.solver_status = result["status"]
     rnd.input_fingerprint = result["input_fingerprint"]
     rnd.stats = {**result.get("stats", {}), "summary": counts, "input": (rnd.stats or {}).get("input", {}),
@@ -179,15 +191,25 @@ def _fail(round_id: int, kind: str, detail: str) -> None:
     db.session.commit()
 
 
+def process_name() -> str:
+    """"host:pid" of this process, as recorded on the rounds it runs."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:120]
+
+
+class NotQueued(ValueError):
+    """The round was taken by another runner already, or is not a queued round at all."""
+
+
 def execute_round(round_id: int) -> MatchingRound:
     """Snapshot, solve and store one queued round; on any failure mark it failed with nothing half-written."""
     claimed = db.session.execute(
         update(MatchingRound).where(MatchingRound.id == round_id,
                                     MatchingRound.status.in_(ROUND.sources(RoundStatus.RUNNING)))
-        .values(status=RoundStatus.RUNNING, phase="snapshot", started_at=clock.utcnow())).rowcount
+        .values(status=RoundStatus.RUNNING, phase="snapshot", started_at=clock.utcnow(),
+                runner=process_name())).rowcount
     db.session.commit()
     if not claimed:  # already taken by another runner, or not a round at all
-        raise ValueError(f"round {round_id} is not queued")
+        raise NotQueued(f"round {round_id} is not queued")
     try:
         rnd = db.session.get(MatchingRound, round_id)
         if rnd.problem_json:  # a what-if solves its base round's input under another rule set
@@ -209,7 +231,7 @@ def execute_round(round_id: int) -> MatchingRound:
         else:
             request_city, live, specialists = (snapshot.request_city, snapshot.live_request_ids,
                                                snapshot.specialist_ids)
-        store_result(rnd, result_text, request_city, live, specialists)
+        store_result(rnd, result_text, request_city, live, specialists, problem)
         db.session.commit()
     except SolverFailure as exc:
         log.warning("round %s: solver failed (%s)", round_id, exc)
@@ -229,49 +251,93 @@ def _mapping_from_problem(problem: dict[str, Any]) -> tuple[dict[int, int], set[
     return request_city, set(request_city), {int(s["id"]) for s in problem.get("specialists", [])}
 
 
-def fail_stale_rounds() -> list[int]:
-    """Rounds left queued or running by a process that died: marked failed so a new one can start."""
+def _stale_after() -> timedelta:
+    """How long a round may run before it is taken for dead when its process cannot be checked."""
     limit = float(current_app.config.get("SOLVER_TIME_LIMIT_S", 30)) * 2 + 60
-    limit = float(current_app.config.get("SOLVER_HARD_TIMEOUT_S") or limit) + 300
-    cutoff = clock.utcnow() - timedelta(seconds=limit)
-    stale = list(db.session.scalars(select(MatchingRound.id).where(
-        MatchingRound.status.in_(ROUND.sources(RoundStatus.FAILED)), MatchingRound.created_at < cutoff)))
-    for round_id in stale:
-        _fail(round_id, "interrupted", "the process running this round stopped before it finished")
-    return stale
+    return timedelta(seconds=float(current_app.config.get("SOLVER_HARD_TIMEOUT_S") or limit) + 300)
 
 
-# ----------------------------------------------------------------------------- background
+def _process_gone(runner: str | None) -> bool:
+    """True when ``runner`` ("host:pid") is a process of this host that no longer exists."""
+    host, _, pid = (runner or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
+
+
+def fail_stale_rounds() -> list[int]:
+    """Rounds no process will finish, marked failed (with a clear reason) so that a new one can start.
+
+    A running round whose process is gone (this host: checked by its pid at once; another host: after
+    the solver's hard time-out and five minutes) was interrupted; a round still queued after as long was
+    never started (the scheduler was not running). A round running in a live process of this host is
+    left alone however long it takes.
+    """
+    cutoff = clock.utcnow() - _stale_after()
+    rows = db.session.execute(select(MatchingRound.id, MatchingRound.status, MatchingRound.runner,
+                                     MatchingRound.started_at, MatchingRound.created_at).where(
+        MatchingRound.status.in_(ROUND.sources(RoundStatus.FAILED)))).all()
+    failed = []
+    for round_id, status, runner, started_at, created_at in rows:
+        if status == RoundStatus.RUNNING:
+            on_this_host = (runner or "").rpartition(":")[0] == socket.gethostname()
+            if _process_gone(runner) or (not on_this_host and (started_at or created_at) < cutoff):
+                _fail(round_id, "interrupted", f"the process running this round ({runner or 'unknown'}) "
+                                               "stopped before it finished")
+                failed.append(round_id)
+        elif created_at < cutoff:
+            _fail(round_id, "not_started", "the round waited in the queue, but no scheduler process started it")
+            failed.append(round_id)
+    return failed
+
+
+def queued_round_ids() -> list[int]:
+    """Rounds waiting for the scheduler, oldest first (after failing those no process will finish)."""
+    fail_stale_rounds()
+    return list(db.session.scalars(select(MatchingRound.id).where(MatchingRound.status == RoundStatus.QUEUED)
+                                   .order_by(MatchingRound.id)))
+
+
+def _give_memory_back() -> None:
+    """A large round leaves hundreds of MB of freed objects; hand them back to the system (glibc)."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
+def run_queued_round(round_id: int) -> str:
+    """Run a round the web queued, in the scheduler process; quietly nothing when another runner took it."""
+    try:
+        rnd = execute_round(round_id)
+    except NotQueued:
+        db.session.rollback()
+        return f"round {round_id}: already taken"
+    finally:
+        _give_memory_back()
+    return f"round {rnd.id}: {rnd.status}"
+
+
+# ----------------------------------------------------------------------------- where rounds run
 
 
 class RoundRunner:
-    """Where queued rounds run: a background thread (web) or right here (``MATCHING_RUNNER = "inline"``)."""
-
-    def __init__(self) -> None:
-        self.threads: list[threading.Thread] = []
+    """Where a round started from the web runs: queued for the scheduler process (production), or right
+    here when ``MATCHING_RUNNER = "inline"`` (tests: the result is there when the call returns)."""
 
     def submit(self, app: Flask, round_id: int) -> None:
-        """Run the round without blocking the caller (unless configured inline)."""
-        if app.config.get("MATCHING_RUNNER", "thread") == "inline":
+        """Leave the round queued for the scheduler (it starts it within one tick), or run it now inline."""
+        if app.config.get("MATCHING_RUNNER") == "inline":
             execute_round(round_id)
             return
-        thread = threading.Thread(target=self._run, args=(app, round_id), name=f"matching-round-{round_id}",
-                                  daemon=True)
-        self.threads = [t for t in self.threads if t.is_alive()] + [thread]
-        thread.start()
-
-    @staticmethod
-    def _run(app: Flask, round_id: int) -> None:
-        with app.app_context():
-            try:
-                execute_round(round_id)
-            finally:
-                db.session.remove()
-
-    def join(self, timeout: float | None = None) -> None:
-        """Wait for the rounds started here (tests and the CLI)."""
-        for thread in list(self.threads):
-            thread.join(timeout)
+        log.info("round %s queued for the scheduler process", round_id)
 
 
 RUNNER = RoundRunner()

@@ -20,6 +20,7 @@ from ..core.query_args import page_arg
 from ..exchange.rings.models import CYCLE_STATUS_LABELS
 from ..extensions import db
 from ..requests.models import StaffingRequest
+from ..scheduler.services import scheduler_state
 from ..vocabulary.models import Profession
 from . import exports, review, services
 from .forms import ConfirmForm, ReasonForm, RuleSetForm, StartRoundForm, WhatIfForm
@@ -45,6 +46,7 @@ ERROR_KIND_LABELS = {
     "crashed": N_("ソルバーが異常終了しました。"),
     "internal": N_("システムエラーでマッチングを完了できませんでした。"),
     "interrupted": N_("マッチングを実行していたプロセスが途中で停止しました。"),
+    "not_started": N_("スケジューラーが動いていなかったため、マッチングは開始されませんでした。もう一度実行してください。"),
 }
 
 
@@ -84,8 +86,12 @@ def index():
     page = review.list_rounds(current_user, page_arg(), current_app.config.get("PAGE_SIZE", 50))
     form = StartRoundForm()
     form.profession_code.choices = _profession_choices()
+    active = services.active_round()
+    waiting_without_scheduler = (active is not None and active.status == "queued"
+                                 and not scheduler_state().is_alive)
     return render_template("matching/index.html", page=page, form=form,
-                           outlook=review.next_round_outlook(current_user), active=services.active_round(),
+                           outlook=review.next_round_outlook(current_user), active=active,
+                           waiting_without_scheduler=waiting_without_scheduler,
                            rule_set=services.current_rule_set(), can_run=may(current_user, "round.run"))
 
 
@@ -121,7 +127,7 @@ def show(round_id: int):
     if rnd.kind == "what_if":
         return redirect(url_for("matching.compare", what_if_id=rnd.id))
     city_id = request.args.get("city_id", type=parse_id)
-    data = review.review_round(current_user, round_id, city_id)
+    data = review.review_round(current_user, round_id, city_id, page=None if city_id else page_arg())
     what_if_form = WhatIfForm()
     what_if_form.rule_set_version_id.choices = _rule_set_choices(exclude_id=rnd.rule_set_version_id)
     can_decide = may(current_user, "proposal.decide")

@@ -135,19 +135,97 @@ def test_the_snapshot_sends_today_data_in_the_solver_format(world):
     assert len(problem["travel_minutes"]) == 28  # every pair of the eight cities
 
 
-def test_the_web_runs_rounds_in_a_background_thread(world, app):
-    app.config.update(MATCHING_RUNNER="thread")
-    try:
-        rnd = services.start_round(world.coordinator)
-        assert rnd.status in ("queued", "running", "succeeded")  # the request did not wait for the solver
-        runner.RUNNER.join(timeout=60)
-    finally:
-        app.config.update(MATCHING_RUNNER="inline")
+def test_the_web_only_queues_rounds_and_each_queued_round_runs_once(world, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MATCHING_RUNNER", "queue")
+    rnd = services.start_round(world.coordinator)
+    assert rnd.status == "queued"  # nothing ran in the request: the scheduler process will
+    assert db.session.scalar(select(func.count(Proposal.id))) == 0
+    assert runner.queued_round_ids() == [rnd.id]
+    assert runner.run_queued_round(rnd.id) == f"round {rnd.id}: succeeded"
+    # A second tick (or a second process) finds nothing to do and changes nothing.
+    assert runner.queued_round_ids() == []
+    assert runner.run_queued_round(rnd.id) == f"round {rnd.id}: already taken"
     db.session.expire_all()
     done = db.session.get(MatchingRound, rnd.id)
     assert done.status == "succeeded", done.error
+    assert done.runner == runner.process_name()
     assert done.started_at and done.finished_at and done.finished_at >= done.started_at
     assert db.session.scalar(select(func.count(Proposal.id)).where(Proposal.round_id == rnd.id)) == 3
+
+
+def test_round_pages_read_neither_the_stored_problem_nor_the_result(world, app):
+    """The problem and result are deferred; the review reads the small digest stored beside them."""
+    from sqlalchemy import event
+
+    from talentbank.matching import review
+
+    rnd = services.start_round(world.coordinator)
+    assert json.loads(db.session.get(MatchingRound, rnd.id).review_json)["priority_order"]
+    zushi_id = world.zushi_request.city_id
+    db.session.expire_all()
+    statements = []
+
+    def remember(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        page = review.list_rounds(world.coordinator, 1, 50)
+        assert [row.round.id for row in page.items] == [rnd.id]
+        review.status_of(world.coordinator, rnd.id)
+        data = review.review_round(world.coordinator, rnd.id, page=1)
+        review.city_results(world.coordinator, zushi_id)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert sum(len(g.proposals) for cg in data.cities for g in cg.requests) == 3
+    read = "\n".join(statements)
+    assert "problem_json" not in read and "result_json" not in read
+
+
+def test_a_running_round_whose_process_died_is_failed_at_once(world, app, monkeypatch):
+    import socket
+    import subprocess as sp
+
+    monkeypatch.setitem(app.config, "MATCHING_RUNNER", "queue")
+    dead = sp.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stuck = services.start_round(world.coordinator)
+    stuck.status, stuck.runner = "running", f"{socket.gethostname()}:{dead.pid}"
+    db.session.commit()
+    assert runner.queued_round_ids() == []
+    db.session.expire_all()
+    stuck = db.session.get(MatchingRound, stuck.id)
+    assert stuck.status == "failed" and stuck.stats["error_kind"] == "interrupted"
+    assert str(dead.pid) in stuck.error
+    # A round running in a live process of this host is left alone, however long it takes.
+    from datetime import timedelta
+
+    from talentbank.core import clock
+
+    alive = services.start_round(world.coordinator)
+    alive.status, alive.runner = "running", runner.process_name()
+    alive.created_at = alive.started_at = clock.utcnow() - timedelta(hours=3)
+    db.session.commit()
+    runner.fail_stale_rounds()
+    db.session.expire_all()
+    assert db.session.get(MatchingRound, alive.id).status == "running"
+
+
+def test_a_round_queued_while_no_scheduler_runs_says_so_then_fails_plainly(world, app, monkeypatch):
+    from datetime import timedelta
+
+    from talentbank.core import clock
+    from talentbank.matching import review
+
+    monkeypatch.setitem(app.config, "MATCHING_RUNNER", "queue")
+    rnd = services.start_round(world.coordinator)
+    status = review.status_of(world.coordinator, rnd.id)
+    assert status["status"] == "queued" and status["scheduler_running"] is False
+    assert "スケジューラーが停止している" in status["phase_label"]
+    rnd.created_at = clock.utcnow() - timedelta(hours=1)
+    db.session.commit()
+    status = review.status_of(world.coordinator, rnd.id)
+    assert status["status"] == "failed" and status["error_kind"] == "not_started"
 
 
 def test_a_round_left_running_by_a_dead_process_is_failed_before_the_next(world, app):
