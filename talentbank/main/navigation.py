@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import url_for
+from flask import has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from ..core.permissions import may
@@ -50,10 +50,24 @@ NAV_ITEMS: list[NavItem] = [
 
 
 def nav_items(user: Any, path: str = "") -> list[dict[str, Any]]:
-    """The menu entries ``user`` may open, with their URLs; the one ``path`` is under is current."""
+    """The menu entries ``user`` may open, with their URLs; the one ``path`` is under is current.
+
+    The counts are counted once per request (the home page shows the menu twice): kept on the request
+    object, not on ``g``, which tests share between requests."""
+    counts: dict[str, int] = {}
+    if has_request_context():
+        counts = vars(request._get_current_object()).setdefault("_talentbank_nav_counts", counts)
+
+    def count(item: NavItem) -> int | None:
+        if item.counter is None:
+            return None
+        if item.endpoint not in counts:
+            counts[item.endpoint] = item.counter()
+        return counts[item.endpoint]
+
     items = [
         {"url": url_for(item.endpoint), "label": item.label, "description": item.description, "is_current": False,
-         "count": item.counter() if item.counter is not None else None}
+         "count": count(item)}
         for item in NAV_ITEMS
         if may(user, item.permission)
     ]

@@ -142,9 +142,11 @@ def search_candidates(actor: Any, flt: SearchFilter) -> Pagination:
     base = select(Specialist.id).where(matchable_clause())
     city_id = actor.city_id if actor.role == Role.CITY_HR else None
     if city_id is not None:
+        excluded = specialist_excluded_cities.c
         base = base.where(
-            ~exists().where(specialist_excluded_cities.c.specialist_id == Specialist.id,
-                            specialist_excluded_cities.c.city_id == city_id),
+            # NOT IN (not NOT EXISTS): the database reads the city's few exclusions once into a hash
+            # instead of probing the index for each of 50,000 profiles (the ids are never NULL).
+            Specialist.id.not_in(select(excluded.specialist_id).where(excluded.city_id == city_id)),
             # A city's own serving officers are not candidates for its own requests.
             or_(Specialist.employer_city_id.is_(None), Specialist.employer_city_id != city_id),
         )
