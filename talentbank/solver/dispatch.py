@@ -387,15 +387,13 @@ def _solve_component_packing(problem: Problem, index: EligibilityIndex, spec: np
     stats["packing_rows"] = stats.get("packing_rows", 0) + int(rows.cap.shape[0])
     stats["packing_rows_seconds"] = round(time.perf_counter() - t0, 4)
     rank = levels[0].astype(np.int64) if levels else quality
-    fill = packing.augment(x, req, rank, bound, rows, positions)
     stats["fill_bound"] = stats.get("fill_bound", 0) + int(bound.sum())
-    if np.any(fill < bound):
-        # a request stays below what its eligible people could give: the exact lexicographic
-        # CP-SAT decides (its fill is proven when it finishes in time)
-        stats["fill_fallback_components"] = stats.get("fill_fallback_components", 0) + 1
-        return _solve_component(problem, index, spec, req, quality, slots_left, positions,
-                                pinned_by_spec, deadline, stats, levels)
-    # every request at its own maximum: the fill is optimal at every priority position
+    t0 = time.perf_counter()
+    x, fill, proven = packing.lexicographic_fill(req, positions, bound, rows, x, rank, deadline,
+                                                 stats)
+    stats["fill_seconds"] = round(stats.get("fill_seconds", 0.0) + time.perf_counter() - t0, 4)
+    if not proven:
+        stats["fill_unproven_components"] = stats.get("fill_unproven_components", 0) + 1
     # step 3: quality with each request's fill held
     answer, status, gap = packing.solve_quality(req, list(levels), fill, rows, x, deadline, stats,
                                                 tie_level and len(levels) > 1)
@@ -596,8 +594,7 @@ def plan_dispatch(problem: Problem, index: EligibilityIndex, pairs: EligiblePair
             positions, pinned_by_spec, deadline, stats, [level[comp_pairs] for level in levels],
             tie_level=penalty is None)
         chosen[comp_pairs[picked]] = True
-        if comp_status != "optimal" and (solver is _solve_component
-                                         or stats.get("fill_fallback_components")):
+        if comp_status != "optimal" and solver is _solve_component:
             # the exact lexicographic CP-SAT stopped early: its fill may not be the maximum
             stats["fill_unproven_components"] = stats.get("fill_unproven_components", 0) + 1
         if comp_status != "optimal":

@@ -180,13 +180,18 @@ def _by_pair(rows: Rows, n_pairs: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def quality_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
-               x: np.ndarray, deadline: float, stats: dict
-               ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+               x: np.ndarray, deadline: float, stats: dict, *, lo: np.ndarray | None = None,
+               allowed: np.ndarray | None = None, pattern: bool = True
+               ) -> tuple[float, float, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """Rigorous LP bound on sum(value x) with each request's fill held, and each pair's slack.
 
-    Column generation: GLOP over a few columns per request (the current answer's and the best
-    by value), priced over every pair; returns (bound, slack) where slack_k >= 0 is what taking
-    pair k costs against the bound (so no answer using k is worth more than bound - slack_k),
+    Request rows are ``lo_j <= fill of j <= fill_j`` (``lo`` defaults to ``fill``: held);
+    only ``allowed`` pairs may be chosen (default all). Column generation: GLOP over a few
+    columns per request (the current answer's and the best by value), priced over every
+    allowed pair; returns (LP bound, pattern bound, slack, w, columns, LP point)
+    (``_pattern_bound``: never above the LP bound); slack_k >= 0 is what taking pair k
+    costs against the LP bound (no answer using k is worth more than bound - slack_k) and
+    w_k >= 0 what leaving it out costs (no answer without k is worth more than bound - w_k);
     or None when GLOP cannot answer in time.
     """
     from ortools.linear_solver import pywraplp  # slow to load: only when packing binds
@@ -198,7 +203,9 @@ def quality_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
     first = np.searchsorted(req[order], np.arange(n_req + 1))
     rank_in_req = np.empty(n, dtype=np.int64)
     rank_in_req[order] = np.arange(n) - np.repeat(first[:-1], np.diff(first))
-    active = x | (rank_in_req < np.maximum(3 * fill, fill + 4)[req])
+    lo = fill if lo is None else lo
+    allowed = np.ones(n, dtype=bool) if allowed is None else allowed
+    active = (x | (rank_in_req < np.maximum(3 * fill, fill + 4)[req])) & allowed
     used_rows = rows.cap.shape[0]
     item_row, item_pair, item_coef = rows.item_row, rows.item_pair, rows.item_coef
     by_pair, pair_starts = _by_pair(rows, n)
@@ -218,7 +225,7 @@ def quality_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
             j = int(req[c])
             ct = req_cts.get(j)
             if ct is None:
-                ct = req_cts[j] = lp.Constraint(float(fill[j]), float(fill[j]))
+                ct = req_cts[j] = lp.Constraint(float(lo[j]), float(fill[j]))
             ct.SetCoefficient(v, 1.0)
             for t in by_pair[pair_starts[c]:pair_starts[c + 1]].tolist():
                 r = int(item_row[t])
@@ -249,6 +256,7 @@ def quality_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
         # price every pair: what the duals charge for it against its value
         charge = pi[req] + np.bincount(item_pair, weights=item_coef * y[item_row], minlength=n)
         slack_rows = charge - value  # >= 0 where the pair does not pay
+        slack_rows[~allowed] = np.inf  # never chosen
         positive = -slack_rows > _EPS
         if not positive[~active].any() or time.perf_counter() >= deadline:
             break
@@ -261,14 +269,19 @@ def quality_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
     for c, v in var.items():
         point[c] = v.solution_value()
     stats["packing_lp_value"] = round(float(objective.Value()), 3)
-    lp_bound = float(pi @ fill + y @ rows.cap + np.maximum(0.0, -slack_rows).sum())
-    bound = min(lp_bound, _pattern_bound(req, value, fill, rows, pi, y, slack_rows, n))
+    # a ranged row's dual pays its upper end when positive, its lower end when negative
+    rhs = float(np.maximum(pi * fill, pi * lo).sum())
+    lp_bound = rhs + float(y @ rows.cap + np.maximum(0.0, -slack_rows).sum())
+    bound = lp_bound
+    if pattern:
+        bound = min(lp_bound, _pattern_bound(req, value, rhs, rows, pi, y, slack_rows, n,
+                                             allowed))
     stats["packing_lp_rounds"] = rounds
     stats["packing_lp_columns"] = int(active.sum())
     return lp_bound, bound, np.maximum(0.0, slack_rows), np.maximum(0.0, -slack_rows), active, point
 
 
-def _pattern_bound(req, value, fill, rows: Rows, pi, y, slack, n) -> float:
+def _pattern_bound(req, value, rhs, rows: Rows, pi, y, slack, n, allowed) -> float:
     """The Lagrangian bound for the LP's request prices: each person's best feasible set.
 
     ``sum(pi_j fill_j) + sum over people of max over feasible request sets of
@@ -278,7 +291,7 @@ def _pattern_bound(req, value, fill, rows: Rows, pi, y, slack, n) -> float:
     bound duals) bound it. Never above the LP bound, often below it.
     """
     gain = np.maximum(0.0, -slack)  # value - charge, where it pays
-    profit = value - pi[req]
+    profit = np.where(allowed, value - pi[req], -np.inf)
     in_knapsack = np.zeros(n, dtype=bool)
     kn = rows.item_row < rows.knapsack_rows
     in_knapsack[rows.item_pair[kn]] = True
@@ -288,7 +301,7 @@ def _pattern_bound(req, value, fill, rows: Rows, pi, y, slack, n) -> float:
     # a row's dual x cap counts once; cardinality rows of knapsack people are replaced too
     owner_in_kn = np.zeros(rows.cap.shape[0], dtype=bool)
     owner_in_kn[rows.item_row[in_knapsack[rows.item_pair]]] = True
-    total = float(pi @ fill) + float(y[~owner_in_kn] @ rows.cap[~owner_in_kn]) + float(gain[~in_knapsack].sum())
+    total = rhs + float(y[~owner_in_kn] @ rows.cap[~owner_in_kn]) + float(gain[~in_knapsack].sum())
     # exact knapsacks: items of positive profit, by row, all rows at once
     items = np.flatnonzero(kn)
     items = items[profit[rows.item_pair[items]] > _EPS]
@@ -394,7 +407,7 @@ def _request_bound_gap(req: np.ndarray, value: np.ndarray, fill: np.ndarray, x: 
 
 
 def _cpsat(req, value, fill, rows: Rows, x, keep, fixed, deadline, stats, objective=None,
-           hold: tuple[np.ndarray, int] | None = None):
+           hold: tuple[np.ndarray, int] | None = None, lo: np.ndarray | None = None):
     """CP-SAT over the kept pairs (the others are out, ``fixed`` ones in); seeded with x."""
     from ortools.sat.python import cp_model  # slow to load: only when the LP leaves a gap
 
@@ -409,7 +422,12 @@ def _cpsat(req, value, fill, rows: Rows, x, keep, fixed, deadline, stats, object
     for k, j in zip(kept.tolist(), req[kept].tolist()):
         by_req.setdefault(j, []).append(local[k])
     for j in sorted(set(np.flatnonzero(fill).tolist()) | set(by_req)):
-        model.add(sum(xs[t] for t in by_req.get(j, [])) == int(fill[j]))
+        total = sum(xs[t] for t in by_req.get(j, []))
+        if lo is None or lo[j] == fill[j]:
+            model.add(total == int(fill[j]))
+        else:
+            model.add(total <= int(fill[j]))
+            model.add(total >= int(lo[j]))
     on = keep[rows.item_pair]
     by_row: dict[int, tuple[list, list]] = {}
     for r, p, c in zip(rows.item_row[on].tolist(), rows.item_pair[on].tolist(),
@@ -463,3 +481,71 @@ def _tie_break(req, tie, value, best, fill, rows: Rows, x, slack, w, bound, dead
     if int(value[answer].sum()) < best:
         answer = x
     return answer, "optimal", 0.0
+
+
+def lexicographic_fill(req: np.ndarray, positions: np.ndarray, bound: np.ndarray, rows: Rows,
+                       x: np.ndarray, rank: np.ndarray, deadline: float, stats: dict
+                       ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The lexicographic maximum fill, request by request in priority order; (x, fill, proven).
+
+    Requests at ``bound`` (open slots, eligible people) cannot do better. For each request
+    *j* still below it after the augmentation, in priority order: the LP of "maximise j's
+    fill with every higher request's fill held", over the pairs of higher requests and j
+    only (lower requests can always be emptied, so dropping them only relaxes), priced over
+    all of them; when its bound (LP or Lagrangian) rounded down is j's fill, j is proven.
+    Otherwise CP-SAT on the pairs the reduced costs leave; a better answer replaces the
+    pairs of higher requests and j, lower requests keep what still fits (priority order)
+    and are augmented again. ``proven`` is false when a model stops at the time limit.
+    """
+    proven = True
+    done: set[int] = set()
+    while True:
+        fill = augment(x, req, rank, bound, rows, positions)
+        open_ = [j for j in np.flatnonzero(fill < bound).tolist() if j not in done]
+        if not open_:
+            return x, fill, proven
+        j = min(open_, key=lambda t: positions[t])
+        done.add(j)
+        stats["fill_deficits_examined"] = stats.get("fill_deficits_examined", 0) + 1
+        higher_req = positions < positions[j]
+        allowed = higher_req[req] | (req == j)
+        value = (req == j).astype(np.int64)
+        hi = np.where(higher_req, fill, 0)
+        hi[j] = bound[j]
+        lo = hi.copy()
+        lo[j] = 0
+        if time.perf_counter() >= deadline:
+            proven = False
+            continue
+        lp = quality_lp(req, value.astype(np.float64), hi, rows, x & allowed, deadline, stats,
+                        lo=lo, allowed=allowed)
+        if lp is None:
+            proven = False
+            continue
+        lp_f, bound_f, slack, w, _, _ = lp
+        ceiling = int(np.floor(bound_f + 1e-6))
+        if ceiling <= fill[j]:
+            stats["fill_proven_by_lp"] = stats.get("fill_proven_by_lp", 0) + 1
+            continue
+        gap_abs = int(np.floor(lp_f + 1e-6)) - int(fill[j])
+        keep = (slack <= gap_abs + 1e-6) & allowed
+        fixed = w > gap_abs + 1e-6
+        stats["fill_mip_pairs"] = stats.get("fill_mip_pairs", 0) + int(keep.sum())
+        answer, status, found, _ = _cpsat(req, value, hi, rows, x & allowed, keep, fixed,
+                                          deadline, stats, lo=lo)
+        if status != "optimal":
+            proven = False
+        if found > fill[j]:
+            stats["fill_improved_by_packing"] = stats.get("fill_improved_by_packing", 0) + 1
+            new_x = answer & allowed
+            load = rows.loads(new_x.astype(np.float64))
+            by_pair, starts = _by_pair(rows, req.shape[0])
+            lower = np.flatnonzero(x & ~allowed)
+            lower = lower[np.lexsort((-rank[lower], positions[req[lower]]))]
+            for k in lower.tolist():
+                items = by_pair[starts[k]:starts[k + 1]]
+                r, c = rows.item_row[items], rows.item_coef[items]
+                if np.all(load[r] + c <= rows.cap[r] + _EPS):
+                    new_x[k] = True
+                    load[r] += c
+            x[:] = new_x

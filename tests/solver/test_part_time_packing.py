@@ -36,13 +36,21 @@ def _unit_flow_fill(data: dict) -> dict[str, int]:
 
 @pytest.mark.parametrize("block", range(4))
 def test_packing_path_matches_brute_force(packing_path, block):
-    used = 0
-    for seed in range(3000 + block, 3800, 4):
+    used = lp_used = 0
+    for seed, rich in [(s, r) for s in range(3000 + block, 3800, 4) for r in (False, True)]:
         data = random_problem(seed, max_specs=4, max_reqs=5)
+        if rich:  # part-time people over the whole year: packing nearly everywhere
+            rng = np.random.default_rng(seed)
+            for s in data["specialists"]:
+                s["days_per_week"] = int(rng.choice([2, 3, 5]))
+                s["availability"] = [{"start": "2024-04-01", "end": "2025-03-31"}]
+            for r in data["requests"]:
+                r["days_per_week"] = int(rng.choice([1, 2, 3, 5]))
         result = solve(load_problem(data)).to_dict()
         assert result["status"] == "optimal"
         _check_round(data, result)  # hard rules, lexicographic fill, quality, explanations
-        used += "fill_bound" in result["stats"] and "fill_fallback_components" not in result["stats"]
+        used += "fill_bound" in result["stats"]
+        lp_used += "fill_deficits_examined" in result["stats"]
         # never below one slot per person, at any prefix of the priority order
         unit = _unit_flow_fill(data)
         got = {rid: 0 for rid in unit}
@@ -52,7 +60,7 @@ def test_packing_path_matches_brute_force(packing_path, block):
         assert sum(got.values()) >= sum(unit.values())
         for k in range(1, len(order) + 1):
             assert sum(got[r] for r in order[:k]) >= sum(unit[r] for r in order[:k])
-    assert used > 5  # proven by the bounds, without the CP-SAT fallback
+    assert used > 40 and lp_used > 5  # deficits proven by LP bounds or reduced CP-SAT
 
 
 def test_packing_path_packs_part_time_people(packing_path):
