@@ -241,7 +241,7 @@ def main() -> int:
         response = client.post("/login", data={"email": EMAIL, "password": PASSWORD})
         assert response.status_code == 302, "log-in failed"
         print(f"review of round {round_id}: {proposals:,} proposals")
-        pages = [("all cities on one page", f"/matching/rounds/{round_id}"),
+        pages = [("all cities, first page", f"/matching/rounds/{round_id}"),
                  ("one city", f"/matching/rounds/{round_id}?city_id={first.city_id}"),
                  ("one request", f"/matching/rounds/{round_id}/requests/{first.request_id}")]
         worst = 0.0

@@ -89,10 +89,18 @@ def index():
     active = services.active_round()
     waiting_without_scheduler = (active is not None and active.status == "queued"
                                  and not scheduler_state().is_alive)
-    return render_template("matching/index.html", page=page, form=form,
+    return render_template("matching/index.html", page=page, form=form, L=_round_list_labels(),
                            outlook=review.next_round_outlook(current_user), active=active,
                            waiting_without_scheduler=waiting_without_scheduler,
                            rule_set=services.current_rule_set(), can_run=may(current_user, "round.run"))
+
+
+def _round_list_labels() -> dict[str, Any]:
+    """The round list's words, translated once per page (the rows format them)."""
+    return {"kind": {k: _(v) for k, v in ROUND_KIND_LABELS.items()},
+            "status": {k: _(v) for k, v in ROUND_STATUS_LABELS.items()},
+            "from_round": _("（No.%(id)sから）"), "cut_short": _("制限時間で打ち切り"),
+            "version": _("第%(version)s版"), "seconds": _("%(s)s秒"), "system": _("システム")}
 
 
 @bp.route("/rounds", methods=["POST"])
