@@ -215,3 +215,19 @@ def test_the_review_reads_in_english_too(client, coordinator, world):
     assert "Priority 1 of 3" in page and "Disaster recovery" in page
     assert "Total (" in page and "No candidate of the profession" in page
     assert "提案中" not in page  # statuses translated too
+
+
+def test_the_all_cities_review_shows_a_few_cities_a_page_with_every_citys_counts(client, coordinator, world, app,
+                                                                                monkeypatch):
+    monkeypatch.setitem(app.config, "MATCHING_REVIEW_PAGE_ROWS", 1)  # one city a page
+    rnd = _round_via_page(client)
+    first = client.get(f"/matching/rounds/{rnd.id}").text
+    assert 'class="pager review-pages"' in first and first.count('class="city-group"') == 1
+    assert first.count("<tr data-city=") == 3  # the summary still counts every city
+    seen = set()
+    for page in (1, 2, 3):
+        text = client.get(f"/matching/rounds/{rnd.id}?page={page}").text
+        seen |= {part.split('"')[0] for part in text.split('class="city-group" id="city-')[1:]}
+    assert len(seen) == 3
+    for bad in ("0", "999", "abc", "-1"):
+        assert client.get(f"/matching/rounds/{rnd.id}?page={bad}").status_code == 200
