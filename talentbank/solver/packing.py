@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 _EPS = 1e-6
+_BUILD_SECONDS_PER_PAIR = 3e-5  # building a CP-SAT model in Python, measured on 2 cores
 
 
 @dataclass
@@ -42,6 +43,15 @@ class Rows:
     item_coef: np.ndarray
     cap: np.ndarray
     knapsack_rows: int = 0  # rows 0..knapsack_rows-1: one person each, all their pairs, one day
+
+    _by_pair: tuple[np.ndarray, np.ndarray] | None = None
+
+    def by_pair(self, n_pairs: int) -> tuple[np.ndarray, np.ndarray]:
+        """Items grouped by pair (order, start offsets), computed once."""
+        if self._by_pair is None or self._by_pair[1].shape[0] != n_pairs + 1:
+            order = np.argsort(self.item_pair, kind="stable")
+            self._by_pair = (order, np.searchsorted(self.item_pair[order], np.arange(n_pairs + 1)))
+        return self._by_pair
 
     def loads(self, x: np.ndarray) -> np.ndarray:
         """What the chosen pairs (0/1 or fractional) take on each row."""
@@ -158,10 +168,12 @@ def augment(x: np.ndarray, req: np.ndarray, rank: np.ndarray, bound: np.ndarray,
     if deficit.shape[0] == 0:
         return fill
     load = rows.loads(x.astype(np.float64))
-    order = np.argsort(rows.item_pair, kind="stable")
-    starts = np.searchsorted(rows.item_pair[order], np.arange(x.shape[0] + 1))
+    order, starts = rows.by_pair(x.shape[0])
+    req_order = np.argsort(req, kind="stable")
+    req_first = np.searchsorted(req[req_order], np.arange(bound.shape[0] + 1))
     for j in sorted(deficit.tolist(), key=lambda j: positions[j]):
-        cands = np.flatnonzero((req == j) & ~x)
+        cands = req_order[req_first[j]:req_first[j + 1]]
+        cands = cands[~x[cands]]
         for k in cands[np.argsort(-rank[cands], kind="stable")].tolist():
             if fill[j] >= bound[j]:
                 break
@@ -175,13 +187,12 @@ def augment(x: np.ndarray, req: np.ndarray, rank: np.ndarray, bound: np.ndarray,
 
 
 def _by_pair(rows: Rows, n_pairs: int) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(rows.item_pair, kind="stable")
-    return order, np.searchsorted(rows.item_pair[order], np.arange(n_pairs + 1))
+    return rows.by_pair(n_pairs)
 
 
 def quality_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
                x: np.ndarray, deadline: float, stats: dict, *, lo: np.ndarray | None = None,
-               allowed: np.ndarray | None = None, pattern: bool = True
+               allowed: np.ndarray | None = None, pattern: bool = True, few: bool = False
                ) -> tuple[float, float, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """Rigorous LP bound on sum(value x) with each request's fill held, and each pair's slack.
 
@@ -198,14 +209,16 @@ def quality_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
 
     n = req.shape[0]
     n_req = fill.shape[0]
-    # start columns: the current answer plus the best few candidates of each request
-    order = np.lexsort((-value, req))
-    first = np.searchsorted(req[order], np.arange(n_req + 1))
-    rank_in_req = np.empty(n, dtype=np.int64)
-    rank_in_req[order] = np.arange(n) - np.repeat(first[:-1], np.diff(first))
     lo = fill if lo is None else lo
     allowed = np.ones(n, dtype=bool) if allowed is None else allowed
-    active = (x | (rank_in_req < np.maximum(3 * fill, fill + 4)[req])) & allowed
+    if few:  # the current answer and the pairs that carry the objective; pricing adds the rest
+        active = (x | (value > 0)) & allowed
+    else:  # the current answer plus the best few candidates of each request
+        order = np.lexsort((-value, req))
+        first = np.searchsorted(req[order], np.arange(n_req + 1))
+        rank_in_req = np.empty(n, dtype=np.int64)
+        rank_in_req[order] = np.arange(n) - np.repeat(first[:-1], np.diff(first))
+        active = (x | (rank_in_req < np.maximum(3 * fill, fill + 4)[req])) & allowed
     used_rows = rows.cap.shape[0]
     item_row, item_pair, item_coef = rows.item_row, rows.item_pair, rows.item_coef
     by_pair, pair_starts = _by_pair(rows, n)
@@ -348,7 +361,10 @@ def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, r
         value = value * (span * (int(fill.sum()) + 1)) + (level - level.min())
     best = int(value[x].sum())
     started = time.perf_counter()
-    lp = quality_lp(req, value.astype(np.float64), fill, rows, x, deadline, stats)
+    # the bound's column generation may use half the time left (its bound is valid whenever
+    # it stops); the MIPs the rest
+    lp_deadline = time.perf_counter() + 0.5 * max(0.0, deadline - time.perf_counter())
+    lp = pattern_lp(req, value.astype(np.float64), fill, rows, x, lp_deadline, stats)
     stats["packing_lp_seconds"] = round(time.perf_counter() - started, 4)
     if lp is None:
         return x, "feasible", _request_bound_gap(req, value, fill, x)
@@ -380,6 +396,10 @@ def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, r
     fixed = w > gap_abs + 1e-6
     stats["packing_mip_pairs"] = int(keep.sum())
     stats["packing_fixed_pairs"] = int(fixed.sum())
+    if keep.sum() * _BUILD_SECONDS_PER_PAIR > deadline - time.perf_counter():
+        # building that model alone would overrun the limit: the answer so far, with its gap
+        stats["packing_mip_skipped"] = True
+        return x, "feasible", max(0.0, (bound - best) / max(1.0, abs(bound)))
     answer, status, found, cp_bound = _cpsat(req, value, fill, rows, x, keep, fixed, deadline, stats)
     if status == "optimal":
         stats["quality_proven_by"] = "reduced_mip"
@@ -514,12 +534,12 @@ def lexicographic_fill(req: np.ndarray, positions: np.ndarray, bound: np.ndarray
         hi[j] = bound[j]
         lo = hi.copy()
         lo[j] = 0
-        if time.perf_counter() >= deadline:
-            proven = False
-            continue
-        lp = quality_lp(req, value.astype(np.float64), hi, rows, x & allowed, deadline, stats,
-                        lo=lo, allowed=allowed)
+        # the bound is never cut by the time limit (an LP, polynomial): fill is not traded for
+        # time; only the MIP below, needed when the bound is above the fill, is
+        lp = quality_lp(req, value.astype(np.float64), hi, rows, x & allowed,
+                        time.perf_counter() + 1e5, stats, lo=lo, allowed=allowed, few=True)
         if lp is None:
+            stats["fill_lp_failed"] = stats.get("fill_lp_failed", 0) + 1
             proven = False
             continue
         lp_f, bound_f, slack, w, _, _ = lp
@@ -531,6 +551,10 @@ def lexicographic_fill(req: np.ndarray, positions: np.ndarray, bound: np.ndarray
         keep = (slack <= gap_abs + 1e-6) & allowed
         fixed = w > gap_abs + 1e-6
         stats["fill_mip_pairs"] = stats.get("fill_mip_pairs", 0) + int(keep.sum())
+        stats["fill_lp_ceilings"] = stats.get("fill_lp_ceilings", []) + [[int(fill[j]), ceiling]]
+        if keep.sum() * _BUILD_SECONDS_PER_PAIR > deadline - time.perf_counter():
+            proven = False  # no time to build the model: the answer keeps its fill, unproven
+            continue
         answer, status, found, _ = _cpsat(req, value, hi, rows, x & allowed, keep, fixed,
                                           deadline, stats, lo=lo)
         if status != "optimal":
@@ -549,3 +573,210 @@ def lexicographic_fill(req: np.ndarray, positions: np.ndarray, bound: np.ndarray
                     new_x[k] = True
                     load[r] += c
             x[:] = new_x
+
+
+def _knapsacks(rows: Rows, profit: np.ndarray):
+    """Every knapsack row's best set at each capacity (0/1 knapsack over at most 7 days).
+
+    Returns (dp, items, take): dp[r, c] the best sum of positive profits within c days;
+    ``items`` per stage t the (row, pair, days) of each row's t-th positive item and
+    ``take`` whether the best answer at (row, c) takes it, for the trace back.
+    """
+    k_rows = rows.knapsack_rows
+    kn = np.flatnonzero(rows.item_row < k_rows)
+    kn = kn[profit[rows.item_pair[kn]] > _EPS]
+    cap = rows.cap[:k_rows]
+    cap_max = int(cap.max()) if k_rows else 0
+    dp = np.zeros((k_rows, cap_max + 1))
+    stages = []
+    if kn.shape[0]:
+        r_all = rows.item_row[kn]
+        order = np.argsort(r_all, kind="stable")
+        r_all, p_all = r_all[order], rows.item_pair[kn][order]
+        d_all = rows.item_coef[kn][order].astype(np.int64)
+        first = np.searchsorted(r_all, np.arange(k_rows + 1))
+        nth = np.arange(r_all.shape[0]) - first[r_all]
+        by_t = np.argsort(nth, kind="stable")
+        t_first = np.searchsorted(nth[by_t], np.arange(int(nth.max()) + 2))
+        for t in range(int(nth.max()) + 1):
+            at = by_t[t_first[t]:t_first[t + 1]]
+            rr, pp, kk = r_all[at], p_all[at], d_all[at]
+            vv = profit[pp]
+            cols = np.arange(cap_max + 1)[None, :]
+            prev = dp[rr]
+            src = np.clip(cols - kk[:, None], 0, None)
+            cand = np.where(cols >= kk[:, None], prev[np.arange(rr.shape[0])[:, None], src]
+                            + vv[:, None], -np.inf)
+            take = cand > prev + 1e-12
+            dp[rr] = np.where(take, cand, prev)
+            stages.append((rr, pp, kk, take))
+    dp[np.arange(cap_max + 1)[None, :] > cap[:, None]] = -np.inf
+    return dp, stages
+
+
+def _trace(dp: np.ndarray, stages, wanted: np.ndarray) -> list[list[int]]:
+    """The pairs of the best set of each wanted knapsack row (traced back through the stages)."""
+    c = np.argmax(dp[wanted], axis=1)
+    where = np.full(dp.shape[0], -1, dtype=np.int64)
+    where[wanted] = np.arange(wanted.shape[0])
+    chosen: list[list[int]] = [[] for _ in range(wanted.shape[0])]
+    for rr, pp, kk, take in reversed(stages):
+        w = where[rr]
+        hit = np.flatnonzero(w >= 0)
+        if hit.shape[0] == 0:
+            continue
+        sel = take[hit, c[w[hit]]]
+        for h in hit[sel].tolist():
+            chosen[w[h]].append(int(pp[h]))
+        c[w[hit[sel]]] -= kk[hit[sel]]
+    return chosen
+
+
+def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows, x: np.ndarray,
+               deadline: float, stats: dict):
+    """The Dantzig-Wolfe master: each one-day person chooses one feasible set of requests.
+
+    People with a knapsack row (all their candidate requests share a day) enter as
+    *patterns* (feasible sets, priced by an exact knapsack over their days); everyone else
+    as pairs with their busiest-day rows (as in ``quality_lp``). The bound is the Lagrangian
+    of the request prices, valid whenever the generation stops. Returns (bound, bound,
+    loss, w, columns, point) as ``quality_lp``: ``loss_k`` bounds from below what taking pair
+    k costs against the bound (for a pattern person: their best set minus the best set
+    containing k, from below), ``w_k`` what leaving a compact pair out costs.
+    """
+    from ortools.linear_solver import pywraplp  # slow to load: only when packing binds
+
+    n, n_req = req.shape[0], fill.shape[0]
+    k_rows = rows.knapsack_rows
+    person_row = np.full(n, -1, dtype=np.int64)  # the knapsack row of the pair's person
+    kn_items = rows.item_row < k_rows
+    person_row[rows.item_pair[kn_items]] = rows.item_row[kn_items]
+    patterned = person_row >= 0
+    # rows of pattern people (their knapsack and cardinality rows) leave the master
+    row_kn = np.zeros(rows.cap.shape[0], dtype=bool)
+    row_kn[rows.item_row[patterned[rows.item_pair]]] = True
+    order = np.lexsort((-value, req))
+    first = np.searchsorted(req[order], np.arange(n_req + 1))
+    rank_in_req = np.empty(n, dtype=np.int64)
+    rank_in_req[order] = np.arange(n) - np.repeat(first[:-1], np.diff(first))
+    start = x | (rank_in_req < np.maximum(3 * fill, fill + 4)[req])
+    by_pair, pair_starts = _by_pair(rows, n)
+
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    objective = lp.Objective()
+    objective.SetMaximization()
+    req_cts: dict[int, object] = {}
+    row_cts: dict[int, object] = {}
+    conv: dict[int, object] = {}
+    compact_var: dict[int, object] = {}
+    patterns: list[tuple[object, list[int]]] = []
+    seen: set[tuple[int, ...]] = set()
+
+    def req_ct(j: int):
+        ct = req_cts.get(j)
+        if ct is None:
+            ct = req_cts[j] = lp.Constraint(float(fill[j]), float(fill[j]))
+        return ct
+
+    def add_compact(cols) -> None:
+        for c in cols:
+            v = lp.NumVar(0.0, 1.0, "")
+            compact_var[c] = v
+            objective.SetCoefficient(v, float(value[c]))
+            req_ct(int(req[c])).SetCoefficient(v, 1.0)
+            for t in by_pair[pair_starts[c]:pair_starts[c + 1]].tolist():
+                r = int(rows.item_row[t])
+                rc = row_cts.get(r)
+                if rc is None:
+                    rc = row_cts[r] = lp.Constraint(-lp.infinity(), float(rows.cap[r]))
+                rc.SetCoefficient(v, float(rows.item_coef[t]))
+
+    def add_pattern(r: int, pairs: list[int]) -> None:
+        key = (r,) + tuple(sorted(pairs))
+        if key in seen or not pairs:
+            return
+        seen.add(key)
+        v = lp.NumVar(0.0, 1.0, "")
+        objective.SetCoefficient(v, float(value[pairs].sum()))
+        for c in pairs:
+            req_ct(int(req[c])).SetCoefficient(v, 1.0)
+        ct = conv.get(r)
+        if ct is None:
+            ct = conv[r] = lp.Constraint(-lp.infinity(), 1.0)
+        ct.SetCoefficient(v, 1.0)
+        patterns.append((v, pairs))
+
+    add_compact(np.flatnonzero(start & ~patterned).tolist())
+    held: dict[int, list[int]] = {}
+    for c in np.flatnonzero(x & patterned).tolist():
+        held.setdefault(int(person_row[c]), []).append(c)
+    for r, pairs in held.items():
+        add_pattern(r, pairs)
+    for c in np.flatnonzero(start & patterned & ~x).tolist():
+        add_pattern(int(person_row[c]), [c])
+    rounds = 0
+    while True:
+        rounds += 1
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0 and rounds > 1:
+            break
+        # the first solve always runs to the end (a bound is needed); later ones within the time
+        lp.SetTimeLimit(int(max(10.0 if rounds == 1 else 0.1, remaining) * 1000))
+        if lp.Solve() != pywraplp.Solver.OPTIMAL:
+            if rounds == 1:
+                return None
+            break  # the last prices stand: their Lagrangian bound is valid
+        pi = np.zeros(n_req)
+        for j, ct in req_cts.items():
+            pi[j] = ct.dual_value()
+        y = np.zeros(rows.cap.shape[0])
+        for r, ct in row_cts.items():
+            y[r] = max(0.0, ct.dual_value())
+        mu = np.zeros(k_rows)
+        for r, ct in conv.items():
+            mu[r] = max(0.0, ct.dual_value())
+        profit = value - pi[req]
+        charge = pi[req] + np.bincount(rows.item_pair, weights=rows.item_coef * y[rows.item_row],
+                                       minlength=n)
+        slack = charge - value
+        slack[patterned] = np.inf
+        dp, stages = _knapsacks(rows, np.where(patterned, profit, -np.inf))
+        best = np.max(dp, axis=1) if k_rows else np.zeros(0)
+        if time.perf_counter() >= deadline:
+            break
+        in_master = np.zeros(n, dtype=bool)
+        in_master[list(compact_var)] = True
+        new_compact = np.flatnonzero((-slack > _EPS) & ~patterned & ~in_master)
+        wanted = np.flatnonzero(best - mu > _EPS)
+        if new_compact.shape[0] == 0 and wanted.shape[0] == 0:
+            break
+        add_compact(new_compact[np.argsort(slack[new_compact])][:5000].tolist())
+        wanted = wanted[np.argsort(-(best - mu)[wanted], kind="stable")][:20000]
+        for r, pairs in zip(wanted.tolist(), _trace(dp, stages, wanted)):
+            add_pattern(r, pairs)
+    # the Lagrangian bound for these prices (valid wherever the generation stopped)
+    gain = np.where(patterned, 0.0, np.maximum(0.0, -slack))
+    lagrange = float(pi @ fill) + float(y[~row_kn] @ rows.cap[~row_kn]) + float(gain.sum()) \
+        + float(np.maximum(best, 0.0).sum())
+    # what taking a pattern person's pair costs, from below: best - (profit + best within the rest)
+    loss = np.maximum(0.0, slack)
+    pk = np.flatnonzero(patterned)
+    r_of = person_row[pk]
+    days = np.zeros(n, dtype=np.int64)
+    days[rows.item_pair[kn_items]] = rows.item_coef[kn_items].astype(np.int64)
+    room = rows.cap[r_of] - days[pk]
+    within = np.where(room >= 0, dp[r_of, np.clip(room, 0, None)], -np.inf)
+    loss[pk] = np.maximum(0.0, np.maximum(best[r_of], 0.0) - (profit[pk] + within))
+    point = np.zeros(n)
+    for c, v in compact_var.items():
+        point[c] = v.solution_value()
+    columns = np.zeros(n, dtype=bool)
+    columns[list(compact_var)] = True
+    for v, pairs in patterns:
+        point[pairs] += v.solution_value()
+        columns[pairs] = True
+    stats["packing_lp_rounds"] = rounds
+    stats["packing_lp_columns"] = len(compact_var) + len(patterns)
+    stats["packing_lp_value"] = round(float(objective.Value()), 3)
+    w = np.where(patterned, 0.0, np.maximum(0.0, -slack))
+    return lagrange, lagrange, loss, w, columns, point
