@@ -109,7 +109,7 @@ class Config:
     SOLVER_TIME_LIMIT_S = 30
     SOLVER_HARD_TIMEOUT_S: int | None = None
     MATCHING_SOLVER = "subprocess"  # subprocess | inline (solve inside the worker thread)
-    MATCHING_RUNNER = "thread"  # thread | inline (the request waits: tests only)
+    MATCHING_RUNNER = "queue"  # queue (the scheduler runs it) | inline (the request waits: tests only)
 
 # Environment variable → (config key, parser). Only these are read, so a typo is visible here.
 _ENVIRONMENT = {

@@ -21,6 +21,7 @@ import logging
 import os
 import socket
 import subprocess
+import threading
 import sys
 import traceback
 from datetime import timedelta
@@ -39,7 +40,7 @@ from ..solver import ProblemError, solve_dict
 from . import notices
 from .digest import digest_text
 from .models import REVIEWABLE_KINDS, MatchingRound, Proposal, RuleSetVersion, UnfilledSlot
-from .snapshot import build_snapshot, problem_counts
+from .snapshot import build_snapshot, problem_counts, write_problem
 
 log = logging.getLogger(__name__)
 
@@ -70,19 +71,41 @@ def solver_command() -> list[str]:
 
 
 def solve_in_subprocess(problem: dict[str, Any]) -> str:
-    """Run the solver CLI on ``problem``; return its answer text exactly as printed."""
-    text = json.dumps(problem, ensure_ascii=False)
+    """Run the solver CLI on ``problem``; return its answer text exactly as printed.
+
+    The problem is streamed to the child's stdin piece by piece (snapshot.write_problem) from a thread,
+    so no second copy of the whole text is held as bytes while the child reads it."""
+    process = subprocess.Popen(solver_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    pipe, process.stdin = process.stdin, None  # communicate() must leave the writer's pipe alone
+
+    def feed() -> None:
+        try:
+            write_problem(problem, pipe)
+        except (BrokenPipeError, OSError):
+            pass  # the child stopped reading: its exit status says why
+        finally:
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+    writer = threading.Thread(target=feed, name="solver-stdin", daemon=True)
+    writer.start()
     try:
-        completed = subprocess.run(solver_command(), input=text.encode("utf-8"), capture_output=True,
-                                   timeout=hard_timeout_s(problem), check=False)
+        stdout, stderr_bytes = process.communicate(timeout=hard_timeout_s(problem))
     except subprocess.TimeoutExpired as exc:
+        process.kill()
+        process.communicate()
         raise SolverFailure("timeout", f"no answer after {exc.timeout:.0f} s") from None
-    stderr = completed.stderr.decode("utf-8", "replace").strip()
-    if completed.returncode == 2:
+    finally:
+        writer.join(timeout=5)
+    stderr = stderr_bytes.decode("utf-8", "replace").strip()
+    if process.returncode == 2:
         raise SolverFailure("invalid_input", stderr or "exit 2")
-    if completed.returncode != 0:
-        raise SolverFailure("crashed", f"exit {completed.returncode}: {stderr[-4000:]}")
-    return completed.stdout.decode("utf-8").strip()
+    if process.returncode != 0:
+        raise SolverFailure("crashed", f"exit {process.returncode}: {stderr[-4000:]}")
+    return stdout.decode("utf-8").strip()
 
 
 def solve_inline(problem: dict[str, Any]) -> str:
