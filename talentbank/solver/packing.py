@@ -370,6 +370,8 @@ def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, r
         return x, "feasible", _request_bound_gap(req, value, fill, x)
     lp_f, bound_f, slack, w, columns, point = lp
     bound = int(np.floor(bound_f + 1e-6 * max(1.0, abs(bound_f))))
+    # each request's best candidates, ignoring who else wants them: also a bound, sometimes lower
+    bound = min(bound, _request_bound(req, value, fill))
     # reduced-cost fixing works against the LP bound its duals prove (never the tighter one)
     lp_bound = int(np.floor(lp_f + 1e-6 * max(1.0, abs(lp_f))))
     stats["quality_bound"] = bound
@@ -416,13 +418,18 @@ def _feasible(req: np.ndarray, x: np.ndarray, fill: np.ndarray, rows: Rows) -> b
             and bool(np.all(rows.loads(x.astype(np.float64)) <= rows.cap + _EPS)))
 
 
-def _request_bound_gap(req: np.ndarray, value: np.ndarray, fill: np.ndarray, x: np.ndarray) -> float:
-    """Gap against each request's best candidates, ignoring who else wants them."""
+def _request_bound(req: np.ndarray, value: np.ndarray, fill: np.ndarray) -> int:
+    """Each request's ``fill`` best candidates summed, ignoring who else wants them."""
     order = np.lexsort((-value, req))
     first = np.searchsorted(req[order], np.arange(fill.shape[0] + 1))
     rank = np.empty(req.shape[0], dtype=np.int64)
     rank[order] = np.arange(req.shape[0]) - np.repeat(first[:-1], np.diff(first))
-    bound = float(value[rank < fill[req]].sum())
+    return int(value[rank < fill[req]].sum())
+
+
+def _request_bound_gap(req: np.ndarray, value: np.ndarray, fill: np.ndarray, x: np.ndarray) -> float:
+    """Gap against each request's best candidates, ignoring who else wants them."""
+    bound = float(_request_bound(req, value, fill))
     return max(0.0, (bound - float(value[x].sum())) / max(1.0, abs(bound)))
 
 
@@ -519,10 +526,13 @@ def lexicographic_fill(req: np.ndarray, positions: np.ndarray, bound: np.ndarray
     """
     proven = True
     done: set[int] = set()
+    ceiling_of = bound.copy()  # the proven upper bound of each request's fill, given the higher
     while True:
         fill = augment(x, req, rank, bound, rows, positions)
         open_ = [j for j in np.flatnonzero(fill < bound).tolist() if j not in done]
         if not open_:
+            stats["fill_level_bound"] = stats.get("fill_level_bound", 0) + int(
+                np.maximum(ceiling_of, fill).sum())
             return x, fill, proven
         j = min(open_, key=lambda t: positions[t])
         done.add(j)
@@ -544,6 +554,7 @@ def lexicographic_fill(req: np.ndarray, positions: np.ndarray, bound: np.ndarray
             continue
         lp_f, bound_f, slack, w, _, _ = lp
         ceiling = int(np.floor(bound_f + 1e-6))
+        ceiling_of[j] = min(ceiling_of[j], ceiling)
         if ceiling <= fill[j]:
             stats["fill_proven_by_lp"] = stats.get("fill_proven_by_lp", 0) + 1
             continue
@@ -559,6 +570,8 @@ def lexicographic_fill(req: np.ndarray, positions: np.ndarray, bound: np.ndarray
                                           deadline, stats, lo=lo)
         if status != "optimal":
             proven = False
+        else:
+            ceiling_of[j] = max(found, int(fill[j]))
         if found > fill[j]:
             stats["fill_improved_by_packing"] = stats.get("fill_improved_by_packing", 0) + 1
             new_x = answer & allowed
