@@ -37,6 +37,13 @@ def test_round_review_approve_accept_in_the_browser(app, live_server, browser_pa
     log_in(page, live_server, COORDINATOR, DEMO_PASSWORD)
     page.click("nav >> text=マッチング")
     page.click("button:has-text('マッチングを実行')")
+    # The web only queues the round; the scheduler process runs it (here: what its tick does, once).
+    expect(page.locator("body")).to_contain_text("計算")
+    from talentbank.matching.runner import queued_round_ids, run_queued_round
+    db.session.expire_all()
+    queued = queued_round_ids()
+    assert len(queued) == 1
+    run_queued_round(queued[0])
     page.wait_for_url("**/matching/rounds/*", timeout=120_000)
     expect(page.locator("#city-summary")).to_be_visible(timeout=120_000)
     db.session.expire_all()
