@@ -96,6 +96,9 @@ class Config:
     # last confirmation), this many days to a second reminder, and as many again before pausing.
     AVAILABILITY_GRACE_DAYS = 14
     PROPOSAL_REMINDER_DAYS = 3  # the coordinating city is reminded of proposals waiting this long, and again
+    # Disaster-recovery and statutory requests still unfilled this many days before they start are escalated
+    # to the coordinating city (talentbank/requests/escalation.py) and listed on its home page.
+    ESCALATION_DAYS = 14
 
     # Verification before matching (talentbank/specialists/verification.py and evidence.py).
     EMAIL_CONFIRMATION_VALID_HOURS = 72  # life of the link a self sign-up confirms its address with
@@ -154,6 +157,7 @@ _ENVIRONMENT = {
     "TALENTBANK_SCHEDULER_LOCK_FILE": ("SCHEDULER_LOCK_FILE", str),
     "TALENTBANK_AVAILABILITY_GRACE_DAYS": ("AVAILABILITY_GRACE_DAYS", int),
     "TALENTBANK_PROPOSAL_REMINDER_DAYS": ("PROPOSAL_REMINDER_DAYS", int),
+    "TALENTBANK_ESCALATION_DAYS": ("ESCALATION_DAYS", int),
     "TALENTBANK_SOLVER_TIME_LIMIT_S": ("SOLVER_TIME_LIMIT_S", int),
     "TALENTBANK_SOLVER_HARD_TIMEOUT_S": ("SOLVER_HARD_TIMEOUT_S", "int_or_none"),
     "TALENTBANK_MATCHING_SOLVER": ("MATCHING_SOLVER", str),

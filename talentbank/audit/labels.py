@@ -188,3 +188,15 @@ def change_text(value: Any) -> str:
     if moment is not None:
         return show_time(moment)
     return str(value)
+
+# A dispatch's arrival details (dispatches/arrival.py).
+ACTION_LABELS.update({
+    "dispatch.arrival_entered": _l("初日の案内の登録"),
+    "dispatch.arrival_changed": _l("初日の案内の変更"),
+})
+for _name, _label in {
+    "contact_name": _l("担当者の氏名"), "contact_phone": _l("担当者の電話番号"),
+    "contact_email": _l("担当者のメールアドレス"), "place": _l("初日に行く場所"), "first_day_on": _l("初日"),
+    "meeting_time": _l("集合時刻"), "what_to_bring": _l("持ち物・服装など"),
+}.items():
+    FIELD_LABELS.setdefault(_name, _label)

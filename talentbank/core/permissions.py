@@ -96,6 +96,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "cycle.list": STAFF,
     "cycle.view": STAFF,
     "cycle.confirm": frozenset({H}),
+    # Whom to contact and where to go on the first day: the receiving city's HR officers enter it.
+    "dispatch.arrival": STAFF,
 }
 
 # Actions an HR officer may take only on data of the city they belong to.
@@ -112,6 +114,7 @@ CITY_SCOPED = CITY_SCOPED | frozenset({"round.view_own_city"})
 
 # Dispatches: an HR officer sees, evaluates and confirms only what concerns their own city.
 CITY_SCOPED = CITY_SCOPED | frozenset({"dispatch.view", "dispatch.evaluate", "cycle.view", "cycle.confirm"})
+CITY_SCOPED = CITY_SCOPED | frozenset({"dispatch.arrival"})
 
 
 class PermissionDenied(Exception):

@@ -12,7 +12,8 @@ from ..core.permissions import may, requires
 from ..core.query_args import date_arg, int_arg, page_arg, text_arg
 from ..exchange.rings.models import CYCLE_STATUS_LABELS
 from ..matching.models import PROPOSAL_STATUS_LABELS
-from . import roster, services
+from . import arrival, roster, services
+from .arrival_forms import ArrivalForm
 from .forms import ActionForm, DeclineForm, EvaluationForm, ExtendForm, ReasonForm
 from .models import (
     DISPATCH_STATUS_LABELS,
@@ -159,7 +160,9 @@ def _render_detail(dispatch_id: int, *, cancel_form=None, extend_form=None, eval
         evaluation_form = EvaluationForm(data={"rating": str(mine.rating), "comment": mine.comment} if mine else None)
     return render_template("dispatches/detail.html", page=page, d=page.dispatch,
                            cancel_form=cancel_form or ReasonForm(), extend_form=extend_form or ExtendForm(),
-                           evaluation_form=evaluation_form, today=clock.today_tokyo()), status
+                           evaluation_form=evaluation_form, today=clock.today_tokyo(),
+                           arrival=arrival.arrival_for(dispatch_id),
+                           may_edit_arrival=arrival.may_edit_arrival(current_user, page.dispatch)), status
 
 
 @bp.route("/dispatches/<int:dispatch_id>")
@@ -209,3 +212,27 @@ def evaluation(dispatch_id: int):
             flash(_("評価を保存しました。ありがとうございました。"), "success")
             return redirect(url_for("dispatches.detail", dispatch_id=dispatch_id))
     return _render_detail(dispatch_id, evaluation_form=form, status=400)
+
+
+# ----------------------------------------------------------------------------- arrival details (dispatches/arrival.py)
+
+
+@bp.route("/dispatches/<int:dispatch_id>/arrival", methods=["GET", "POST"])
+@requires("dispatch.arrival")
+def arrival_form(dispatch_id: int):
+    try:
+        dispatch = arrival.check_may_edit(current_user, dispatch_id)  # another city's HR: 403
+    except UserError:
+        return render_template("errors/error.html", status=404, message=_("派遣が見つかりません。")), 404
+    stored = arrival.arrival_for(dispatch_id)
+    form = ArrivalForm(obj=stored)
+    if form.validate_on_submit():
+        try:
+            arrival.save_arrival(current_user, dispatch_id, form.values())
+        except UserError as exc:
+            attach_errors(form, exc)
+        else:
+            flash(_("初日の案内を保存しました。") if stored else _("初日の案内を登録しました。本人に通知しました。"), "success")
+            return redirect(url_for("dispatches.detail", dispatch_id=dispatch_id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("dispatches/arrival_form.html", d=dispatch, form=form, stored=stored), status

@@ -13,6 +13,7 @@ from ..core.permissions import Role
 from ..extensions import db
 from ..notifications.services import link_to, notify_users, users_with_role
 from ..core.jobs import JobResult, RunContext, daily, scheduled_job
+from .escalation import warn_unfilled_urgent_requests
 from .models import StaffingRequest
 from .services import EXPIRABLE_STATUSES, expire_request
 
@@ -39,3 +40,12 @@ def expire_unfilled_requests(run: RunContext) -> JobResult:
                      link=link_to("requests.detail", request_id=request.id), dedupe_key=f"request.expired:{request.id}")
     db.session.commit()
     return JobResult(N_("%(count)s件の派遣要請を期限切れにしました。"), {"count": len(due)})
+
+
+@scheduled_job("requests.escalate", trigger=daily(8, 0), title=N_("開始が近い未充足の緊急要請を幹事市に通知"),
+               schedule=N_("毎日 8:00"), misfire_grace_time=23 * 3600)
+def escalate_unfilled_requests(run: RunContext) -> JobResult:
+    """Disaster-recovery and statutory requests still unfilled shortly before they start: warn the coordinating city
+    (escalation.py; once per request and threshold)."""
+    count = warn_unfilled_urgent_requests()
+    return JobResult(N_("%(count)s件の未充足の緊急要請について幹事市に通知しました。"), {"count": count})
