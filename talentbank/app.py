@@ -16,7 +16,8 @@ from .accounts import sessions as login_sessions
 from .accounts.cli import register as register_accounts_cli
 from .accounts.models import User
 from .accounts.views import bp as accounts_bp
-from .audit.labels import action_label, change_text, field_label
+from .audit.history import change_lines
+from .audit.labels import action_label, field_label
 from .board.views import bp as board_bp
 from .cities.views import bp as cities_bp
 from .cli import register as register_cli
@@ -32,6 +33,7 @@ from .exchange.views import bp as exchange_bp
 from .extensions import babel, csrf, db, login_manager, migrate
 from .i18n import ensure_compiled, show_time
 from .main.audit_log import bp as audit_bp
+from .main.history_words import describe_histories
 from .main.navigation import nav_items
 from .main.views import bp as main_bp
 from .matching.cli import register as register_matching_cli
@@ -117,6 +119,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_template_helpers(app)
     _register_cli(app)
     connect_subscribers()
+    describe_histories(ROLE_LABELS)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _enable_sqlite_foreign_keys(app)
     return app
@@ -215,7 +218,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.add_template_filter(action_label, "action_label")
     app.add_template_filter(field_label, "field_label")
-    app.add_template_filter(change_text, "change_text")
+    app.add_template_filter(change_lines, "change_lines")
 
 
 def _register_cli(app: Flask) -> None:

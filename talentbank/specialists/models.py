@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..cities.models import City
 from ..core.clock import utcnow
+from ..core.errors import N_
 from ..extensions import db
 from ..vocabulary.models import ExperienceField, Licence, Profession
 
@@ -72,6 +73,16 @@ class CheckedBy(StrEnum):
     IMPORT = "import"  # the coordinating city, at import, for the rows it marked verified (audited)
     EMPLOYER = "employer"  # the serving officer's own city, which holds their personnel record
     DEMO = "demo"  # the demo data
+
+
+# How the codes above read on screen (msgids, translated where shown: histories, audit log).
+KIND_LABELS = {SpecialistKind.RETIRED: N_("退職専門人材"), SpecialistKind.SERVING: N_("現職職員")}
+STATUS_LABELS = {SpecialistStatus.ACTIVE: N_("登録中"), SpecialistStatus.PAUSED: N_("一時停止中"),
+                 SpecialistStatus.WITHDRAWN: N_("退会済み")}
+LICENCE_STATUS_LABELS = {LicenceStatus.PENDING: N_("未確認"), LicenceStatus.VERIFIED: N_("確認済み"),
+                         LicenceStatus.REJECTED: N_("確認できない")}
+REGISTRATION_SOURCE_LABELS = {"self": N_("本人による登録"), "hr": N_("人事担当者による登録"), "import": N_("一括登録"),
+                              "demo": N_("デモデータ")}
 
 
 specialist_professions = _link_table("specialist_professions", "specialist_id", "profession_id", "professions")
