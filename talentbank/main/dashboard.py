@@ -1,0 +1,400 @@
+"""What each role's home page shows first: the work waiting for them, counted, each linked to the screen that clears it.
+
+Three readers, three functions (the view picks one by role):
+
+- the coordinating city: pairings and rings waiting for review, profiles waiting for a check, requests
+  that start soon with empty slots (which city, which profession, and the last round's reason), failed
+  jobs and failed mail;
+- an HR officer: their own city only — requests by state, what is coming for them (proposals under
+  review, offers waiting for the specialist, dispatches about to start), rings waiting for their
+  confirmation, offers about to lapse, arrival details to enter, evaluations to write;
+- a specialist: their pending offers with the deadline, coming and current dispatches with the
+  receiving city's contact person and first-day details, what is left to do before they can be
+  matched, and open requests that fit their profile.
+
+Every count is one SQL aggregate (the coordinator's page runs on 50,000 specialists and 20,000
+requests: scripts/bench_dashboard.py); lists are capped at ``LIST_LIMIT`` rows, the count says how many
+there are in all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..cities.models import City
+from ..core import clock
+from ..core.permissions import Role, may
+from ..dispatches import arrival as arrivals
+from ..dispatches.models import Dispatch, DispatchEvaluation, Offer
+from ..dispatches.services import EVALUATION_OPENS_DAYS_BEFORE_END, REMINDER_BEFORE_DEADLINE
+from ..exchange.rings.models import ExchangeCycle, ExchangeCycleConfirmation, ExchangeCycleMember
+from ..i18n import show_time
+from ..matching.models import MatchingRound, Proposal, UnfilledSlot
+from ..matching.reasons import ReasonContext, describe_unfilled
+from ..matching.text import translator
+from ..notifications.kinds import localise
+from ..notifications.models import OutboxMessage, OutboxStatus
+from ..requests.models import LIVE_STATUSES, STATUS_LABELS, STATUSES, StaffingRequest, staffing_request_licences
+from ..scheduler.models import JobRun, RunStatus
+from ..specialists.models import LicenceStatus, Specialist, SpecialistKind, SpecialistLicence
+from ..specialists.verification import queue_count, readiness, usable_profession_ids
+from ..extensions import db
+from ..vocabulary.models import Profession
+
+LIST_LIMIT = 20
+
+
+@dataclass
+class Todo:
+    """One piece of waiting work: what, how many, where to clear it (``url`` None: nothing to open)."""
+
+    key: str
+    label: str
+    count: int
+    url: str | None = None
+    hint: str = ""
+    is_urgent: bool = False
+
+
+@dataclass
+class EscalationRow:
+    request: StaffingRequest
+    open_slots: int
+    days_left: int
+    reason: str  # the last round's reason, or that no round has looked at it yet
+    reason_kind: str
+
+
+@dataclass
+class Dashboard:
+    role: str
+    todos: list[Todo] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def waiting(self) -> list[Todo]:
+        return [t for t in self.todos if t.count]
+
+    @property
+    def clear(self) -> list[Todo]:
+        return [t for t in self.todos if not t.count]
+
+
+def escalation_days() -> int:
+    return max(0, int(current_app.config.get("ESCALATION_DAYS", 14)))
+
+
+def _count(query: Any) -> int:
+    return int(db.session.scalar(query) or 0)
+
+
+# ----------------------------------------------------------------------------- shared pieces
+
+
+def unfilled_soon_clause(today: date, days: int, city_id: int | None = None) -> list[Any]:
+    """SQL: a live request with empty slots whose first day is from today to ``days`` days ahead."""
+    clause = [StaffingRequest.status.in_(LIVE_STATUSES), StaffingRequest.filled_count < StaffingRequest.people,
+              StaffingRequest.start_date >= today, StaffingRequest.start_date <= today + timedelta(days=days)]
+    if city_id is not None:
+        clause.append(StaffingRequest.city_id == city_id)
+    return clause
+
+
+def _last_reasons(requests: list[StaffingRequest]) -> dict[int, UnfilledSlot]:
+    """The most recent round's empty-slot row of each request (reviewable rounds only)."""
+    ids = [r.id for r in requests]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(UnfilledSlot).join(MatchingRound, MatchingRound.id == UnfilledSlot.round_id)
+        .where(UnfilledSlot.request_id.in_(ids), MatchingRound.kind != "what_if")
+        .order_by(UnfilledSlot.request_id, UnfilledSlot.round_id.desc())).scalars()
+    latest: dict[int, UnfilledSlot] = {}
+    for row in rows:
+        latest.setdefault(row.request_id, row)
+    return latest
+
+
+def escalation_rows(today: date, days: int, city_id: int | None = None,
+                    limit: int = LIST_LIMIT) -> tuple[int, list[EscalationRow], list[dict[str, Any]]]:
+    """Requests starting within ``days`` with empty slots: the count, the first rows (most urgent, soonest first)
+    with the last round's reason, and the open slots grouped by city and profession."""
+    clause = unfilled_soon_clause(today, days, city_id)
+    total = _count(select(func.count()).select_from(StaffingRequest).where(*clause))
+    if not total:
+        return 0, [], []
+    rank = case({"disaster": 0, "statutory": 1}, value=StaffingRequest.urgency, else_=2)
+    requests = list(db.session.scalars(
+        select(StaffingRequest).where(*clause)
+        .options(joinedload(StaffingRequest.city), joinedload(StaffingRequest.profession),
+                 selectinload(StaffingRequest.required_licences))
+        .order_by(rank, StaffingRequest.start_date, StaffingRequest.id).limit(limit)))
+    locale = _locale()
+    t = translator(locale)
+    cities = list(db.session.scalars(select(City)))
+    ctx = ReasonContext(city_names={c.code: c.display_name(locale) for c in cities},
+                        licence_names={lic.code: lic.display_name(locale) for r in requests
+                                       for lic in r.required_licences},
+                        request_urgency={}, t=t)
+    last = _last_reasons(requests)
+    rows = []
+    for r in requests:
+        slot = last.get(r.id)
+        if slot is None:
+            text, kind = _("まだマッチングの対象になっていません（次のマッチングで検討されます）。"), "not_yet"
+        else:
+            described = describe_unfilled(slot.reason, r.profession.display_name(locale),
+                                          [lic.code for lic in r.required_licences], ctx)
+            text, kind = described.headline, described.kind
+        rows.append(EscalationRow(r, r.people - r.filled_count, (r.start_date - today).days, text, kind))
+    groups = db.session.execute(
+        select(StaffingRequest.city_id, StaffingRequest.profession_id, func.count(),
+               func.sum(StaffingRequest.people - StaffingRequest.filled_count))
+        .where(*clause).group_by(StaffingRequest.city_id, StaffingRequest.profession_id)).all()
+    city_by_id = {c.id: c for c in cities}
+    professions = {p.id: p for p in db.session.scalars(
+        select(Profession).where(Profession.id.in_({g[1] for g in groups})))}
+    grouped = sorted(({"city": city_by_id[c], "profession": professions[p], "requests": n, "slots": int(s or 0)}
+                      for c, p, n, s in groups), key=lambda g: (-g["slots"], g["city"].code, g["profession"].id))
+    return total, rows, grouped
+
+
+def _locale() -> str:
+    return str(get_locale() or "ja")
+
+
+# ----------------------------------------------------------------------------- the coordinating city
+
+
+def proposals_waiting() -> tuple[int, int | None]:
+    """Pairings waiting for the coordinating city's decision, and the newest round that has some."""
+    total = _count(select(func.count()).select_from(Proposal).where(Proposal.status == "proposed"))
+    round_id = db.session.scalar(select(func.max(Proposal.round_id)).where(Proposal.status == "proposed")) \
+        if total else None
+    return total, round_id
+
+
+def rings_waiting() -> tuple[int, int | None]:
+    """Exchange rings proposed by a round and not yet approved or rejected, and the newest round with one."""
+    total = _count(select(func.count()).select_from(ExchangeCycle).where(ExchangeCycle.status == "proposed"))
+    round_id = db.session.scalar(select(func.max(ExchangeCycle.round_id)).where(
+        ExchangeCycle.status == "proposed")) if total else None
+    return total, round_id
+
+
+def failed_jobs() -> list[str]:
+    """Jobs whose latest finished run failed (a later success clears it)."""
+    latest = (select(JobRun.job_name, func.max(JobRun.id).label("last_id"))
+              .where(JobRun.status.not_in((RunStatus.QUEUED.value, RunStatus.RUNNING.value)))
+              .group_by(JobRun.job_name).subquery())
+    return list(db.session.scalars(
+        select(JobRun.job_name).join(latest, JobRun.id == latest.c.last_id)
+        .where(JobRun.status == RunStatus.FAILED.value).order_by(JobRun.job_name)))
+
+
+def failed_mail_count() -> int:
+    return _count(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.status == OutboxStatus.FAILED.value))
+
+
+def coordinator_dashboard(actor: Any, today: date | None = None) -> Dashboard:
+    """The coordinating city's (and an administrator's) to-dos, the escalation list first among them."""
+    today = today or clock.today_tokyo()
+    board = Dashboard("coordinator")
+    proposals, proposal_round = proposals_waiting()
+    board.todos.append(Todo("proposals", _("審査待ちの提案"), proposals,
+                            url_for("matching.show", round_id=proposal_round) if proposal_round
+                            else url_for("matching.index"),
+                            _("マッチングが提案した組み合わせを承認または却下してください。")))
+    rings, ring_round = rings_waiting()
+    board.todos.append(Todo("rings", _("審査待ちの職員交流（交流の輪）"), rings,
+                            url_for("matching.show", round_id=ring_round) if ring_round else url_for("matching.index"),
+                            _("マッチングが見つけた交流の輪を承認または却下してください。")))
+    board.todos.append(Todo("verification", _("確認待ちの資格・登録内容"), queue_count(),
+                            url_for("specialists.verification_queue"),
+                            _("資格の番号・写しや職種・経験を確認すると、マッチングの対象になります。")))
+    days = escalation_days()
+    total, rows, grouped = escalation_rows(today, days)
+    board.todos.append(Todo("escalation", _("%(days)s日以内に始まる未充足の派遣要請", days=days), total,
+                            "#escalation", _("下の一覧：どの市の、どの職種が、なぜ埋まっていないか。"),
+                            is_urgent=any(r.request.urgency != "ordinary" for r in rows)))
+    jobs = failed_jobs()
+    if may(actor, "job.view"):
+        board.todos.append(Todo("jobs", _("失敗した定期ジョブ"), len(jobs), url_for("scheduler.jobs"),
+                                "、".join(jobs), is_urgent=bool(jobs)))
+    if may(actor, "outbox.view"):
+        failed = failed_mail_count()
+        board.todos.append(Todo("mail", _("送信に失敗したメール"), failed,
+                                url_for("notifications.outbox", status="failed"), is_urgent=bool(failed)))
+    board.extra.update(escalation=rows, escalation_groups=grouped, escalation_days=days, escalation_total=total)
+    return board
+
+
+# ----------------------------------------------------------------------------- an HR officer
+
+
+def requests_by_status(city_id: int) -> dict[str, int]:
+    counts = dict(db.session.execute(select(StaffingRequest.status, func.count()).where(
+        StaffingRequest.city_id == city_id).group_by(StaffingRequest.status)).all())
+    return {status: int(counts.get(status, 0)) for status in STATUSES}
+
+
+def rings_to_confirm_clause(city_id: int) -> list[Any]:
+    """SQL: an approved ring with a leg in the city, which the city has not confirmed yet."""
+    return [ExchangeCycle.status == "approved",
+            exists().where(ExchangeCycleMember.cycle_id == ExchangeCycle.id, ExchangeCycleMember.city_id == city_id),
+            ~exists().where(ExchangeCycleConfirmation.cycle_id == ExchangeCycle.id,
+                            ExchangeCycleConfirmation.city_id == city_id)]
+
+
+def evaluations_due_clause(city_id: int, today: date, party: str = "city") -> list[Any]:
+    """SQL: the city's dispatches whose evaluation is open (ended, or in their last two weeks) and not written."""
+    return [Dispatch.city_id == city_id,
+            or_(Dispatch.status == "completed",
+                and_(Dispatch.status == "active",
+                     Dispatch.end_date <= today + timedelta(days=EVALUATION_OPENS_DAYS_BEFORE_END))),
+            ~exists().where(DispatchEvaluation.dispatch_id == Dispatch.id, DispatchEvaluation.party == party)]
+
+
+def arrivals_missing_clause(city_id: int) -> list[Any]:
+    """SQL: the city's coming or current dispatches without arrival details."""
+    return [Dispatch.city_id == city_id, Dispatch.status.in_(("scheduled", "active")),
+            ~exists().where(arrivals.DispatchArrival.dispatch_id == Dispatch.id)]
+
+
+def hr_dashboard(actor: Any, today: date | None = None) -> Dashboard:
+    """An HR officer's to-dos, all about their own city."""
+    today = today or clock.today_tokyo()
+    now = clock.utcnow()
+    city_id = actor.city_id
+    board = Dashboard("city_hr")
+    if city_id is None:
+        return board
+    rings = _count(select(func.count()).select_from(ExchangeCycle).where(*rings_to_confirm_clause(city_id)))
+    board.todos.append(Todo("rings", _("自市の確認を待っている職員交流"), rings, url_for("rings.index"),
+                            _("承認された交流の輪は、関係するすべての市が確認すると成立します。"), is_urgent=bool(rings)))
+    expiring = _count(select(func.count()).select_from(Offer).where(
+        Offer.city_id == city_id, Offer.status == "pending", Offer.deadline_at <= now + REMINDER_BEFORE_DEADLINE))
+    board.todos.append(Todo("expiring", _("回答期限が近い打診（%(hours)s時間以内）",
+                                          hours=int(REMINDER_BEFORE_DEADLINE.total_seconds() // 3600)),
+                            expiring, url_for("dispatches.index"),
+                            _("期限までに本人の回答がないと打診は失効し、枠は次のマッチングに戻ります。")))
+    missing = list(db.session.scalars(select(Dispatch).where(*arrivals_missing_clause(city_id))
+                                      .options(joinedload(Dispatch.specialist))
+                                      .order_by(Dispatch.start_date, Dispatch.id).limit(LIST_LIMIT)))
+    missing_total = _count(select(func.count()).select_from(Dispatch).where(*arrivals_missing_clause(city_id)))
+    board.todos.append(Todo("arrivals", _("初日の案内が未登録の派遣"), missing_total,
+                            url_for("dispatches.arrival_form", dispatch_id=missing[0].id) if missing
+                            else url_for("dispatches.index"),
+                            _("担当者・場所・初日の日時を登録すると、本人に通知されます。")))
+    evaluations = list(db.session.scalars(select(Dispatch).where(*evaluations_due_clause(city_id, today))
+                                          .options(joinedload(Dispatch.specialist))
+                                          .order_by(Dispatch.end_date, Dispatch.id).limit(LIST_LIMIT)))
+    evaluations_total = _count(select(func.count()).select_from(Dispatch).where(
+        *evaluations_due_clause(city_id, today)))
+    board.todos.append(Todo("evaluations", _("書いていない派遣の評価"), evaluations_total,
+                            url_for("dispatches.detail", dispatch_id=evaluations[0].id) + "#evaluations"
+                            if evaluations else url_for("dispatches.index", status="completed")))
+    proposals = _count(select(func.count()).select_from(Proposal).where(
+        Proposal.city_id == city_id, Proposal.status == "proposed"))
+    board.todos.append(Todo("proposals", _("幹事市が審査中の提案（自市の要請）"), proposals,
+                            url_for("matching.results")))
+    offers = _count(select(func.count()).select_from(Offer).where(Offer.city_id == city_id, Offer.status == "pending"))
+    board.todos.append(Todo("offers", _("本人の回答待ちの打診"), offers, url_for("dispatches.index")))
+    coming = _count(select(func.count()).select_from(Dispatch).where(
+        Dispatch.city_id == city_id, Dispatch.status == "scheduled"))
+    board.todos.append(Todo("coming", _("これから始まる派遣"), coming, url_for("dispatches.index", status="scheduled")))
+    days = escalation_days()
+    soon = _count(select(func.count()).select_from(StaffingRequest).where(*unfilled_soon_clause(today, days, city_id)))
+    board.todos.append(Todo("unfilled_soon", _("%(days)s日以内に始まる未充足の派遣要請", days=days), soon,
+                            url_for("requests.index", status="open")))
+    by_status = requests_by_status(city_id)
+    board.extra.update(requests_by_status=[
+        {"status": s, "label": STATUS_LABELS[s], "count": by_status[s], "url": url_for("requests.index", status=s)}
+        for s in STATUSES], arrivals_missing=missing, evaluations_due=evaluations,
+        city=db.session.get(City, city_id))
+    return board
+
+
+# ----------------------------------------------------------------------------- a specialist
+
+
+def fitting_requests_clause(specialist: Specialist, today: date) -> list[Any] | None:
+    """SQL for open requests that fit the profile by three of the matching rules: a verified profession,
+    a period that overlaps an availability window, and every required licence held and verified.
+    None when nothing can fit (no verified profession or no window ahead)."""
+    professions = usable_profession_ids(specialist)
+    windows = [(w.start_date, w.end_date) for w in specialist.availability_windows if w.end_date >= today]
+    if not professions or not windows:
+        return None
+    verified = select(SpecialistLicence.licence_id).where(
+        SpecialistLicence.specialist_id == specialist.id, SpecialistLicence.status == LicenceStatus.VERIFIED.value)
+    srl = staffing_request_licences
+    missing_licence = exists().where(srl.c.request_id == StaffingRequest.id, srl.c.licence_id.not_in(verified))
+    overlap = or_(*[and_(StaffingRequest.start_date <= end, StaffingRequest.end_date >= start)
+                    for start, end in windows])
+    return [StaffingRequest.status.in_(LIVE_STATUSES), StaffingRequest.filled_count < StaffingRequest.people,
+            StaffingRequest.end_date >= today, StaffingRequest.profession_id.in_(professions), overlap,
+            ~missing_licence]
+
+
+def specialist_dashboard(actor: Any, today: date | None = None) -> Dashboard:
+    """A specialist's offers, dispatches (with the arrival details), readiness to-dos and fitting requests."""
+    today = today or clock.today_tokyo()
+    board = Dashboard("specialist")
+    specialist = db.session.scalar(select(Specialist).where(Specialist.user_id == actor.id))
+    board.extra["specialist"] = specialist
+    if specialist is None:
+        return board
+    offers = list(db.session.scalars(select(Offer).where(Offer.specialist_id == specialist.id,
+                                                         Offer.status == "pending")
+                                     .options(joinedload(Offer.city), joinedload(Offer.request)
+                                              .joinedload(StaffingRequest.profession))
+                                     .order_by(Offer.deadline_at, Offer.id)))
+    board.todos.append(Todo("offers", _("回答を待っている派遣の打診"), len(offers), url_for("dispatches.offers"),
+                            _("期限（日本時間）までに承諾または辞退を回答してください。"), is_urgent=bool(offers)))
+    items = readiness(specialist, today)
+    locale = _locale()
+    todo_items = [(_(i.message, **localise(i.params, locale)), i) for i in items if not i.done]
+    board.todos.append(Todo("readiness", _("マッチングまでの準備で残っていること"), len(todo_items),
+                            url_for("specialists.me") + "#readiness",
+                            is_urgent=any(i.blocking for _t, i in todo_items)))
+    dispatches = list(db.session.scalars(
+        select(Dispatch).where(Dispatch.specialist_id == specialist.id, Dispatch.status.in_(("scheduled", "active")))
+        .options(joinedload(Dispatch.city), joinedload(Dispatch.request).joinedload(StaffingRequest.profession))
+        .order_by(Dispatch.start_date, Dispatch.id)))
+    details = arrivals.arrivals_for([d.id for d in dispatches])
+    fitting: list[StaffingRequest] = []
+    fitting_total = 0
+    if specialist.kind == SpecialistKind.RETIRED.value:
+        clause = fitting_requests_clause(specialist, today)
+        if clause is not None:
+            fitting_total = _count(select(func.count()).select_from(StaffingRequest).where(*clause))
+            fitting = list(db.session.scalars(
+                select(StaffingRequest).where(*clause)
+                .options(joinedload(StaffingRequest.city), joinedload(StaffingRequest.profession))
+                .order_by(StaffingRequest.start_date, StaffingRequest.id).limit(LIST_LIMIT)))
+    board.extra.update(offers=offers, dispatches=dispatches, arrivals=details, readiness=todo_items,
+                       fitting=fitting, fitting_total=fitting_total,
+                       deadline_labels={o.id: show_time(o.deadline_at) for o in offers},
+                       is_retired=specialist.kind == SpecialistKind.RETIRED.value)
+    return board
+
+
+def dashboard_for(actor: Any) -> Dashboard | None:
+    """The dashboard of ``actor``'s role (None: the role has no dashboard; the menu alone is shown)."""
+    if actor.role in (Role.COORDINATOR, Role.ADMIN):
+        return coordinator_dashboard(actor)
+    if actor.role == Role.CITY_HR:
+        return hr_dashboard(actor)
+    if actor.role == Role.SPECIALIST:
+        return specialist_dashboard(actor)
+    return None
+
