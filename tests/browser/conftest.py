@@ -108,3 +108,35 @@ def log_in(page, base_url: str, email: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("button[type=submit].primary")
     expect(page.locator("form[action$='/logout']")).to_be_attached()
+
+
+# Accessibility: axe-core (bundled by axe-playwright-python, so no network) run on the page as it stands.
+AXE_FAILING_IMPACTS = ("critical", "serious")
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """The axe-core runner; ``axe.run(page)`` returns the page's violations (all impacts)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+def axe_violations(axe, page) -> list[dict]:
+    """axe-core's violations on ``page`` (WCAG 2.x A/AA and best practices), each with its nodes."""
+    return axe.run(page).response["violations"]
+
+
+def describe_violations(violations: list[dict], impacts=AXE_FAILING_IMPACTS) -> str:
+    """Rule id, impact, help and the target of each node, one violation a paragraph, for a failure message."""
+    lines = []
+    for violation in violations:
+        if violation["impact"] not in impacts:
+            continue
+        lines.append(f"  {violation['id']} ({violation['impact']}): {violation['help']} [{violation['helpUrl']}]")
+        for node in violation["nodes"][:10]:
+            detail = (node.get("failureSummary") or "").strip().splitlines()[-1:]
+            lines.append(f"    - {' '.join(map(str, node['target']))}: {' '.join(line.strip() for line in detail)}")
+        if len(violation["nodes"]) > 10:
+            lines.append(f"    … and {len(violation['nodes']) - 10} more")
+    return "\n".join(lines)

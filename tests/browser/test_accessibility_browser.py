@@ -1,0 +1,263 @@
+"""Accessibility of the main screens of every role, checked by axe-core in Chromium on the demo data.
+
+Each page is loaded as its users see it (Japanese, and a few in English), axe-core runs on it, and
+the test fails on any violation of impact "serious" or "critical", naming the rule, its help and
+the elements. Counts by impact for every page go to ``test-artifacts/axe-results.txt``.
+Besides axe: the skip link is the first thing the keyboard reaches and moves focus to the one
+<main>, and focus is visibly outlined.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from talentbank.accounts import tokens
+from talentbank.accounts.models import User
+from talentbank.accounts.tokens import TokenPurpose
+from talentbank.cities.models import City
+from talentbank.demo.accounts import DEMO_PASSWORD
+from talentbank.demo.specialists import DEMO_SPECIALIST_EMAIL
+from talentbank.dispatches.models import Offer
+from talentbank.dispatches.services import accept_offer
+from talentbank.exchange.models import ExchangeOffer
+from talentbank.exchange.rings.models import ExchangeCycle
+from talentbank.extensions import db
+from talentbank.matching.decisions import approve_proposal
+from talentbank.matching.models import MatchingRound, Proposal
+from talentbank.matching.rounds import queue_round, run_round_now
+from talentbank.requests.models import StaffingRequest
+from talentbank.specialists.claims import claim_profile, create_claim_link
+from talentbank.specialists.models import Specialist
+from talentbank.vocabulary.models import Profession
+
+from .conftest import (ARTIFACTS, AXE_FAILING_IMPACTS, axe_violations, describe_violations, log_in,
+                       screenshot)
+
+COORDINATOR = "coordinator@demo.talentbank.example"
+ADMIN = "admin@demo.talentbank.example"
+CLAIMED_PASSWORD = "yama-no-michi-2027"
+IMPACTS = ("critical", "serious", "moderate", "minor")
+
+
+class AxeWalk:
+    """Visits pages, runs axe on each and keeps every page's violations for one report at the end."""
+
+    def __init__(self, axe, base_url: str) -> None:
+        self.axe, self.base_url = axe, base_url
+        self.pages: list[tuple[str, str, list[dict]]] = []
+
+    def check(self, page, who: str, path: str, *, status: int = 200) -> None:
+        """Open ``path`` (or check the page as it is when ``path`` is empty) and run axe on it."""
+        if path:
+            response = page.goto(f"{self.base_url}{path}")
+            assert response is not None and response.status == status, f"{who} {path}: HTTP {response.status}"
+        page.wait_for_load_state("load")
+        label = f"{who} {path or page.url.removeprefix(self.base_url)}"
+        self.pages.append((label, page.url, axe_violations(self.axe, page)))
+
+    def failures(self) -> str:
+        text = []
+        for label, url, violations in self.pages:
+            failing = [v for v in violations if v["impact"] in AXE_FAILING_IMPACTS]
+            if failing:
+                text.append(f"{label} ({url}):\n{describe_violations(failing)}")
+        return "\n".join(text)
+
+    def summary(self) -> str:
+        """One line a page: the number of violated rules and of offending elements by impact."""
+        lines = ["page\t" + "\t".join(IMPACTS) + "\t(rules/elements)"]
+        for label, _url, violations in self.pages:
+            rules = Counter(v["impact"] for v in violations)
+            nodes = Counter()
+            for v in violations:
+                nodes[v["impact"]] += len(v["nodes"])
+            lines.append(label + "\t" + "\t".join(f"{rules[i]}/{nodes[i]}" for i in IMPACTS)
+                         + ("\t" + ", ".join(sorted({v["id"] for v in violations})) if violations else ""))
+        return "\n".join(lines)
+
+    def write(self, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"axe-results-{name}.txt"
+        path.write_text(self.summary() + "\n\n" + (self.failures() or "no serious or critical violation") + "\n",
+                        encoding="utf-8")
+        return path
+
+
+def _switch_language(page) -> None:
+    """The header's language button, as a user would press it."""
+    before = page.locator("html").get_attribute("lang")
+    page.click("header .account button[lang]")
+    expect(page.locator("html")).not_to_have_attribute("lang", before)
+
+
+def _hr_email(city: City) -> str:
+    return f"hr.{city.name_en.lower()}@demo.talentbank.example"
+
+
+def test_logged_out_pages_have_no_serious_violations(app, live_server, browser_page, axe, make):
+    make.demo_cities()
+    user = make.user("specialist", email="someone@test.example")
+    reset = tokens.issue(TokenPurpose.RESET_PASSWORD, user.id, user.email, timedelta(hours=1))
+    db.session.commit()
+    walk, page = AxeWalk(axe, live_server), browser_page
+
+    for path in ("/login", "/signup", "/password/forgot", f"/password/reset/{reset}"):
+        walk.check(page, "anonymous", path)
+    walk.check(page, "anonymous", "/no-such-page", status=404)
+    # The sign-up form sent empty: the error summary and each field's error.
+    page.goto(f"{live_server}/signup")
+    page.locator("form button[type=submit].primary").last.click()
+    expect(page.locator(".error").first).to_be_visible()
+    walk.check(page, "anonymous signup-with-errors", "")
+    page.goto(f"{live_server}/login")
+    _switch_language(page)
+    walk.check(page, "anonymous en", "/login")
+    walk.check(page, "anonymous en", "/signup")
+
+    report = walk.write("logged-out")
+    assert not walk.failures(), f"axe found serious or critical violations (summary in {report}):\n{walk.failures()}"
+
+
+def _seed_round_offer_and_dispatch(app) -> dict:
+    """Demo data, one round, two approved pairings: one offer left pending, one accepted (a dispatch)."""
+    seeded = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert seeded.exit_code == 0, seeded.output
+    coordinator = db.session.scalar(select(User).where(User.email == COORDINATOR))
+    rnd = queue_round(coordinator, "manual")
+    run_round_now(rnd.id)
+    db.session.expire_all()
+    rnd = db.session.get(MatchingRound, rnd.id)
+    assert rnd.status == "succeeded", rnd.error
+    proposals = db.session.scalars(
+        select(Proposal).join(Specialist, Specialist.id == Proposal.specialist_id)
+        .where(Proposal.round_id == rnd.id, Proposal.status == "proposed", Specialist.kind == "retired",
+               Specialist.user_id.is_(None)).order_by(Proposal.priority_position, Proposal.id)).all()
+    chosen, cities_seen = [], set()
+    for proposal in proposals:  # two different specialists in two different cities
+        if proposal.city_id not in cities_seen and all(p.specialist_id != proposal.specialist_id for p in chosen):
+            chosen.append(proposal)
+            cities_seen.add(proposal.city_id)
+        if len(chosen) == 2:
+            break
+    assert len(chosen) == 2
+    accounts = []
+    for proposal in chosen:
+        approve_proposal(coordinator, proposal.id)
+        specialist = db.session.get(Specialist, proposal.specialist_id)
+        user = claim_profile(create_claim_link(coordinator, specialist.id), CLAIMED_PASSWORD, True)
+        offer = db.session.scalar(select(Offer).where(Offer.proposal_id == proposal.id))
+        accounts.append((user.email, offer.id))
+    dispatch = accept_offer(db.session.scalar(select(User).where(User.email == accounts[1][0])), accounts[1][1])
+    city = db.session.get(City, chosen[1].city_id)
+    return {"round": rnd, "pending": accounts[0], "dispatched": accounts[1], "dispatch_id": dispatch.id,
+            "city": city}
+
+
+def test_main_screens_of_every_role_have_no_serious_violations(app, live_server, new_browser_page, axe, make):
+    world = _seed_round_offer_and_dispatch(app)
+    rnd, city = world["round"], world["city"]
+    walk = AxeWalk(axe, live_server)
+    request_of_city = db.session.scalar(select(StaffingRequest).where(StaffingRequest.city_id == city.id)
+                                        .order_by(StaffingRequest.id))
+    any_request = db.session.scalar(select(StaffingRequest).order_by(StaffingRequest.id))
+    exchange_offer = db.session.scalar(select(ExchangeOffer).order_by(ExchangeOffer.id))
+    ring = db.session.scalar(select(ExchangeCycle).order_by(ExchangeCycle.id))
+    specialist = db.session.scalar(select(Specialist).where(Specialist.kind == "retired").order_by(Specialist.id))
+    profession = db.session.scalar(select(Profession).order_by(Profession.id))
+    proposal = db.session.scalar(select(Proposal).where(Proposal.round_id == rnd.id).order_by(Proposal.id))
+
+    # The coordinating city.
+    page = new_browser_page()
+    log_in(page, live_server, COORDINATOR, DEMO_PASSWORD)
+    coordinator_paths = [
+        "/", "/specialists/", f"/specialists/{specialist.id}", f"/specialists/{specialist.id}/edit",
+        "/specialists/verification/", f"/specialists/{specialist.id}/verification", "/specialists/statistics",
+        "/specialists/import", "/requests/", f"/requests/{any_request.id}", "/requests/board",
+        f"/requests/board/{any_request.id}", "/exchange/", "/exchange-rings/", "/matching/",
+        f"/matching/rounds/{rnd.id}?city_id={city.id}", f"/matching/rounds/{rnd.id}/requests/{proposal.request_id}",
+        f"/matching/cities/{city.id}", "/matching/rule-sets", "/matching/rule-sets/new", "/schedule",
+        "/dispatches/", f"/dispatches/{world['dispatch_id']}", "/audit/", "/cities/", f"/cities/{city.id}/edit",
+        "/cities/travel", "/vocabulary/", f"/vocabulary/professions/{profession.id}/edit", "/inbox/", "/users",
+        "/users/invite", "/account/password",
+    ]
+    if exchange_offer is not None:
+        coordinator_paths.append(f"/exchange/{exchange_offer.id}")
+    if ring is not None:
+        coordinator_paths.append(f"/exchange-rings/{ring.id}")
+    for path in coordinator_paths:
+        walk.check(page, "coordinator", path)
+    page.goto(f"{live_server}/matching/rounds/{rnd.id}?city_id={city.id}")
+    screenshot(page, "axe-review-one-city")
+    _switch_language(page)
+    for path in ("/", "/specialists/", f"/matching/rounds/{rnd.id}?city_id={city.id}", "/audit/", "/cities/",
+                 "/vocabulary/"):
+        walk.check(page, "coordinator en", path)
+
+    # The administrator's own pages.
+    page = new_browser_page()
+    log_in(page, live_server, ADMIN, DEMO_PASSWORD)
+    for path in ("/admin/jobs", "/admin/outbox"):
+        walk.check(page, "admin", path)
+
+    # The HR officer of the city that received the dispatch.
+    page = new_browser_page()
+    log_in(page, live_server, _hr_email(city), DEMO_PASSWORD)
+    hr_paths = ["/", "/requests/", "/requests/new", "/requests/board", "/exchange/", "/exchange/new",
+                "/exchange-rings/", "/candidates/", "/officers/", f"/officers/city/{city.id}/new",
+                "/matching/results", f"/matching/cities/{city.id}", "/dispatches/",
+                f"/dispatches/{world['dispatch_id']}", "/inbox/"]
+    if request_of_city is not None:
+        hr_paths += [f"/requests/{request_of_city.id}", f"/requests/{request_of_city.id}/edit"]
+    for path in hr_paths:
+        walk.check(page, "hr", path)
+    _switch_language(page)
+    for path in ("/", "/candidates/", "/requests/board", "/requests/new", "/matching/results"):
+        walk.check(page, "hr en", path)
+
+    # Retired specialists: the demo account, one with an offer waiting, one dispatched.
+    page = new_browser_page()
+    log_in(page, live_server, DEMO_SPECIALIST_EMAIL, DEMO_PASSWORD)
+    for path in ("/", "/me", "/me/edit", "/me/licences", "/me/withdraw", "/offers/", "/inbox/"):
+        walk.check(page, "specialist", path)
+    _switch_language(page)
+    for path in ("/me", "/me/edit"):
+        walk.check(page, "specialist en", path)
+    page = new_browser_page()
+    email, offer_id = world["pending"]
+    log_in(page, live_server, email, CLAIMED_PASSWORD)
+    for path in ("/offers/", f"/offers/{offer_id}"):
+        walk.check(page, "specialist with offer", path)
+    page = new_browser_page()
+    log_in(page, live_server, world["dispatched"][0], CLAIMED_PASSWORD)
+    for path in ("/dispatches/", f"/dispatches/{world['dispatch_id']}"):
+        walk.check(page, "specialist dispatched", path)
+
+    report = walk.write("roles")
+    assert not walk.failures(), f"axe found serious or critical violations (summary in {report}):\n{walk.failures()}"
+
+
+def test_skip_link_is_the_first_stop_and_focus_is_visible(app, live_server, browser_page, make):
+    make.demo_cities()
+    make.user("coordinator", email="coord@test.example")
+    db.session.commit()
+    page = browser_page
+    log_in(page, live_server, "coord@test.example", make.password)
+    page.goto(f"{live_server}/cities/")
+    assert page.locator("main").count() == 1
+    assert page.locator("main").get_attribute("id") == "main"
+    page.keyboard.press("Tab")
+    focused = page.locator(":focus")
+    expect(focused).to_have_text("本文へ移動")
+    expect(focused).to_be_visible()
+    # Focus is drawn: an outline of some width around the focused element.
+    outline = focused.evaluate("e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth")
+    assert not outline.startswith("none") and not outline.endswith(" 0px"), outline
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{live_server}/cities/#main")
+    page.keyboard.press("Tab")
+    in_main = page.evaluate("document.activeElement.closest('main') !== null")
+    assert in_main, "the next Tab after the skip link lands inside <main>"
