@@ -40,6 +40,7 @@ from .matching.cli import register as register_matching_cli
 from .matching.schedule_views import bp as schedule_bp
 from .matching.views import bp as matching_bp
 from .notifications.views import bp as notifications_bp
+from .reports.views import bp as reports_bp
 from .requests.views import bp as requests_bp
 from .scheduler import init_app as init_scheduler
 from .scheduler.views import bp as scheduler_bp
@@ -170,6 +171,9 @@ def _register_blueprints(app: Flask) -> None:
 
     # Offers to specialists, dispatches and exchange-ring confirmation.
     app.register_blueprint(dispatches_bp)
+
+    # The alliance picture and the round and fiscal-year reports.
+    app.register_blueprint(reports_bp)
 
 
 def _register_errors(app: Flask) -> None:

@@ -98,6 +98,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "cycle.confirm": frozenset({H}),
     # Whom to contact and where to go on the first day: the receiving city's HR officers enter it.
     "dispatch.arrival": STAFF,
+    # Reports (figures, never people): the alliance picture, round and fiscal-year reports, their workbooks.
+    "report.view": STAFF,
 }
 
 # Actions an HR officer may take only on data of the city they belong to.
