@@ -3,13 +3,13 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from ..core.forms import BoundedForm
+from ..core.forms import BoundedForm, MaxChars, PersonName
 
 REQUIRED = _l("入力してください。")
 
 
 class LoginForm(BoundedForm):
-    email = EmailField(_l("メールアドレス"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    email = EmailField(_l("メールアドレス"), validators=[DataRequired(REQUIRED), MaxChars(254)])
     password = PasswordField(_l("パスワード"), validators=[DataRequired(REQUIRED)])
     remember = BooleanField(_l("ログイン状態を保持する"))
 
@@ -19,7 +19,7 @@ def _stripped(value: str | None) -> str | None:
 
 
 class ForgotPasswordForm(BoundedForm):
-    email = EmailField(_l("メールアドレス"), filters=[_stripped], validators=[DataRequired(REQUIRED), Email(_l("メールアドレスの形式が正しくありません。")), Length(max=254)])
+    email = EmailField(_l("メールアドレス"), filters=[_stripped], validators=[DataRequired(REQUIRED), Email(_l("メールアドレスの形式が正しくありません。")), MaxChars(254)])
 
 
 class UnlockForm(BoundedForm):
@@ -38,11 +38,11 @@ class SetPasswordForm(BoundedForm):
 
 
 class InviteForm(BoundedForm):
-    email = EmailField(_l("メールアドレス"), validators=[DataRequired(REQUIRED), Email(_l("メールアドレスの形式が正しくありません。")), Length(max=254)])
-    display_name = StringField(_l("氏名"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    email = EmailField(_l("メールアドレス"), validators=[DataRequired(REQUIRED), Email(_l("メールアドレスの形式が正しくありません。")), MaxChars(254)])
+    display_name = StringField(_l("氏名"), validators=[DataRequired(REQUIRED), PersonName()])
     role = SelectField(_l("役割"), choices=[("city_hr", _l("人事担当者")), ("coordinator", _l("幹事市職員")), ("admin", _l("管理者"))])
     city_id = SelectField(_l("所属市"), coerce=lambda v: int(v) if v not in (None, "", "None") else None, validators=[Optional()])
 
 
 class UserStatusForm(BoundedForm):
-    reason = TextAreaField(_l("理由"), validators=[DataRequired(REQUIRED), Length(max=1000)])
+    reason = TextAreaField(_l("理由"), validators=[DataRequired(REQUIRED), MaxChars(1000)])

@@ -16,6 +16,7 @@ from ..audit import services as audit
 from ..core import permissions
 from ..core.clock import utcnow
 from ..core.errors import N_, UserError
+from ..core.names import name_problem
 from ..core.permissions import Role
 from ..extensions import db
 from . import events, sessions, tokens
@@ -261,6 +262,8 @@ def invite_user(
         raise UserError("管理者を招待できるのは管理者だけです。", field="role")
     if role == Role.CITY_HR and city_id is None:
         raise UserError("人事担当者には所属市を指定してください。", field="city_id")
+    if problem := name_problem((display_name or "").strip()):
+        raise UserError(problem[0], field="display_name", **problem[1])
     email = normalise_email(email)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise UserError("このメールアドレスは既に登録されています。", field="email")
@@ -375,8 +378,8 @@ def checked_staff_details(email: str, display_name: str) -> tuple[str, str]:
     display_name = (display_name or "").strip()
     if not display_name:
         raise UserError("氏名を入力してください。", field="display_name")
-    if len(display_name) > 100 or any(ord(ch) < 32 or ord(ch) == 127 for ch in display_name):
-        raise UserError("氏名は100文字以内で、改行や制御文字を含めずに入力してください。", field="display_name")
+    if problem := name_problem(display_name):
+        raise UserError(problem[0], field="display_name", **problem[1])
     return email, display_name
 
 

@@ -10,7 +10,7 @@ from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, Form, IntegerField, PasswordField, SelectFieldBase, TextAreaField
 from wtforms.meta import DefaultMeta
-from wtforms.validators import StopValidation
+from wtforms.validators import Length, StopValidation, ValidationError
 
 from .bounds import (
     DATE_MAX,
@@ -23,6 +23,7 @@ from .bounds import (
     parse_int,
 )
 from .errors import N_, UserError
+from .names import NAME_MAX, READING_MAX, name_problem, reading_problem
 
 # Outer caps on what one field may hold; a field's own ``Length`` may be stricter.
 LINE_MAX = 200
@@ -70,6 +71,57 @@ def check_input_type(form: Any, field: Any) -> None:
     if isinstance(field, DateField) and field.data is not None and not date_in_range(field.data):
         _refuse(field, N_("%(label)sは%(min)s〜%(max)sの日付で入力してください。"), min=DATE_MIN.isoformat(),
                 max=DATE_MAX.isoformat())
+
+
+class MaxChars(Length):
+    """At most ``max_chars`` characters, refused (never cut) with the label and how many were typed.
+
+    As a ``Length`` it sets ``maxlength``, and the field macro shows the limit beside the input."""
+
+    def __init__(self, max_chars: int) -> None:
+        super().__init__(max=max_chars)
+
+    def __call__(self, form: Any, field: Any) -> None:
+        count = len(field.data or "") if isinstance(field.data, str) else 0
+        if count > self.max:
+            raise ValidationError(gettext("%(label)sは%(max)s文字以内で入力してください（いまは%(count)s文字）。",
+                                          label=field.label.text, max=f"{self.max:,}", count=f"{count:,}"))
+
+
+class PersonName(MaxChars):
+    """A person's name (core/names.py): no markup, addresses, control characters or digits alone."""
+
+    def __init__(self, max_chars: int = NAME_MAX) -> None:
+        super().__init__(max_chars)
+
+    def __call__(self, form: Any, field: Any) -> None:
+        text = (field.data or "").strip() if isinstance(field.data, str) else ""
+        problem = name_problem(text, self.max) if text else None
+        if problem:
+            raise ValidationError(gettext(problem[0], **problem[1]))
+
+
+class KanaReading(MaxChars):
+    """A reading of a name in hiragana or katakana."""
+
+    def __init__(self, max_chars: int = READING_MAX) -> None:
+        super().__init__(max_chars)
+
+    def __call__(self, form: Any, field: Any) -> None:
+        text = (field.data or "").strip() if isinstance(field.data, str) else ""
+        problem = reading_problem(text, self.max) if text else None
+        if problem:
+            raise ValidationError(gettext(problem[0], **problem[1]))
+
+
+class Needed:
+    """Marks a field the service requires (it says what is missing, with every other problem at once):
+    the macro shows 必須 and aria-required without the form stopping first."""
+
+    field_flags = {"needed": True}
+
+    def __call__(self, form: Any, field: Any) -> None:
+        return None
 
 
 class _CheckInputTypes:

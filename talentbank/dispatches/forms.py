@@ -1,9 +1,9 @@
 """Forms of the offer, dispatch and exchange-ring screens (the services check everything again)."""
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, RadioField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 
-from ..core.forms import BoundedForm
+from ..core.forms import BoundedForm, MaxChars
 
 REASON_MAX = 2000
 
@@ -13,14 +13,13 @@ class ActionForm(BoundedForm):
 
 
 class DeclineForm(BoundedForm):
-    decline_reason = TextAreaField(_l("辞退の理由（任意）"), validators=[Optional(), Length(
-        max=REASON_MAX, message=_l("理由は2000文字以内で入力してください。"))])
+    decline_reason = TextAreaField(_l("辞退の理由（任意）"), validators=[Optional(), MaxChars(REASON_MAX)])
 
 
 class ReasonForm(BoundedForm):
     reason = TextAreaField(_l("理由"), validators=[
         DataRequired(_l("理由を入力してください。")),
-        Length(max=REASON_MAX, message=_l("理由は2000文字以内で入力してください。"))])
+        MaxChars(REASON_MAX)])
 
 
 class JapaneseDateField(DateField):
@@ -39,7 +38,7 @@ class ExtendForm(BoundedForm):
         InputRequired(_l("新しい終了日を入力してください。"))])
     reason = TextAreaField(_l("延長の理由"), validators=[
         DataRequired(_l("理由を入力してください。")),
-        Length(max=REASON_MAX, message=_l("理由は2000文字以内で入力してください。"))])
+        MaxChars(REASON_MAX)])
 
 
 RATING_CHOICES = [("5", _l("5（とても良い）")), ("4", _l("4（良い）")), ("3", _l("3（普通）")),
@@ -49,5 +48,4 @@ RATING_CHOICES = [("5", _l("5（とても良い）")), ("4", _l("4（良い）")
 class EvaluationForm(BoundedForm):
     rating = RadioField(_l("評価"), choices=RATING_CHOICES, validators=[
         InputRequired(_l("評価は1〜5の中から選んでください。"))])
-    comment = TextAreaField(_l("コメント（任意）"), validators=[Optional(), Length(
-        max=REASON_MAX, message=_l("コメントは2000文字以内で入力してください。"))])
+    comment = TextAreaField(_l("コメント（任意）"), validators=[Optional(), MaxChars(REASON_MAX)])

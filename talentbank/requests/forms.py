@@ -19,8 +19,12 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from ..core.forms import BoundedForm
+from ..core.forms import BoundedForm, MaxChars, Needed
 from .models import URGENCIES, URGENCY_LABELS, WORK_MODE_LABELS, WORK_MODES
+from .services import TEXT_LIMITS
+
+# A reason (correction, withdrawal, reopening) goes to the history and to the cities told of it.
+REASON_MAX = 2000
 
 
 def optional_int(value: object) -> int | None:
@@ -38,8 +42,8 @@ class CheckboxListField(SelectMultipleField):
 
 
 class RequestForm(BoundedForm):
-    department = StringField(_l("部署"), validators=[Optional()])
-    section = StringField(_l("課・係"), validators=[Optional()])
+    department = StringField(_l("部署"), validators=[Needed(), MaxChars(TEXT_LIMITS["department"])])
+    section = StringField(_l("課・係"), validators=[Needed(), MaxChars(TEXT_LIMITS["section"])])
     profession_id = SelectField(_l("職種"), coerce=optional_int, validate_choice=False)
     required_licence_ids = CheckboxListField(_l("必要な資格（すべて必要）"), coerce=int, validate_choice=False)
     desired_field_ids = CheckboxListField(_l("望ましい経験分野"), coerce=int, validate_choice=False)
@@ -51,17 +55,18 @@ class RequestForm(BoundedForm):
                            default="onsite", validate_choice=False)
     urgency = RadioField(_l("緊急度"), choices=[(u, _l(URGENCY_LABELS[u])) for u in URGENCIES],
                          default="ordinary", validate_choice=False)
-    urgency_reason = TextAreaField(_l("緊急度の理由"))
-    description = TextAreaField(_l("業務内容"))
-    internal_notes = TextAreaField(_l("内部メモ（自市と幹事市だけが見られます）"))
-    reason = TextAreaField(_l("訂正の理由"))
+    urgency_reason = TextAreaField(_l("緊急度の理由"), validators=[MaxChars(TEXT_LIMITS["urgency_reason"])])
+    description = TextAreaField(_l("業務内容"), validators=[Needed(), MaxChars(TEXT_LIMITS["description"])])
+    internal_notes = TextAreaField(_l("内部メモ（自市と幹事市だけが見られます）"), validators=[
+        MaxChars(TEXT_LIMITS["internal_notes"])])
+    reason = TextAreaField(_l("訂正の理由"), validators=[MaxChars(REASON_MAX)])
     lock_version = HiddenField()
 
 
 class ReasonForm(BoundedForm):
     """Withdraw and reopen: an optional (city) or required (coordinating city) reason."""
 
-    reason = TextAreaField(_l("理由"))
+    reason = TextAreaField(_l("理由"), validators=[MaxChars(REASON_MAX)])
 
 
 class ActionForm(BoundedForm):

@@ -25,11 +25,12 @@ from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..core.bounds import parse_date, parse_int
-from ..core.forms import BoundedForm, BoundedSubForm
-from .validation import ProfileValues
+from ..core.forms import BoundedForm, BoundedSubForm, KanaReading, MaxChars, Needed, PersonName
+from .validation import MAX_NOTES, ProfileValues
 
 REQUIRED = _l("入力してください。")
 OTHER_CITY = "other"
+REASON_MAX = 1000
 
 
 class IntegerText(StringField):
@@ -84,26 +85,26 @@ class WindowRow(BoundedSubForm):
 
 
 class ProfileForm(BoundedForm):
-    name_kanji = StringField(_l("氏名"))
-    name_kana = StringField(_l("ふりがな"))
-    email = StringField(_l("メールアドレス"))
-    phone = StringField(_l("電話番号"))
+    name_kanji = StringField(_l("氏名"), validators=[Needed(), PersonName()])
+    name_kana = StringField(_l("ふりがな"), validators=[Needed(), KanaReading()])
+    email = StringField(_l("メールアドレス"), validators=[Needed(), MaxChars(254)])
+    phone = StringField(_l("電話番号"), validators=[MaxChars(20)])
     home_city_id = SelectField(_l("居住する市区町村"), coerce=str, validate_choice=False)
     home_city_code = StringField(_l("一覧にない市区町村（名前または団体コード）"))
-    home_city_name = StringField(_l("市区町村名（一覧にない場合）"))
-    former_employer = StringField(_l("元の勤務先"))
+    home_city_name = StringField(_l("市区町村名（一覧にない場合）"), validators=[MaxChars(50)])
+    former_employer = StringField(_l("元の勤務先"), validators=[MaxChars(100)])
     retirement_year = IntegerText(_l("退職年（西暦）"))
     profession_ids = MultiCheckboxField(_l("職種"), coerce=int)
     licence_ids = MultiCheckboxField(_l("資格・免許"), coerce=int)
     experiences = FieldList(FormField(ExperienceRow), label=_l("経験分野と年数"))
     windows = FieldList(FormField(WindowRow), label=_l("勤務可能期間"))
-    days_per_week = IntegerText(_l("週あたりの勤務可能日数"))
+    days_per_week = IntegerText(_l("週あたりの勤務可能日数"), validators=[Needed()])
     can_work_onsite = BooleanField(_l("現地で勤務できる"))
     can_work_remote = BooleanField(_l("在宅（リモート）で勤務できる"))
     max_travel_minutes = IntegerText(_l("片道の移動時間の上限（分）"))
     excluded_city_ids = MultiCheckboxField(_l("派遣を希望しない市"), coerce=int)
     preferred_city_ids = MultiCheckboxField(_l("派遣を希望する市"), coerce=int)
-    notes = TextAreaField(_l("備考"), validators=[Length(max=2000, message=_l("備考は2000文字以内で入力してください。"))])
+    notes = TextAreaField(_l("備考"), validators=[MaxChars(MAX_NOTES)])
 
     def profile_values(self) -> ProfileValues:
         """The submitted profile as plain values; blank experience and period rows are dropped."""
@@ -176,12 +177,12 @@ class ClaimForm(BoundedForm):
 class ReasonForm(BoundedForm):
     """Only CSRF and an optional reason: pause, resume and confirmation buttons post it."""
 
-    reason = TextAreaField(_l("理由"), validators=[Length(max=1000)])
+    reason = TextAreaField(_l("理由"), validators=[MaxChars(REASON_MAX)])
 
 
 class WithdrawForm(BoundedForm):
     password = PasswordField(_l("パスワード（確認のため）"))
-    reason = TextAreaField(_l("理由"), validators=[Length(max=1000)])
+    reason = TextAreaField(_l("理由"), validators=[MaxChars(REASON_MAX)])
     confirm = BooleanField(_l("個人情報が消去され、元に戻せないことを理解しました"))
 
 

@@ -43,7 +43,9 @@ MAX_ROWS = 5000
 # Caps on what a file holds, whatever it declares: a small .xlsx can declare 16,384 columns by a
 # million rows, or a shared-strings part that inflates a thousandfold.
 MAX_COLUMNS = 40  # the list has 20 columns
-MAX_CELL_CHARS = 2000  # the longest field (備考) takes 2,000 characters
+# A cell past the profile's own limits (備考 2,000, 氏名 100...) is reported on its row by the profile
+# rules, never cut; only a cell past this outer cap (the longest text any form takes) refuses the file.
+MAX_CELL_CHARS = 10_000  # as core.forms.TEXT_MAX, the longest text any form takes
 MAX_UNPACKED_BYTES = 20 * 1024 * 1024  # all parts of an .xlsx, decompressed; 5,000 rows take about 5 MB
 MAX_XLSX_PARTS = 500
 EARLIEST_CONSENT = date(1900, 1, 1)  # before it a date is a typo (and 0001-01-01 cannot even be stored in UTC)

@@ -15,6 +15,7 @@ from ..cities import official
 from ..cities.models import City
 from ..core.bounds import DB_INT_MAX
 from ..core.errors import UserError
+from ..core.names import name_problem, reading_problem
 from ..extensions import db
 from ..vocabulary.models import ExperienceField, Licence, Profession
 
@@ -22,7 +23,6 @@ MAX_WINDOWS = 10
 MAX_EXPERIENCES = 20
 MAX_TRAVEL_MINUTES = 600
 MAX_NOTES = 2000
-KANA = re.compile(r"^[\u3041-\u3096\u309B-\u309F\u30A0-\u30FF\u31F0-\u31FF\u3000 ・ー]+$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9][0-9\-]{7,18}$")
 
@@ -103,12 +103,12 @@ def validate_profile(values: ProfileValues, today: date, held: Held = Held(),
 
     if not values.name_kanji:
         add(UserError("氏名を入力してください。", field="name_kanji"))
-    elif len(values.name_kanji) > 100:
-        add(UserError("氏名は100文字以内で入力してください。", field="name_kanji"))
+    elif problem := name_problem(values.name_kanji):
+        add(UserError(problem[0], field="name_kanji", **problem[1]))
     if not values.name_kana:
         add(UserError("ふりがなを入力してください。", field="name_kana"))
-    elif not KANA.match(values.name_kana) or len(values.name_kana) > 100:
-        add(UserError("ふりがなは、ひらがなまたはカタカナで入力してください。", field="name_kana"))
+    elif problem := reading_problem(values.name_kana):
+        add(UserError(problem[0], field="name_kana", **problem[1]))
     if not EMAIL.match(values.email) or len(values.email) > 254:
         add(UserError("メールアドレスの形式が正しくありません。", field="email"))
     if values.phone:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ..cities.models import City
 from ..core.errors import UserError
+from ..core.forms import flash_form_errors
 from ..core.permissions import PermissionDenied, may, public, requires
 from ..core.query_args import date_arg, int_arg, text_arg
 from ..extensions import db
@@ -560,15 +561,17 @@ def import_upload():
 @bp.route("/specialists/import/confirm", methods=["POST"])
 @requires("specialist.import")
 def import_confirm():
-    if not ReasonForm().validate_on_submit():
-        abort(400)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)  # an over-long basis is refused with its limit, never cut
+        return redirect(url_for("specialists.import_upload"))
     token = session.pop("import_token", "")
     filename = session.pop("import_name", "")
     try:
         content = imports.load_stash(imports.preview_folder(), token)
         result = imports.run_import(current_user, filename, content, request.form.get("sha256", ""),
                                     verified=request.form.get("verified") == "1",
-                                    basis=(request.form.get("reason") or "")[:1000])
+                                    basis=form.reason.data or "")
     except UserError as exc:
         flash(exc.translated(), "error")
         return redirect(url_for("specialists.import_upload"))

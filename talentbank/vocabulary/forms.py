@@ -1,17 +1,17 @@
 """The form for one vocabulary term."""
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional
 
-from ..core.forms import BoundedForm
+from ..core.forms import BoundedForm, MaxChars
 
 REQUIRED = _l("入力してください。")
 
 
 class TermForm(BoundedForm):
-    code = StringField(_l("コード（半角英小文字）"), validators=[DataRequired(REQUIRED), Length(max=60)])
-    name_ja = StringField(_l("名称（日本語）"), validators=[DataRequired(REQUIRED), Length(max=100)])
-    name_en = StringField(_l("名称（英語）"), validators=[DataRequired(REQUIRED), Length(max=150)])
+    code = StringField(_l("コード（半角英小文字）"), validators=[DataRequired(REQUIRED), MaxChars(60)])
+    name_ja = StringField(_l("名称（日本語）"), validators=[DataRequired(REQUIRED), MaxChars(100)])
+    name_en = StringField(_l("名称（英語）"), validators=[DataRequired(REQUIRED), MaxChars(150)])
     sort_order = IntegerField(_l("表示順"), validators=[Optional(), NumberRange(
         min=0, max=100000, message=_l("表示順は0〜100000の整数で入力してください。"))])
     profession_id = SelectField(_l("主な職種"), coerce=lambda v: int(v) if v not in (None, "", "None") else None,

@@ -94,7 +94,7 @@ def test_a_value_past_the_column_cap_is_refused():
 
 def test_a_cell_past_the_size_cap_is_refused():
     huge = "あ" * (imports.MAX_CELL_CHARS + 1)
-    with pytest.raises(UserError, match=r"2行目に長すぎるセルがあります（上限2000文字）"):
+    with pytest.raises(UserError, match=r"2行目に長すぎるセルがあります（上限10000文字）"):
         imports.read_table("list.xlsx", hand_made_xlsx({**header_cells(), "S2": huge}, "A1:T2"))
     with pytest.raises(UserError, match="長すぎるセル"):
         imports.read_table("list.csv", csv_bytes([row(1, **{"備考": huge})]))
