@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.clock import utcnow
 from ..extensions import db
+from .official import PREFECTURE_EN
 
 
 class City(db.Model):
@@ -42,6 +43,10 @@ class City(db.Model):
 
     def display_name(self, locale: str = "ja") -> str:
         return self.name_en if locale == "en" else self.name_ja
+
+    def display_prefecture(self, locale: str = "ja") -> str:
+        """The prefecture in the page's language (English from the official list's table of prefectures)."""
+        return PREFECTURE_EN.get(self.prefecture, self.prefecture) if locale == "en" else self.prefecture
 
     def __repr__(self) -> str:
         return f"<City {self.code} {self.name_ja}>"

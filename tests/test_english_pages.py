@@ -1,0 +1,229 @@
+"""Every page each demo account can reach reads in English when English is chosen.
+
+The demo data is loaded by ``flask seed-demo`` (what ``scripts/demo.sh`` runs). Each README account logs in,
+switches to English and follows every same-site link from ``/`` (GET only, a few pages per URL pattern), plus one
+page of each detail kind. A page must not fail, and once the data people typed in (names, notes, titles,
+departments…) is taken out, no Japanese character may remain: vocabulary and city names have English names and
+must be shown in them. The same crawl in Japanese must not fail either.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter, deque
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+import pytest
+from sqlalchemy import String, Text, select
+
+from talentbank.demo.accounts import DEMO_PASSWORD
+from talentbank.extensions import db
+
+JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+                      r"\uff00-\uffef]+")
+
+# Columns whose text the app itself writes, or which hold names that have an English form: these must never
+# reach an English page, so they are not taken out before the check.
+NOT_USER_TEXT = {
+    ("cities", "name_ja"), ("cities", "prefecture"),
+    ("professions", "name_ja"), ("licences", "name_ja"), ("experience_fields", "name_ja"),
+    ("audit_entries", "summary"), ("audit_entries", "actor_label"),
+}
+
+ACCOUNTS = {
+    "coordinator": "coordinator@demo.talentbank.example",
+    "admin": "admin@demo.talentbank.example",
+    "hr_zushi": "hr.zushi@demo.talentbank.example",          # the smallest city, and the coordinating one
+    "hr_yokohama": "hr.yokohama@demo.talentbank.example",    # the largest
+    "hr_kamakura": "hr.kamakura@demo.talentbank.example",
+    "specialist": "specialist@demo.talentbank.example",      # the demo retiree
+    "anonymous": None,
+}
+
+# Links not followed: they leave the page's language (downloads), end the session, or are not pages.
+SKIPPED = re.compile(r"/logout|/lang/|\.csv$|\.xlsx$|/export|/document$|/static/|status\.json$|/healthz")
+PER_PATTERN = 3
+MOST_PAGES = 400
+
+
+class _VisibleText(HTMLParser):
+    """The text a person reads or hears on a page, and the links on it."""
+
+    SPOKEN_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt", "aria-description", "data-confirm")
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.pieces: list[str] = []
+        self.links: list[str] = []
+        self._japanese_element: str | None = None  # an element marked lang="ja" (the language switch)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag != "html" and attributes.get("lang") == "ja":
+            self._japanese_element = tag
+        if tag == "a" and attributes.get("href"):
+            self.links.append(attributes["href"])
+        for name in self.SPOKEN_ATTRIBUTES:
+            if attributes.get(name):
+                self.pieces.append(attributes[name])
+        if tag == "input" and attributes.get("type") in ("submit", "button") and attributes.get("value"):
+            self.pieces.append(attributes["value"])
+        if tag == "meta" and attributes.get("name") == "description":
+            self.pieces.append(attributes.get("content") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self._japanese_element:
+            self._japanese_element = None
+
+    def handle_data(self, data: str) -> None:
+        if self._japanese_element is None:
+            self.pieces.append(data)
+
+
+def _user_texts() -> list[str]:
+    """Every piece of text people typed into the database (longest first, so a name inside a note goes too)."""
+    texts: set[str] = set()
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if (table.name, column.name) in NOT_USER_TEXT:
+                continue
+            if isinstance(column.type, (String, Text)):
+                for value in db.session.execute(select(column).distinct()).scalars():
+                    if isinstance(value, str) and JAPANESE.search(value):
+                        texts.add(value)
+    pieces = set()
+    for text in texts:
+        pieces.add(text)
+        pieces.update(line.strip() for line in text.splitlines() if line.strip())
+    return sorted(pieces, key=len, reverse=True)
+
+
+def _pattern(url: str) -> str:
+    """The kind of page a URL is: numbers in the path and query values left out."""
+    parts = urlsplit(url)
+    path = re.sub(r"/\d+", "/<n>", parts.path)
+    keys = ",".join(sorted({key for key, _ in parse_qsl(parts.query, keep_blank_values=True)}))
+    return f"{path}?{keys}"
+
+
+def _detail_pages() -> list[str]:
+    """One page of each detail kind in the demo data, whether or not a link on the crawled pages reaches it."""
+    from talentbank.cities.models import City
+    from talentbank.dispatches.models import Dispatch, Offer
+    from talentbank.exchange.models import ExchangeOffer
+    from talentbank.exchange.rings.models import ExchangeCycle
+    from talentbank.matching.models import MatchingRound
+    from talentbank.requests.models import StaffingRequest
+    from talentbank.specialists.models import Specialist
+
+    pages = []
+    for model, template in ((StaffingRequest, "/requests/{}"), (StaffingRequest, "/requests/board/{}"),
+                            (StaffingRequest, "/requests/{}/edit"), (Specialist, "/specialists/{}"),
+                            (Specialist, "/specialists/{}/edit"), (Specialist, "/officers/{}/edit"),
+                            (ExchangeOffer, "/exchange/{}"), (ExchangeOffer, "/exchange/{}/edit"),
+                            (Dispatch, "/dispatches/{}"), (Offer, "/offers/{}"),
+                            (ExchangeCycle, "/exchange-rings/{}"), (MatchingRound, "/matching/rounds/{}"),
+                            (City, "/cities/{}/edit"), (City, "/matching/cities/{}"),
+                            (City, "/officers/city/{}/new")):
+        first = db.session.scalar(select(model.id).order_by(model.id).limit(1))
+        if first is not None:
+            pages.append(template.format(first))
+    for kind in ("profession", "licence", "field"):
+        pages.append(f"/vocabulary/{kind}/new")
+    return pages
+
+
+def _crawl(client, start: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Visit the pages reachable from ``start``: {url: html} of the HTML pages, and the URLs that failed."""
+    seen: set[str] = set()
+    per_pattern: Counter[str] = Counter()
+    queue = deque(start)
+    pages: dict[str, str] = {}
+    failures: list[str] = []
+    while queue and len(seen) < MOST_PAGES:
+        url = queue.popleft()
+        parts = urlsplit(url)
+        if parts.scheme or parts.netloc or SKIPPED.search(parts.path) or url in seen:
+            continue
+        pattern = _pattern(url)
+        if per_pattern[pattern] >= PER_PATTERN:
+            continue
+        seen.add(url)
+        per_pattern[pattern] += 1
+        try:
+            response = client.get(url)
+        except Exception as error:  # the test app propagates errors: one page's fault is reported, the crawl goes on
+            failures.append(f"{url}: raised {type(error).__name__}: {str(error)[:200]}")
+            continue
+        if response.status_code >= 500:
+            failures.append(f"{url}: HTTP {response.status_code}")
+            continue
+        if response.status_code in (301, 302, 303, 307, 308):
+            queue.append(urlsplit(response.headers["Location"])._replace(scheme="", netloc="").geturl())
+            continue
+        if response.status_code != 200 or not response.mimetype == "text/html":
+            continue
+        pages[url] = response.text
+        parser = _VisibleText()
+        parser.feed(response.text)
+        for href in parser.links:
+            target = urljoin(url, href.split("#")[0])
+            if target:
+                queue.append(urlsplit(target)._replace(scheme="", netloc="", fragment="").geturl())
+    return pages, failures
+
+
+def _japanese_left(html: str, user_texts: list[str]) -> list[str]:
+    """The Japanese a page shows that nobody typed in."""
+    parser = _VisibleText()
+    parser.feed(html)
+    text = "\n".join(parser.pieces)
+    for piece in user_texts:
+        if piece in text:
+            text = text.replace(piece, " ")
+    snippets: dict[str, str] = {}
+    for match in JAPANESE.finditer(text):
+        start, end = max(0, match.start() - 20), min(len(text), match.end() + 20)
+        snippets.setdefault(match.group(), " ".join(text[start:end].split()))
+    return [f"{run!r} in «{context}»" for run, context in snippets.items()]
+
+
+def _log_in(client, account: str | None, language: str) -> None:
+    if account is not None:
+        response = client.post("/login", data={"email": account, "password": DEMO_PASSWORD})
+        assert response.status_code in (302, 303), f"demo log-in failed for {account}"
+    client.post(f"/lang/{language}", data={"next": "/"})
+
+
+@pytest.fixture
+def demo(app, app_ctx):
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    return app
+
+
+@pytest.mark.parametrize("role", list(ACCOUNTS))
+def test_every_reachable_page_reads_in_english(demo, role):
+    client = demo.test_client()
+    _log_in(client, ACCOUNTS[role], "en")
+    user_texts = _user_texts()
+    pages, failures = _crawl(client, ["/", *_detail_pages()] if ACCOUNTS[role] else
+                             ["/", "/login", "/signup", "/password/forgot"])
+    assert len(pages) >= 3, f"{role}: only {len(pages)} pages reached"
+    for url, html in pages.items():
+        assert '<html lang="en">' in html, f"{url} is not in English mode"
+        left = _japanese_left(html, user_texts)
+        if left:
+            failures.append(f"{url}: " + " | ".join(left))
+    assert not failures, f"{role}: {len(failures)} of {len(pages)} pages show Japanese or fail:\n" + "\n".join(
+        failures)
+
+
+@pytest.mark.parametrize("role", list(ACCOUNTS))
+def test_every_reachable_page_answers_in_japanese(demo, role):
+    client = demo.test_client()
+    _log_in(client, ACCOUNTS[role], "ja")
+    pages, failures = _crawl(client, ["/", *_detail_pages()] if ACCOUNTS[role] else ["/", "/login", "/signup"])
+    assert len(pages) >= 3
+    assert all('<html lang="ja">' in html for html in pages.values())
+    assert not failures, "\n".join(failures)
