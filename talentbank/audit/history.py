@@ -11,7 +11,7 @@ their values here at start-up (``describe_values``, ``name_values``: ``talentban
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +38,8 @@ FIELD_ORDER: dict[str, tuple[str, ...]] = {
         "status", "officer", "start_date", "end_date", "is_one_way", "wants_profession", "wants_licences", "notes"),
     "exchange_cycle": ("status", "released_officer"),
     "dispatch_offer": ("status", "deadline_at"),
-    "dispatch": ("status", "start_date", "end_date", "rating", "comment"),
+    "dispatch": ("status", "start_date", "end_date", "rating", "comment", "first_day_on", "meeting_time", "place",
+                 "contact_name", "contact_phone", "contact_email", "what_to_bring"),
     "matching_round": ("status", "kind", "rule_set_version", "profession", "parent_round"),
     "proposal": ("status",),
     "rule_set": ("version", "published_version", "method", "criteria", "max_cycle_length", "exchange_priority"),
@@ -60,7 +61,7 @@ FIELD_ORDER: dict[str, tuple[str, ...]] = {
 
 # How a field's values read, by field name (the same in every record that has it). Kinds:
 # "days" (days a week), "people" (a head count), "minutes", a vocabulary or city kind that
-# ``name_values`` describes ("profession", "licence", "field", "city"), "experiences" (code:years, …)
+# ``name_values`` describes ("profession", "licence", "field", "city", "specialist": by registry number), "experiences" (code:years, …)
 # and "windows" (start/end, …).
 FIELD_KINDS: dict[str, str] = {
     "days_per_week": "days", "people": "people", "filled_count": "people", "created": "people",
@@ -71,6 +72,7 @@ FIELD_KINDS: dict[str, str] = {
     "desired_fields": "field",
     "home_city_id": "city", "employer_city_id": "city", "preferred_cities": "city", "excluded_cities": "city",
     "experiences": "experiences", "availability": "windows",
+    "released_officer": "specialist", "shown": "specialist",
 }
 
 # A verification entry names its field "licence:<code>", "profession:<code>" or "experience:<code>:<years>".
@@ -91,11 +93,13 @@ class ChangeLine:
 class _Namer:
     model: type
     keys: tuple[str, ...]
+    name: Callable[[Any, str], str]
 
 
 # Filled at start-up by the domains above (talentbank.wiring): codes' labels and where names are found.
 _VALUE_LABELS: dict[tuple[str, str], dict[str, str]] = {}
 _NAMERS: dict[str, _Namer] = {}
+_SUBJECTS: dict[str, Callable[[str, str], str | None]] = {}
 
 
 def describe_values(entity_type: str, field: str, labels: Mapping[str, str]) -> None:
@@ -103,12 +107,32 @@ def describe_values(entity_type: str, field: str, labels: Mapping[str, str]) -> 
     _VALUE_LABELS.setdefault((entity_type, field), {}).update({str(k): str(v) for k, v in labels.items()})
 
 
-def name_values(kind: str, model: type, keys: Iterable[str] = ("code", "name_ja")) -> None:
+def name_values(kind: str, model: type, keys: Iterable[str] = ("code", "name_ja"),
+                name: Callable[[Any, str], str] | None = None) -> None:
     """Say where values of a kind ("profession", "city"…) are found: rows of ``model`` matched on ``keys``.
 
-    ``model`` has ``display_name(locale)``; a value matching none of its rows is shown as stored.
+    A row reads as ``name(row, locale)``, by default its ``display_name(locale)``; a value matching none
+    of the rows is shown as stored.
     """
-    _NAMERS[kind] = _Namer(model, tuple(keys))
+    _NAMERS[kind] = _Namer(model, tuple(keys), name or (lambda row, locale: row.display_name(locale)))
+
+
+def describe_subjects(entity_type: str, describe: Callable[[str, str], str | None]) -> None:
+    """Say how a record of ``entity_type`` is named in the log: ``describe(entity_id, locale)``, None if gone."""
+    _SUBJECTS[entity_type] = describe
+
+
+def subject_words(entry: Any) -> str:
+    """What an entry is about, in the page's language; the summary written with it when the record is gone.
+
+    Summaries are written once, in Japanese; the record itself names its terms and cities in either language.
+    """
+    describe = _SUBJECTS.get(getattr(entry, "entity_type", None) or "")
+    if describe is not None and getattr(entry, "entity_id", None) and has_app_context():
+        words = describe(str(entry.entity_id), str(get_locale() or "ja"))
+        if words:
+            return words
+    return getattr(entry, "summary", None) or ""
 
 
 def is_empty(value: Any) -> bool:
@@ -245,5 +269,5 @@ def _named(kind: str, value: Any) -> str:
     row = cache[key]
     if row is None:
         return str(value)
-    return row.display_name(str(get_locale() or "ja"))
+    return namer.name(row, str(get_locale() or "ja"))
 

@@ -1,12 +1,7 @@
 """Names for audit actions and fields as people read them; each domain adds its own."""
 from __future__ import annotations
 
-from typing import Any
-
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-
-from ..i18n import parse_moment, show_time
 
 ACTION_LABELS = {
     "account.locked": _l("アカウントのロック"),
@@ -161,6 +156,7 @@ ACTION_LABELS.update({
 })
 for _name, _label in {
     "deadline_at": _l("回答期限"), "rating": _l("評価"), "comment": _l("コメント"),
+    "released_officer": _l("交流の輪から外れた職員"),
 }.items():
     FIELD_LABELS.setdefault(_name, _label)
 
@@ -174,21 +170,6 @@ def field_label(name: str) -> str:
     return str(FIELD_LABELS.get(name, name))
 
 
-def change_text(value: Any) -> str:
-    """An old or new value of a change as people read it: times in Japan, yes/no, lists joined."""
-    if value is None or value == "":
-        return "—"
-    if value is True:
-        return _("はい")
-    if value is False:
-        return _("いいえ")
-    if isinstance(value, list):
-        return "、".join(change_text(item) for item in value) or "—"
-    moment = parse_moment(value)
-    if moment is not None:
-        return show_time(moment)
-    return str(value)
-
 # A dispatch's arrival details (dispatches/arrival.py).
 ACTION_LABELS.update({
     "dispatch.arrival_entered": _l("初日の案内の登録"),
@@ -198,5 +179,13 @@ for _name, _label in {
     "contact_name": _l("担当者の氏名"), "contact_phone": _l("担当者の電話番号"),
     "contact_email": _l("担当者のメールアドレス"), "place": _l("初日に行く場所"), "first_day_on": _l("初日"),
     "meeting_time": _l("集合時刻"), "what_to_bring": _l("持ち物・服装など"),
+}.items():
+    FIELD_LABELS.setdefault(_name, _label)
+
+
+# Checks of a profile's particulars, imports and the outbox (their values read through audit.history).
+for _name, _label in {
+    "licence": _l("資格・免許"), "document": _l("証明書類の写し"), "verified_at_import": _l("取り込み時に確認済み"),
+    "last_error": _l("直前の送信エラー"), "ids": _l("対象のメッセージ"),
 }.items():
     FIELD_LABELS.setdefault(_name, _label)

@@ -7,14 +7,34 @@ own the status tables, the enumerations, the vocabularies and the cities; ``crea
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..audit import history
 from ..cities.models import City
-from ..dispatches.models import SERVED_MODE_LABELS
+from ..dispatches.models import Dispatch, Offer
+from ..exchange.models import ExchangeOffer
+from ..exchange.rings.models import ExchangeCycle
+from ..exchange.rings.services import ring_label
+from ..extensions import db
 from ..lifecycle.transitions import LIFECYCLES
-from ..matching.models import EXCHANGE_PRIORITY_LABELS, ROUND_KIND_LABELS, RULE_SET_METHOD_LABELS
-from ..requests.models import URGENCY_LABELS, WORK_MODE_LABELS
-from ..specialists.models import KIND_LABELS, LICENCE_STATUS_LABELS, REGISTRATION_SOURCE_LABELS, STATUS_LABELS
+from ..matching.models import (
+    EXCHANGE_PRIORITY_LABELS,
+    ROUND_KIND_LABELS,
+    RULE_SET_METHOD_LABELS,
+    MatchingRound,
+    Proposal,
+)
+from ..requests.models import URGENCY_LABELS, WORK_MODE_LABELS, StaffingRequest
+from ..specialists.models import (
+    KIND_LABELS,
+    LICENCE_STATUS_LABELS,
+    REGISTRATION_SOURCE_LABELS,
+    STATUS_LABELS,
+    Specialist,
+)
 from ..vocabulary.models import ExperienceField, Licence, Profession
 
 
@@ -25,7 +45,6 @@ def describe_histories(role_labels: Mapping[str, str]) -> None:
         history.describe_values(lifecycle.entity, "status", lifecycle.labels)
     history.describe_values("staffing_request", "urgency", URGENCY_LABELS)
     history.describe_values("staffing_request", "work_mode", WORK_MODE_LABELS)
-    history.describe_values("dispatch", "served_mode", SERVED_MODE_LABELS)
     history.describe_values("matching_round", "kind", ROUND_KIND_LABELS)
     history.describe_values("rule_set", "method", RULE_SET_METHOD_LABELS)
     history.describe_values("rule_set", "exchange_priority", EXCHANGE_PRIORITY_LABELS)
@@ -40,3 +59,90 @@ def describe_histories(role_labels: Mapping[str, str]) -> None:
     history.name_values("licence", Licence, ("code", "name_ja"))
     history.name_values("field", ExperienceField, ("code", "name_ja"))
     history.name_values("city", City, ("id", "code"))
+    history.name_values("specialist", Specialist, ("id",), name=lambda row, _locale: row.reference)
+    # What each entry is about, named from the record in the page's language (audit log's 対象 column).
+    for entity_type, describe in SUBJECTS.items():
+        history.describe_subjects(entity_type, describe)
+
+
+def _row(model: type, entity_id: str) -> Any:
+    return db.session.get(model, int(entity_id)) if entity_id.isdigit() else None
+
+
+def _days(days: int) -> str:
+    return ngettext("週%(num)s日", "週%(num)s日", days)
+
+
+def _request_words(entity_id: str, locale: str) -> str | None:
+    req = _row(StaffingRequest, entity_id)
+    if req is None:
+        return None
+    profession = req.profession.display_name(locale) if req.profession else ""
+    return f"{req.department} {req.section} {profession} {ngettext('%(num)s人', '%(num)s人', req.people)}"
+
+
+def _exchange_offer_words(entity_id: str, locale: str) -> str | None:
+    offer = _row(ExchangeOffer, entity_id)
+    if offer is None:
+        return None
+    wants = _("片道の派遣（見返りなし）") if offer.is_one_way else (
+        offer.wants_profession.display_name(locale) if offer.wants_profession else "")
+    reference = offer.officer.reference if offer.officer else ""
+    return f"{reference} ⇄ {wants} {offer.start_date}〜{offer.end_date}"
+
+
+def _ring_words(entity_id: str, locale: str) -> str | None:
+    cycle = _row(ExchangeCycle, entity_id)
+    if cycle is None:
+        return None
+    cities = [db.session.get(City, city_id) for city_id in cycle.cities]
+    return ring_label([c for c in cities if c is not None], locale)
+
+
+def _placement_words(placement: Any, locale: str) -> str:
+    where = placement.city.display_name(locale)
+    if placement.request is not None:
+        where = f"{where} {placement.request.department} {placement.request.section}"
+    return (f"{placement.specialist.reference} → {where} {placement.start_date}〜{placement.end_date} "
+            f"{_days(placement.days_per_week)}")
+
+
+def _dispatch_offer_words(entity_id: str, locale: str) -> str | None:
+    offer = _row(Offer, entity_id)
+    return None if offer is None else _placement_words(offer, locale)
+
+
+def _dispatch_words(entity_id: str, locale: str) -> str | None:
+    dispatch = _row(Dispatch, entity_id)
+    return None if dispatch is None else _placement_words(dispatch, locale)
+
+
+def _proposal_words(entity_id: str, locale: str) -> str | None:
+    proposal = _row(Proposal, entity_id)
+    if proposal is None:
+        return None
+    specialist = db.session.get(Specialist, proposal.specialist_id)
+    reference = specialist.reference if specialist else ""
+    return f"{reference} → {_('派遣要請 No.%(id)s', id=proposal.request_id)}"
+
+
+def _round_words(entity_id: str, locale: str) -> str | None:
+    rnd = _row(MatchingRound, entity_id)
+    return None if rnd is None else _(ROUND_KIND_LABELS.get(rnd.kind, rnd.kind))
+
+
+def _city_words(entity_id: str, locale: str) -> str | None:
+    city = _row(City, entity_id)
+    return None if city is None else city.display_name(locale)
+
+
+SUBJECTS = {
+    "staffing_request": _request_words,
+    "exchange_offer": _exchange_offer_words,
+    "exchange_cycle": _ring_words,
+    "dispatch_offer": _dispatch_offer_words,
+    "dispatch": _dispatch_words,
+    "proposal": _proposal_words,
+    "matching_round": _round_words,
+    "city": _city_words,
+}

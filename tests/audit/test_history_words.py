@@ -257,6 +257,28 @@ def test_an_officer_registered_by_their_city_reads_kind_and_source_as_words(make
     assert "serving" not in changes and ": — → hr" not in changes
 
 
+def test_the_audit_logs_subjects_read_in_english_not_as_the_japanese_summary_written_then(make, client, auth,
+                                                                                           world):
+    auth.login(world["zushi_hr"].email)
+    client.post("/requests/new", data=form_data(make, people="1", days_per_week="3"))
+    req = db.session.scalars(select(StaffingRequest)).one()
+    person = make.specialist(world["kamakura"], user=make.user(Role.SPECIALIST))
+    proposal = make.approved_proposal(person, req, status="proposed")
+    client.post(f"/requests/{req.id}/open")
+    decisions.approve_proposal(world["coordinator"], proposal.id)
+    auth.logout()
+    auth.login(world["coordinator"].email)
+
+    log = history_of(client.get("/audit/"))
+    assert "道路・法面整備課 土木 1人" in log and "週3日" in log
+    in_english(client)
+    log = history_of(client.get("/audit/"))
+    assert "道路・法面整備課 Civil engineering 1 person" in log
+    assert f"{person.reference} → Zushi" in log and "3 days a week" in log
+    assert f"{person.reference} → Staffing request No. {req.id}" in log
+    assert "土木" not in log and "週3日" not in log and "逗子市" not in log
+
+
 # ----------------------------------------------------------------------------- the rules, one by one
 
 
