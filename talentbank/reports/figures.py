@@ -229,7 +229,8 @@ def supply_and_demand(today: date | None = None) -> list[SupplyDemand]:
     demand board.
     """
     today = today or clock.today_tokyo()
-    sp, sl = specialist_professions, specialist_licences
+    # Aliased: matchable_clause() has its own subqueries over these tables, which must not correlate with ours.
+    sp, sl = specialist_professions.alias("declared"), specialist_licences.alias("backing")
     backed = exists().where(sl.c.specialist_id == sp.c.specialist_id, sl.c.status == LicenceStatus.VERIFIED.value,
                             Licence.id == sl.c.licence_id, Licence.profession_id == sp.c.profession_id)
     available = exists().where(AvailabilityWindow.specialist_id == Specialist.id,

@@ -40,6 +40,7 @@ def build_world(password: str) -> World:
         "user_id": users["city_hr_other_city"].id,
         "token": token,
         "code": "ja",
+        "year": 2026,  # a fiscal year (reports)
     }
     samples.update(_demand_samples(zushi, users["city_hr"]))
     samples.update(_registry_samples(zushi, users))
