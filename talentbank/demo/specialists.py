@@ -34,6 +34,7 @@ from ..specialists.verification import vouch
 from ..vocabulary.models import ExperienceField, Licence, Profession
 from ..vocabulary.services import seed_vocabulary
 from .accounts import DEMO_PASSWORD
+from .demand import next_fiscal_year
 
 POOL_SIZE = 300
 SEED = 20210531  # the day of the mayors' meeting that proposed the bank
@@ -127,6 +128,7 @@ def seed_specialists(cities: dict[str, City]) -> int:
             officer.former_employer, officer.retirement_year = None, None
             officer.days_per_week = 5
             created.append(officer)
+    _fit_for_a_first_offer(created[0], professions, licences, fields, homes, today)
     db.session.add_all(created)
     db.session.flush()
     for specialist in created:
@@ -238,6 +240,25 @@ def _specialist(rng: random.Random, n: int, profession_code: str, professions, l
         preferred += [c for c in rng.sample(others, k=rng.randint(0, 2)) if c not in specialist.excluded_cities]
         specialist.preferred_cities = preferred
     return specialist
+
+
+def _fit_for_a_first_offer(person: Specialist, professions, licences, fields, homes, today: date) -> None:
+    """The README's demo retiree: a sewerage engineer of Zushi with the licence and years Zushi's request for
+    its treatment plant's rebuild asks for (demo/demand.py), free for the whole next fiscal year. Drawn at
+    random, the account was a civil engineer with no licence among a hundred others and no round ever
+    proposed it, so a newcomer could not walk the offer flow with the README's accounts."""
+    start, end = next_fiscal_year(today)
+    zushi = homes["142085"]
+    person.professions = [professions["sewerage"]]
+    person.licences = [licences["gijutsushi_water"], licences["sewerage_engineer_2"]]
+    person.experiences = [SpecialistExperience(field=fields["sewerage_facilities"], years=22),
+                          SpecialistExperience(field=fields["disaster_recovery"], years=6)]
+    person.availability_windows = [AvailabilityWindow(start_date=min(today + timedelta(days=14), start),
+                                                      end_date=end + timedelta(days=183))]
+    person.home_city_id, person.former_employer = zushi.id, "逗子市 環境都市部 下水道課"
+    person.days_per_week, person.can_work_onsite, person.can_work_remote = 4, True, False
+    person.max_travel_minutes, person.status, person.paused_at = 60, "active", None
+    person.excluded_cities, person.preferred_cities = [], [zushi]
 
 
 def _demo_login(specialist: Specialist) -> None:
