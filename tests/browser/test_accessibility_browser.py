@@ -42,6 +42,33 @@ ADMIN = "admin@demo.talentbank.example"
 CLAIMED_PASSWORD = "yama-no-michi-2027"
 IMPACTS = ("critical", "serious", "moderate", "minor")
 
+# What axe does not check: ids are unique, every id reference points at an element, and each hint or
+# error of a form field (``.hint``/``.error`` in a ``.field`` or fieldset with inputs) is read with its
+# input, through the input's (or the fieldset's) aria-describedby.
+LINK_CHECK_JS = """() => {
+  const problems = [];
+  const where = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.name ? '[name=' + el.name + ']' : '');
+  const counts = new Map();
+  for (const el of document.querySelectorAll('[id]')) counts.set(el.id, (counts.get(el.id) || 0) + 1);
+  for (const [id, n] of counts) if (n > 1) problems.push('duplicate id "' + id + '" (' + n + ' elements)');
+  for (const attr of ['aria-describedby', 'aria-labelledby', 'aria-controls', 'for']) {
+    for (const el of document.querySelectorAll('[' + attr + ']')) {
+      for (const ref of el.getAttribute(attr).split(/\\s+/).filter(Boolean)) {
+        if (!document.getElementById(ref)) problems.push(where(el) + ' ' + attr + '="' + ref + '": no element has that id');
+      }
+    }
+  }
+  const described = (el, id) => (el.getAttribute('aria-describedby') || '').split(/\\s+/).includes(id);
+  for (const note of document.querySelectorAll('main .field .hint, main .field .error, main fieldset .hint, main fieldset .error')) {
+    const box = note.closest('.field, fieldset');
+    const controls = [...box.querySelectorAll('input:not([type=hidden]), select, textarea')];
+    if (!controls.length) continue;
+    const linked = note.id && (controls.some((c) => described(c, note.id)) || described(box, note.id));
+    if (!linked) problems.push((note.classList.contains('error') ? 'error' : 'hint') + ' "' + note.textContent.trim().slice(0, 40) + '" is not tied to ' + where(controls[0]) + ' by aria-describedby');
+  }
+  return problems;
+}"""
+
 
 class AxeWalk:
     """Visits pages, runs axe on each and keeps every page's violations for one report at the end."""
@@ -49,6 +76,7 @@ class AxeWalk:
     def __init__(self, axe, base_url: str) -> None:
         self.axe, self.base_url = axe, base_url
         self.pages: list[tuple[str, str, list[dict]]] = []
+        self.link_problems: list[str] = []
 
     def check(self, page, who: str, path: str, *, status: int = 200) -> None:
         """Open ``path`` (or check the page as it is when ``path`` is empty) and run axe on it."""
@@ -57,7 +85,17 @@ class AxeWalk:
             assert response is not None and response.status == status, f"{who} {path}: HTTP {response.status}"
         page.wait_for_load_state("load")
         label = f"{who} {path or page.url.removeprefix(self.base_url)}"
+        # Folded parts (reason forms, details) are checked open, as a user who opens them sees them.
+        page.evaluate("document.querySelectorAll('details:not([open])').forEach(d => { d.open = true; })")
         self.pages.append((label, page.url, axe_violations(self.axe, page)))
+        self.link_problems += [f"{label}: {problem}" for problem in page.evaluate(LINK_CHECK_JS)]
+
+    def check_errors(self, page, who: str, path: str, submit: str = "main form button[type=submit]") -> None:
+        """Send the form of ``path`` as it comes (required fields empty) and check the page with its errors."""
+        page.goto(f"{self.base_url}{path}")
+        page.locator(submit).first.click()
+        expect(page.locator("main .error, main .error-summary").first).to_be_visible()
+        self.check(page, f"{who} (errors)", "")
 
     def failures(self) -> str:
         text = []
@@ -65,6 +103,8 @@ class AxeWalk:
             failing = [v for v in violations if v["impact"] in AXE_FAILING_IMPACTS]
             if failing:
                 text.append(f"{label} ({url}):\n{describe_violations(failing)}")
+        if self.link_problems:
+            text.append("ids and descriptions:\n  " + "\n  ".join(self.link_problems))
         return "\n".join(text)
 
     def summary(self) -> str:
@@ -108,11 +148,18 @@ def test_logged_out_pages_have_no_serious_violations(app, live_server, browser_p
     for path in ("/login", "/signup", "/password/forgot", f"/password/reset/{reset}"):
         walk.check(page, "anonymous", path)
     walk.check(page, "anonymous", "/no-such-page", status=404)
-    # The sign-up form sent empty: the error summary and each field's error.
+    # Forms sent empty: the error summary and each field's error.
+    walk.check_errors(page, "anonymous", "/signup", "main form button[type=submit].primary")
+    walk.check_errors(page, "anonymous", "/password/forgot")
+    # Errors on table rows (a period ending before it starts, years without a field) are read with their inputs.
     page.goto(f"{live_server}/signup")
-    page.locator("form button[type=submit].primary").last.click()
-    expect(page.locator(".error").first).to_be_visible()
-    walk.check(page, "anonymous signup-with-errors", "")
+    page.fill("#windows-0-start_date", "2030-05-01")
+    page.fill("#windows-0-end_date", "2030-04-01")
+    page.fill("#experiences-0-years", "5")
+    page.locator("main form button[type=submit].primary").click()
+    expect(page.locator("#windows-0-end-error")).to_be_visible()
+    expect(page.locator("#experiences-0-error")).to_be_visible()
+    walk.check(page, "anonymous (row errors)", "")
     page.goto(f"{live_server}/login")
     _switch_language(page)
     walk.check(page, "anonymous en", "/login")
@@ -190,6 +237,9 @@ def test_main_screens_of_every_role_have_no_serious_violations(app, live_server,
         coordinator_paths.append(f"/exchange-rings/{ring.id}")
     for path in coordinator_paths:
         walk.check(page, "coordinator", path)
+    walk.check(page, "coordinator", f"/matching/rounds/{rnd.id}")  # every city: the longest page
+    for path in ("/users/invite", "/vocabulary/professions/new", "/account/password"):
+        walk.check_errors(page, "coordinator", path)
     page.goto(f"{live_server}/matching/rounds/{rnd.id}?city_id={city.id}")
     screenshot(page, "axe-review-one-city")
     _switch_language(page)
@@ -214,6 +264,8 @@ def test_main_screens_of_every_role_have_no_serious_violations(app, live_server,
         hr_paths += [f"/requests/{request_of_city.id}", f"/requests/{request_of_city.id}/edit"]
     for path in hr_paths:
         walk.check(page, "hr", path)
+    for path in ("/requests/new", "/exchange/new", f"/officers/city/{city.id}/new"):
+        walk.check_errors(page, "hr", path)
     _switch_language(page)
     for path in ("/", "/candidates/", "/requests/board", "/requests/new", "/matching/results"):
         walk.check(page, "hr en", path)
