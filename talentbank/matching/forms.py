@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DecimalField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, DecimalField, HiddenField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..core.forms import BoundedForm
@@ -15,6 +15,8 @@ from .models import (
     RULE_SET_METHOD_LABELS,
     RULE_SET_METHODS,
 )
+from .decisions import MAX_REASON_LENGTH
+from .reasons import OTHER_REASON, rejection_reason
 from .schedule import WEEK_OF_MONTH_LABELS, WEEKDAY_LABELS
 
 REQUIRED = _l("入力してください。")
@@ -35,6 +37,41 @@ class ReasonForm(BoundedForm):
     """A decision that needs a written reason (rejection, publishing a rule set)."""
 
     reason = TextAreaField(_l("理由"), validators=[DataRequired(_l("理由を入力してください。")), Length(max=1000)])
+
+
+class RejectForm(BoundedForm):
+    """Reject a proposal or a ring: a reason picked from a fixed list, free text, or both; one of them is required
+    ("other" needs the text). Nothing is saved while the reason is missing."""
+
+    reason_code = RadioField(_l("却下の理由"), choices=[], validate_choice=False, validators=[Optional()])
+    reason = TextAreaField(_l("理由の説明"), validators=[Length(max=MAX_REASON_LENGTH, message=_l(
+        "理由は%(max)s文字以内で入力してください。", max=MAX_REASON_LENGTH))])
+    next = HiddenField()
+
+    def __init__(self, vocabulary: dict[str, str], *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.vocabulary = vocabulary
+        self.reason_code.choices = [(code, _l(sentence)) for code, sentence in vocabulary.items()]
+
+    def validate(self, extra_validators: object = None) -> bool:
+        ok = super().validate(extra_validators)
+        code = self.reason_code.data or ""
+        if code and code not in self.vocabulary:
+            self.reason_code.errors.append(_l("却下の理由の選択肢が正しくありません。選び直してください。"))
+            return False
+        if not ok:
+            return False
+        if code == OTHER_REASON and not (self.reason.data or "").strip():
+            self.reason.errors.append(_l("「その他」を選んだときは、理由を入力してください。"))
+            return False
+        if not self.stored_reason():
+            self.reason_code.errors.append(_l("却下の理由を選ぶか、入力してください。"))
+            return False
+        return True
+
+    def stored_reason(self) -> str:
+        """The reason as the decision stores it (the picked sentence, then the free text)."""
+        return rejection_reason(self.vocabulary, self.reason_code.data, self.reason.data)
 
 
 class ConfirmForm(BoundedForm):

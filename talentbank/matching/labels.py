@@ -57,7 +57,19 @@ def page_labels() -> dict[str, Any]:
         "reject": t(N_("却下")), "candidate": t(N_("候補者")), "score": t(N_("点数の内訳")), "state": t(N_("状態")),
         "decision": t(N_("審査")), "choose": t(N_("選択")),
         "city_counts": t(N_("要請 %(r)s件・新規の提案 %(p)s件・空いた枠 %(u)s人")),
+        "choose_named": t(N_("%(ref)s（派遣要請 No.%(request)s）を選ぶ")),
+        "approve_named": t(N_("%(ref)s を派遣要請 No.%(request)s に承認")),
+        "reject_named": t(N_("%(ref)s の派遣要請 No.%(request)s への提案を却下")),
+        "change_new": t(N_("前回から：新しい組み合わせ")),
+        "change_person": t(N_("前回から：人が変わった（前回 %(refs)s）")),
+        "newly_empty": t(N_("前回から：新たに空いた枠")),
+        "sep": list_separator(), "colon": ": " if current_locale() == "en" else "：",
     }
+
+
+def list_separator(locale: str | None = None) -> str:
+    """Between the names of a list: 「、」 in Japanese, ", " in English."""
+    return ", " if (locale or current_locale()) == "en" else "、"
 
 
 @dataclass(frozen=True)
@@ -81,6 +93,8 @@ class CardSummary:
 def card_summaries(cards: dict[int, CandidateCard]) -> dict[int, CardSummary]:
     """The cards as the review list prints them, in the reader's language (labels translated once)."""
     locale, t = current_locale(), translator()
+    english = locale == "en"
+    sep, dot = list_separator(locale), (", " if english else "・")
     years_label, days = t(N_("%(field)s %(years)s年")), t(N_("週%(n)s日"))
     onsite, remote = t(N_("現地")), t(N_("在宅"))
     travel, no_limit, employer = t(N_("片道%(minutes)s分まで")), t(N_("移動時間の制限なし")), t(N_("所属: %(city)s"))
@@ -88,8 +102,9 @@ def card_summaries(cards: dict[int, CandidateCard]) -> dict[int, CardSummary]:
     for sid, card in cards.items():
         where = card.home_city.display_name(locale)
         if card.employer_city is not None:
-            where += "（" + employer % {"city": card.employer_city.display_name(locale)} + "）"
-        parts = ["、".join(years_label % {"field": field.display_name(locale), "years": years}
+            employed = employer % {"city": card.employer_city.display_name(locale)}
+            where += f" ({employed})" if english else f"（{employed}）"
+        parts = [sep.join(years_label % {"field": field.display_name(locale), "years": years}
                            for field, years in card.experiences)] if card.experiences else []
         parts += [where, days % {"n": card.days_per_week}]
         if card.can_work_onsite:
@@ -99,7 +114,7 @@ def card_summaries(cards: dict[int, CandidateCard]) -> dict[int, CardSummary]:
             parts.append(remote)
         summaries[sid] = CardSummary(
             specialist_id=sid, reference=card.reference, kind=card.kind,
-            professions="・".join(p.display_name(locale) for p in card.professions),
-            licences="、".join(lic.display_name(locale) for lic in card.licences),
+            professions=dot.join(p.display_name(locale) for p in card.professions),
+            licences=sep.join(lic.display_name(locale) for lic in card.licences),
             details=" ・ ".join(parts), prefers_viewer_city=card.prefers_viewer_city)
     return summaries

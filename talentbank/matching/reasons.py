@@ -157,3 +157,53 @@ def describe_unfilled(reason: Mapping[str, Any], profession_name: str, licence_c
     if kind == "outranked":
         return describe_outranked(reason, ctx)
     return ReasonText(ctx.t("候補者を配置できませんでした（理由の種類：%(kind)s）。", kind=str(kind)), (), str(kind))
+
+
+# ----------------------------------------------------------------------------- why people reject
+
+# The reasons a coordinator picks when rejecting a proposal or a ring (a fixed vocabulary, with free text).
+# The stored reason is the Japanese sentence (the records go to Japanese offices) followed by the free text;
+# ``reason_for_display`` turns the sentence back into the reader's language.
+OTHER_REASON = "other"
+PROPOSAL_REJECTION_REASONS: dict[str, str] = {
+    "travel": N_("勤務地までの移動が本人の負担になる"),
+    "skills": N_("経験・技能が要請の業務に合わない"),
+    "schedule": N_("勤務できる期間・日数が要請に合わない"),
+    "city_wishes": N_("要請元の市の意向に合わない"),
+    "conflict": N_("利害関係・兼業の制約がある"),
+    "next_round": N_("次回のマッチングでより適した候補を待つ"),
+    OTHER_REASON: N_("その他（下に理由を記入）"),
+}
+RING_REJECTION_REASONS: dict[str, str] = {
+    "timing": N_("交流の時期が各市の人員計画に合わない"),
+    "transfer": N_("対象職員の異動・退職の予定がある"),
+    "balance": N_("各市の職種・経験の釣り合いがとれない"),
+    "city_wishes": N_("関係する市の意向に合わない"),
+    OTHER_REASON: N_("その他（下に理由を記入）"),
+}
+REASON_SEPARATOR = "："
+
+
+def rejection_reason(vocabulary: Mapping[str, str], code: str | None, detail: str | None) -> str:
+    """The reason as stored: the picked sentence (Japanese), then the free text; "" when neither is given.
+
+    "Other" is no reason by itself: it needs the free text."""
+    detail = (detail or "").strip()
+    sentence = vocabulary.get(code or "") if code != OTHER_REASON else None
+    if sentence and detail:
+        return f"{sentence}{REASON_SEPARATOR}{detail}"
+    return sentence or detail
+
+
+def reason_for_display(stored: str | None, t: Callable[..., str] | None = None) -> str:
+    """A stored reason in the reader's language: a sentence of the vocabulary is translated, free text kept."""
+    if not stored:
+        return ""
+    t = t or translator()
+    for sentence in (*PROPOSAL_REJECTION_REASONS.values(), *RING_REJECTION_REASONS.values()):
+        if stored == sentence:
+            return t(sentence)
+        if stored.startswith(sentence + REASON_SEPARATOR):
+            return t(N_("%(reason)s：%(detail)s"), reason=t(sentence),
+                     detail=stored[len(sentence) + len(REASON_SEPARATOR):])
+    return stored

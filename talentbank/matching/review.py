@@ -9,8 +9,11 @@ the words of the rows from labels.py.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
@@ -22,7 +25,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..cities.models import City
 from ..core import clock, permissions
 from ..core.errors import UserError
+from ..core.bounds import has_control_characters
 from ..core.pagination import paginate
+from ..core.query_args import TEXT_ARG_MAX
 from ..exchange.models import LIVE_STATUSES as OFFER_LIVE
 from ..exchange.models import ExchangeOffer
 from ..exchange.rings.models import ExchangeCycle
@@ -39,6 +44,7 @@ from .models import (
     ROUND_PHASE_LABELS,
     ROUND_STATUS_LABELS,
     ForbiddenPair,
+    PROPOSAL_STATUSES,
     MatchingRound,
     Proposal,
     RuleSetVersion,
@@ -130,6 +136,7 @@ class ProposalRow:
     proposal: Proposal
     card: Any  # CardSummary in lists, the registry's CandidateCard on a request's own page
     parts: str = ""  # the score parts in SCORE_PARTS order, "(12・2・17・0・0)", under the list's legend
+    change: str = ""  # since the previous round: "new" pairing, another "person", or "" (unchanged or no round)
 
 
 @dataclass
@@ -151,6 +158,8 @@ class RequestGroup:
     kept: list[KeptRow] = field(default_factory=list)
     unfilled: UnfilledSlot | None = None
     reason: ReasonText | None = None
+    before: list[str] = field(default_factory=list)  # who the previous round proposed, when it was someone else
+    is_newly_empty: bool = False  # more empty slots than in the previous round
 
 
 @dataclass
@@ -186,6 +195,9 @@ class RoundReview:
     # The all-cities review a few cities at a time: the page shown and the cities on each page.
     page: int = 1
     pages: list[list[City]] = field(default_factory=list)
+    filters: ReviewFilters | None = None
+    found: int | None = None  # proposals the filters kept (None: no filter)
+    changes: Changes | None = None
 
 
 def _in_chunks(ids: list[int], size: int = 2000) -> list[list[int]]:
@@ -420,12 +432,19 @@ def _city_summary(rnd: MatchingRound, cities: list[City], kept: list[dict[str, A
     return summary
 
 
-def _split_pages(summary: list[CityGroup], rows_per_page: int) -> list[list[City]]:
-    """Consecutive cities, as many per page as fit in ``rows_per_page`` rows (at least one city a page)."""
+def _split_pages(summary: list[CityGroup], rows_per_page: int,
+                 weights: dict[int, int] | None = None) -> list[list[City]]:
+    """Consecutive cities, as many per page as fit in ``rows_per_page`` rows (at least one city a page).
+    ``weights``: the rows each city shows when filtered (cities with none are left out)."""
     pages: list[list[City]] = []
     rows = 0
     for group in summary:
-        weight = group.counts["proposals"] + group.counts["kept"] + group.counts["unfilled_requests"]
+        if weights is not None:
+            weight = weights.get(group.city.id, 0)
+            if not weight:
+                continue
+        else:
+            weight = group.counts["proposals"] + group.counts["kept"] + group.counts["unfilled_requests"]
         if pages and rows + weight <= rows_per_page:
             pages[-1].append(group.city)
             rows += weight
@@ -435,35 +454,55 @@ def _split_pages(summary: list[CityGroup], rows_per_page: int) -> list[list[City
     return pages
 
 
-def review_round(actor: Any, round_id: int, city_id: int | None = None, page: int | None = None) -> RoundReview:
+def review_round(actor: Any, round_id: int, city_id: int | None = None, page: int | None = None,
+                 filters: ReviewFilters | None = None) -> RoundReview:
     """Everything the coordinating city needs to decide on a round, grouped by city and request.
 
     ``city_id``: that city only. ``page``: the all-cities review a few cities at a time (``None``: every
-    city at once, for the exports)."""
+    city at once, for the exports). ``filters``: only the rows they keep, paged the same way."""
     rnd = get_round(actor, round_id)
     if rnd.status != "succeeded" or rnd.kind not in REVIEWABLE_KINDS:
         raise UserError("このマッチングの結果は審査できません（試算、計算中または失敗）。")
+    filters = filters or ReviewFilters()
     cities = list(db.session.scalars(select(City).order_by(City.code)))
     kept = _kept_pairs(rnd)
     kept_city = _request_cities({int(a["request"]) for a in kept})
     summary = _city_summary(rnd, cities, kept, kept_city)
+    changes = round_changes(rnd)
+    rows_per_page = int(current_app.config.get("MATCHING_REVIEW_PAGE_ROWS", 400))
     pages: list[list[City]] = []
+    found: FilteredRows | None = None
     shown: list[int] | None = None
+    if filters.is_active:
+        found = _filtered_rows(rnd, filters, city_id, kept, kept_city, changes)
     if city_id is not None:
         shown = [city_id]
     elif page is not None:
-        pages = _split_pages(summary, int(current_app.config.get("MATCHING_REVIEW_PAGE_ROWS", 400)))
+        pages = _split_pages(summary, rows_per_page, found.weights if found else None)
         page = min(max(page, 1), max(len(pages), 1))
         shown = [c.id for c in pages[page - 1]] if pages else []
     unfilled_query = select(UnfilledSlot).where(UnfilledSlot.round_id == rnd.id)
-    if shown is not None:
+    if found is not None:
+        ids = sorted(i for i, c in found.proposal_city.items() if shown is None or c in shown)
+        proposals = [row for chunk in _in_chunks(ids) for row in _proposal_rows(Proposal.id.in_(chunk))]
+        unfilled_query = unfilled_query.where(UnfilledSlot.request_id.in_(sorted(found.unfilled_request_ids)))
+        kept = found.kept
+    elif shown is not None:
         proposals = _proposal_rows(Proposal.round_id == rnd.id, Proposal.city_id.in_(shown))
-        unfilled_query = unfilled_query.where(UnfilledSlot.city_id.in_(shown))
-        kept = [a for a in kept if kept_city.get(int(a["request"])) in shown]
     else:
         proposals = _proposal_rows(Proposal.round_id == rnd.id)
+    if shown is not None:
+        unfilled_query = unfilled_query.where(UnfilledSlot.city_id.in_(shown))
+        kept = [a for a in kept if kept_city.get(int(a["request"])) in shown]
     unfilled = list(db.session.scalars(unfilled_query))
     groups = _build_groups(rnd, proposals, unfilled, kept, None, cities, city_ids=shown)
+    if changes.previous is not None:
+        for cg in groups:
+            for g in cg.requests:
+                g.before = changes.before.get(g.request.id, [])
+                g.is_newly_empty = g.request.id in changes.newly_empty
+                for row in g.proposals:
+                    row.change = changes.of(g.request.id, row.proposal.specialist_id)
     counts: dict[str, int] = defaultdict(int)
     for status, n in db.session.execute(select(Proposal.status, func.count()).where(Proposal.round_id == rnd.id)
                                         .group_by(Proposal.status)):
@@ -475,7 +514,7 @@ def review_round(actor: Any, round_id: int, city_id: int | None = None, page: in
     return RoundReview(rnd, groups, cities, _cycle_views(rnd, cities, None, city_id),
                        len(digest.get("priority_order", [])), dict(counts), city_id, rule_sets,
                        list(digest.get("warnings", [])), _unmatched_offers(rnd, cities, city_id),
-                       summary, page or 1, pages)
+                       summary, page or 1, pages, filters, found.total if found else None, changes)
 
 
 def review_request(actor: Any, round_id: int, request_id: int) -> tuple[RoundReview, RequestGroup | None]:
@@ -495,6 +534,278 @@ def review_request(actor: Any, round_id: int, request_id: int) -> tuple[RoundRev
     review = RoundReview(rnd, groups, cities, [], len(review_digest(rnd).get("priority_order", [])), {}, None)
     group = groups[0].requests[0] if groups else None
     return review, group
+
+
+# ----------------------------------------------------------------------------- search and filters of the review
+
+_SPECIALIST_REF = re.compile(r"(?i)^TB[-\s]?0*(\d{1,9})$")
+_REQUEST_REF = re.compile(r"(?i)^(?:No\.?\s*|#)?0*(\d{1,9})$")
+
+
+@dataclass(frozen=True)
+class ReviewFilters:
+    """What the coordinator narrowed the review to (all from the query string, already checked)."""
+
+    q: str = ""
+    profession: str = ""  # a profession code
+    status: str = ""  # a proposal status
+    is_changed_only: bool = False
+    specialist_id: int | None = None  # read from q: a TB number
+    request_id: int | None = None  # read from q: a request number
+    city_ids: tuple[int, ...] = ()  # read from q: the cities whose name holds it
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.q or self.profession or self.status or self.is_changed_only)
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as query-string arguments (for links that keep them)."""
+        args = {"q": self.q, "profession": self.profession, "status": self.status,
+                "changed": "1" if self.is_changed_only else ""}
+        return {k: v for k, v in args.items() if v}
+
+
+def parse_filters(args: Any, cities: list[City], profession_codes: set[str]) -> tuple[ReviewFilters, list[str]]:
+    """The review's filters from ``args`` (a MultiDict). A value that is not one the screen offers is dropped
+    with a message saying so (translated), never an error page."""
+    errors: list[str] = []
+    q = unicodedata.normalize("NFKC", str(args.get("q", ""))).strip()
+    if len(q) > TEXT_ARG_MAX or has_control_characters(q):
+        errors.append(_("検索語は%(max)s文字以内で、改行や制御文字を含めずに入力してください。", max=TEXT_ARG_MAX))
+        q = ""
+    specialist_id = request_id = None
+    city_ids: tuple[int, ...] = ()
+    if q:
+        if match := _SPECIALIST_REF.match(q):
+            specialist_id = int(match.group(1))
+        elif match := _REQUEST_REF.match(q):
+            request_id = int(match.group(1))
+        else:
+            folded = q.casefold()
+            city_ids = tuple(c.id for c in cities if folded in c.name_ja.casefold() or folded in c.name_en.casefold()
+                             or folded == c.code)
+            if not city_ids:
+                errors.append(_("「%(q)s」は参照番号（TB-000319 のような候補者番号、派遣要請の番号）にも市の名前にも"
+                                "当てはまりません。", q=q))
+                q = ""
+    profession = str(args.get("profession", ""))
+    if profession and profession not in profession_codes:
+        errors.append(_("職種の選択肢が正しくありません。選び直してください。"))
+        profession = ""
+    status = str(args.get("status", ""))
+    if status and status not in PROPOSAL_STATUSES:
+        errors.append(_("状態の選択肢が正しくありません。選び直してください。"))
+        status = ""
+    changed = str(args.get("changed", ""))
+    if changed not in ("", "1"):
+        errors.append(_("「前回から変わったものだけ」の値が正しくありません。"))
+        changed = ""
+    return ReviewFilters(q, profession, status, changed == "1", specialist_id, request_id, city_ids), errors
+
+
+def previous_round(rnd: MatchingRound) -> MatchingRound | None:
+    """The last completed round before ``rnd`` whose proposals people reviewed (what "changed" compares with)."""
+    return db.session.scalar(select(MatchingRound).where(
+        MatchingRound.id < rnd.id, MatchingRound.status == "succeeded", MatchingRound.kind.in_(REVIEWABLE_KINDS))
+        .order_by(MatchingRound.id.desc()).limit(1))
+
+
+@dataclass
+class Changes:
+    """How a round differs from the previous completed one, request by request."""
+
+    previous: MatchingRound | None
+    # (request id, specialist id) of this round -> "new" (nobody there before) or "person" (someone else before)
+    pairs: dict[tuple[int, int], str] = field(default_factory=dict)
+    before: dict[int, list[str]] = field(default_factory=dict)  # request id -> references held before
+    newly_empty: set[int] = field(default_factory=set)  # requests with more empty slots than before
+
+    def of(self, request_id: int, specialist_id: int) -> str:
+        return self.pairs.get((request_id, specialist_id), "")
+
+
+def _reference(specialist_id: int) -> str:
+    return Specialist.reference.fget(SimpleNamespace(id=specialist_id))  # the registry's numbering, from the id
+
+
+def _pairs_and_empty(rnd: MatchingRound) -> tuple[dict[int, set[int]], dict[int, int]]:
+    """A round's answer, request by request: the specialists it proposed or kept, and its empty slots."""
+    held: dict[int, set[int]] = defaultdict(set)
+    for request_id, specialist_id in db.session.execute(
+            select(Proposal.request_id, Proposal.specialist_id).where(Proposal.round_id == rnd.id)):
+        held[request_id].add(specialist_id)
+    for a in _kept_pairs(rnd):
+        held[int(a["request"])].add(int(a["specialist"]))
+    empty = dict(db.session.execute(select(UnfilledSlot.request_id, UnfilledSlot.slots)
+                                    .where(UnfilledSlot.round_id == rnd.id)).all())
+    return held, empty
+
+
+def round_changes(rnd: MatchingRound) -> Changes:
+    """What changed since the previous completed round: a new pairing (nobody was proposed for the request
+    before), a changed person (someone else was), or a request newly left with empty slots."""
+    prev = previous_round(rnd)
+    changes = Changes(prev)
+    if prev is None:
+        return changes
+    before, empty_before = _pairs_and_empty(prev)
+    empty = dict(db.session.execute(select(UnfilledSlot.request_id, UnfilledSlot.slots)
+                                    .where(UnfilledSlot.round_id == rnd.id)).all())
+    proposed = db.session.execute(select(Proposal.request_id, Proposal.specialist_id)
+                                  .where(Proposal.round_id == rnd.id))
+    for request_id, specialist_id in proposed:
+        held = before.get(request_id)
+        if not held:
+            changes.pairs[(request_id, specialist_id)] = "new"
+        elif specialist_id not in held:
+            changes.pairs[(request_id, specialist_id)] = "person"
+            changes.before[request_id] = [_reference(s) for s in sorted(held)]
+    changes.newly_empty = {r for r, slots in empty.items() if slots > int(empty_before.get(r, 0))}
+    return changes
+
+
+@dataclass
+class FilteredRows:
+    proposal_city: dict[int, int]  # proposal id -> its city
+    unfilled_request_ids: set[int]
+    kept: list[dict[str, Any]]
+    weights: dict[int, int]  # city id -> rows shown for it
+    total: int  # proposals found
+
+
+def _filtered_rows(rnd: MatchingRound, filters: ReviewFilters, city_id: int | None, kept: list[dict[str, Any]],
+                   kept_city: dict[int, int], changes: Changes) -> FilteredRows:
+    """The rows of the round that the filters keep: proposals, empty slots, kept pairings (ids only)."""
+    profession_id = (db.session.scalar(select(Profession.id).where(Profession.code == filters.profession))
+                     if filters.profession else None)
+    query = select(Proposal.id, Proposal.city_id, Proposal.request_id, Proposal.specialist_id).where(
+        Proposal.round_id == rnd.id)
+    empty_query = select(UnfilledSlot.city_id, UnfilledSlot.request_id).where(UnfilledSlot.round_id == rnd.id)
+    if city_id is not None:
+        query = query.where(Proposal.city_id == city_id)
+        empty_query = empty_query.where(UnfilledSlot.city_id == city_id)
+    if filters.status:
+        query = query.where(Proposal.status == filters.status)
+    if profession_id is not None:
+        of_profession = select(StaffingRequest.id).where(StaffingRequest.profession_id == profession_id)
+        query = query.where(Proposal.request_id.in_(of_profession))
+        empty_query = empty_query.where(UnfilledSlot.request_id.in_(of_profession))
+    if filters.specialist_id is not None:
+        query = query.where(Proposal.specialist_id == filters.specialist_id)
+    if filters.request_id is not None:
+        query = query.where(Proposal.request_id == filters.request_id)
+        empty_query = empty_query.where(UnfilledSlot.request_id == filters.request_id)
+    if filters.city_ids:
+        query = query.where(Proposal.city_id.in_(filters.city_ids))
+        empty_query = empty_query.where(UnfilledSlot.city_id.in_(filters.city_ids))
+    weights: dict[int, int] = defaultdict(int)
+    ids: dict[int, int] = {}
+    for proposal_id, row_city, request_id, specialist_id in db.session.execute(query):
+        if filters.is_changed_only and not changes.of(request_id, specialist_id):
+            continue
+        ids[proposal_id] = row_city
+        weights[row_city] += 1
+    empty: set[int] = set()
+    # Empty slots are no proposal: a status or a candidate asked for leaves them out.
+    if not filters.status and filters.specialist_id is None:
+        for row_city, request_id in db.session.execute(empty_query):
+            if filters.is_changed_only and request_id not in changes.newly_empty:
+                continue
+            empty.add(request_id)
+            weights[row_city] += 1
+    shown_kept = []
+    if not filters.status and not filters.is_changed_only and kept:
+        professions = dict(db.session.execute(select(StaffingRequest.id, StaffingRequest.profession_id).where(
+            StaffingRequest.id.in_(sorted({int(a["request"]) for a in kept})))).all())
+        for a in kept:
+            request_id, specialist_id = int(a["request"]), int(a["specialist"])
+            row_city = kept_city.get(request_id)
+            if ((city_id is not None and row_city != city_id)
+                    or (profession_id is not None and professions.get(request_id) != profession_id)
+                    or (filters.specialist_id is not None and specialist_id != filters.specialist_id)
+                    or (filters.request_id is not None and request_id != filters.request_id)
+                    or (filters.city_ids and row_city not in filters.city_ids)):
+                continue
+            shown_kept.append(a)
+            weights[row_city] += 1
+    return FilteredRows(ids, empty, shown_kept, dict(weights), len(ids))
+
+
+@dataclass(frozen=True)
+class SelectedRow:
+    proposal_id: int
+    reference: str
+    request_id: int
+    city: City
+
+
+@dataclass
+class Selection:
+    """Proposals chosen for a bulk decision, as the confirmation shows them: how many, which cities."""
+
+    round: MatchingRound
+    rows: list[SelectedRow]  # still waiting for a decision, in priority order
+    by_city: list[tuple[City, int]]
+    not_pending: int  # chosen but decided meanwhile (or not of this round): left out
+
+
+def selection(actor: Any, round_id: int, proposal_ids: list[int]) -> Selection:
+    """What a bulk decision on ``proposal_ids`` would touch (nothing is saved)."""
+    rnd = get_round(actor, round_id)
+    wanted = sorted(set(proposal_ids))
+    cities = {c.id: c for c in db.session.scalars(select(City))}
+    rows = []
+    for chunk in _in_chunks(wanted):
+        for proposal_id, request_id, specialist_id, city_id in db.session.execute(
+                select(Proposal.id, Proposal.request_id, Proposal.specialist_id, Proposal.city_id)
+                .where(Proposal.id.in_(chunk), Proposal.round_id == rnd.id, Proposal.status == "proposed")
+                .order_by(Proposal.priority_position, Proposal.id)):
+            rows.append(SelectedRow(proposal_id, _reference(specialist_id), request_id, cities[city_id]))
+    per_city: dict[int, int] = defaultdict(int)
+    for row in rows:
+        per_city[row.city.id] += 1
+    by_city = [(cities[c], n) for c, n in sorted(per_city.items(), key=lambda kv: cities[kv[0]].code)]
+    return Selection(rnd, rows, by_city, len(wanted) - len(rows))
+
+
+@dataclass(frozen=True)
+class DecisionTarget:
+    """What the reason page names: the proposal or ring, its round, and in words which one it is."""
+
+    id: int
+    round_id: int
+    status: str
+    title: str  # "TB-000319 → 派遣要請 No.12（逗子市）" or the ring's cities
+
+
+def decision_target(actor: Any, proposal_id: int) -> DecisionTarget:
+    """The proposal a reason is asked for."""
+    permissions.check(actor, "round.review")
+    row = db.session.execute(select(Proposal.id, Proposal.round_id, Proposal.status, Proposal.specialist_id,
+                                    Proposal.request_id, Proposal.city_id).where(Proposal.id == proposal_id)).first()
+    if row is None:
+        raise UserError("提案が見つかりません。")
+    city = db.session.get(City, row.city_id)
+    return DecisionTarget(row.id, row.round_id, row.status, _(
+        "%(ref)s → 派遣要請 No.%(request)s（%(city)s）", ref=_reference(row.specialist_id), request=row.request_id,
+        city=city.display_name(current_locale()) if city else ""))
+
+
+def ring_target(actor: Any, cycle_id: int) -> DecisionTarget:
+    """The exchange ring a reason is asked for."""
+    permissions.check(actor, "round.review")
+    cycle = db.session.get(ExchangeCycle, cycle_id)
+    if cycle is None:
+        raise UserError("交流の輪が見つかりません。")
+    return DecisionTarget(cycle.id, cycle.round_id, cycle.status, _("交流の輪：%(ring)s", ring=ring_label(cycle.cities)))
+
+
+def ring_label(city_ids: list[int]) -> str:
+    """逗子市 → 大和市 → 逗子市, in the reader's language."""
+    locale = current_locale()
+    names = {c.id: c.display_name(locale) for c in db.session.scalars(select(City).where(City.id.in_(city_ids)))}
+    order = [names.get(i, "?") for i in city_ids]
+    return " → ".join([*order, order[0]]) if order else ""
 
 
 # ----------------------------------------------------------------------------- a city's own view

@@ -12,6 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
+from ..cities.models import City
 from ..core.bounds import parse_id
 from ..core.errors import N_, UserError
 from ..core.forms import attach_errors
@@ -23,20 +24,22 @@ from ..requests.models import StaffingRequest
 from ..scheduler.services import scheduler_state
 from ..vocabulary.models import Profession
 from . import exports, review, services
-from .forms import ConfirmForm, ReasonForm, RuleSetForm, StartRoundForm, WhatIfForm
+from .forms import ConfirmForm, ReasonForm, RejectForm, RuleSetForm, StartRoundForm, WhatIfForm
 from .labels import SCORE_PART_LABELS, SCORE_PARTS, page_labels, priority_explainer
 from .models import (
     EXCHANGE_PRIORITY_LABELS,
     INDICATOR_LABELS,
     INDICATORS,
     PROPOSAL_STATUS_LABELS,
+    PROPOSAL_STATUSES,
     ROUND_KIND_LABELS,
     ROUND_PHASE_LABELS,
     ROUND_STATUS_LABELS,
     RULE_SET_METHOD_LABELS,
     RuleSetVersion,
 )
-from .text import current_locale
+from .reasons import PROPOSAL_REJECTION_REASONS, RING_REJECTION_REASONS, reason_for_display
+from .text import current_locale, translator
 
 bp = Blueprint("matching", __name__, url_prefix="/matching")
 PLACEHOLDER_ID = 999999999  # link patterns built once per page; the template puts each row's id in
@@ -134,16 +137,31 @@ def show(round_id: int):
                                error_label=_error_label((rnd.stats or {}).get("error_kind")))
     if rnd.kind == "what_if":
         return redirect(url_for("matching.compare", what_if_id=rnd.id))
-    city_id = request.args.get("city_id", type=parse_id)
-    data = review.review_round(current_user, round_id, city_id, page=None if city_id else page_arg())
+    cities = list(db.session.scalars(select(City).order_by(City.code)))
+    professions = list(db.session.scalars(select(Profession).order_by(Profession.sort_order, Profession.id)))
+    filters, filter_errors = review.parse_filters(request.args, cities, {p.code for p in professions})
+    city_id = None
+    if request.args.get("city_id"):
+        city_id = parse_id(request.args.get("city_id"))
+        if city_id not in {c.id for c in cities}:
+            filter_errors.insert(0, _("市の選択肢が正しくありません。選び直してください。"))
+            city_id = None
+    data = review.review_round(current_user, round_id, city_id, page=None if city_id else page_arg(),
+                               filters=filters)
     what_if_form = WhatIfForm()
     what_if_form.rule_set_version_id.choices = _rule_set_choices(exclude_id=rnd.rule_set_version_id)
     can_decide = may(current_user, "proposal.decide")
     rows = _render_groups(rnd, data.cities, data.priority_total, can_decide=can_decide, show_city_heading=True,
                           link_requests=True)
     return render_template("matching/review.html", review=data, rnd=rnd, what_if_form=what_if_form,
-                           confirm_form=ConfirmForm(), can_decide=can_decide,
-                           can_run=may(current_user, "round.run"), groups_html=rows)
+                           confirm_form=ConfirmForm(), reject_form=RejectForm(PROPOSAL_REJECTION_REASONS, formdata=None),
+                           ring_reject_form=RejectForm(RING_REJECTION_REASONS, formdata=None),
+                           can_decide=can_decide, can_run=may(current_user, "round.run"),
+                           can_edit_rules=may(current_user, "ruleset.edit"), groups_html=rows,
+                           filters=data.filters, filter_errors=filter_errors, professions=professions,
+                           statuses=PROPOSAL_STATUSES, filter_args=data.filters.query_args(),
+                           reason_text=lambda stored: reason_for_display(stored, translator()),
+                           city_id=city_id)
 
 
 def _render_groups(rnd: Any, groups: list[Any], total: int, **flags: Any) -> Markup:
@@ -155,7 +173,9 @@ def _render_groups(rnd: Any, groups: list[Any], total: int, **flags: Any) -> Mar
 
 def _list_context(rnd: Any) -> dict[str, Any]:
     """What the proposal list needs, computed once per page: labels, the language, link patterns."""
+    t = translator()
     return {"L": page_labels(), "locale": current_locale(), "priority_text": priority_explainer(),
+            "reason_text": lambda stored: reason_for_display(stored, t),
             "detail_url": url_for("specialists.detail", specialist_id=PLACEHOLDER_ID),
             "request_url": url_for("matching.by_request", round_id=rnd.id, request_id=PLACEHOLDER_ID)}
 
@@ -206,108 +226,220 @@ def by_request(round_id: int, request_id: int):
                            can_decide=may(current_user, "proposal.decide"), priority_text=priority_explainer())
 
 
-def _back_to_review(round_id: int) -> Response:
-    target = request.form.get("next", "")
-    if target.startswith("/matching/") and "//" not in target:
-        return redirect(target)
-    return redirect(url_for("matching.show", round_id=round_id))
+# ----------------------------------------------------------------------------- decisions
+# Each decision works as a plain form (it redirects back to the same list, filters, page and row) and, from
+# review.js, as fetch() asking for JSON (the row is updated in place). The services decide; nothing here does.
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _safe_next(target: str) -> str | None:
+    """A review page to go back to (paths under /matching/ only: never another site)."""
+    target = target.split("#", 1)[0]
+    if (target.startswith("/matching/") and "//" not in target and "\\" not in target
+            and target.isprintable() and len(target) <= 2000):
+        return target
+    return None
+
+
+def _next_target(round_id: int | None) -> str:
+    target = _safe_next(request.form.get("next", "") or request.args.get("next", ""))
+    if target:
+        return target
+    return url_for("matching.show", round_id=round_id) if round_id else url_for("matching.index")
+
+
+def _back_to_review(round_id: int | None, anchor: str = "") -> Response:
+    """Back to the page the decision was made on, at the row it was made on."""
+    return redirect(_next_target(round_id) + (f"#{anchor}" if anchor else ""))
+
+
+def _proposal_done(proposal: Any, message: str) -> Response:
+    if _wants_json():
+        return jsonify(ok=True, message=message, target=f"proposal-{proposal.id}", status=proposal.status,
+                       status_label=_(PROPOSAL_STATUS_LABELS[proposal.status]),
+                       reason=reason_for_display(proposal.decision_reason))
+    flash(message, "success")
+    return _back_to_review(proposal.round_id, f"proposal-{proposal.id}")
+
+
+def _cycle_done(cycle: Any, message: str) -> Response:
+    if _wants_json():
+        return jsonify(ok=True, message=message, target=f"cycle-{cycle.id}", status=cycle.status,
+                       status_label=_(CYCLE_STATUS_LABELS[cycle.status]),
+                       reason=reason_for_display(cycle.decision_reason))
+    flash(message, "success")
+    return _back_to_review(cycle.round_id, f"cycle-{cycle.id}")
+
+
+def _refused(exc: UserError, round_id: int | None, anchor: str) -> Response:
+    if _wants_json():
+        return jsonify(ok=False, message=exc.translated(), target=anchor), 409
+    flash(exc.translated(), "error")
+    return _back_to_review(round_id, anchor)
+
+
+def _check_csrf() -> None:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
 
 
 @bp.route("/proposals/<int:proposal_id>/approve", methods=["POST"])
 @requires("proposal.decide")
 def approve(proposal_id: int):
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
+    _check_csrf()
     try:
         proposal = services.approve_proposal(current_user, proposal_id)
     except UserError as exc:
-        flash(exc.translated(), "error")
-        round_id = request.form.get("round_id", type=parse_id)
-        return _back_to_review(round_id) if round_id else redirect(url_for("matching.index"))
-    flash(_("提案を承認しました。本人に打診されます。"), "success")
-    return _back_to_review(proposal.round_id)
+        return _refused(exc, request.form.get("round_id", type=parse_id), f"proposal-{proposal_id}")
+    return _proposal_done(proposal, _("提案を承認しました。本人に打診されます。"))
 
 
-@bp.route("/proposals/<int:proposal_id>/reject", methods=["POST"])
+def _reject_form(vocabulary: dict[str, str], legacy_field: str = "") -> RejectForm:
+    """The reason form from the request; a reason typed in the older per-row field counts too."""
+    formdata = None
+    if request.method == "POST":
+        formdata = request.form.copy()
+        if legacy_field and not formdata.get("reason") and formdata.get(legacy_field):
+            formdata["reason"] = formdata[legacy_field]
+    return RejectForm(vocabulary, formdata=formdata)
+
+
+def _reason_refused(form: RejectForm, render_page: Any) -> Response:
+    """Reason missing or not valid: say so (JSON for the dialog, the reason page otherwise), save nothing."""
+    if "csrf_token" in form.errors:
+        abort(400)
+    if _wants_json():
+        errors = {name: [str(e) for e in messages] for name, messages in form.errors.items()}
+        first = next(iter(errors.values()))[0]
+        return jsonify(ok=False, message=first, errors=errors), 422
+    return render_page(form), 422
+
+
+@bp.route("/proposals/<int:proposal_id>/reject", methods=["GET", "POST"])
 @requires("proposal.decide")
 def reject(proposal_id: int):
-    reason = request.form.get(f"reason_{proposal_id}") or request.form.get("reason", "")
-    round_id = request.form.get("round_id", type=parse_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    """GET: the reason page (the dialog's page without JavaScript); POST: reject with the reason."""
+    form = _reject_form(PROPOSAL_REJECTION_REASONS, f"reason_{proposal_id}")
+    if not form.next.data:
+        form.next.data = _safe_next(request.args.get("next", "")) or ""
+
+    def page(f: RejectForm) -> str:
+        try:
+            target = review.decision_target(current_user, proposal_id)
+        except UserError:
+            abort(404)
+        return render_template("matching/reject.html", form=f, target=target, kind="proposal",
+                               action=url_for("matching.reject", proposal_id=proposal_id),
+                               back=(_safe_next(f.next.data or "") or url_for(
+                                   "matching.show", round_id=target.round_id)) + f"#proposal-{proposal_id}")
+
+    if request.method == "GET":
+        return page(form)
+    if not form.validate():
+        return _reason_refused(form, page)
     try:
-        proposal = services.reject_proposal(current_user, proposal_id, reason)
+        proposal = services.reject_proposal(current_user, proposal_id, form.stored_reason())
     except UserError as exc:
-        flash(exc.translated(), "error")
-        return _back_to_review(round_id) if round_id else redirect(url_for("matching.index"))
-    flash(_("提案を却下しました。この組み合わせは今後提案されません。"), "success")
-    return _back_to_review(proposal.round_id)
+        return _refused(exc, request.form.get("round_id", type=parse_id), f"proposal-{proposal_id}")
+    return _proposal_done(proposal, _("提案を却下しました。この組み合わせは今後提案されません。"))
+
+
+def _selected_ids() -> list[int]:
+    return [i for i in map(parse_id, request.form.getlist("proposal_id")[:10_000]) if i is not None]
 
 
 @bp.route("/rounds/<int:round_id>/decide", methods=["POST"])
 @requires("proposal.decide")
 def decide(round_id: int):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    ids = [i for i in map(parse_id, request.form.getlist("proposal_id")) if i is not None]
+    """The review list's form: one row's 承認 or 却下, or a bulk decision (confirmed on its own page first)."""
+    _check_csrf()
+    single_approve, single_reject = parse_id(request.form.get("approve_one")), parse_id(request.form.get("reject_one"))
+    if single_approve:
+        try:
+            proposal = services.approve_proposal(current_user, single_approve)
+        except UserError as exc:
+            return _refused(exc, round_id, f"proposal-{single_approve}")
+        return _proposal_done(proposal, _("提案を承認しました。本人に打診されます。"))
+    if single_reject:  # the reason is asked on its own page (review.js opens the dialog instead)
+        return redirect(url_for("matching.reject", proposal_id=single_reject, next=_next_target(round_id)), 303)
     action = request.form.get("action")
-    single_approve, single_reject = request.form.get("approve_one", ""), request.form.get("reject_one", "")
+    if action not in ("approve", "reject"):
+        abort(400)
+    ids = _selected_ids()
+    if not ids:
+        flash(_("提案を1件以上選んでください。"), "error")
+        return _back_to_review(round_id, "decide-form")
+    def page(f: RejectForm) -> str:
+        try:
+            chosen = review.selection(current_user, round_id, ids)
+        except UserError:
+            abort(404)
+        return render_template("matching/confirm_bulk.html", selection=chosen, action=action, form=f,
+                               next=_next_target(round_id), rnd=chosen.round)
+
+    if request.form.get("confirmed") != "1":  # the first press: say how many and which cities, save nothing
+        return page(RejectForm(PROPOSAL_REJECTION_REASONS, formdata=None))
+    form = RejectForm(PROPOSAL_REJECTION_REASONS)
     try:
-        if parse_id(single_approve):
-            services.approve_proposal(current_user, parse_id(single_approve))
-            flash(_("提案を承認しました。本人に打診されます。"), "success")
-            return _back_to_review(round_id)
-        if parse_id(single_reject):
-            services.reject_proposal(current_user, parse_id(single_reject), request.form.get("reason", ""))
-            flash(_("提案を却下しました。この組み合わせは今後提案されません。"), "success")
-            return _back_to_review(round_id)
         if action == "approve":
             outcome = services.approve_proposals(current_user, ids)
             done = _("%(n)s件の提案を承認しました。", n=len(outcome.done))
-        elif action == "reject":
-            outcome = services.reject_proposals(current_user, ids, request.form.get("reason", ""))
-            done = _("%(n)s件の提案を却下しました。", n=len(outcome.done))
         else:
-            abort(400)
+            if not form.validate():
+                return _reason_refused(form, page)
+            outcome = services.reject_proposals(current_user, ids, form.stored_reason())
+            done = _("%(n)s件の提案を却下しました。", n=len(outcome.done))
     except UserError as exc:
         flash(exc.translated(), "error")
-        return _back_to_review(round_id)
+        return _back_to_review(round_id, "decide-form")
     if outcome.done:
         flash(done, "success")
     for proposal_id, error in outcome.refused:
         flash(_("提案 No.%(id)s：%(message)s", id=proposal_id, message=error.translated()), "error")
-    return _back_to_review(round_id)
+    return _back_to_review(round_id, "decide-form")
 
 
 @bp.route("/cycles/<int:cycle_id>/approve", methods=["POST"])
 @requires("proposal.decide")
 def approve_cycle(cycle_id: int):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    round_id = request.form.get("round_id", type=parse_id)
+    _check_csrf()
     try:
         cycle = services.approve_cycle(current_user, cycle_id)
     except UserError as exc:
-        flash(exc.translated(), "error")
-        return _back_to_review(round_id) if round_id else redirect(url_for("matching.index"))
-    flash(_("交流の輪を承認しました。各市の人事担当者に確認を依頼します。"), "success")
-    return _back_to_review(cycle.round_id)
+        return _refused(exc, request.form.get("round_id", type=parse_id), f"cycle-{cycle_id}")
+    return _cycle_done(cycle, _("交流の輪を承認しました。各市の人事担当者に確認を依頼します。"))
 
 
-@bp.route("/cycles/<int:cycle_id>/reject", methods=["POST"])
+@bp.route("/cycles/<int:cycle_id>/reject", methods=["GET", "POST"])
 @requires("proposal.decide")
 def reject_cycle(cycle_id: int):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    round_id = request.form.get("round_id", type=parse_id)
+    """GET: the reason page for a ring; POST: reject the ring with the reason."""
+    form = _reject_form(RING_REJECTION_REASONS)
+    if not form.next.data:
+        form.next.data = _safe_next(request.args.get("next", "")) or ""
+
+    def page(f: RejectForm) -> str:
+        try:
+            target = review.ring_target(current_user, cycle_id)
+        except UserError:
+            abort(404)
+        return render_template("matching/reject.html", form=f, target=target, kind="cycle",
+                               action=url_for("matching.reject_cycle", cycle_id=cycle_id),
+                               back=(_safe_next(f.next.data or "") or url_for(
+                                   "matching.show", round_id=target.round_id)) + f"#cycle-{cycle_id}")
+
+    if request.method == "GET":
+        return page(form)
+    if not form.validate():
+        return _reason_refused(form, page)
     try:
-        cycle = services.reject_cycle(current_user, cycle_id, request.form.get("reason", ""))
+        cycle = services.reject_cycle(current_user, cycle_id, form.stored_reason())
     except UserError as exc:
-        flash(exc.translated(), "error")
-        return _back_to_review(round_id) if round_id else redirect(url_for("matching.index"))
-    flash(_("交流の輪を却下しました。"), "success")
-    return _back_to_review(cycle.round_id)
+        return _refused(exc, request.form.get("round_id", type=parse_id), f"cycle-{cycle_id}")
+    return _cycle_done(cycle, _("交流の輪を却下しました。"))
 
 
 @bp.route("/rounds/<int:round_id>/resolve", methods=["POST"])

@@ -78,9 +78,8 @@ def test_approve_one_and_reject_with_and_without_a_reason(client, coordinator, w
     response = client.post(f"/matching/proposals/{zushi.id}/approve", data={"round_id": rnd.id}, follow_redirects=True)
     assert "提案を承認しました" in response.text
     kamakura = proposals[world.engineers[1].id]
-    response = client.post(f"/matching/proposals/{kamakura.id}/reject", data={"round_id": rnd.id},
-                           follow_redirects=True)
-    assert "却下する理由を入力してください。" in response.text
+    response = client.post(f"/matching/proposals/{kamakura.id}/reject", data={"round_id": rnd.id})
+    assert response.status_code == 422 and "却下の理由を選ぶか、入力してください。" in response.text  # the reason page
     db.session.expire_all()
     assert db.session.get(Proposal, kamakura.id).status == "proposed"
     client.post(f"/matching/proposals/{kamakura.id}/reject",
@@ -95,10 +94,13 @@ def test_bulk_decisions_from_the_review_form(client, coordinator, world):
     rnd = _round_via_page(client)
     ids = [str(p.id) for p in db.session.scalars(select(Proposal))]
     response = client.post(f"/matching/rounds/{rnd.id}/decide",
-                           data={"action": "reject", "proposal_id": ids[:2], "reason": ""}, follow_redirects=True)
-    assert "却下する理由を入力してください。" in response.text
-    response = client.post(f"/matching/rounds/{rnd.id}/decide", data={"action": "approve", "proposal_id": ids},
-                           follow_redirects=True)
+                           data={"action": "reject", "proposal_id": ids[:2], "reason": "", "confirmed": "1"})
+    assert response.status_code == 422 and "却下の理由を選ぶか、入力してください。" in response.text
+    response = client.post(f"/matching/rounds/{rnd.id}/decide", data={"action": "approve", "proposal_id": ids})
+    assert "3件の提案を承認します。" in response.text  # the confirmation first: nothing saved yet
+    assert db.session.scalar(select(func.count(Proposal.id)).where(Proposal.status == "proposed")) == 3
+    response = client.post(f"/matching/rounds/{rnd.id}/decide", data={"action": "approve", "proposal_id": ids,
+                                                                        "confirmed": "1"}, follow_redirects=True)
     assert "3件の提案を承認しました。" in response.text
     assert db.session.scalar(select(func.count(Proposal.id)).where(Proposal.status == "proposed")) == 0
 
