@@ -25,7 +25,7 @@ from .config import load_config
 from .core.converters import register_converters
 from .core import ratelimit
 from .core.pagination import page_url
-from .core.permissions import PermissionDenied, Role, may
+from .core.permissions import PermissionDenied, Role, may, public
 from .core.security import init_app as init_security
 from .dispatches.views import bp as dispatches_bp
 from .exchange.rings.views import bp as rings_bp
@@ -174,6 +174,12 @@ def _register_blueprints(app: Flask) -> None:
 
     # The alliance picture and the round and fiscal-year reports.
     app.register_blueprint(reports_bp)
+
+    # Browsers ask for /favicon.ico whatever the page says: the bank's icon (eight cities round one bank).
+    @app.route("/favicon.ico")
+    @public
+    def favicon():
+        return app.send_static_file("favicon.ico")
 
 
 def _register_errors(app: Flask) -> None:
