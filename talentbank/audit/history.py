@@ -7,7 +7,8 @@ through their translated labels, times in Asia/Tokyo, yes/no, terms and cities b
 language, counts of days and people in words, and changes from nothing to nothing left out.
 
 The audit package sits below the domains that own the labels and the vocabularies, so they describe
-their values here at start-up (``describe_values``, ``name_values``: ``talentbank.wiring`` calls them).
+their values here at start-up (``describe_values``, ``name_values``, ``describe_subjects``), from one place:
+``talentbank.main.history_words``, which ``create_app`` calls.
 """
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ FIELD_ORDER: dict[str, tuple[str, ...]] = {
 # and "windows" (start/end, …).
 FIELD_KINDS: dict[str, str] = {
     "days_per_week": "days", "people": "people", "filled_count": "people", "created": "people",
-    "skipped": "people", "max_travel_minutes": "minutes",
+    "max_travel_minutes": "minutes",
     "profession": "profession", "wants_profession": "profession", "professions": "profession",
     "profession_id": "profession",
     "required_licences": "licence", "wants_licences": "licence", "licences": "licence", "licence": "licence",
@@ -96,7 +97,7 @@ class _Namer:
     name: Callable[[Any, str], str]
 
 
-# Filled at start-up by the domains above (talentbank.wiring): codes' labels and where names are found.
+# Filled at start-up from the layer above the domains (main/history_words.py, called by create_app).
 _VALUE_LABELS: dict[tuple[str, str], dict[str, str]] = {}
 _NAMERS: dict[str, _Namer] = {}
 _SUBJECTS: dict[str, Callable[[str, str], str | None]] = {}
@@ -208,6 +209,10 @@ def _kind_words(kind: str, value: Any) -> str | None:
         if kind == "people":
             return ngettext("%(num)s人", "%(num)s人", number)
         return ngettext("%(num)s分", "%(num)s分", number)
+    if kind in _NAMERS and not isinstance(value, list):
+        whole = _found_name(kind, value)  # one term, even if its name holds a separator
+        if whole is not None:
+            return whole
     pieces = _pieces(value)
     if kind == "experiences":
         return "、".join(_experience_words(piece) for piece in pieces)
@@ -246,9 +251,14 @@ def _pieces(value: Any) -> list[str]:
 
 def _named(kind: str, value: Any) -> str:
     """The name of a term or city in the current language, found by id, code or Japanese name."""
+    found = _found_name(kind, value)
+    return str(value) if found is None else found
+
+
+def _found_name(kind: str, value: Any) -> str | None:
     namer = _NAMERS.get(kind)
     if namer is None or not has_app_context():
-        return str(value)
+        return None
     # One look-up per value and page: the cache lives as long as the request (none outside one).
     cache = getattr(request, "_history_names", None) if has_request_context() else None
     if cache is None:
@@ -267,7 +277,5 @@ def _named(kind: str, value: Any) -> str:
         row = db.session.scalar(select(namer.model).where(or_(*conditions)).limit(1)) if conditions else None
         cache[key] = row
     row = cache[key]
-    if row is None:
-        return str(value)
-    return namer.name(row, str(get_locale() or "ja"))
+    return None if row is None else namer.name(row, str(get_locale() or "ja"))
 
