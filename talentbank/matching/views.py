@@ -36,6 +36,7 @@ from .models import (
     ROUND_PHASE_LABELS,
     ROUND_STATUS_LABELS,
     RULE_SET_METHOD_LABELS,
+    Proposal,
     RuleSetVersion,
 )
 from .reasons import PROPOSAL_REJECTION_REASONS, RING_REJECTION_REASONS, reason_for_display
@@ -60,7 +61,7 @@ def labels() -> dict[str, Any]:
             "exchange_priority_labels": EXCHANGE_PRIORITY_LABELS,
             "indicator_labels": INDICATOR_LABELS, "rule_set_method_labels": RULE_SET_METHOD_LABELS,
             "score_part_names": SCORE_PARTS, "score_part_labels": SCORE_PART_LABELS,
-            "round_phase_labels": ROUND_PHASE_LABELS}
+            "round_phase_labels": ROUND_PHASE_LABELS, "reason_for_display": reason_for_display}
 
 
 def _error_label(kind: str | None) -> str:
@@ -281,6 +282,12 @@ def _refused(exc: UserError, round_id: int | None, anchor: str) -> Response:
     return _back_to_review(round_id, anchor)
 
 
+def _round_of(proposal_id: int) -> int | None:
+    """The round a refused decision goes back to (the form's, else the proposal's)."""
+    return request.form.get("round_id", type=parse_id) or db.session.scalar(
+        select(Proposal.round_id).where(Proposal.id == proposal_id))
+
+
 def _check_csrf() -> None:
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -293,7 +300,7 @@ def approve(proposal_id: int):
     try:
         proposal = services.approve_proposal(current_user, proposal_id)
     except UserError as exc:
-        return _refused(exc, request.form.get("round_id", type=parse_id), f"proposal-{proposal_id}")
+        return _refused(exc, _round_of(proposal_id), f"proposal-{proposal_id}")
     return _proposal_done(proposal, _("提案を承認しました。本人に打診されます。"))
 
 
@@ -343,7 +350,7 @@ def reject(proposal_id: int):
     try:
         proposal = services.reject_proposal(current_user, proposal_id, form.stored_reason())
     except UserError as exc:
-        return _refused(exc, request.form.get("round_id", type=parse_id), f"proposal-{proposal_id}")
+        return _refused(exc, _round_of(proposal_id), f"proposal-{proposal_id}")
     return _proposal_done(proposal, _("提案を却下しました。この組み合わせは今後提案されません。"))
 
 
