@@ -312,13 +312,14 @@ def hr_dashboard(actor: Any, today: date | None = None) -> Dashboard:
         Dispatch.city_id == city_id, Dispatch.status == "scheduled"))
     board.todos.append(Todo("coming", _("これから始まる派遣"), coming, url_for("dispatches.index", status="scheduled")))
     days = escalation_days()
-    soon = _count(select(func.count()).select_from(StaffingRequest).where(*unfilled_soon_clause(today, days, city_id)))
+    soon, soon_rows, _groups = escalation_rows(today, days, city_id)
     board.todos.append(Todo("unfilled_soon", _("%(days)s日以内に始まる未充足の派遣要請", days=days), soon,
-                            url_for("requests.index", status="open")))
+                            "#escalation", _("下の一覧：なぜ埋まっていないか（前回のマッチングの理由）。")))
     by_status = requests_by_status(city_id)
     board.extra.update(requests_by_status=[
         {"status": s, "label": STATUS_LABELS[s], "count": by_status[s], "url": url_for("requests.index", status=s)}
-        for s in STATUSES], arrivals_missing=missing, evaluations_due=evaluations,
+        for s in STATUSES], arrivals_missing=missing, evaluations_due=evaluations, escalation=soon_rows,
+        escalation_days=days,
         city=db.session.get(City, city_id))
     return board
 

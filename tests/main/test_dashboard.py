@@ -167,11 +167,12 @@ def test_the_hr_officers_counts_are_their_citys_only(world, client, auth):
     assert found["evaluations"] == (to_evaluate, f"/dispatches/{world['done'].id}#evaluations") and to_evaluate == 1
     assert found["proposals"] == (1, "/matching/results")  # the pairing for "later"; Kamakura's is not counted
     assert found["coming"] == (1, "/dispatches/?status=scheduled")
-    assert found["unfilled_soon"][0] == 2
+    assert found["unfilled_soon"] == (2, "#escalation")
     assert found["rings"][0] == 0
     # Nothing of Kamakura's: its department, its request, its dispatch.
     assert "鎌倉だけの課" not in html and f"/dispatches/{world['kamakura_dispatch'].id}\"" not in html
-    assert "escalation-rows" not in html
+    rows = {int(i) for i in re.findall(r'<tr data-request="(\d+)"', html[html.index('id="escalation-rows"'):])}
+    assert rows == {world["soon_disaster"].id, world["soon_partly"].id}  # not Kamakura's, starting sooner
 
 
 def test_arrival_details_and_evaluations_leave_the_hr_list_when_done(world, client, auth):

@@ -1,0 +1,106 @@
+"""Each role's home page on the demo data, in a real browser: the to-dos come first, with counts and links.
+
+Screenshots (test-artifacts/dashboard-*.png) show the coordinating city's, an HR officer's and the demo
+retiree's home page as they log in. Every count on screen is compared with the database.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from talentbank.cities.models import City
+from talentbank.core import clock
+from talentbank.demo.accounts import DEMO_PASSWORD
+from talentbank.demo.specialists import DEMO_SPECIALIST_EMAIL
+from talentbank.extensions import db
+from talentbank.requests.models import STATUSES, StaffingRequest
+from talentbank.specialists.verification import queue_count
+
+from .conftest import log_in, screenshot
+
+COORDINATOR = "coordinator@demo.talentbank.example"
+
+
+def _todo(page, key: str):
+    return page.locator(f"#todos [data-todo='{key}']")
+
+
+def _expect_todo(page, key: str, count: int, href: str | None = None) -> None:
+    item = _todo(page, key)
+    expect(item).to_be_visible()
+    expect(item).to_have_attribute("data-count", str(count))
+    expect(item.locator(".todo-count")).to_have_text(str(count))
+    if href is not None:
+        expect(item.locator("a")).to_have_attribute("href", href)
+
+
+def _soon_clause(today):
+    return (StaffingRequest.status.in_(("open", "partly_filled")),
+            StaffingRequest.filled_count < StaffingRequest.people, StaffingRequest.start_date >= today,
+            StaffingRequest.start_date <= today + timedelta(days=14))
+
+
+def test_each_roles_home_page_shows_its_to_dos_first(app, app_ctx, live_server, browser_page, new_browser_page):
+    seeded = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert seeded.exit_code == 0, seeded.output
+    today = clock.today_tokyo()
+
+    # The coordinating city: checks waiting, requests starting soon with empty slots (and why), rounds to review.
+    page = browser_page
+    log_in(page, live_server, COORDINATOR, DEMO_PASSWORD)
+    page.goto(f"{live_server}/")
+    expect(page.locator("h2#todos-title")).to_have_text("やること")
+    waiting = queue_count()
+    soon = db.session.scalar(select(func.count()).select_from(StaffingRequest).where(*_soon_clause(today)))
+    assert waiting and soon, "the demo data should give the coordinating city something to do"
+    _expect_todo(page, "verification", waiting, "/specialists/verification/")
+    _expect_todo(page, "escalation", soon, "#escalation")
+    _expect_todo(page, "proposals", 0, "/matching/")
+    expect(page.locator("#escalation-rows tbody tr")).to_have_count(min(soon, 20))
+    # To-dos first, the menu after them.
+    todos_box = page.locator("#todos").bounding_box()
+    menu_box = page.locator("#menu").bounding_box()
+    assert todos_box["y"] < menu_box["y"]
+    screenshot(page, "dashboard-coordinator")
+    _todo(page, "verification").locator("a").click()
+    expect(page).to_have_url(f"{live_server}/specialists/verification/")
+
+    # An HR officer: the city with a request starting soon, if the demo has one; their requests by state.
+    city_id = db.session.scalar(select(StaffingRequest.city_id).where(*_soon_clause(today))
+                                .order_by(StaffingRequest.start_date).limit(1))
+    city = db.session.get(City, city_id) if city_id else db.session.scalar(select(City).where(City.code == "142085"))
+    hr_page = new_browser_page()
+    log_in(hr_page, live_server, f"hr.{city.name_en.lower()}@demo.talentbank.example", DEMO_PASSWORD)
+    hr_page.goto(f"{live_server}/")
+    city_soon = db.session.scalar(select(func.count()).select_from(StaffingRequest).where(
+        *_soon_clause(today), StaffingRequest.city_id == city.id))
+    _expect_todo(hr_page, "unfilled_soon", city_soon, "#escalation")
+    expect(hr_page.locator("#escalation-rows tbody tr")).to_have_count(city_soon)
+    _expect_todo(hr_page, "rings", 0, "/exchange-rings/")
+    by_status = dict(db.session.execute(select(StaffingRequest.status, func.count()).where(
+        StaffingRequest.city_id == city.id).group_by(StaffingRequest.status)).all())
+    for status in STATUSES:
+        item = hr_page.locator(f"#requests-by-status [data-status='{status}']")
+        expect(item).to_have_attribute("data-count", str(by_status.get(status, 0)))
+        expect(item.locator("a")).to_have_attribute("href", f"/requests/?status={status}")
+    expect(hr_page.locator("#requests-by-status h2")).to_contain_text(city.name_ja)
+    screenshot(hr_page, "dashboard-hr-officer")
+    hr_page.locator("#requests-by-status [data-status='open'] a").click()
+    expect(hr_page).to_have_url(f"{live_server}/requests/?status=open")
+
+    # The demo retiree: what is left to do before matching, and the open requests that fit.
+    retiree = new_browser_page()
+    log_in(retiree, live_server, DEMO_SPECIALIST_EMAIL, DEMO_PASSWORD)
+    retiree.goto(f"{live_server}/")
+    readiness = retiree.locator("#readiness-todos li")
+    expect(_todo(retiree, "readiness")).to_have_attribute("data-count", str(readiness.count()))
+    expect(_todo(retiree, "readiness").locator("a")).to_have_attribute("href", "/me#readiness")
+    _expect_todo(retiree, "offers", 0, "/offers/")
+    fitting = retiree.locator("#fitting-requests")
+    expect(fitting).to_be_visible()
+    shown = retiree.locator("#fitting-requests tbody tr").count()
+    assert int(fitting.get_attribute("data-count")) >= shown
+    expect(retiree.locator("#my-dispatches")).to_contain_text("決まった派遣はまだありません。")
+    screenshot(retiree, "dashboard-retiree")
