@@ -101,6 +101,7 @@ class _Namer:
 _VALUE_LABELS: dict[tuple[str, str], dict[str, str]] = {}
 _NAMERS: dict[str, _Namer] = {}
 _SUBJECTS: dict[str, Callable[[str, str], str | None]] = {}
+_KINDS: dict[str, str] = {}
 
 
 def describe_values(entity_type: str, field: str, labels: Mapping[str, str]) -> None:
@@ -121,6 +122,17 @@ def name_values(kind: str, model: type, keys: Iterable[str] = ("code", "name_ja"
 def describe_subjects(entity_type: str, describe: Callable[[str, str], str | None]) -> None:
     """Say how a record of ``entity_type`` is named in the log: ``describe(entity_id, locale)``, None if gone."""
     _SUBJECTS[entity_type] = describe
+
+
+def describe_kind(entity_type: str, msgid: str) -> None:
+    """Say how a kind of record is called (派遣要請, 交流の輪…): a msgid, translated when shown."""
+    _KINDS[entity_type] = str(msgid)
+
+
+def kind_words(entity_type: str | None) -> str:
+    """A kind of record as people call it in the page's language; its code when none was described."""
+    msgid = _KINDS.get(entity_type or "")
+    return _(msgid) if msgid is not None else (entity_type or "")
 
 
 def subject_words(entry: Any) -> str:

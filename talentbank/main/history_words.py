@@ -18,6 +18,7 @@ from ..dispatches.models import Dispatch, Offer
 from ..exchange.models import ExchangeOffer
 from ..exchange.rings.models import ExchangeCycle
 from ..exchange.rings.services import ring_label
+from ..core.errors import N_
 from ..extensions import db
 from ..lifecycle.transitions import LIFECYCLES
 from ..matching.models import (
@@ -43,6 +44,9 @@ def describe_histories(role_labels: Mapping[str, str]) -> None:
     # Every record with a lifecycle: its statuses as its own table names them.
     for lifecycle in LIFECYCLES.values():
         history.describe_values(lifecycle.entity, "status", lifecycle.labels)
+        history.describe_kind(lifecycle.entity, lifecycle.kind)
+    for entity_type, kind in OTHER_KINDS.items():
+        history.describe_kind(entity_type, kind)
     history.describe_values("staffing_request", "urgency", URGENCY_LABELS)
     history.describe_values("staffing_request", "work_mode", WORK_MODE_LABELS)
     history.describe_values("matching_round", "kind", ROUND_KIND_LABELS)
@@ -63,6 +67,15 @@ def describe_histories(role_labels: Mapping[str, str]) -> None:
     # What each entry is about, named from the record in the page's language (audit log's 対象 column).
     for entity_type, describe in SUBJECTS.items():
         history.describe_subjects(entity_type, describe)
+
+
+# Records without a lifecycle table, as the audit log's 対象 column names them.
+OTHER_KINDS = {
+    "specialist": N_("専門人材"), "city": N_("市町村"), "user": N_("職員アカウント"), "invitation": N_("招待"),
+    "rule_set": N_("優先順位の規則"), "travel_times": N_("移動時間"), "schedule_setting": N_("マッチングの日程"),
+    "professions": N_("職種"), "licences": N_("資格・免許"), "experience_fields": N_("経験分野"),
+    "import": N_("一括登録"), "outbox_message": N_("送信するメール"), "job": N_("定期処理"),
+}
 
 
 def _row(model: type, entity_id: str) -> Any:
