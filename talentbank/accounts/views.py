@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -150,7 +151,8 @@ def set_language(code: str):
 
 def _city_choices() -> list[tuple[str, str]]:
     cities = db.session.scalars(select(City).where(City.is_member.is_(True)).order_by(City.code))
-    return [("", _("（なし）"))] + [(str(c.id), f"{c.name_ja} ({c.code})") for c in cities]
+    locale = str(get_locale() or "ja")
+    return [("", _("（なし）"))] + [(str(c.id), f"{c.display_name(locale)} ({c.code})") for c in cities]
 
 
 @bp.route("/users", methods=["GET"])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -29,7 +30,7 @@ def _prepare(form: TermForm, kind: str) -> TermForm:
         del form.profession_id
     else:
         form.profession_id.choices = [("", _("（なし）"))] + [
-            (str(p.id), p.name_ja) for p in services.all_terms(Profession)]
+            (str(p.id), p.display_name(str(get_locale() or "ja"))) for p in services.all_terms(Profession)]
     return form
 
 
@@ -64,7 +65,7 @@ def create(kind: str):
         except UserError as exc:
             getattr(form, exc.field or "code").errors.append(exc.translated())
         else:
-            flash(_("「%(name)s」を追加しました。", name=term.name_ja), "success")
+            flash(_("「%(name)s」を追加しました。", name=term.display_name(str(get_locale() or "ja"))), "success")
             return redirect(url_for("vocabulary.index", _anchor=kind))
     return render_template("vocabulary/edit.html", form=form, kind=kind, kind_label=KIND_LABELS[kind], term=None)
 
@@ -86,6 +87,6 @@ def edit(kind: str, term_id: int):
         except UserError as exc:
             getattr(form, exc.field or "code").errors.append(exc.translated())
         else:
-            flash(_("「%(name)s」を更新しました。", name=term.name_ja), "success")
+            flash(_("「%(name)s」を更新しました。", name=term.display_name(str(get_locale() or "ja"))), "success")
             return redirect(url_for("vocabulary.index", _anchor=kind))
     return render_template("vocabulary/edit.html", form=form, kind=kind, kind_label=KIND_LABELS[kind], term=term)
