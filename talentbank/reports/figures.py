@@ -337,10 +337,14 @@ def round_figures(round_id: int) -> RoundFigures:
         .group_by(UnfilledSlot.city_id, StaffingRequest.profession_id))
     for city_id, profession_id, slots in empty:
         cells.setdefault((city_id, profession_id), RoundCell(city_id, profession_id)).empty += int(slots or 0)
+    # Grouped over a subquery's labelled columns: PostgreSQL matches GROUP BY expressions only when their
+    # bound JSON paths are the same parameters, which two calls of _reason_columns() are not.
+    extracted = (select(UnfilledSlot.city_id, UnfilledSlot.slots,
+                        *(c.label(f"r{k}") for k, c in enumerate(_reason_columns())))
+                 .where(UnfilledSlot.round_id == round_id).subquery())
+    keys = [extracted.c[f"r{k}"] for k in range(len(HARD_RULES) + 2)]
     reason_rows = db.session.execute(
-        select(UnfilledSlot.city_id, func.sum(UnfilledSlot.slots), *_reason_columns())
-        .where(UnfilledSlot.round_id == round_id)
-        .group_by(UnfilledSlot.city_id, *_reason_columns()))
+        select(extracted.c.city_id, func.sum(extracted.c.slots), *keys).group_by(extracted.c.city_id, *keys))
     decisions = dict(db.session.execute(
         select(Proposal.status, func.count()).where(Proposal.round_id == round_id).group_by(Proposal.status)).all())
     return RoundFigures(round_id, list(cells.values()), _grouped_reasons(reason_rows),
