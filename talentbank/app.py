@@ -16,7 +16,7 @@ from .accounts import sessions as login_sessions
 from .accounts.cli import register as register_accounts_cli
 from .accounts.models import User
 from .accounts.views import bp as accounts_bp
-from .audit.history import change_lines, kind_words, subject_words
+from .audit.history import actor_words, change_lines, kind_words, subject_words
 from .audit.labels import action_label, field_label
 from .board.views import bp as board_bp
 from .cities.views import bp as cities_bp
@@ -231,6 +231,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(change_lines, "change_lines")
     app.add_template_filter(subject_words, "subject_words")
     app.add_template_filter(kind_words, "kind_words")
+    app.add_template_filter(actor_words, "actor_words")
 
 
 def _register_cli(app: Flask) -> None:

@@ -135,6 +135,18 @@ def kind_words(entity_type: str | None) -> str:
     return _(msgid) if msgid is not None else (entity_type or "")
 
 
+def actor_words(entry: Any) -> str:
+    """Who acted, as the log wrote it ("name <email> (role)"), with the role and the system in words."""
+    label = getattr(entry, "actor_label", None) or ""
+    if label == "system":
+        return _("システム")
+    head, _sep, role = label.rpartition(" (")
+    roles = _VALUE_LABELS.get(("user", "role"), {})
+    if head and role.endswith(")") and role[:-1] in roles:
+        return _("%(kind)s（%(name)s）", kind=head, name=_(roles[role[:-1]]))  # "name <email> (role)"
+    return label
+
+
 def subject_words(entry: Any) -> str:
     """What an entry is about, in the page's language; the summary written with it when the record is gone.
 

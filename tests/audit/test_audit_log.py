@@ -42,7 +42,7 @@ def test_a_row_says_when_in_japan_who_what_from_what_to_what_and_why(make, clien
              summary="逗子市")
     [row] = rows(client.get("/audit/"))
     assert row.startswith("2026-12-10 23:20 ")  # 14:20 UTC is 23:20 in Japan
-    assert f"幹事 花子 <{coordinator.email}>" in row
+    assert f"幹事 花子 <{coordinator.email}>（幹事市職員）" in row
     assert "市の指標の変更" in row and "逗子市" in row
     assert "財政力指数: 0.86 → 0.79" in row
     assert row.endswith("令和5年度決算の反映")
@@ -64,7 +64,7 @@ def test_newest_first_and_the_system_is_named_for_jobs(make, client, coordinator
     entry_at(datetime(2026, 12, 2, 1), "request.opened", entity_type="request", entity_id=8, actor=coordinator)
     first, second = rows(client.get("/audit/"))
     assert "派遣要請の公開" in first and "request #8" in first
-    assert "派遣要請の期限切れ" in second and "system" in second
+    assert "派遣要請の期限切れ" in second and "システム" in second
 
 
 def test_hr_officers_and_specialists_may_not_read_the_log(make, client, auth):

@@ -278,6 +278,7 @@ def test_the_audit_logs_subjects_read_in_english_not_as_the_japanese_summary_wri
     assert f"{person.reference} → Staffing request No. {req.id}" in log
     assert "土木" not in log and "週3日" not in log and "逗子市" not in log
     assert f"Staffing requests #{req.id}" in log and "staffing_request" not in log
+    assert f"<{world['coordinator'].email}> (Coordinating-city staff)" in log and "(coordinator)" not in log
 
 
 # ----------------------------------------------------------------------------- the rules, one by one
