@@ -58,6 +58,8 @@ FIELD_ORDER: dict[str, tuple[str, ...]] = {
     "licences": ("code", "name_ja", "name_en", "profession_id", "sort_order", "is_active"),
     "experience_fields": ("code", "name_ja", "name_en", "profession_id", "sort_order", "is_active"),
     "import": ("created", "skipped", "verified_at_import"),
+    "schedule_setting": ("is_regular_enabled", "week_of_month", "weekday", "hour", "minute", "is_fast_track_enabled",
+                         "fast_track_delay_minutes"),
 }
 
 # How a field's values read, by field name (the same in every record that has it). Kinds:
@@ -66,7 +68,7 @@ FIELD_ORDER: dict[str, tuple[str, ...]] = {
 # and "windows" (start/end, …).
 FIELD_KINDS: dict[str, str] = {
     "days_per_week": "days", "people": "people", "filled_count": "people", "created": "people",
-    "max_travel_minutes": "minutes",
+    "max_travel_minutes": "minutes", "fast_track_delay_minutes": "minutes",
     "profession": "profession", "wants_profession": "profession", "professions": "profession",
     "profession_id": "profession",
     "required_licences": "licence", "wants_licences": "licence", "licences": "licence", "licence": "licence",
@@ -208,8 +210,8 @@ def value_words(entity_type: str | None, field: str, value: Any) -> str:
         return _("いいえ")
     # A verification item ("licence:<code>") moves between the statuses of a check.
     labels = _VALUE_LABELS.get((entity_type or "", "status" if ":" in field else field))
-    if labels is not None and isinstance(value, str) and value in labels:
-        return _(labels[value])
+    if labels is not None and isinstance(value, str | int) and str(value) in labels:
+        return _(labels[str(value)])
     kind = FIELD_KINDS.get(field)
     if kind is not None:
         worded = _kind_words(kind, value)

@@ -189,3 +189,32 @@ for _name, _label in {
     "last_error": _l("直前の送信エラー"), "ids": _l("対象のメッセージ"),
 }.items():
     FIELD_LABELS.setdefault(_name, _label)
+
+
+# The schedule, the scheduler, the outbox and the checks of a profile's particulars.
+ACTION_LABELS.update({
+    "schedule.updated": _l("マッチングの日程の変更"),
+    "job.run_requested": _l("定期処理の手動実行"),
+    "outbox.retried": _l("メールの再送"),
+    "outbox.test_queued": _l("テストメールの送信"),
+    "specialist.email_confirmed": _l("メールアドレスの確認"),
+    "specialist.licence_particulars": _l("資格の内容の変更"),
+    "specialist.licence_document_viewed": _l("資格の証明書類の閲覧"),
+    "specialist.bulk_verified": _l("一括確認"),
+    "specialist.licence_verified": _l("資格の確認"),
+    "specialist.licence_rejected": _l("資格を確認できないと判断"),
+    "specialist.licence_pending": _l("資格の確認の取り消し"),
+    "specialist.profession_verified": _l("職種の確認"),
+    "specialist.profession_rejected": _l("職種を確認できないと判断"),
+    "specialist.profession_pending": _l("職種の確認の取り消し"),
+    "specialist.experience_verified": _l("経験の確認"),
+    "specialist.experience_rejected": _l("経験を確認できないと判断"),
+    "specialist.experience_pending": _l("経験の確認の取り消し"),
+})
+for _name, _label in {
+    "is_regular_enabled": _l("定期マッチングを自動で実行する"), "week_of_month": _l("実行する週"), "weekday": _l("曜日"),
+    "hour": _l("時"), "minute": _l("分"),
+    "is_fast_track_enabled": _l("災害復旧の派遣要請が公開されたら緊急マッチングを自動で実行する"),
+    "fast_track_delay_minutes": _l("緊急マッチングまでの待ち時間（分）"),
+}.items():
+    FIELD_LABELS.setdefault(_name, _label)

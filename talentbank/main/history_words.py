@@ -14,11 +14,11 @@ from flask_babel import ngettext
 
 from ..audit import history
 from ..cities.models import City
+from ..core.errors import N_
 from ..dispatches.models import Dispatch, Offer
 from ..exchange.models import ExchangeOffer
 from ..exchange.rings.models import ExchangeCycle
 from ..exchange.rings.services import ring_label
-from ..core.errors import N_
 from ..extensions import db
 from ..lifecycle.transitions import LIFECYCLES
 from ..matching.models import (
@@ -28,6 +28,7 @@ from ..matching.models import (
     MatchingRound,
     Proposal,
 )
+from ..matching.schedule import WEEK_OF_MONTH_LABELS, WEEKDAY_LABELS, current_setting, describe_schedule
 from ..requests.models import URGENCY_LABELS, WORK_MODE_LABELS, StaffingRequest
 from ..specialists.models import (
     KIND_LABELS,
@@ -52,6 +53,9 @@ def describe_histories(role_labels: Mapping[str, str]) -> None:
     history.describe_values("matching_round", "kind", ROUND_KIND_LABELS)
     history.describe_values("rule_set", "method", RULE_SET_METHOD_LABELS)
     history.describe_values("rule_set", "exchange_priority", EXCHANGE_PRIORITY_LABELS)
+    history.describe_values("schedule_setting", "weekday", dict(enumerate(WEEKDAY_LABELS)))
+    history.describe_values("schedule_setting", "week_of_month",
+                            {key: label for key, label in WEEK_OF_MONTH_LABELS.items() if key is not None})
     # A profile's status, and the status of a licence or experience check recorded on the profile.
     history.describe_values("specialist", "status", {**STATUS_LABELS, **LICENCE_STATUS_LABELS})
     history.describe_values("specialist", "kind", KIND_LABELS)
@@ -144,6 +148,11 @@ def _round_words(entity_id: str, locale: str) -> str | None:
     return None if rnd is None else _(ROUND_KIND_LABELS.get(rnd.kind, rnd.kind))
 
 
+def _schedule_words(entity_id: str, locale: str) -> str | None:
+    setting = current_setting()  # one setting, described as it stands now
+    return describe_schedule(setting.weekday, setting.week_of_month, setting.hour, setting.minute)
+
+
 def _city_words(entity_id: str, locale: str) -> str | None:
     city = _row(City, entity_id)
     return None if city is None else city.display_name(locale)
@@ -158,4 +167,5 @@ SUBJECTS = {
     "proposal": _proposal_words,
     "matching_round": _round_words,
     "city": _city_words,
+    "schedule_setting": _schedule_words,
 }

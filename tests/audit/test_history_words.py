@@ -24,7 +24,7 @@ from talentbank.dispatches import services as dispatches
 from talentbank.exchange import services as exchange
 from talentbank.exchange.rings import services as rings
 from talentbank.extensions import db
-from talentbank.matching import decisions
+from talentbank.matching import decisions, schedule
 from talentbank.requests.models import StaffingRequest
 from talentbank.specialists import profiles
 from talentbank.vocabulary.models import Licence, Profession
@@ -279,6 +279,18 @@ def test_the_audit_logs_subjects_read_in_english_not_as_the_japanese_summary_wri
     assert "土木" not in log and "週3日" not in log and "逗子市" not in log
     assert f"Staffing requests #{req.id}" in log and "staffing_request" not in log
     assert f"<{world['coordinator'].email}> (Coordinating-city staff)" in log and "(coordinator)" not in log
+
+
+def test_a_schedule_change_names_the_day_and_counts_minutes(make, client, auth, world):
+    schedule.update_schedule(world["coordinator"], schedule.ScheduleValues(
+        is_regular_enabled=True, weekday=2, week_of_month=1, hour=9, minute=0, is_fast_track_enabled=True,
+        fast_track_delay_minutes=30), "会議の曜日に合わせる")
+    auth.login(world["coordinator"].email)
+    changes = change_items(client.get("/audit/"))[0]
+    assert changes == ["曜日: 月曜日 → 水曜日", "緊急マッチングまでの待ち時間（分）: 10分 → 30分"]
+    in_english(client)
+    changes = change_items(client.get("/audit/"))[0]
+    assert changes[0] == "Day of the week: Monday → Wednesday" and changes[1].endswith(": 10 minutes → 30 minutes")
 
 
 # ----------------------------------------------------------------------------- the rules, one by one
