@@ -26,7 +26,7 @@ from talentbank.exchange.rings import services as rings
 from talentbank.extensions import db
 from talentbank.matching import decisions, schedule
 from talentbank.requests.models import StaffingRequest
-from talentbank.specialists import profiles
+from talentbank.specialists import profiles, verification
 from talentbank.vocabulary.models import Licence, Profession
 
 from ..requests.builders import form_data
@@ -291,6 +291,24 @@ def test_a_schedule_change_names_the_day_and_counts_minutes(make, client, auth, 
     in_english(client)
     changes = change_items(client.get("/audit/"))[0]
     assert changes[0] == "Day of the week: Monday → Wednesday" and changes[1].endswith(": 10 minutes → 30 minutes")
+
+
+def test_a_check_of_a_licence_and_of_experience_names_the_term_and_the_verdict(make, client, auth, world):
+    person = make.specialist(world["zushi"], licences=("civil_works_manager_1",), fields={"roads": 12},
+                             verified=False)
+    licence = make.term(Licence, "civil_works_manager_1")
+    experience = person.experiences[0]
+    verification.decide(world["coordinator"], person.id, [
+        verification.Decision("licence", licence.id, "verify"),
+        verification.Decision("experience", experience.id, "reject", "在職証明と合わない")])
+    auth.login(world["coordinator"].email)
+    changes = sum(change_items(client.get("/audit/?entity_type=specialist")), [])
+    assert f"資格・免許（{licence.name_ja}）: 未確認 → 確認済み" in changes
+    assert f"経験分野（{experience.field.name_ja} 12年）: 未確認 → 確認できない" in changes
+    in_english(client)
+    changes = " ".join(sum(change_items(client.get("/audit/?entity_type=specialist")), []))
+    assert f"Licences ({licence.name_en}): Not verified → Confirmed" in changes
+    assert "pending" not in changes and "verified" not in changes.replace("Not verified", "")
 
 
 # ----------------------------------------------------------------------------- the rules, one by one
