@@ -154,9 +154,11 @@ def show(round_id: int):
     can_decide = may(current_user, "proposal.decide")
     rows = _render_groups(rnd, data.cities, data.priority_total, can_decide=can_decide, show_city_heading=True,
                           link_requests=True)
+    reject_form = RejectForm(PROPOSAL_REJECTION_REASONS, formdata=None)
+    ring_reject_form = RejectForm(RING_REJECTION_REASONS, formdata=None)
+    reject_form.next.data = ring_reject_form.next.data = request.full_path.rstrip("?")
     return render_template("matching/review.html", review=data, rnd=rnd, what_if_form=what_if_form,
-                           confirm_form=ConfirmForm(), reject_form=RejectForm(PROPOSAL_REJECTION_REASONS, formdata=None),
-                           ring_reject_form=RejectForm(RING_REJECTION_REASONS, formdata=None),
+                           confirm_form=ConfirmForm(), reject_form=reject_form, ring_reject_form=ring_reject_form,
                            can_decide=can_decide, can_run=may(current_user, "round.run"),
                            can_edit_rules=may(current_user, "ruleset.edit"), groups_html=rows,
                            filters=data.filters, filter_errors=filter_errors, professions=professions,
@@ -384,6 +386,7 @@ def decide(round_id: int):
             chosen = review.selection(current_user, round_id, ids)
         except UserError:
             abort(404)
+        f.next.data = _next_target(round_id)
         return render_template("matching/confirm_bulk.html", selection=chosen, action=action, form=f,
                                next=_next_target(round_id), rnd=chosen.round)
 

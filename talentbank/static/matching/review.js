@@ -14,7 +14,9 @@
     var box = isError ? alertBox : live;
     if (!box) { return; }
     box.textContent = "";
+    window.clearTimeout(box.clearing);
     window.setTimeout(function () { box.textContent = message; }, 50);  // a change screen readers notice
+    if (!isError) { box.clearing = window.setTimeout(function () { box.textContent = ""; }, 10000); }
   }
 
   // ---- the selection of the bulk bar
