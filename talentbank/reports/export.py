@@ -19,6 +19,7 @@ def sheet_titles() -> dict[str, str]:
         "reasons": _("空いた理由"),
         "reasons_by_city": _("市別の空いた理由"),
         "trend": _("充足率の推移"),
+        "trend_by_city": _("市別の充足率の推移"),
         "activity": _("派遣と交流"),
         "fiscal_by_city_profession": _("市・職種別"),
         "fiscal_by_city": _("市別"),
@@ -38,7 +39,7 @@ def _cell(value: Any, is_percent: bool) -> Any:
 
 def sheet(table: Table) -> spreadsheets.Sheet:
     """A table as a sheet: rates as percentages (a number, the header says %), empty where undefined."""
-    headers = [f"{h}（%）" if i in table.percent_columns else h for i, h in enumerate(table.headers)]
+    headers = [_("%(name)s（%%）", name=h) if i in table.percent_columns else h for i, h in enumerate(table.headers)]
     rows = [[_cell(v, i in table.percent_columns) for i, v in enumerate(row)] for row in table.rows]
     title = sheet_titles().get(table.key, table.key)[:31]
     widths = {1: 22, 2: 18} | {i: 14 for i in range(3, len(headers) + 1)}

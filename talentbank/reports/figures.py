@@ -236,7 +236,8 @@ def supply_and_demand(today: date | None = None) -> list[SupplyDemand]:
     available = exists().where(AvailabilityWindow.specialist_id == Specialist.id,
                                AvailabilityWindow.end_date >= today)
     supply = dict(db.session.execute(
-        select(sp.c.profession_id, func.count(distinct(Specialist.id)))
+        # One declared row per person and profession, so a plain count counts people.
+        select(sp.c.profession_id, func.count())
         .join(Specialist, Specialist.id == sp.c.specialist_id)
         .where(matchable_clause(), or_(sp.c.verified_at.is_not(None), backed), available)
         .group_by(sp.c.profession_id)).all())

@@ -36,13 +36,15 @@ class AlliancePicture:
     round_by_city_profession: Table | None
     reasons: Table | None
     trend: Table
+    trend_by_city: Table
     activity: Table
     confirmed_rings: int
     names: figures.Names
 
     def tables(self) -> list[Table]:
         return [t for t in (self.supply_demand, self.round_by_city, self.round_by_profession,
-                            self.round_by_city_profession, self.reasons, self.trend, self.activity) if t is not None]
+                            self.round_by_city_profession, self.reasons, self.trend, self.trend_by_city,
+                            self.activity) if t is not None]
 
 
 def alliance_picture(actor: Any, locale: str) -> AlliancePicture:
@@ -59,9 +61,11 @@ def alliance_picture(actor: Any, locale: str) -> AlliancePicture:
                         tables.round_profession_table(fig, names, locale),
                         tables.round_cell_table(fig, names, locale, own),
                         tables.reasons_table(fig, locale, own, names)]
+    trend = figures.fill_trend()
     return AlliancePicture(
         own, latest, tables.supply_demand_table(figures.supply_and_demand(), names, locale), *round_tables,
-        trend=tables.trend_table(figures.fill_trend(), names, locale, own),
+        trend=tables.trend_table(trend, names, locale, own),
+        trend_by_city=tables.trend_city_table(trend, names, locale, own),
         activity=tables.activity_table(figures.city_activity(), names, locale, own),
         confirmed_rings=figures.confirmed_ring_count(), names=names)
 

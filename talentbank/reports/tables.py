@@ -141,6 +141,15 @@ def trend_table(points: list[TrendPoint], names: Names, locale: str, own_city: i
                  percent_columns=frozenset({4, 5} if own_city is not None else {4}))
 
 
+def trend_city_table(points: list[TrendPoint], names: Names, locale: str, own_city: int | None) -> Table:
+    """Each city's fill rate in each of the past rounds (a city a round did not concern: empty)."""
+    order = names.city_order(cid for p in points for cid in p.by_city)
+    rows = [[city_label(names, cid, locale),
+             *((p.by_city[cid].fill_rate if cid in p.by_city else None) for p in points)] for cid in order]
+    return Table("trend_by_city", _("市別の充足率の推移"), [_("市"), *(_("No.%(id)s", id=p.round_id) for p in points)],
+                 rows, _flags(order, own_city), frozenset(range(1, len(points) + 1)))
+
+
 def activity_table(activity: dict[int, figures.CityActivity], names: Names, locale: str,
                    own_city: int | None) -> Table:
     order = names.city_order(activity)

@@ -42,6 +42,13 @@ def alliance():
     return render_template("reports/alliance.html", picture=picture, reason_labels=REASON_GROUP_LABELS)
 
 
+@bp.route("/alliance.xlsx")
+@requires("report.view")
+def alliance_xlsx():
+    picture = services.alliance_picture(current_user, current_locale())
+    return _xlsx(export.workbook(*picture.tables()), "alliance-picture.xlsx")
+
+
 def _year_missing(year: int):
     return _not_found(_("%(year)s年度の報告はありません。%(first)s年度から%(last)s年度までの報告を表示できます。",
                         year=year, first=figures.FIRST_FISCAL_YEAR, last=figures.current_fiscal_year() + 1))

@@ -213,6 +213,9 @@ def test_alliance_page_tables_show_the_same_figures(world, client):
     assert [r[0] for r in trend][-2:] == [f"No.{world.old.id}", f"No.{world.latest.id}"]
     assert trend[-2][2:5] == [3, 1, pytest.approx(1 / 3)]
     assert trend[-1][2:5] == [2 + 8, 2, pytest.approx(2 / 10)]
+    by_round = by_label(tables["trend_by_city"])
+    assert by_round["逗子市"][-2:] == [1.0, pytest.approx(2 / 3)]  # 1 of 1, then 2 of 3
+    assert by_round["鎌倉市"][-2:] == [0.0, 0.0] and by_round["横須賀市"][-2:] == [None, 0.0]
     activity = by_label(tables["activity"])
     assert activity["逗子市"] == [0, 1, 1] and activity["鎌倉市"] == [1, 0, 1]
     # Every chart is an SVG image with a title, beside its table.
@@ -230,6 +233,17 @@ def test_hr_officer_sees_the_alliance_with_their_city_highlighted(world, client)
     assert reasons["期間中に勤務できる人がいない"] == [1, 1]  # the alliance, then Zushi
     assert reasons["必要な資格を持つ人がいない"] == [2, 0]
     assert 'class="bar-row own-city"' in html
+
+
+def test_alliance_workbook_has_a_sheet_per_table(world, client):
+    _login(client, world.coordinator)
+    sheets = workbook_sheets(client.get("/reports/alliance.xlsx").data)
+    assert list(sheets) == ["供給と需要", "市別", "職種別", "市・職種別", "空いた理由", "充足率の推移", "市別の充足率の推移",
+                            "派遣と交流"]
+    supply = by_label(sheets["供給と需要"][1:])
+    assert supply["土木"][:2] == [expected_supply(world)["civil"], expected_demand(world)["civil"]]
+    trend = by_label(sheets["市別の充足率の推移"][1:])
+    assert trend["逗子市"][-1] == round(100 * 2 / 3, 1)
 
 
 def test_round_report_page_and_workbook(world, client):
