@@ -7,10 +7,11 @@ from typing import Any
 
 from flask import flash, redirect
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, Form, IntegerField, PasswordField, SelectFieldBase, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, Form, IntegerField, PasswordField, SelectFieldBase, TextAreaField
 from wtforms.meta import DefaultMeta
-from wtforms.validators import Length, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 from .bounds import (
     DATE_MAX,
@@ -122,6 +123,13 @@ class Needed:
 
     def __call__(self, form: Any, field: Any) -> None:
         return None
+
+
+def confirmation_field(label: Any = None) -> BooleanField:
+    """The tick box of a commitment or a withdrawal: the page says beside it what will happen (who, where,
+    for how long); without it the server refuses and saves nothing, with or without scripts."""
+    return BooleanField(label or _l("上記の内容を確認しました"), validators=[
+        DataRequired(_l("内容を確認し、確認のチェックを入れてから送信してください。"))])
 
 
 class _CheckInputTypes:

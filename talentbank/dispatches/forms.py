@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
-from ..core.forms import BoundedForm, MaxChars
+from ..core.forms import BoundedForm, MaxChars, confirmation_field
 
 REASON_MAX = 2000
 
@@ -14,6 +14,7 @@ class ActionForm(BoundedForm):
 
 class DeclineForm(BoundedForm):
     decline_reason = TextAreaField(_l("辞退の理由（任意）"), validators=[Optional(), MaxChars(REASON_MAX)])
+    confirmed = confirmation_field(_l("この打診を辞退します"))
 
 
 class ReasonForm(BoundedForm):
@@ -36,7 +37,8 @@ class JapaneseDateField(DateField):
 class ExtendForm(BoundedForm):
     new_end_date = JapaneseDateField(_l("新しい終了日"), validators=[
         InputRequired(_l("新しい終了日を入力してください。"))])
-    reason = TextAreaField(_l("延長の理由"), validators=[
+    # Its own id: the dispatch page also has the cancel form's "reason", and a label finds its field by id.
+    reason = TextAreaField(_l("延長の理由"), id="extend-reason", validators=[
         DataRequired(_l("理由を入力してください。")),
         MaxChars(REASON_MAX)])
 

@@ -15,13 +15,13 @@ from ..core.permissions import Role, may, requires
 from ..core.query_args import int_arg, page_arg
 from ..extensions import db
 from ..lifecycle.postings import is_correction
-from ..requests.forms import ActionForm, ReasonForm
+from ..requests.forms import OpenOfferForm, ReasonForm, WithdrawForm
 from ..requests.views import press_button
 from ..vocabulary.models import Licence, Profession
 from ..vocabulary.services import active_terms, group_by_profession
 from . import services
 from .forms import OfferForm
-from .models import STATUS_LABELS, STATUSES
+from .models import STATUS_LABELS, STATUSES, ExchangeOffer
 
 bp = Blueprint("exchange", __name__, url_prefix="/exchange")
 
@@ -47,8 +47,9 @@ def _values(form: OfferForm) -> services.OfferValues:
 
 def _officer_label(officer) -> str:
     locale = str(get_locale() or "ja")
-    professions = "、".join(p.display_name(locale) for p in officer.professions)
-    return f"{officer.reference} {officer.name_kanji or ''}（{professions}）"
+    professions = _("、").join(p.display_name(locale) for p in officer.professions)
+    return _("%(reference)s %(name)s（%(professions)s）", reference=officer.reference, name=officer.name_kanji or "",
+             professions=professions)
 
 
 def _render_form(form: OfferForm, city_id: int, offer=None, correcting: bool = False):
@@ -115,7 +116,7 @@ def detail(offer_id: int):
                            correcting=is_correction(current_user),
                            ring=services.ring_holding_offer(offer.id),
                            history=services.offer_history(current_user, offer_id),
-                           action_form=ActionForm(), reason_form=ReasonForm())
+                           action_form=OpenOfferForm(), reason_form=ReasonForm(), withdraw_form=WithdrawForm())
 
 
 @bp.route("/<int:offer_id>/edit", methods=["GET", "POST"])
@@ -158,7 +159,9 @@ def open_(offer_id: int):
         services.open_offer(current_user, offer_id)
         flash(_("交流職員の提供を公開しました。次のマッチングで交流の相手を探します。"), "success")
 
-    return press_button(act, url_for("exchange.detail", offer_id=offer_id))
+    offer = db.session.get(ExchangeOffer, offer_id) or abort(404)
+    return press_button(act, url_for("exchange.detail", offer_id=offer_id), OpenOfferForm, offer.city_id,
+                        "offer.manage")
 
 
 @bp.route("/<int:offer_id>/withdraw", methods=["POST"])
@@ -168,7 +171,9 @@ def withdraw(offer_id: int):
         services.withdraw_offer(current_user, offer_id, reason)
         flash(_("交流職員の提供を取り下げました。"), "success")
 
-    return press_button(act, url_for("exchange.detail", offer_id=offer_id))
+    offer = db.session.get(ExchangeOffer, offer_id) or abort(404)
+    return press_button(act, url_for("exchange.detail", offer_id=offer_id), WithdrawForm, offer.city_id,
+                        "offer.manage")
 
 
 @bp.route("/<int:offer_id>/reopen", methods=["POST"])

@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from ..core.forms import BoundedForm, MaxChars, Needed
+from ..core.forms import BoundedForm, MaxChars, Needed, confirmation_field
 from .models import URGENCIES, URGENCY_LABELS, WORK_MODE_LABELS, WORK_MODES
 from .services import TEXT_LIMITS
 
@@ -71,3 +71,15 @@ class ReasonForm(BoundedForm):
 
 class ActionForm(BoundedForm):
     """A button that changes state: only the CSRF token."""
+
+
+class WithdrawForm(ReasonForm):
+    """Withdrawal of a request or an exchange offer: the reason, and the tick box beside what it ends."""
+
+    confirmed = confirmation_field()
+
+
+class OpenOfferForm(ReasonForm):
+    """Putting an officer forward for a year-long exchange: the tick box names the officer and the period."""
+
+    confirmed = confirmation_field()

@@ -22,19 +22,21 @@ from ..cities.models import City
 from ..core import clock
 from ..core.bounds import parse_int
 from ..core.errors import UserError
-from ..core.forms import attach_errors
+from ..core.forms import attach_errors, flash_form_errors
 from ..core.permissions import Role, may, requires
+from ..core.permissions import check as check_permission
 from ..core.query_args import int_arg, page_arg
 from ..extensions import db
 from ..specialists.privacy import hidden_actors
 from ..vocabulary.services import group_by_profession
 from . import services
-from .forms import ActionForm, ReasonForm, RequestForm
+from .forms import ActionForm, ReasonForm, RequestForm, WithdrawForm
 from .models import (
     STATUS_LABELS,
     STATUSES,
     URGENCY_LABELS,
     WORK_MODE_LABELS,
+    StaffingRequest,
 )
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -131,7 +133,7 @@ def detail(request_id: int):
                            correcting=services.is_correction(current_user),
                            has_proposals=services.has_proposals(req.id),
                            history=history, hidden_actors=hidden_actors(current_user, history),
-                           action_form=ActionForm(), reason_form=ReasonForm())
+                           action_form=ActionForm(), reason_form=ReasonForm(), withdraw_form=WithdrawForm())
 
 
 @bp.route("/<int:request_id>/edit", methods=["GET", "POST"])
@@ -168,11 +170,18 @@ def edit(request_id: int):
     return _render_form(form, req, correcting)
 
 
-def press_button(action: Callable[[str], None], back: str) -> Response:
-    """Run a lifecycle button (open, withdraw, reopen) with its reason, show the outcome on ``back``."""
-    form = ReasonForm()
+def press_button(action: Callable[[str], None], back: str, form_class: type[ReasonForm] = ReasonForm,
+                 city_id: int | None = None, permission: str = "") -> Response:
+    """Run a lifecycle button (open, withdraw, reopen) with its reason, show the outcome on ``back``.
+
+    A form that does not pass (a reason too long, a confirmation not ticked) changes nothing and says why;
+    another city's officer is refused (403) before that, as the service would refuse them."""
+    if permission:
+        check_permission(current_user, permission, city_id)
+    form = form_class()
     if not form.validate_on_submit():
-        abort(400)
+        flash_form_errors(form)
+        return redirect(back)
     try:
         action(form.reason.data or "")
     except UserError as exc:
@@ -199,7 +208,9 @@ def withdraw(request_id: int):
         services.withdraw_request(current_user, request_id, reason)
         flash(_("派遣要請を取り下げました。"), "success")
 
-    return press_button(act, url_for("requests.detail", request_id=request_id))
+    req = db.session.get(StaffingRequest, request_id) or abort(404)
+    return press_button(act, url_for("requests.detail", request_id=request_id), WithdrawForm, req.city_id,
+                        "request.manage")
 
 
 @bp.route("/<int:request_id>/reopen", methods=["POST"])

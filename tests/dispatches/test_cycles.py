@@ -44,14 +44,14 @@ def test_the_ring_becomes_dispatches_only_when_every_city_confirmed(ring, client
     assert "逗子 土木" in page.text  # the own officer by name ...
     assert "横須賀 福祉" not in page.text  # ... the other city's officer by reference until agreed
     assert ring["yokosuka_officer"].reference in page.text
-    assert client.post(f"/exchange-rings/{cycle.id}/confirm").status_code == 302
+    assert client.post(f"/exchange-rings/{cycle.id}/confirm", data={"confirmed": "y"}).status_code == 302
     assert db.session.query(Dispatch).count() == 0
     assert "貴市はすでにこの職員交流を確認しています" in str(
         pytest.raises(UserError, rings.confirm_ring, ring["zushi_hr"], cycle.id).value)
     db.session.rollback()
     auth.logout()
     auth.login(ring["yokosuka_hr"].email)
-    assert client.post(f"/exchange-rings/{cycle.id}/confirm").status_code == 302
+    assert client.post(f"/exchange-rings/{cycle.id}/confirm", data={"confirmed": "y"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(ExchangeCycle, cycle.id).status == "confirmed"
     legs = {(d.specialist_id, d.city_id): d for d in db.session.scalars(select(Dispatch))}
@@ -88,7 +88,7 @@ def test_a_city_outside_the_ring_can_neither_see_nor_answer(ring, client, auth):
     cycle = ring["cycle"]
     auth.login(ring["kamakura_hr"].email)
     assert client.get(f"/exchange-rings/{cycle.id}").status_code == 403
-    assert client.post(f"/exchange-rings/{cycle.id}/confirm").status_code == 403
+    assert client.post(f"/exchange-rings/{cycle.id}/confirm", data={"confirmed": "y"}).status_code == 403
     assert client.post(f"/exchange-rings/{cycle.id}/refuse", data={"reason": "x"}).status_code == 403
     assert f'data-cycle="{cycle.id}"' not in client.get("/exchange-rings/").text
     with pytest.raises(PermissionDenied):

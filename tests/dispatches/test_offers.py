@@ -126,7 +126,7 @@ def test_decline_forbids_the_pair_and_returns_the_slot_to_the_next_round(make, w
 
     offer = _approve(make, world)
     auth.login(world["specialist_user"].email)
-    response = client.post(f"/offers/{offer.id}/decline", data={"decline_reason": "体調のため"})
+    response = client.post(f"/offers/{offer.id}/decline", data={"decline_reason": "体調のため", "confirmed": "y"})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Offer, offer.id).status == "declined"

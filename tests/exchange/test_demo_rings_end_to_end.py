@@ -98,7 +98,7 @@ def test_within_one_round_the_rule_set_order_decides_and_the_explanation_names_t
 def _confirm_as(client, auth, city_en: str, ring_id: int) -> None:
     auth.logout()
     auth.login(f"hr.{city_en}@demo.talentbank.example", DEMO_PASSWORD)
-    assert client.post(f"/exchange-rings/{ring_id}/confirm").status_code == 302
+    assert client.post(f"/exchange-rings/{ring_id}/confirm", data={"confirmed": "y"}).status_code == 302
 
 
 def _approve_the_ring_under_exchanges_first(demo, client, auth) -> tuple[MatchingRound, ExchangeCycle]:

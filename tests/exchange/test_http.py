@@ -51,7 +51,7 @@ def test_hr_offers_an_own_officer_through_the_form_and_opens_it(make, client, au
     response = client.post("/exchange/new", data=offer_form(make, world["planner"]), follow_redirects=True)
     assert "交流職員の提供を下書きとして保存しました。" in response.text
     offer = db.session.scalars(select(ExchangeOffer)).one()
-    response = client.post(f"/exchange/{offer.id}/open", follow_redirects=True)
+    response = client.post(f"/exchange/{offer.id}/open", data={"confirmed": "y"}, follow_redirects=True)
     assert "交流職員の提供を公開しました。" in response.text
     board = client.get("/requests/board")
     assert f'data-offer-id="{offer.id}"' in board.text
@@ -91,7 +91,7 @@ def test_hr_edits_and_withdraws_their_offer(make, client, auth, world):
     response = client.post(f"/exchange/{offer.id}/edit", data=offer_form(
         make, world["planner"], notes="期間は相談可", lock_version=str(offer.lock_version)), follow_redirects=True)
     assert "交流職員の提供を更新しました。" in response.text and "期間は相談可" in response.text
-    response = client.post(f"/exchange/{offer.id}/withdraw", data={"reason": "本人の異動が決まった"},
+    response = client.post(f"/exchange/{offer.id}/withdraw", data={"reason": "本人の異動が決まった", "confirmed": "y"},
                            follow_redirects=True)
     assert "交流職員の提供を取り下げました。" in response.text
     assert db.session.scalars(select(AuditEntry.reason).where(AuditEntry.action == "offer.withdrawn")).one() \

@@ -109,7 +109,7 @@ def test_a_request_is_always_for_the_posting_officers_own_city(make, client, aut
 def test_hr_withdraws_with_the_button(make, client, auth, world):
     req = make.staffing_request(world["zushi"])
     auth.login(world["zushi_hr"].email)
-    response = client.post(f"/requests/{req.id}/withdraw", data={"reason": "予算が付かなかった"},
+    response = client.post(f"/requests/{req.id}/withdraw", data={"reason": "予算が付かなかった", "confirmed": "y"},
                            follow_redirects=True)
     assert "派遣要請を取り下げました。" in response.text
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "request.withdrawn")).one()
@@ -153,9 +153,9 @@ def test_coordinator_corrects_with_a_required_reason(make, client, auth, world):
 def test_coordinator_withdraw_button_needs_a_reason_then_reopens(make, client, auth, world):
     req = make.staffing_request(world["zushi"])
     auth.login(world["coordinator"].email)
-    response = client.post(f"/requests/{req.id}/withdraw", data={"reason": ""}, follow_redirects=True)
+    response = client.post(f"/requests/{req.id}/withdraw", data={"reason": "", "confirmed": "y"}, follow_redirects=True)
     assert "取り下げの理由を入力してください。" in response.text
-    client.post(f"/requests/{req.id}/withdraw", data={"reason": "重複登録"})
+    client.post(f"/requests/{req.id}/withdraw", data={"reason": "重複登録", "confirmed": "y"})
     response = client.post(f"/requests/{req.id}/reopen", data={"reason": "重複ではなかった"}, follow_redirects=True)
     assert "派遣要請を再公開しました。" in response.text
     db.session.expire_all()

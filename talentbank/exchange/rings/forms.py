@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired
 
-from ...core.forms import BoundedForm, MaxChars
+from ...core.forms import BoundedForm, MaxChars, confirmation_field
 from .services import REASON_LIMIT
 
 
@@ -13,3 +13,9 @@ class RingReasonForm(BoundedForm):
     reason = TextAreaField(_l("理由"), validators=[
         DataRequired(_l("理由を入力してください。")),
         MaxChars(REASON_LIMIT)])
+
+
+class RingConfirmForm(BoundedForm):
+    """A city's commitment to its legs of a ring: the page names each officer, city and period beside the box."""
+
+    confirmed = confirmation_field()

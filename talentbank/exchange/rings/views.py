@@ -9,9 +9,8 @@ from flask_login import current_user
 from ...core.errors import UserError
 from ...core.forms import act_with_reason, flash_form_errors
 from ...core.permissions import requires
-from ...requests.forms import ActionForm
 from . import services as rings
-from .forms import RingReasonForm
+from .forms import RingConfirmForm, RingReasonForm
 
 bp = Blueprint("rings", __name__)
 
@@ -27,7 +26,7 @@ def _render_cycle(exchange_cycle_id: int, refuse_form=None, status: int = 200):
         view = rings.view_ring(current_user, exchange_cycle_id)
     except UserError:
         return render_template("errors/error.html", status=404, message=_("職員交流が見つかりません。")), 404
-    return render_template("exchange/ring.html", view=view, confirm_form=ActionForm(),
+    return render_template("exchange/ring.html", view=view, confirm_form=RingConfirmForm(),
                            refuse_form=refuse_form or RingReasonForm()), status
 
 
@@ -40,7 +39,11 @@ def show(exchange_cycle_id: int):
 @bp.route("/exchange-rings/<int:exchange_cycle_id>/confirm", methods=["POST"])
 @requires("cycle.confirm")
 def confirm(exchange_cycle_id: int):
-    form = ActionForm()
+    try:
+        rings.check_may_answer(current_user, exchange_cycle_id)  # another city's HR: 403 before the form
+    except UserError:
+        return render_template("errors/error.html", status=404, message=_("職員交流が見つかりません。")), 404
+    form = RingConfirmForm()  # a year-long commitment of an officer: refused unless the box naming it is ticked
     if form.validate_on_submit():
         try:
             ring = rings.confirm_ring(current_user, exchange_cycle_id)
