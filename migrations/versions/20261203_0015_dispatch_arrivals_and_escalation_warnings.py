@@ -6,6 +6,9 @@
 ``escalation_warnings``: one row per urgent request and threshold (days before its start) the
 coordinating city was warned about, so the escalation job warns once (requests/escalation.py).
 
+``ix_staffing_requests_start_date_status``: the escalation job and the home pages read live requests
+starting within a few days (scripts/bench_dashboard.py).
+
 Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-03 21:30:00
@@ -50,8 +53,11 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dispatch_arrivals')),
     sa.UniqueConstraint('dispatch_id', name=op.f('uq_dispatch_arrivals_dispatch_id'))
     )
+    op.create_index('ix_staffing_requests_start_date_status', 'staffing_requests', ['start_date', 'status'],
+                    unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_staffing_requests_start_date_status', table_name='staffing_requests')
     op.drop_table('dispatch_arrivals')
     op.drop_table('escalation_warnings')

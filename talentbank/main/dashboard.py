@@ -44,9 +44,10 @@ from ..notifications.models import OutboxMessage, OutboxStatus
 from ..requests.models import LIVE_STATUSES, STATUS_LABELS, STATUSES, StaffingRequest, staffing_request_licences
 from ..scheduler.models import JobRun, RunStatus
 from ..specialists.models import LicenceStatus, Specialist, SpecialistKind, SpecialistLicence
-from ..specialists.verification import queue_count, readiness, usable_profession_ids
+from ..specialists.verification import readiness, usable_profession_ids
 from ..extensions import db
 from ..vocabulary.models import Profession
+from .navigation import menu_count
 
 LIST_LIMIT = 20
 
@@ -217,7 +218,8 @@ def coordinator_dashboard(actor: Any, today: date | None = None) -> Dashboard:
     board.todos.append(Todo("rings", _("審査待ちの職員交流（交流の輪）"), rings,
                             url_for("matching.show", round_id=ring_round) if ring_round else url_for("matching.index"),
                             _("マッチングが見つけた交流の輪を承認または却下してください。")))
-    board.todos.append(Todo("verification", _("確認待ちの資格・登録内容"), queue_count(),
+    board.todos.append(Todo("verification", _("確認待ちの資格・登録内容"),
+                            menu_count("specialists.verification_queue"),
                             url_for("specialists.verification_queue"),
                             _("資格の番号・写しや職種・経験を確認すると、マッチングの対象になります。")))
     days = escalation_days()

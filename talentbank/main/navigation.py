@@ -50,21 +50,29 @@ NAV_ITEMS: list[NavItem] = [
 ]
 
 
-def nav_items(user: Any, path: str = "") -> list[dict[str, Any]]:
-    """The menu entries ``user`` may open, with their URLs; the one ``path`` is under is current.
+def _counts() -> dict[str, int]:
+    """The counts made in this request: kept on the request object, not on ``g``, which tests share between
+    requests."""
+    if not has_request_context():
+        return {}
+    return vars(request._get_current_object()).setdefault("_talentbank_nav_counts", {})
 
-    The counts are counted once per request (the home page shows the menu twice): kept on the request
-    object, not on ``g``, which tests share between requests."""
-    counts: dict[str, int] = {}
-    if has_request_context():
-        counts = vars(request._get_current_object()).setdefault("_talentbank_nav_counts", counts)
+
+def menu_count(endpoint: str) -> int:
+    """The count beside the menu entry of ``endpoint``, counted once per request (the menu and the home
+    page's to-dos show the same number)."""
+    counts = _counts()
+    if endpoint not in counts:
+        counter = next(item.counter for item in NAV_ITEMS if item.endpoint == endpoint and item.counter)
+        counts[endpoint] = counter()
+    return counts[endpoint]
+
+
+def nav_items(user: Any, path: str = "") -> list[dict[str, Any]]:
+    """The menu entries ``user`` may open, with their URLs; the one ``path`` is under is current."""
 
     def count(item: NavItem) -> int | None:
-        if item.counter is None:
-            return None
-        if item.endpoint not in counts:
-            counts[item.endpoint] = item.counter()
-        return counts[item.endpoint]
+        return menu_count(item.endpoint) if item.counter is not None else None
 
     items = [
         {"url": url_for(item.endpoint), "label": item.label, "description": item.description, "is_current": False,
