@@ -270,3 +270,16 @@ def test_the_list_names_each_fiscal_year_since_the_first_data(world, client):
     html = client.get("/reports/").get_data(as_text=True)
     assert "/reports/fiscal-year/2026" in html and "/reports/fiscal-year/2025" in html
     assert "/reports/fiscal-year/2024" not in html
+
+
+def test_a_request_is_never_more_than_filled(make):
+    """Two agreed dispatches on a request for one person fill one slot, not two."""
+    clock.freeze(NOW)
+    zushi = make.city()
+    req = make.staffing_request(zushi, people=1, posted_at=datetime(2026, 5, 1), status="filled")
+    for _ in range(2):
+        make.dispatch(make.specialist(zushi, days_per_week=5), req, start_date=date(2026, 6, 1),
+                      end_date=date(2026, 6, 5), days_per_week=5)
+    row = figures.fiscal_year(2026).rows[(zushi.id, req.profession_id)]
+    assert (row.requested, row.filled, row.fill_rate) == (1, 1, 1.0)
+    assert row.person_days == 10  # both people worked: days are not capped
