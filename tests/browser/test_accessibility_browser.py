@@ -43,13 +43,14 @@ CLAIMED_PASSWORD = "yama-no-michi-2027"
 IMPACTS = ("critical", "serious", "moderate", "minor")
 
 # What axe does not check: ids are unique, every id reference points at an element, and each hint or
-# error of a form field (``.hint``/``.error`` in a ``.field`` or fieldset with inputs) is read with its
-# input, through the input's (or the fieldset's) aria-describedby.
+# error of a form field (``.hint``/``.error`` in a ``.field``, or directly in a fieldset, with inputs) is
+# read with its input, through the input's (or the fieldset's) aria-describedby.
 LINK_CHECK_JS = """() => {
   const problems = [];
   const where = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.name ? '[name=' + el.name + ']' : '');
   const counts = new Map();
-  for (const el of document.querySelectorAll('[id]')) counts.set(el.id, (counts.get(el.id) || 0) + 1);
+  // Hidden inputs (every form's csrf_token) are never focused, labelled or referred to.
+  for (const el of document.querySelectorAll('[id]:not(input[type=hidden])')) counts.set(el.id, (counts.get(el.id) || 0) + 1);
   for (const [id, n] of counts) if (n > 1) problems.push('duplicate id "' + id + '" (' + n + ' elements)');
   for (const attr of ['aria-describedby', 'aria-labelledby', 'aria-controls', 'for']) {
     for (const el of document.querySelectorAll('[' + attr + ']')) {
@@ -59,7 +60,9 @@ LINK_CHECK_JS = """() => {
     }
   }
   const described = (el, id) => (el.getAttribute('aria-describedby') || '').split(/\\s+/).includes(id);
-  for (const note of document.querySelectorAll('main .field .hint, main .field .error, main fieldset .hint, main fieldset .error')) {
+  const notes = 'main .field .hint, main .field .error, main fieldset > .hint, main fieldset > .error';
+  for (const note of document.querySelectorAll(notes)) {
+    if (!note.checkVisibility()) continue;  // an error paragraph kept empty and hidden for scripts
     const box = note.closest('.field, fieldset');
     const controls = [...box.querySelectorAll('input:not([type=hidden]), select, textarea')];
     if (!controls.length) continue;
@@ -82,7 +85,9 @@ class AxeWalk:
         """Open ``path`` (or check the page as it is when ``path`` is empty) and run axe on it."""
         if path:
             response = page.goto(f"{self.base_url}{path}")
-            assert response is not None and response.status == status, f"{who} {path}: HTTP {response.status}"
+            if response is None or response.status != status:  # noted, and the walk goes on to the next page
+                self.link_problems.append(f"{who} {path}: HTTP {response.status if response else '-'}, not {status}")
+                return
         page.wait_for_load_state("load")
         label = f"{who} {path or page.url.removeprefix(self.base_url)}"
         # Folded parts (reason forms, details) are checked open, as a user who opens them sees them.
@@ -104,7 +109,7 @@ class AxeWalk:
             if failing:
                 text.append(f"{label} ({url}):\n{describe_violations(failing)}")
         if self.link_problems:
-            text.append("ids and descriptions:\n  " + "\n  ".join(self.link_problems))
+            text.append("pages, ids and descriptions:\n  " + "\n  ".join(self.link_problems))
         return "\n".join(text)
 
     def summary(self) -> str:
