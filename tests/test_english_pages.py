@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter, deque
 from html.parser import HTMLParser
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
 from sqlalchemy import String, Text, select
@@ -55,6 +55,8 @@ class _VisibleText(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.pieces: list[str] = []
         self.links: list[str] = []
+        self._search_form: tuple[str, list[tuple[str, str]]] | None = None
+        self._select: str | None = None
         self._japanese_element: str | None = None  # an element marked lang="ja" (the language switch)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -63,6 +65,7 @@ class _VisibleText(HTMLParser):
             self._japanese_element = tag
         if tag == "a" and attributes.get("href"):
             self.links.append(attributes["href"])
+        self._note_search_form(tag, attributes)
         for name in self.SPOKEN_ATTRIBUTES:
             if attributes.get(name):
                 self.pieces.append(attributes[name])
@@ -74,6 +77,33 @@ class _VisibleText(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == self._japanese_element:
             self._japanese_element = None
+        if tag == "form" and self._search_form is not None:
+            action, fields = self._search_form
+            self.links.append(action + "?" + urlencode(fields))
+            self._search_form = None
+        if tag == "select":
+            self._select = None
+
+    def _note_search_form(self, tag: str, attributes: dict[str, str | None]) -> None:
+        """A filter form (method GET) becomes one more link: the form sent as it stands."""
+        if tag == "form":
+            is_get = (attributes.get("method") or "get").lower() == "get"
+            self._search_form = (attributes.get("action") or "", []) if is_get else None
+            return
+        if self._search_form is None:
+            return
+        fields, name = self._search_form[1], attributes.get("name")
+        if tag == "select":
+            self._select = name
+        elif tag == "option" and self._select and "selected" in attributes:
+            fields.append((self._select, attributes.get("value") or ""))
+        elif tag == "input" and name:
+            kind = attributes.get("type") or "text"
+            if kind in ("checkbox", "radio"):
+                if "checked" in attributes:
+                    fields.append((name, attributes.get("value") or "on"))
+            elif kind not in ("submit", "button", "file", "image", "reset"):
+                fields.append((name, attributes.get("value") or ""))
 
     def handle_data(self, data: str) -> None:
         if self._japanese_element is None:
@@ -161,9 +191,11 @@ def _crawl(client, start: list[str]) -> tuple[dict[str, str], list[str]]:
         if response.status_code in (301, 302, 303, 307, 308):
             queue.append(urlsplit(response.headers["Location"])._replace(scheme="", netloc="").geturl())
             continue
-        if response.status_code != 200 or not response.mimetype == "text/html":
+        if response.mimetype != "text/html":
             continue
-        pages[url] = response.text
+        pages[url] = response.text  # error pages (403, 404…) are read too
+        if response.status_code != 200:
+            continue
         parser = _VisibleText()
         parser.feed(response.text)
         for href in parser.links:

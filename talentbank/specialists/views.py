@@ -54,7 +54,7 @@ def _prepare(form: ProfileForm, held: ProfileValues | None = None) -> ProfileFor
     # Members, the profile's own home when it is elsewhere, and any other municipality of the official list.
     shown = [c for c in cities if c.is_member or (held is not None and c.id == held.home_city_id)]
     form.home_city_id.choices = ([("", _("（選んでください）"))]
-                                 + [(str(c.id), f"{c.display_name(locale)}（{c.code}）") for c in shown]
+                                 + [(str(c.id), _("%(name)s（%(code)s）", name=c.display_name(locale), code=c.code)) for c in shown]
                                  + [(OTHER_CITY, _("その他の市区町村（名前または団体コードで入力）"))])
     form.excluded_city_ids.choices = [(c.id, c.display_name(locale)) for c in members]
     form.preferred_city_ids.choices = [(c.id, c.display_name(locale)) for c in members]
