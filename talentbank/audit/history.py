@@ -218,7 +218,7 @@ def value_words(entity_type: str | None, field: str, value: Any) -> str:
         if worded is not None:
             return worded
     if isinstance(value, list):
-        return "、".join(value_words(entity_type, field, item) for item in value) or EMPTY
+        return _("、").join(value_words(entity_type, field, item) for item in value) or EMPTY
     moment = parse_moment(value)
     if moment is not None:
         return show_time(moment)
@@ -241,12 +241,17 @@ def _kind_words(kind: str, value: Any) -> str | None:
             return whole
     pieces = _pieces(value)
     if kind == "experiences":
-        return "、".join(_experience_words(piece) for piece in pieces)
+        return _("、").join(_experience_words(piece) for piece in pieces)
     if kind == "windows":
-        return "、".join(piece.replace("/", "〜") for piece in pieces)
+        return _("、").join(period_words(*piece.split("/", 1)) if "/" in piece else piece for piece in pieces)
     if kind in _NAMERS:
-        return "、".join(_named(kind, piece) for piece in pieces)
+        return _("、").join(_named(kind, piece) for piece in pieces)
     return None
+
+
+def period_words(start: Any, end: Any) -> str:
+    """From one date to another, as every period on screen reads."""
+    return _("%(start)s 〜 %(end)s", start=start, end=end)
 
 
 def _experience_words(piece: str) -> str:

@@ -105,7 +105,7 @@ def _exchange_offer_words(entity_id: str, locale: str) -> str | None:
     wants = _("片道の派遣（見返りなし）") if offer.is_one_way else (
         offer.wants_profession.display_name(locale) if offer.wants_profession else "")
     reference = offer.officer.reference if offer.officer else ""
-    return f"{reference} ⇄ {wants} {offer.start_date}〜{offer.end_date}"
+    return f"{reference} ⇄ {wants} {history.period_words(offer.start_date, offer.end_date)}"
 
 
 def _ring_words(entity_id: str, locale: str) -> str | None:
@@ -120,8 +120,8 @@ def _placement_words(placement: Any, locale: str) -> str:
     where = placement.city.display_name(locale)
     if placement.request is not None:
         where = f"{where} {placement.request.department} {placement.request.section}"
-    return (f"{placement.specialist.reference} → {where} {placement.start_date}〜{placement.end_date} "
-            f"{_days(placement.days_per_week)}")
+    return (f"{placement.specialist.reference} → {where} "
+            f"{history.period_words(placement.start_date, placement.end_date)} {_days(placement.days_per_week)}")
 
 
 def _dispatch_offer_words(entity_id: str, locale: str) -> str | None:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from talentbank.audit import services as audit
@@ -366,3 +367,17 @@ def test_yes_no_and_vocabulary_codes_follow_the_language(make, client, auth, wor
     assert ": No → Yes" in log
     assert "Profession: — → Civil engineering" in log
     in_japanese(client)
+
+
+def test_a_term_whose_name_holds_a_comma_is_named_whole_and_lists_are_split(make, client, auth, world):
+    db.session.add(Profession(code="plant", name_ja="電気,機械", name_en="Electrical and mechanical"))
+    db.session.commit()
+    with client.application.test_request_context():
+        with force_locale("en"):
+            [one] = change_lines(entry({"profession": [None, "電気,機械"]}))
+            [many] = change_lines(entry({"professions": ["civil,plant", "plant"]}, "specialist"))
+            [windows] = change_lines(entry({"availability": ["2027-04-01/2027-09-30,2028-04-01/2028-06-30", ""]},
+                                           "specialist"))
+    assert one.new == "Electrical and mechanical"
+    assert (many.old, many.new) == ("Civil engineering, Electrical and mechanical", "Electrical and mechanical")
+    assert (windows.old, windows.new) == ("2027-04-01 – 2027-09-30, 2028-04-01 – 2028-06-30", "—")
