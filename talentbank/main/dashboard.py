@@ -41,6 +41,7 @@ from ..matching.reasons import ReasonContext, describe_unfilled
 from ..matching.text import translator
 from ..notifications.kinds import localise
 from ..notifications.models import OutboxMessage, OutboxStatus
+from ..reports.tables import Table
 from ..requests.models import LIVE_STATUSES, STATUS_LABELS, STATUSES, StaffingRequest, staffing_request_licences
 from ..scheduler.models import JobRun, RunStatus
 from ..specialists.models import LicenceStatus, Specialist, SpecialistKind, SpecialistLicence
@@ -50,6 +51,7 @@ from ..vocabulary.models import Profession
 from .navigation import menu_count
 
 LIST_LIMIT = 20
+CHART_ROWS = 12  # bars in the chart of open slots by city and profession (the most open first)
 
 
 @dataclass
@@ -167,6 +169,17 @@ def escalation_rows(today: date, days: int, city_id: int | None = None,
     return total, rows, grouped
 
 
+def escalation_chart(grouped: list[dict[str, Any]], days: int) -> Table:
+    """The open slots of requests starting soon by city and profession, as the reports' chart-and-table draws it."""
+    locale = _locale()
+    caption = _("%(days)s日以内に始まる要請の空き枠（市・職種別）", days=days)
+    if len(grouped) > CHART_ROWS:
+        caption += _("：空き枠の多い順に%(n)s組（全%(total)s組）", n=CHART_ROWS, total=len(grouped))
+    return Table("escalation_slots", caption, [_("市・職種"), _("空き枠"), _("要請数")],
+                 [[f"{g['city'].display_name(locale)} {g['profession'].display_name(locale)}", g["slots"], g["requests"]]
+                  for g in grouped[:CHART_ROWS]])
+
+
 def _locale() -> str:
     return str(get_locale() or "ja")
 
@@ -235,7 +248,8 @@ def coordinator_dashboard(actor: Any, today: date | None = None) -> Dashboard:
         failed = failed_mail_count()
         board.todos.append(Todo("mail", _("送信に失敗したメール"), failed,
                                 url_for("notifications.outbox", status="failed"), is_urgent=bool(failed)))
-    board.extra.update(escalation=rows, escalation_groups=grouped, escalation_days=days, escalation_total=total)
+    board.extra.update(escalation=rows, escalation_chart=escalation_chart(grouped, days), escalation_days=days,
+                       escalation_total=total)
     return board
 
 

@@ -59,6 +59,10 @@ def test_each_roles_home_page_shows_its_to_dos_first(app, app_ctx, live_server, 
     _expect_todo(page, "escalation", soon, "#escalation")
     _expect_todo(page, "proposals", 0, "/matching/")
     expect(page.locator("#escalation-rows tbody tr")).to_have_count(min(soon, 20))
+    # The open slots by city and profession as a chart (the reports' SVG partial) with Japanese labels.
+    first = db.session.scalar(select(StaffingRequest).where(*_soon_clause(today)).order_by(StaffingRequest.id))
+    expect(page.locator("svg#chart-escalation_slots")).to_be_visible()
+    expect(page.locator("svg#chart-escalation_slots")).to_contain_text(first.city.name_ja)
     # To-dos first, the menu after them.
     todos_box = page.locator("#todos").bounding_box()
     menu_box = page.locator("#menu").bounding_box()

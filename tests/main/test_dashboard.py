@@ -132,9 +132,9 @@ def test_the_escalation_list_names_cities_professions_and_the_last_reason(world,
     assert rows == [(str(world["soon_disaster"].id), "no_eligible"), (str(world["kamakura_soon"].id), "not_yet"),
                     (str(world["soon_partly"].id), "not_yet")]
     assert "土木の候補者がいません。" in section
-    groups = section[section.index('id="escalation-groups"'):section.index('id="escalation-rows"')]
-    assert groups.count("<tr><th scope=\"row\">") == 3
-    assert "逗子市" in groups and "鎌倉市" in groups and "保健師" in groups
+    chart = section[section.index('id="figure-escalation_slots"'):section.index('id="escalation-rows"')]
+    assert "<svg" in chart and chart.count('<th scope="row">') == 3
+    assert "逗子市 土木" in chart and "鎌倉市 土木" in chart and "逗子市 保健師" in chart
 
 
 def test_the_administrator_also_sees_failed_mail(world, client, auth):
