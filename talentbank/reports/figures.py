@@ -493,6 +493,8 @@ class FiscalYear:
         out: dict[int | None, FiscalRow] = {}
         for (city_id, _profession_id), row in self.rows.items():
             out.setdefault(city_id, FiscalRow(city_id, None)).add(row)
+        for city_id in self.registrations_by_city:  # someone registered without a profession counts too
+            out.setdefault(city_id, FiscalRow(city_id, None))
         for city_id, total in out.items():
             total.registrations = self.registrations_by_city.get(city_id or 0, 0)
         return out
@@ -579,8 +581,6 @@ def fiscal_year(year: int) -> FiscalYear:
         row(city_id, profession_id).registrations += int(count)
     by_city = {city_id: int(n) for city_id, n in db.session.execute(
         select(Specialist.home_city_id, func.count()).where(registered).group_by(Specialist.home_city_id))}
-    for city_id in by_city:  # people registered without a profession still count for their city
-        row(city_id, None)
     total = int(db.session.scalar(select(func.count()).select_from(Specialist).where(registered)) or 0)
     return FiscalYear(year, rows, by_city, total)
 

@@ -37,9 +37,21 @@ class Table:
     highlight: list[bool] = field(default_factory=list)
     percent_columns: frozenset[int] = frozenset()  # 0-based columns holding a rate (0..1 or None)
     decimal_columns: frozenset[int] = frozenset()  # columns with one decimal (person-days, medians)
+    has_total_row: bool = False  # the last row sums the others: in the table, not among the chart's bars
 
     def column(self, index: int) -> list[Any]:
         return [row[index] for row in self.rows]
+
+    @property
+    def chart_rows(self) -> list[list[Any]]:
+        """The rows drawn as bars (a total would dwarf them)."""
+        return self.rows[:-1] if self.has_total_row else self.rows
+
+    @property
+    def text_columns(self) -> frozenset[int]:
+        """Columns holding labels rather than numbers (the first, and any other text column)."""
+        first = self.rows[0] if self.rows else []
+        return frozenset({0} | {i for i, v in enumerate(first) if isinstance(v, str)})
 
 
 def city_label(names: Names, city_id: int | None, locale: str) -> str:
@@ -187,7 +199,7 @@ def fiscal_city_table(fy: FiscalYear, names: Names, locale: str, own_city: int |
     rows = [[city_label(names, cid, locale), *_fiscal_values(cities[cid])] for cid in order]
     rows.append([_("連携市全体"), *_fiscal_values(fy.total())])
     return Table("fiscal_by_city", _("市別（%(year)s年度）", year=fy.year), [_("市"), *FISCAL_HEADERS()], rows,
-                 [*_flags(order, own_city), False], frozenset({3}), frozenset({4, 7}))
+                 [*_flags(order, own_city), False], frozenset({3}), frozenset({4, 7}), has_total_row=True)
 
 
 def fiscal_profession_table(fy: FiscalYear, names: Names, locale: str) -> Table:
