@@ -20,9 +20,10 @@ SCORE_PART_LABELS = {"experience": N_("経験年数"), "extra_licences": N_("追
                      "preferred_city": N_("希望の市"), "continuity": N_("継続性")}
 
 
-def score_parts_text(score: dict[str, Any]) -> str:
-    """The score parts as the review list prints them, in the order of its legend."""
-    return "(" + "・".join(str(score.get(part, 0)) for part in SCORE_PARTS) + ")"
+def score_parts_text(score: dict[str, Any], dot: str = "・") -> str:
+    """The score parts as the review list prints them, in the order of its legend (``dot``: the reader's
+    separator, ``t(N_("・"))``)."""
+    return "(" + dot.join(str(score.get(part, 0)) for part in SCORE_PARTS) + ")"
 
 
 def priority_explainer() -> Callable[[dict[str, Any]], str]:
@@ -37,7 +38,7 @@ def priority_explainer() -> Callable[[dict[str, Any]], str]:
             parts.append(t(N_("市の必要度 %(rank)s位"), rank=int(info["city_need_rank"]) + 1))
         if info.get("carry_over"):
             parts.append(t(N_("繰り越し%(n)s回"), n=info["carry_over"]))
-        return "・".join(parts)
+        return t(N_("・")).join(parts)
 
     return explain
 
@@ -48,7 +49,7 @@ def page_labels() -> dict[str, Any]:
     return {
         "status": {k: t(v) for k, v in PROPOSAL_STATUS_LABELS.items()},
         "urgency": {k: t(v) for k, v in URGENCY_LABELS.items()},
-        "score_legend": t(N_("合計（%(parts)s）"), parts="・".join(t(SCORE_PART_LABELS[part]) for part in SCORE_PARTS)),
+        "score_legend": t(N_("合計（%(parts)s）"), parts=t(N_("・")).join(t(SCORE_PART_LABELS[part]) for part in SCORE_PARTS)),
         "kind": {"retired": t(N_("退職専門人材")), "serving": t(N_("現職職員"))},
         "remote_served": t(N_("リモート勤務")), "prefers": t(N_("貴市での勤務を希望")),
         "request_no": t(N_("派遣要請 No.%(id)s")), "people": t(N_("%(n)s人")), "days": t(N_("週%(n)s日")),
@@ -63,13 +64,9 @@ def page_labels() -> dict[str, Any]:
         "change_new": t(N_("前回から：新しい組み合わせ")),
         "change_person": t(N_("前回から：人が変わった（前回 %(refs)s）")),
         "newly_empty": t(N_("前回から：新たに空いた枠")),
-        "sep": list_separator(), "colon": ": " if current_locale() == "en" else "：",
+        # Punctuation in the reader's language, through the catalogue as on every other page.
+        "sep": t(N_("、")), "dot": t(N_("・")), "colon": t(N_("：")), "range": t(N_("%(start)s 〜 %(end)s")),
     }
-
-
-def list_separator(locale: str | None = None) -> str:
-    """Between the names of a list: 「、」 in Japanese, ", " in English."""
-    return ", " if (locale or current_locale()) == "en" else "、"
 
 
 @dataclass(frozen=True)
@@ -83,18 +80,18 @@ class CardSummary:
     licences: str
     details: str
     prefers_viewer_city: bool
+    slash: str = "／"  # between professions and licences, in the reader's language
 
     @property
     def qualifications(self) -> str:
         """Professions, then licences: the card's first line."""
-        return f"{self.professions} ／ {self.licences}" if self.licences else self.professions
+        return f"{self.professions} {self.slash} {self.licences}" if self.licences else self.professions
 
 
 def card_summaries(cards: dict[int, CandidateCard]) -> dict[int, CardSummary]:
     """The cards as the review list prints them, in the reader's language (labels translated once)."""
     locale, t = current_locale(), translator()
-    english = locale == "en"
-    sep, dot = list_separator(locale), (", " if english else "・")
+    sep, dot, slash, brackets = t(N_("、")), t(N_("・")), t(N_("／")), t(N_("（%(text)s）"))
     years_label, days = t(N_("%(field)s %(years)s年")), t(N_("週%(n)s日"))
     onsite, remote = t(N_("現地")), t(N_("在宅"))
     travel, no_limit, employer = t(N_("片道%(minutes)s分まで")), t(N_("移動時間の制限なし")), t(N_("所属: %(city)s"))
@@ -102,8 +99,7 @@ def card_summaries(cards: dict[int, CandidateCard]) -> dict[int, CardSummary]:
     for sid, card in cards.items():
         where = card.home_city.display_name(locale)
         if card.employer_city is not None:
-            employed = employer % {"city": card.employer_city.display_name(locale)}
-            where += f" ({employed})" if english else f"（{employed}）"
+            where += brackets % {"text": employer % {"city": card.employer_city.display_name(locale)}}
         parts = [sep.join(years_label % {"field": field.display_name(locale), "years": years}
                            for field, years in card.experiences)] if card.experiences else []
         parts += [where, days % {"n": card.days_per_week}]
@@ -116,5 +112,5 @@ def card_summaries(cards: dict[int, CandidateCard]) -> dict[int, CardSummary]:
             specialist_id=sid, reference=card.reference, kind=card.kind,
             professions=dot.join(p.display_name(locale) for p in card.professions),
             licences=sep.join(lic.display_name(locale) for lic in card.licences),
-            details=" ・ ".join(parts), prefers_viewer_city=card.prefers_viewer_city)
+            details=f" {dot} ".join(parts), prefers_viewer_city=card.prefers_viewer_city, slash=slash)
     return summaries

@@ -72,8 +72,8 @@ def _urgency_label(urgency: str | None, t: Callable[..., str]) -> str:
     return t(URGENCY_LABELS[urgency]) if urgency in URGENCY_LABELS else (urgency or "")
 
 
-def _joined(names: list[str]) -> str:
-    return "・".join(names)
+def _joined(names: list[str], t: Callable[..., str]) -> str:
+    return t(N_("・")).join(names)
 
 
 def describe_no_eligible(reason: Mapping[str, Any], profession_name: str, licence_names: list[str],
@@ -86,12 +86,12 @@ def describe_no_eligible(reason: Mapping[str, Any], profession_name: str, licenc
         return ReasonText(_("マッチングの対象となる専門人材が登録されていません。"), (), "no_eligible")
     with_profession = total - int(ruled_out.get("profession", 0))
     details = tuple(
-        _(sentence, n=ruled_out[rule], licences=_joined(licence_names))
+        _(sentence, n=ruled_out[rule], licences=_joined(licence_names, _))
         for rule, sentence in RULE_SENTENCES.items() if int(ruled_out.get(rule, 0)) > 0)
     if with_profession == 0:
         headline = _("%(profession)sの候補者がいません。", profession=profession_name)
     elif licence_names and int(ruled_out.get("licences", 0)) == with_profession:
-        headline = _("%(licences)sを持つ候補者がいません。", licences=_joined(licence_names))
+        headline = _("%(licences)sを持つ候補者がいません。", licences=_joined(licence_names, _))
     else:
         headline = _("条件を満たす候補者がいません。")
     return ReasonText(headline, details, "no_eligible")

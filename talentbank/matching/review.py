@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..cities.models import City
 from ..core import clock, permissions
-from ..core.errors import UserError
+from ..core.errors import N_, UserError
 from ..core.bounds import has_control_characters
 from ..core.pagination import paginate
 from ..core.query_args import TEXT_ARG_MAX
@@ -323,8 +323,9 @@ def _build_groups(rnd: MatchingRound, proposals: list[Proposal], unfilled: list[
             groups[request_id] = RequestGroup(requests[request_id], info.get("position"), info)
         return groups[request_id]
 
+    dot = translator()(N_("・"))
     for p in proposals:
-        group(p.request_id).proposals.append(ProposalRow(p, cards.get(p.specialist_id), score_parts_text(p.score)))
+        group(p.request_id).proposals.append(ProposalRow(p, cards.get(p.specialist_id), score_parts_text(p.score, dot)))
     for a in kept_pairs:
         pair = (int(a["specialist"]), int(a["request"]))
         group(pair[1]).kept.append(KeptRow(pair[0], cards.get(pair[0]), holding.get(pair), a.get("score", {})))
