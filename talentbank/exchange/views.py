@@ -116,7 +116,7 @@ def detail(offer_id: int):
                            correcting=is_correction(current_user),
                            ring=services.ring_holding_offer(offer.id),
                            history=services.offer_history(current_user, offer_id),
-                           action_form=OpenOfferForm(), reason_form=ReasonForm(), withdraw_form=WithdrawForm())
+                           action_form=OpenOfferForm(), reason_form=ReasonForm())
 
 
 @bp.route("/<int:offer_id>/edit", methods=["GET", "POST"])

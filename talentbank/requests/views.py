@@ -133,7 +133,7 @@ def detail(request_id: int):
                            correcting=services.is_correction(current_user),
                            has_proposals=services.has_proposals(req.id),
                            history=history, hidden_actors=hidden_actors(current_user, history),
-                           action_form=ActionForm(), reason_form=ReasonForm(), withdraw_form=WithdrawForm())
+                           action_form=ActionForm(), reason_form=ReasonForm())
 
 
 @bp.route("/<int:request_id>/edit", methods=["GET", "POST"])

@@ -90,7 +90,7 @@ class ProfileForm(BoundedForm):
     email = StringField(_l("メールアドレス"), validators=[Needed(), MaxChars(254)])
     phone = StringField(_l("電話番号"), validators=[MaxChars(20)])
     home_city_id = SelectField(_l("居住する市区町村"), coerce=str, validate_choice=False)
-    home_city_code = StringField(_l("一覧にない市区町村（名前または団体コード）"))
+    home_city_code = StringField(_l("一覧にない市区町村（名前または団体コード）"), validators=[MaxChars(60)])
     home_city_name = StringField(_l("市区町村名（一覧にない場合）"), validators=[MaxChars(50)])
     former_employer = StringField(_l("元の勤務先"), validators=[MaxChars(100)])
     retirement_year = IntegerText(_l("退職年（西暦）"))
