@@ -7,7 +7,8 @@
 coordinating city was warned about, so the escalation job warns once (requests/escalation.py).
 
 ``ix_staffing_requests_start_date_status``: the escalation job and the home pages read live requests
-starting within a few days (scripts/bench_dashboard.py).
+starting within a few days; ``ix_proposals_waiting_city_round`` (partial: proposed only) lets them count
+the pairings waiting for review among those past rounds left (scripts/bench_dashboard.py).
 
 Revision ID: 0015
 Revises: 0014
@@ -55,9 +56,12 @@ def upgrade():
     )
     op.create_index('ix_staffing_requests_start_date_status', 'staffing_requests', ['start_date', 'status'],
                     unique=False)
+    op.create_index('ix_proposals_waiting_city_round', 'proposals', ['city_id', 'round_id'], unique=False,
+                    postgresql_where=sa.text("status = 'proposed'"), sqlite_where=sa.text("status = 'proposed'"))
 
 
 def downgrade():
+    op.drop_index('ix_proposals_waiting_city_round', table_name='proposals')
     op.drop_index('ix_staffing_requests_start_date_status', table_name='staffing_requests')
     op.drop_table('dispatch_arrivals')
     op.drop_table('escalation_warnings')

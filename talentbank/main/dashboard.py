@@ -25,7 +25,7 @@ from typing import Any
 from flask import current_app, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import Index, and_, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..cities.models import City
@@ -96,6 +96,17 @@ def escalation_days() -> int:
 
 def _count(query: Any) -> int:
     return int(db.session.scalar(query) or 0)
+
+
+def _total(first_rows: list[Any], count_query: Any) -> int:
+    """How many there are in all: the rows already read when they were fewer than the cap, else counted."""
+    return len(first_rows) if len(first_rows) < LIST_LIMIT else _count(count_query)
+
+
+# The home pages count pairings waiting for review (per city for HR officers) and find the newest round
+# with some: a few thousand rows among the hundreds of thousands that past rounds leave (migration 0015).
+Index("ix_proposals_waiting_city_round", Proposal.city_id, Proposal.round_id,
+      postgresql_where=Proposal.status == "proposed", sqlite_where=Proposal.status == "proposed")
 
 
 # ----------------------------------------------------------------------------- shared pieces
@@ -296,8 +307,9 @@ def hr_dashboard(actor: Any, today: date | None = None) -> Dashboard:
     rings = _count(select(func.count()).select_from(ExchangeCycle).where(*rings_to_confirm_clause(city_id)))
     board.todos.append(Todo("rings", _("自市の確認を待っている職員交流"), rings, url_for("rings.index"),
                             _("承認された交流の輪は、関係するすべての市が確認すると成立します。"), is_urgent=bool(rings)))
-    expiring = _count(select(func.count()).select_from(Offer).where(
-        Offer.city_id == city_id, Offer.status == "pending", Offer.deadline_at <= now + REMINDER_BEFORE_DEADLINE))
+    offers, expiring = db.session.execute(
+        select(func.count(), func.count().filter(Offer.deadline_at <= now + REMINDER_BEFORE_DEADLINE))
+        .select_from(Offer).where(Offer.city_id == city_id, Offer.status == "pending")).one()
     board.todos.append(Todo("expiring", _("回答期限が近い打診（%(hours)s時間以内）",
                                           hours=int(REMINDER_BEFORE_DEADLINE.total_seconds() // 3600)),
                             expiring, url_for("dispatches.index"),
@@ -305,7 +317,7 @@ def hr_dashboard(actor: Any, today: date | None = None) -> Dashboard:
     missing = list(db.session.scalars(select(Dispatch).where(*arrivals_missing_clause(city_id))
                                       .options(joinedload(Dispatch.specialist))
                                       .order_by(Dispatch.start_date, Dispatch.id).limit(LIST_LIMIT)))
-    missing_total = _count(select(func.count()).select_from(Dispatch).where(*arrivals_missing_clause(city_id)))
+    missing_total = _total(missing, select(func.count()).select_from(Dispatch).where(*arrivals_missing_clause(city_id)))
     board.todos.append(Todo("arrivals", _("初日の案内が未登録の派遣"), missing_total,
                             url_for("dispatches.arrival_form", dispatch_id=missing[0].id) if missing
                             else url_for("dispatches.index"),
@@ -313,7 +325,7 @@ def hr_dashboard(actor: Any, today: date | None = None) -> Dashboard:
     evaluations = list(db.session.scalars(select(Dispatch).where(*evaluations_due_clause(city_id, today))
                                           .options(joinedload(Dispatch.specialist))
                                           .order_by(Dispatch.end_date, Dispatch.id).limit(LIST_LIMIT)))
-    evaluations_total = _count(select(func.count()).select_from(Dispatch).where(
+    evaluations_total = _total(evaluations, select(func.count()).select_from(Dispatch).where(
         *evaluations_due_clause(city_id, today)))
     board.todos.append(Todo("evaluations", _("書いていない派遣の評価"), evaluations_total,
                             url_for("dispatches.detail", dispatch_id=evaluations[0].id) + "#evaluations"
@@ -322,7 +334,6 @@ def hr_dashboard(actor: Any, today: date | None = None) -> Dashboard:
         Proposal.city_id == city_id, Proposal.status == "proposed"))
     board.todos.append(Todo("proposals", _("幹事市が審査中の提案（自市の要請）"), proposals,
                             url_for("matching.results")))
-    offers = _count(select(func.count()).select_from(Offer).where(Offer.city_id == city_id, Offer.status == "pending"))
     board.todos.append(Todo("offers", _("本人の回答待ちの打診"), offers, url_for("dispatches.index")))
     coming = _count(select(func.count()).select_from(Dispatch).where(
         Dispatch.city_id == city_id, Dispatch.status == "scheduled"))
