@@ -86,14 +86,14 @@ def reason_group(kind: str | None, ruled_out: Mapping[str, int | None], total: i
         return "outranked"
     if kind != "no_eligible":
         return "other"
-    counts = {rule: int(ruled_out.get(rule) or 0) for rule in HARD_RULES}
-    with_profession = int(total or 0) - counts["profession"]
-    if with_profession <= 0:
+    if int(total or 0) - int(ruled_out.get("profession") or 0) <= 0:
         return "no_candidates"
-    decisive = max(RULE_GROUPS, key=lambda rule: (counts[rule], -HARD_RULES.index(rule)))
-    if counts[decisive] == 0:
-        return "other"
-    return RULE_GROUPS[decisive]
+    decisive, most = "", 0
+    for rule in HARD_RULES[1:]:  # strictly more: on a tie the earlier rule stays
+        count = int(ruled_out.get(rule) or 0)
+        if count > most:
+            decisive, most = rule, count
+    return RULE_GROUPS[decisive] if decisive else "other"
 
 
 def _reason_columns() -> list[Any]:

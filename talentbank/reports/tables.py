@@ -47,6 +47,22 @@ class Table:
         """The rows drawn as bars (a total would dwarf them)."""
         return self.rows[:-1] if self.has_total_row else self.rows
 
+    def text(self, index: int, value: Any) -> str:
+        """A value as the page shows it: rates in %, one decimal where asked, thousands separated, "—" for none."""
+        if value is None:
+            return "—"
+        if index in self.percent_columns:
+            return f"{value * 100:.1f}%"
+        if index in self.decimal_columns:
+            return f"{value:,.1f}"
+        if isinstance(value, (int, float)):
+            return f"{value:,}"
+        return str(value)
+
+    def shown_rows(self) -> list[list[tuple[Any, str]]]:
+        """Each row's cells as (value, text), formatted once in Python (a page has thousands of cells)."""
+        return [[(v, self.text(i, v)) for i, v in enumerate(row)] for row in self.rows]
+
     @property
     def text_columns(self) -> frozenset[int]:
         """Columns holding labels rather than numbers (the first, and any other text column)."""
