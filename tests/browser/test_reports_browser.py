@@ -7,10 +7,10 @@ from playwright.sync_api import expect
 from talentbank.core import clock
 
 from ..reports.test_alliance import world  # noqa: F401  (the same rows the figure tests count)
-from .conftest import log_in, screenshot
+from .conftest import axe_violations, describe_violations, log_in, screenshot
 
 
-def test_alliance_picture_and_fiscal_year_report(live_server, browser_page, world):  # noqa: F811
+def test_alliance_picture_and_fiscal_year_report(live_server, browser_page, world, axe):  # noqa: F811
     clock.freeze(None)  # the server keeps real time for its sessions
     page = browser_page
     log_in(page, live_server, world.hr.email, "correct-horse-42")
@@ -26,12 +26,20 @@ def test_alliance_picture_and_fiscal_year_report(live_server, browser_page, worl
     expect(page.locator("svg#chart-reasons text", has_text="必要な資格を持つ人がいない")).to_be_visible()
     expect(page.locator("#table-round_by_city tr.own-city th")).to_contain_text("逗子市")
     screenshot(page, "reports-alliance-hr-zushi")
+    serious = [v for v in axe_violations(axe, page) if v["impact"] in ("critical", "serious")]
+    assert not serious, describe_violations(serious)
+
+    page.goto(f"{live_server}/reports/rounds/{world.latest.id}")
+    expect(page.locator("svg#chart-reasons text", has_text="より優先度の高い要請に配置された")).to_be_visible()
+    screenshot(page, "reports-round-hr-zushi")
 
     page.goto(f"{live_server}/reports/fiscal-year/2026")
     expect(page.locator("h1")).to_have_text("2026年度の報告")
     expect(page.locator("svg#chart-fiscal_by_city")).to_be_visible()
     expect(page.locator("svg#chart-fiscal_by_city text", has_text="要請された枠")).to_be_visible()
     screenshot(page, "reports-fiscal-year-2026")
+    serious = [v for v in axe_violations(axe, page) if v["impact"] in ("critical", "serious")]
+    assert not serious, describe_violations(serious)
     page.emulate_media(media="print")
     expect(page.locator("nav.mainnav")).to_be_hidden()
     expect(page.locator("svg#chart-fiscal_by_city")).to_be_visible()
