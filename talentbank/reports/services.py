@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..core.pagination import paginate
 from ..core.permissions import Role, check
 from ..extensions import db
 from ..matching.models import MatchingRound
@@ -131,14 +132,12 @@ def fiscal_report(actor: Any, year: int, locale: str) -> FiscalReport:
 @dataclass
 class ReportList:
     fiscal_years: list[int]
-    rounds: list[Any]
+    rounds: Any  # a page of MatchingRound (core.pagination)
 
 
-def report_list(actor: Any, limit: int = 100) -> ReportList:
-    """The fiscal years with data and the latest rounds with figures (newest first)."""
+def report_list(actor: Any, page: int = 1, per_page: int = 50) -> ReportList:
+    """The fiscal years with data and one page of the rounds with figures (newest first)."""
     check(actor, "report.view")
-    rounds = db.session.execute(
-        select(MatchingRound.id, MatchingRound.kind, MatchingRound.finished_at)
-        .where(MatchingRound.id.in_(figures.reviewable_rounds_query()))
-        .order_by(MatchingRound.id.desc()).limit(limit)).all()
-    return ReportList(figures.fiscal_years_with_data(), list(rounds))
+    rounds = paginate(select(MatchingRound).where(MatchingRound.id.in_(figures.reviewable_rounds_query()))
+                      .order_by(MatchingRound.id.desc()), page, per_page)
+    return ReportList(figures.fiscal_years_with_data(), rounds)

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.permissions import requires
+from ..core.query_args import page_arg
 from ..matching.models import ROUND_KIND_LABELS
 from ..matching.text import current_locale
 from . import export, figures, services
@@ -30,7 +31,7 @@ def _xlsx(content: bytes, filename: str) -> Response:
 @bp.route("/")
 @requires("report.view")
 def index():
-    listing = services.report_list(current_user)
+    listing = services.report_list(current_user, page_arg())
     return render_template("reports/index.html", listing=listing, kind_labels=ROUND_KIND_LABELS,
                            current_year=figures.current_fiscal_year())
 

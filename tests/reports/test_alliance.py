@@ -305,3 +305,12 @@ def test_an_empty_alliance_renders(make, client):
     _login(client, coordinator)
     for url in ("/reports/", "/reports/alliance", "/reports/fiscal-year/2026", "/reports/fiscal-year/2026.xlsx"):
         assert client.get(url).status_code == 200, url
+
+
+def test_the_list_pages_through_the_rounds(world, client):
+    _login(client, world.coordinator)
+    html = client.get("/reports/").get_data(as_text=True)
+    assert f'href="/reports/rounds/{world.latest.id}"' in html and f'href="/reports/rounds/{world.old.id}"' in html
+    assert f'href="/reports/rounds/{world.what_if.id}"' not in html
+    assert client.get("/reports/?page=abc").status_code == 200
+    assert f'/reports/rounds/{world.latest.id}"' not in client.get("/reports/?page=99").get_data(as_text=True)
