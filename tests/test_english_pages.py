@@ -310,3 +310,28 @@ def test_every_reachable_page_answers_in_japanese(demo):
         assert all('<html lang="ja">' in html for html in pages.values())
         failures += [f"[{role}] {line}" for line in failed]
     assert not failures, "\n".join(failures)
+
+
+@pytest.fixture
+def seeded(app, app_ctx):
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    return app
+
+
+def test_candidate_cards_filters_and_board_counts_read_in_english(seeded):
+    """The places the issue names: the profession filter and cards on /candidates/ and /specialists/, board counts."""
+    client = seeded.test_client()
+    _log_in(client, ACCOUNTS["coordinator"], "en")
+    for path in ("/candidates/", "/specialists/"):
+        page = client.get(path).text
+        assert ">Civil engineering</option>" in page and ">Professional Engineer (Construction)</option>" in page
+        assert ">Disaster recovery</option>" in page and ">Kamakura</option>" in page
+        assert "土木" not in page and "鎌倉市" not in page and "技術士" not in page
+    cards = client.get("/candidates/").text
+    assert re.search(r"(Roads|Bridges|Disaster recovery|Urban planning), \d+ years?\b", cards)
+    assert re.search(r"\b1 day a week|\b[2-5] days a week", cards)
+    assert "yrs" not in cards and "、" not in cards
+    board = client.get("/requests/board").text
+    assert not re.search(r"\b1 requests\b", board) and "（" not in board
+    assert re.search(r"\(\d+ requests?\)", board)
