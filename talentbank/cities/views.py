@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..core.bounds import parse_int
@@ -61,7 +62,7 @@ def create():
         except UserError as exc:
             getattr(form, exc.field or "code").errors.append(exc.translated())
         else:
-            flash(_("%(name)sを登録しました。", name=city.name_ja), "success")
+            flash(_("%(name)sを登録しました。", name=city.display_name(str(get_locale() or "ja"))), "success")
             return redirect(url_for("cities.index"))
     return render_template("cities/edit.html", form=form, city=None)
 
@@ -81,7 +82,7 @@ def edit(city_id: int):
         except UserError as exc:
             getattr(form, exc.field or "reason").errors.append(exc.translated())
         else:
-            flash(_("%(name)sの指標を更新しました。", name=city.name_ja), "success")
+            flash(_("%(name)sの指標を更新しました。", name=city.display_name(str(get_locale() or "ja"))), "success")
             return redirect(url_for("cities.index"))
     return render_template("cities/edit.html", form=form, city=city)
 
@@ -121,7 +122,7 @@ def travel():
             except UserError as exc:
                 errors.append(exc.translated())
             else:
-                flash(_("移動時間を%(count)s件更新しました。", count=count), "success")
+                flash(ngettext("移動時間を%(num)s件更新しました。", "移動時間を%(num)s件更新しました。", count), "success")
                 return redirect(url_for("cities.travel"))
         errors.extend(e for errs in form.errors.values() for e in errs)
     return render_template("cities/travel.html", cities=cities, minutes=minutes, form=form,
