@@ -6,10 +6,12 @@
 The database named is EMPTIED and rebuilt by the migrations, so give it one of its own (``--reuse`` times
 the round a previous run left there; ``--keep FILE`` builds a SQLite file once and reuses it). Builds the
 eight cities, a registry of plausible specialists and enough open staffing requests, runs a real
-matching round (the solver in this process) until it proposes at least ``--proposals`` pairings,
-then times the coordinator's review page of that round: all cities on one page (the heaviest), one
-city, and one request. Prints the database, the round's size, and for each page the median and 95th
-percentile response time, the number of SQL statements and the size of the HTML.
+matching round (the solver in this process) until it proposes at least ``--proposals`` pairings, and one
+round more (so that "changed since the last round" compares two real rounds; ``--single-round`` skips it),
+then times the coordinator's review page of the last round: the first page of all cities, one city, the
+review desk's search by TB number, a profession-and-status filter, "changed since the last round", and
+one request. Prints the database, the round's size, and for each page the median and 95th percentile
+response time, the number of SQL statements and the size of the HTML.
 """
 from __future__ import annotations
 
@@ -40,6 +42,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--keep", help="build into this SQLite file and keep it (reused when it exists)")
     parser.add_argument("--reuse", action="store_true",
                         help="time the latest round already in --database-url instead of rebuilding")
+    parser.add_argument("--single-round", action="store_true",
+                        help="do not run the second round that 'changed since the last round' compares with")
     return parser.parse_args()
 
 
@@ -177,6 +181,31 @@ def build(app, args: argparse.Namespace) -> int:
         add_requests(max(100, int((args.proposals - summary.get("proposals", 0)) * 1.2)), rng)
 
 
+def ensure_previous_round(round_id: int) -> int:
+    """A second round after ``round_id`` when it has no completed round before it (what "changed since the
+    last round" compares with); returns the round to time."""
+    from sqlalchemy import select
+
+    from talentbank.accounts.models import User
+    from talentbank.extensions import db
+    from talentbank.matching import services
+    from talentbank.matching.models import MatchingRound
+    from talentbank.matching.review import previous_round
+
+    rnd = db.session.get(MatchingRound, round_id)
+    if previous_round(rnd) is not None:
+        return round_id
+    coordinator = db.session.scalar(select(User).where(User.email == EMAIL))
+    started = time.perf_counter()
+    second = services.run_round_now(services.queue_round(coordinator).id)
+    summary = second.stats.get("summary", {})
+    print(f"round {second.id} (after round {round_id}, for 'changed since the last round'): {second.status}, "
+          f"{summary.get('proposals', 0):,} proposals, {time.perf_counter() - started:.1f} s")
+    if second.status != "succeeded":
+        raise SystemExit(f"round failed: {second.error}")
+    return second.id
+
+
 def time_page(client, url: str, runs: int, engine) -> tuple[float, float, int, int]:
     """Median and 95th percentile (ms), SQL statements and HTML bytes of ``url``."""
     from sqlalchemy import event
@@ -230,6 +259,8 @@ def main() -> int:
             round_id = db.session.scalar(_select(MatchingRound.id).order_by(MatchingRound.id.desc()))
         else:
             round_id = build(app, args)
+        if not args.single_round:
+            round_id = ensure_previous_round(round_id)
         check_sequences()
         from sqlalchemy import func, select
 
@@ -243,12 +274,15 @@ def main() -> int:
         print(f"review of round {round_id}: {proposals:,} proposals")
         pages = [("all cities, first page", f"/matching/rounds/{round_id}"),
                  ("one city", f"/matching/rounds/{round_id}?city_id={first.city_id}"),
+                 ("search by TB number", f"/matching/rounds/{round_id}?q=TB-{first.specialist_id:06d}"),
+                 ("civil, still proposed", f"/matching/rounds/{round_id}?profession=civil&status=proposed"),
+                 ("changed since last round", f"/matching/rounds/{round_id}?changed=1"),
                  ("one request", f"/matching/rounds/{round_id}/requests/{first.request_id}")]
         worst = 0.0
         for label, page in pages:
             median, p95, statements, size = time_page(client, page, args.requests, db.engine)
             worst = max(worst, p95)
-            print(f"  {label:24} median {median:7.1f} ms   p95 {p95:7.1f} ms   {statements:3d} SQL statements   "
+            print(f"  {label:26} median {median:7.1f} ms   p95 {p95:7.1f} ms   {statements:3d} SQL statements   "
                   f"{size / 1024:,.0f} KiB")
         print(f"slowest p95: {worst:.1f} ms ({'under' if worst < 1000 else 'OVER'} one second)")
     if tmp is not None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -289,9 +289,10 @@ def _snapshot_licences(rnd: MatchingRound) -> dict[int, list[str]]:
 def _build_groups(rnd: MatchingRound, proposals: list[Proposal], unfilled: list[UnfilledSlot],
                   kept_pairs: list[dict[str, Any]], viewer_city_id: int | None,
                   cities: list[City], *, city_ids: list[int] | None = None,
-                  full_cards: bool = False) -> list[CityGroup]:
+                  full_cards: bool = False, exact: bool = False) -> list[CityGroup]:
     """Group a round's rows by city and request. ``full_cards``: the registry's cards (a few rows); otherwise
-    summaries read with subqueries on the round (``city_ids`` narrows them), however many rows there are."""
+    summaries read with subqueries on the round (``city_ids`` narrows them), however many rows there are;
+    ``exact``: summaries of exactly the rows given (a filtered review shows a few rows of many cities)."""
     priority = _priority_info(review_digest(rnd))
     kept_specialists = {int(a["specialist"]) for a in kept_pairs}
     kept_requests = {int(a["request"]) for a in kept_pairs}
@@ -299,6 +300,11 @@ def _build_groups(rnd: MatchingRound, proposals: list[Proposal], unfilled: list[
     if full_cards:
         requests = _requests({p.request_id for p in proposals} | {u.request_id for u in unfilled} | kept_requests)
         cards = candidate_cards({p.specialist_id for p in proposals} | kept_specialists, viewer_city_id)
+    elif exact:
+        requests = _request_summaries({p.request_id for p in proposals} | {u.request_id for u in unfilled}
+                                      | kept_requests)
+        cards = card_summaries(candidate_cards({p.specialist_id for p in proposals} | kept_specialists,
+                                               viewer_city_id))
     else:
         in_proposals = [Proposal.round_id == rnd.id] + ([Proposal.city_id.in_(city_ids)] if city_ids is not None
                                                         else [])
@@ -496,7 +502,7 @@ def review_round(actor: Any, round_id: int, city_id: int | None = None, page: in
         unfilled_query = unfilled_query.where(UnfilledSlot.city_id.in_(shown))
         kept = [a for a in kept if kept_city.get(int(a["request"])) in shown]
     unfilled = list(db.session.scalars(unfilled_query))
-    groups = _build_groups(rnd, proposals, unfilled, kept, None, cities, city_ids=shown)
+    groups = _build_groups(rnd, proposals, unfilled, kept, None, cities, city_ids=shown, exact=found is not None)
     if changes.previous is not None:
         for cg in groups:
             for g in cg.requests:
@@ -642,13 +648,24 @@ def _pairs_and_empty(rnd: MatchingRound) -> tuple[dict[int, set[int]], dict[int,
     return held, empty
 
 
+_CHANGES: OrderedDict[tuple[int, int], Changes] = OrderedDict()
+_CHANGES_KEPT = 8
+
+
 def round_changes(rnd: MatchingRound) -> Changes:
     """What changed since the previous completed round: a new pairing (nobody was proposed for the request
-    before), a changed person (someone else was), or a request newly left with empty slots."""
+    before), a changed person (someone else was), or a request newly left with empty slots.
+
+    Two stored rounds' pairings and empty slots never change (only the proposals' statuses do), so the
+    comparison is kept per pair of rounds in this process, like the rounds' digests."""
     prev = previous_round(rnd)
-    changes = Changes(prev)
     if prev is None:
-        return changes
+        return Changes(None)
+    key = (rnd.id, prev.id)
+    if key in _CHANGES:
+        _CHANGES.move_to_end(key)
+        return replace(_CHANGES[key], previous=prev)
+    changes = Changes(prev)
     before, empty_before = _pairs_and_empty(prev)
     empty = dict(db.session.execute(select(UnfilledSlot.request_id, UnfilledSlot.slots)
                                     .where(UnfilledSlot.round_id == rnd.id)).all())
@@ -662,6 +679,9 @@ def round_changes(rnd: MatchingRound) -> Changes:
             changes.pairs[(request_id, specialist_id)] = "person"
             changes.before[request_id] = [_reference(s) for s in sorted(held)]
     changes.newly_empty = {r for r, slots in empty.items() if slots > int(empty_before.get(r, 0))}
+    _CHANGES[key] = changes
+    while len(_CHANGES) > _CHANGES_KEPT:
+        _CHANGES.popitem(last=False)
     return changes
 
 
