@@ -44,6 +44,7 @@ from ..notifications.models import OutboxMessage, OutboxStatus
 from ..reports.tables import Table
 from ..requests.models import LIVE_STATUSES, STATUS_LABELS, STATUSES, StaffingRequest, staffing_request_licences
 from ..scheduler.models import JobRun, RunStatus
+from ..scheduler.services import job_titles
 from ..specialists.models import LicenceStatus, Specialist, SpecialistKind, SpecialistLicence
 from ..specialists.verification import readiness, usable_profession_ids
 from ..extensions import db
@@ -251,10 +252,11 @@ def coordinator_dashboard(actor: Any, today: date | None = None) -> Dashboard:
     board.todos.append(Todo("escalation", _("%(days)s日以内に始まる未充足の派遣要請", days=days), total,
                             "#escalation", _("下の一覧：どの市の、どの職種が、なぜ埋まっていないか。"),
                             is_urgent=any(r.request.urgency != "ordinary" for r in rows)))
-    jobs = failed_jobs()
+    titles = job_titles()
+    jobs = [titles.get(name, name) for name in failed_jobs()]
     if may(actor, "job.view"):
         board.todos.append(Todo("jobs", _("失敗した定期ジョブ"), len(jobs), url_for("scheduler.jobs"),
-                                "、".join(jobs), is_urgent=bool(jobs)))
+                                _("、").join(jobs), is_urgent=bool(jobs)))
     if may(actor, "outbox.view"):
         failed = failed_mail_count()
         board.todos.append(Todo("mail", _("送信に失敗したメール"), failed,
