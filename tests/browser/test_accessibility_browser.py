@@ -243,6 +243,11 @@ def test_main_screens_of_every_role_have_no_serious_violations(app, live_server,
     for path in coordinator_paths:
         walk.check(page, "coordinator", path)
     walk.check(page, "coordinator", f"/matching/rounds/{rnd.id}")  # every city: the longest page
+    still_proposed = db.session.scalar(select(Proposal).where(Proposal.round_id == rnd.id,
+                                                              Proposal.status == "proposed").order_by(Proposal.id))
+    walk.check(page, "coordinator", f"/matching/proposals/{still_proposed.id}/reject")
+    for path in ("/reports/", "/reports/alliance", f"/reports/rounds/{rnd.id}"):
+        walk.check(page, "coordinator", path)
     for path in ("/users/invite", "/vocabulary/professions/new", "/account/password"):
         walk.check_errors(page, "coordinator", path)
     page.goto(f"{live_server}/matching/rounds/{rnd.id}?city_id={city.id}")
@@ -264,7 +269,8 @@ def test_main_screens_of_every_role_have_no_serious_violations(app, live_server,
     hr_paths = ["/", "/requests/", "/requests/new", "/requests/board", "/exchange/", "/exchange/new",
                 "/exchange-rings/", "/candidates/", "/officers/", f"/officers/city/{city.id}/new",
                 "/matching/results", f"/matching/cities/{city.id}", "/dispatches/",
-                f"/dispatches/{world['dispatch_id']}", "/inbox/"]
+                f"/dispatches/{world['dispatch_id']}", f"/dispatches/{world['dispatch_id']}/arrival", "/inbox/",
+                "/reports/"]
     if request_of_city is not None:
         hr_paths += [f"/requests/{request_of_city.id}", f"/requests/{request_of_city.id}/edit"]
     for path in hr_paths:
