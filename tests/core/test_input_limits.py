@@ -99,3 +99,24 @@ def test_an_import_reports_an_over_long_note_on_its_row_and_saves_nothing(make):
         (4, "元の勤務先", "元の勤務先は100文字以内で入力してください。"),
     ]
     assert not preview.is_valid and count(Specialist) == 0
+
+
+def test_each_radio_button_carries_the_hint_and_the_error(app):
+    from flask import render_template_string
+    from wtforms import RadioField
+
+    from talentbank.core.forms import BoundedForm
+
+    class Form(BoundedForm):
+        mode = RadioField("勤務形態", choices=[("onsite", "現地"), ("remote", "在宅")])
+
+    with app.test_request_context(method="POST", data={"mode": "moon"}):
+        form = Form(meta={"csrf": False})
+        form.validate()
+        page = render_template_string('{% from "macros/forms.html" import field %}{{ field(f, hint="どちらか") }}',
+                                      f=form.mode)
+    radios = re.findall(r'<input[^>]*type="radio"[^>]*>', page)
+    assert len(radios) == 2
+    for radio in radios:
+        assert 'aria-describedby="mode-hint mode-error-1"' in radio and 'aria-invalid="true"' in radio
+    assert 'id="mode-error-1"' in page and 'id="mode-hint"' in page
