@@ -6,7 +6,8 @@
 Builds (the database named is EMPTIED unless ``--reuse`` finds a market) the market of
 ``scripts/bench_pages.py`` — 32 member cities, ``--count`` specialists, open requests until about
 ``--slots`` places are open (about 20,000 requests for 50,000 places) — and then ``--rounds`` succeeded
-rounds, each with ``--per-round`` proposals and as many empty-slot rows with solver-shaped reasons.
+rounds, each with ``--per-round`` proposals and as many empty-slot rows with solver-shaped reasons, and
+``--dispatches`` agreed dispatches (with their accepted offers) over periods around today.
 Then requests each page ``--repeat`` times as the coordinating city (in-process test client, after one
 untimed request) and prints median and p95 per page, with the load average beside them.
 """
@@ -38,6 +39,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--slots", type=int, default=50_000, help="open places (about 20,000 requests)")
     parser.add_argument("--rounds", type=int, default=100)
     parser.add_argument("--per-round", type=int, default=2_000, help="proposals and empty-slot rows per round")
+    parser.add_argument("--dispatches", type=int, default=10_000, help="agreed dispatches")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--seed", type=int, default=16)
     return parser.parse_args()
@@ -84,6 +86,49 @@ def add_rounds(rounds: int, per_round: int, rng: random.Random) -> None:
         db.session.commit()
 
 
+def add_dispatches(count: int, rng: random.Random) -> int:
+    """Agreed dispatches (one day a week, one per person) from proposals of the rounds, with their accepted
+    offers, over periods around today so the current fiscal year has person-days and agreement times."""
+    from datetime import timedelta
+
+    from sqlalchemy import insert, select
+
+    from talentbank.core import clock
+    from talentbank.dispatches.models import Dispatch, Offer
+    from talentbank.extensions import db
+    from talentbank.matching.models import Proposal
+
+    today, now = clock.today_tokyo(), clock.utcnow()
+    seen, chosen = set(), []
+    for pid, rid, sid, cid in db.session.execute(
+            select(Proposal.id, Proposal.request_id, Proposal.specialist_id, Proposal.city_id).order_by(Proposal.id)):
+        if sid not in seen:
+            seen.add(sid)
+            chosen.append((pid, rid, sid, cid))
+            if len(chosen) == count:
+                break
+    offers, dispatches = [], []
+    first_offer = (db.session.scalar(select(Offer.id).order_by(Offer.id.desc())) or 0) + 1
+    for n, (pid, rid, sid, cid) in enumerate(chosen):
+        start = today + timedelta(days=rng.randint(-300, 120))
+        end = start + timedelta(days=rng.randint(20, 400))
+        status = "completed" if end < today else ("active" if start <= today else "scheduled")
+        agreed = now - timedelta(days=rng.randint(0, 200), minutes=n)
+        offers.append({"id": first_offer + n, "proposal_id": pid, "specialist_id": sid, "request_id": rid,
+                       "city_id": cid, "start_date": start, "end_date": end, "days_per_week": 1,
+                       "work_mode": "onsite", "status": "accepted", "deadline_at": agreed, "created_at": agreed,
+                       "closed_at": agreed})
+        dispatches.append({"specialist_id": sid, "city_id": cid, "request_id": rid, "proposal_id": pid,
+                           "offer_id": first_offer + n, "start_date": start, "end_date": end, "days_per_week": 1,
+                           "work_mode": "onsite", "status": status, "created_at": agreed, "updated_at": agreed})
+    db.session.execute(insert(Offer), offers)
+    db.session.execute(insert(Dispatch), dispatches)
+    db.session.execute(db.text("SELECT setval(pg_get_serial_sequence('dispatch_offers', 'id'), "
+                               "(SELECT max(id) FROM dispatch_offers))"))
+    db.session.commit()
+    return len(dispatches)
+
+
 def timed(client, url: str, repeat: int) -> list[float]:
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
@@ -113,11 +158,14 @@ def main() -> int:
             bench_pages.build(db, argparse.Namespace(count=args.count, slots=args.slots, seed=args.seed))
             started = time.perf_counter()
             add_rounds(args.rounds, args.per_round, random.Random(args.seed))
+            made = add_dispatches(args.dispatches, random.Random(args.seed))
+            print(f"added {made:,} dispatches")
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.execute(db.text("ANALYZE"))
             print(f"added {args.rounds} rounds in {time.perf_counter() - started:.0f} s")
         counts = {t: db.session.execute(db.text(f"SELECT count(*) FROM {t}")).scalar()
-                  for t in ("specialists", "staffing_requests", "matching_rounds", "proposals", "unfilled_slots")}
+                  for t in ("specialists", "staffing_requests", "matching_rounds", "proposals", "unfilled_slots",
+                            "dispatches")}
         print("rows:", ", ".join(f"{t} {n:,}" for t, n in counts.items()))
         year = figures.current_fiscal_year()
     client = app.test_client()
