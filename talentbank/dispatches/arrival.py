@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..audit import services as audit
 from ..core import clock, permissions
 from ..core.errors import N_, UserError, UserErrors
+from ..core.names import name_problem
 from ..core.permissions import PermissionDenied, Role
 from ..extensions import db
 from ..notifications.kinds import register_kind
@@ -93,8 +94,8 @@ def validate_arrival(values: ArrivalValues, dispatch: Dispatch) -> list[UserErro
     problems: list[UserError] = []
     if not values.contact_name:
         problems.append(UserError("担当者の氏名を入力してください。", field="contact_name"))
-    elif len(values.contact_name) > NAME_LIMIT or _has_control(values.contact_name):
-        problems.append(UserError("担当者の氏名は100文字以内で入力してください。", field="contact_name"))
+    elif problem := name_problem(values.contact_name, NAME_LIMIT):  # a name, as every name field (core/names.py)
+        problems.append(UserError(problem[0], field="contact_name", **problem[1]))
     digits = sum(ch.isdigit() for ch in values.contact_phone)
     if not values.contact_phone:
         problems.append(UserError("担当者の電話番号を入力してください。", field="contact_phone"))

@@ -97,3 +97,20 @@ def test_an_import_reports_a_bad_name_on_its_row(make):
     assert [(p.row, p.column) for p in preview.problems] == [(3, "氏名"), (4, "氏名")]
     assert "HTML" in preview.problems[0].message and "数字や記号だけ" in preview.problems[1].message
     assert not preview.is_valid
+
+
+def test_a_dispatch_contact_person_is_a_name_too():
+    from datetime import date
+    from types import SimpleNamespace
+
+    from talentbank.dispatches.arrival import ArrivalValues, validate_arrival
+
+    dispatch = SimpleNamespace(start_date=date(2027, 4, 1), end_date=date(2028, 3, 31))
+
+    def problems(name: str) -> dict[str, str]:
+        values = ArrivalValues(name, "046-873-1111", "", "逗子市役所 3階", date(2027, 4, 1), None, "")
+        return {p.field: str(p) for p in validate_arrival(values, dispatch)}
+
+    assert problems("逗子 花子") == {}
+    assert "HTML" in problems("<script>x</script>")["contact_name"]
+    assert "URL" in problems("http://spam.example")["contact_name"]
