@@ -1,7 +1,8 @@
 """The alliance's figures: what the alliance picture, the round reports and the fiscal-year reports show.
 
-Every figure is counted by the database (``GROUP BY`` over plain columns; no row is loaded as an ORM
-object), so the pages stay fast at 50,000 specialists, 20,000 requests and 100 rounds. Python only
+Every figure is counted by the database (``GROUP BY`` over plain columns; no counted row is loaded as an
+ORM object, only the few dozen cities and professions for their names), so the pages stay fast at
+50,000 specialists, 20,000 requests and 100 rounds. Python only
 finishes what SQL cannot say portably: the weekdays of a period, a median from a histogram, and the
 group a reason code falls in. Each figure's definition is the docstring of the function that counts it;
 the pages and the workbooks show these numbers and nothing else.
@@ -500,8 +501,7 @@ class FiscalYear:
         return out
 
     def by_profession(self) -> dict[int | None, FiscalRow]:
-        """Per profession (None: exchange legs and people without a profession); registrations per
-        declared profession."""
+        """Per profession (None: exchange legs); registrations per declared profession."""
         out: dict[int | None, FiscalRow] = {}
         for (_city_id, profession_id), row in self.rows.items():
             total = out.setdefault(profession_id, FiscalRow(None, profession_id))
