@@ -110,8 +110,8 @@ class _VisibleText(HTMLParser):
             self.pieces.append(data)
 
 
-def _user_texts() -> list[str]:
-    """Every piece of text people typed into the database (longest first, so a name inside a note goes too)."""
+def _user_texts() -> re.Pattern[str]:
+    """Every piece of text people typed into the database, as one pattern (longest first: a note before a name)."""
     texts: set[str] = set()
     for table in db.metadata.sorted_tables:
         for column in table.columns:
@@ -125,7 +125,7 @@ def _user_texts() -> list[str]:
     for text in texts:
         pieces.add(text)
         pieces.update(line.strip() for line in text.splitlines() if line.strip())
-    return sorted(pieces, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, sorted(pieces, key=len, reverse=True))) or "(?!)")
 
 
 def _pattern(url: str) -> str:
@@ -205,14 +205,13 @@ def _crawl(client, start: list[str]) -> tuple[dict[str, str], list[str]]:
     return pages, failures
 
 
-def _japanese_left(html: str, user_texts: list[str]) -> list[str]:
+def _japanese_left(html: str, user_texts: re.Pattern[str]) -> list[str]:
     """The Japanese a page shows that nobody typed in."""
     parser = _VisibleText()
     parser.feed(html)
     text = "\n".join(parser.pieces)
-    for piece in user_texts:
-        if piece in text:
-            text = text.replace(piece, " ")
+    if JAPANESE.search(text):
+        text = user_texts.sub(" ", text)
     snippets: dict[str, str] = {}
     for match in JAPANESE.finditer(text):
         start, end = max(0, match.start() - 20), min(len(text), match.end() + 20)
