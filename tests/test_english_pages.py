@@ -163,6 +163,32 @@ def _detail_pages() -> list[str]:
     return pages
 
 
+def _link_pages() -> list[str]:
+    """The pages people open from an e-mail: invitation, claim, password reset and unlock links, good and stale."""
+    from datetime import timedelta
+
+    from talentbank.accounts import services as accounts, tokens
+    from talentbank.accounts.models import User
+    from talentbank.cities.models import City
+    from talentbank.specialists.claims import create_claim_link
+    from talentbank.specialists.models import Specialist
+
+    coordinator = db.session.scalar(select(User).where(User.email == ACCOUNTS["coordinator"]))
+    hr = db.session.scalar(select(User).where(User.email == ACCOUNTS["hr_zushi"]))
+    zushi = db.session.scalar(select(City).where(City.code == "142085"))
+    _invitation, invited = accounts.invite_user(coordinator, "new.officer@city.example.jp", "新任 人事担当", "city_hr",
+                                                zushi.id)
+    retiree = db.session.scalar(select(Specialist).where(Specialist.user_id.is_(None), Specialist.kind == "retired")
+                                .order_by(Specialist.id).limit(1))
+    claim = create_claim_link(coordinator, retiree.id)
+    reset = tokens.issue(tokens.TokenPurpose.RESET_PASSWORD, hr.id, hr.email, timedelta(hours=1))
+    unlock = tokens.issue(tokens.TokenPurpose.UNLOCK, hr.id, hr.email, timedelta(hours=1))
+    db.session.commit()
+    return [f"/invitations/{invited}", f"/claim/{claim}", f"/password/reset/{reset}", f"/account/unlock/{unlock}",
+            "/invitations/stale", "/claim/stale", "/password/reset/stale", "/account/unlock/stale",
+            "/signup/confirm/stale", "/no-such-page"]
+
+
 def _crawl(client, start: list[str]) -> tuple[dict[str, str], list[str]]:
     """Visit the pages reachable from ``start``: {url: html} of the HTML pages, and the URLs that failed."""
     seen: set[str] = set()
@@ -280,13 +306,14 @@ def demo(app, app_ctx, monkeypatch):
 
 
 def test_every_reachable_page_reads_in_english(demo):
+    links = _link_pages()
     user_texts = _user_texts()
     failures, counts = [], {}
     for role, account in ACCOUNTS.items():
         client = demo.test_client()
         _log_in(client, account, "en")
         pages, failed = _crawl(client, ["/", *_detail_pages()] if account else
-                               ["/", "/login", "/signup", "/password/forgot"])
+                               ["/", "/login", "/signup", "/password/forgot", *links])
         counts[role] = len(pages)
         assert len(pages) >= 3, f"{role}: only {len(pages)} pages reached"
         for url, html in pages.items():
@@ -300,11 +327,12 @@ def test_every_reachable_page_reads_in_english(demo):
 
 
 def test_every_reachable_page_answers_in_japanese(demo):
+    links = _link_pages()
     failures = []
     for role, account in ACCOUNTS.items():
         client = demo.test_client()
         _log_in(client, account, "ja")
-        pages, failed = _crawl(client, ["/", *_detail_pages()] if account else ["/", "/login", "/signup"])
+        pages, failed = _crawl(client, ["/", *_detail_pages()] if account else ["/", "/login", "/signup", *links])
         assert len(pages) >= 3, f"{role}: only {len(pages)} pages reached"
         assert all('<html lang="ja">' in html for html in pages.values())
         failures += [f"[{role}] {line}" for line in failed]
