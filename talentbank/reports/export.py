@@ -20,6 +20,7 @@ def sheet_titles() -> dict[str, str]:
         "reasons_by_city": _("市別の空いた理由"),
         "trend": _("充足率の推移"),
         "trend_by_city": _("市別の充足率の推移"),
+        "trend_by_profession": _("職種別の充足率の推移"),
         "activity": _("派遣と交流"),
         "fiscal_by_city_profession": _("市・職種別"),
         "fiscal_by_city": _("市別"),

@@ -360,6 +360,7 @@ class TrendPoint:
     round_id: int
     finished_at: Any
     by_city: dict[int, RoundCell]
+    by_profession: dict[int, RoundCell] = field(default_factory=dict)
 
     @property
     def total(self) -> RoundCell:
@@ -367,7 +368,8 @@ class TrendPoint:
 
 
 def fill_trend(limit: int = TREND_ROUNDS) -> list[TrendPoint]:
-    """The fill rate of the last ``limit`` rounds with figures (oldest first), per city and in total."""
+    """The fill rate of the last ``limit`` rounds with figures (oldest first): per city, per profession and
+    in total (definitions as in ``RoundFigures``)."""
     rounds = db.session.execute(
         select(MatchingRound.id, MatchingRound.finished_at).where(MatchingRound.id.in_(reviewable_rounds_query()))
         .order_by(MatchingRound.id.desc()).limit(limit)).all()
@@ -383,6 +385,17 @@ def fill_trend(limit: int = TREND_ROUNDS) -> list[TrendPoint]:
             select(UnfilledSlot.round_id, UnfilledSlot.city_id, func.sum(UnfilledSlot.slots))
             .where(UnfilledSlot.round_id.in_(ids)).group_by(UnfilledSlot.round_id, UnfilledSlot.city_id)):
         points[round_id].by_city.setdefault(city_id, RoundCell(city_id, 0)).empty += int(slots or 0)
+    profession = StaffingRequest.profession_id
+    for round_id, profession_id, count in db.session.execute(
+            select(Proposal.round_id, profession, func.count())
+            .join(StaffingRequest, StaffingRequest.id == Proposal.request_id).where(Proposal.round_id.in_(ids))
+            .group_by(Proposal.round_id, profession)):
+        points[round_id].by_profession.setdefault(profession_id, RoundCell(0, profession_id)).filled += int(count)
+    for round_id, profession_id, slots in db.session.execute(
+            select(UnfilledSlot.round_id, profession, func.sum(UnfilledSlot.slots))
+            .join(StaffingRequest, StaffingRequest.id == UnfilledSlot.request_id)
+            .where(UnfilledSlot.round_id.in_(ids)).group_by(UnfilledSlot.round_id, profession)):
+        points[round_id].by_profession.setdefault(profession_id, RoundCell(0, profession_id)).empty += int(slots or 0)
     return [points[i] for i in reversed(ids)]
 
 

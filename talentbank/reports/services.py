@@ -38,6 +38,7 @@ class AlliancePicture:
     reasons: Table | None
     trend: Table
     trend_by_city: Table
+    trend_by_profession: Table
     activity: Table
     confirmed_rings: int
     names: figures.Names
@@ -45,7 +46,7 @@ class AlliancePicture:
     def tables(self) -> list[Table]:
         return [t for t in (self.supply_demand, self.round_by_city, self.round_by_profession,
                             self.round_by_city_profession, self.reasons, self.trend, self.trend_by_city,
-                            self.activity) if t is not None]
+                            self.trend_by_profession, self.activity) if t is not None]
 
 
 def alliance_picture(actor: Any, locale: str) -> AlliancePicture:
@@ -67,6 +68,7 @@ def alliance_picture(actor: Any, locale: str) -> AlliancePicture:
         own, latest, tables.supply_demand_table(figures.supply_and_demand(), names, locale), *round_tables,
         trend=tables.trend_table(trend, names, locale, own),
         trend_by_city=tables.trend_city_table(trend, names, locale, own),
+        trend_by_profession=tables.trend_profession_table(trend, names, locale),
         activity=tables.activity_table(figures.city_activity(), names, locale, own),
         confirmed_rings=figures.confirmed_ring_count(), names=names)
 

@@ -178,6 +178,17 @@ def trend_city_table(points: list[TrendPoint], names: Names, locale: str, own_ci
                  rows, _flags(order, own_city), frozenset(range(1, len(points) + 1)))
 
 
+def trend_profession_table(points: list[TrendPoint], names: Names, locale: str) -> Table:
+    """Each profession's fill rate in each of the past rounds."""
+    order = names.profession_order(pid for p in points for pid in p.by_profession)
+    rows = [[profession_label(names, pid, locale),
+             *((p.by_profession[pid].fill_rate if pid in p.by_profession else None) for p in points)]
+            for pid in order]
+    return Table("trend_by_profession", _("職種別の充足率の推移"),
+                 [_("職種"), *(_("No.%(id)s", id=p.round_id) for p in points)], rows,
+                 percent_columns=frozenset(range(1, len(points) + 1)))
+
+
 def activity_table(activity: dict[int, figures.CityActivity], names: Names, locale: str,
                    own_city: int | None) -> Table:
     order = names.city_order(activity)

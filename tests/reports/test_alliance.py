@@ -216,6 +216,9 @@ def test_alliance_page_tables_show_the_same_figures(world, client):
     by_round = by_label(tables["trend_by_city"])
     assert by_round["逗子市"][-2:] == [1.0, pytest.approx(2 / 3)]  # 1 of 1, then 2 of 3
     assert by_round["鎌倉市"][-2:] == [0.0, 0.0] and by_round["横須賀市"][-2:] == [None, 0.0]
+    by_profession = by_label(tables["trend_by_profession"])
+    assert by_profession["土木"][-2:] == [1.0, pytest.approx(2 / 7)]  # 1 of 1; 2 of 2 + 1 + 1 + 3
+    assert by_profession["保健師"][-2:] == [0.0, 0.0]
     activity = by_label(tables["activity"])
     assert activity["逗子市"] == [0, 1, 1] and activity["鎌倉市"] == [1, 0, 1]
     # Every chart is an SVG image with a title, beside its table.
@@ -239,7 +242,7 @@ def test_alliance_workbook_has_a_sheet_per_table(world, client):
     _login(client, world.coordinator)
     sheets = workbook_sheets(client.get("/reports/alliance.xlsx").data)
     assert list(sheets) == ["供給と需要", "市別", "職種別", "市・職種別", "空いた理由", "充足率の推移", "市別の充足率の推移",
-                            "派遣と交流"]
+                            "職種別の充足率の推移", "派遣と交流"]
     supply = by_label(sheets["供給と需要"][1:])
     assert supply["土木"][:2] == [expected_supply(world)["civil"], expected_demand(world)["civil"]]
     trend = by_label(sheets["市別の充足率の推移"][1:])
