@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..audit import services as audit
@@ -74,7 +75,8 @@ def _licence_page(specialist: Specialist, template: str, **context: Any):
                 db.session.rollback()
                 errors = _errors_by_field(exc)
             else:
-                flash(_("資格の内容を保存しました（%(count)s件を変更）。変更したものは幹事市が確認します。", count=changed)
+                flash(ngettext("資格の内容を保存しました（%(num)s件を変更）。変更したものは幹事市が確認します。",
+                               "資格の内容を保存しました（%(num)s件を変更）。変更したものは幹事市が確認します。", changed)
                       if changed else _("変更はありませんでした。"), "success")
                 return redirect(request.path)
     records = sorted(specialist.licence_records, key=lambda r: (r.licence.sort_order, r.licence_id))
@@ -124,8 +126,9 @@ def verification_bulk():
         db.session.rollback()
         flash(exc.translated(), "error")
     else:
-        flash(_("%(count)s人の資格（番号・発行者・取得日が入力済みのもの）を確認済みにしました。本人に通知しました。",
-                count=changed), "success")
+        flash(ngettext("%(num)s人の資格（番号・発行者・取得日が入力済みのもの）を確認済みにしました。本人に通知しました。",
+                       "%(num)s人の資格（番号・発行者・取得日が入力済みのもの）を確認済みにしました。本人に通知しました。",
+                       changed), "success")
     return redirect(url_for("specialists.verification_queue"))
 
 

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
     url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
@@ -577,8 +578,9 @@ def import_confirm():
         return redirect(url_for("specialists.import_upload"))
     finally:
         imports.drop_stash(imports.preview_folder(), token)
-    flash(_("%(file)s から%(created)s人を登録しました（重複のため取り込まなかった行: %(skipped)s）。",
-            file=result.filename, created=result.created, skipped=result.skipped), "success")
+    flash(ngettext("%(file)s から%(num)s人を登録しました（重複のため取り込まなかった行: %(skipped)s）。",
+                   "%(file)s から%(num)s人を登録しました（重複のため取り込まなかった行: %(skipped)s）。",
+                   result.created, file=result.filename, skipped=result.skipped), "success")
     return redirect(url_for("specialists.registry", sort="newest"))
 
 
