@@ -15,9 +15,10 @@ NAME_MAX = 100
 READING_MAX = 100
 
 # Marks that names carry between their letters: hyphens (Anne-Marie), apostrophes (O'Brien, d’Arcy),
-# the full stop of an initial (J. Smith), middle dots (ジョン・スミス), the comma of "Smith, John"
+# the full stop of an initial (J. Smith), middle dots (ジョン・スミス), the double hyphen of katakana
+# names (ルイス＝ガルシア), the comma of "Smith, John", brackets round a former surname (山田（旧姓 佐藤）)
 # and the ideographic iteration mark 〆 (〆木). 々, ヶ and ー are letters to Unicode already.
-NAME_MARKS = frozenset("-‐‑－'’.．・･·,、〆")
+NAME_MARKS = frozenset("-‐‑－'’.．・･·,、〆＝=()（）")
 SPACES = frozenset(" \u3000")
 # An address in a name is advertising or a mistake: scheme, www., or a host with a common ending.
 URL = re.compile(r"[a-z][a-z0-9+.-]*://|\bwww\.|\b[\w-]+\.(?:com|net|org|jp|io|info|biz|xyz|co|me|ly|ru|cn)\b",

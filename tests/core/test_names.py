@@ -17,7 +17,8 @@ from ..specialists.helpers import signup_form
 from ..specialists.test_import import csv_bytes, row
 
 GOOD_NAMES = ["逗子 太郎", "佐々木 花子", "一ノ瀬 ヶ丘", "佐藤\u3000次郎", "ルーシー・モード", "Anne-Marie O'Brien",
-              "d’Arcy", "J. R. Smith", "José Álvarez", "Nguyễn Văn An", "幹事市 調整担当"]
+              "d’Arcy", "J. R. Smith", "José Álvarez", "Nguyễn Văn An", "幹事市 調整担当", "ルイス＝ガルシア",
+              "山田（旧姓 佐藤）花子", "〆木 一郎"]
 BAD_NAMES = {
     "<b>x</b>": "HTML", "<script>alert(1)</script>": "HTML", "太郎&#60;": "HTML",
     "https://spam.example": "URL", "www.example.jp": "URL", "太郎 example.com": "URL",
