@@ -121,3 +121,29 @@ def test_a_specialist_withdraws_only_after_ticking_what_it_erases(make, client, 
     page = client.post("/me/withdraw", data={"password": "correct-horse-42", "reason": ""}).text
     assert "退会するには、確認の項目にチェックを入れてください。" in page
     assert status_of(Specialist, person.id) != "withdrawn"
+
+
+def test_an_hr_officer_erases_an_officer_only_from_the_page_that_names_them(make, client, auth, zushi):
+    officer = make.serving_officer(zushi["city"], name="逗子 取消")
+    auth.login(zushi["hr"].email)
+    # The list's button leads to the page naming the person and what is erased; nothing is erased yet.
+    page = client.post(f"/officers/{officer.id}/withdraw", data={"reason": "人事担当者による登録取消"})
+    assert page.status_code == 200
+    assert f"逗子 取消（{officer.reference}）の登録を取り消し、個人情報を消去します。" in page.text
+    assert status_of(Specialist, officer.id) == "active"
+    refused = client.post(f"/officers/{officer.id}/withdraw", data={"reason": "異動", "asked": "1"})
+    assert refused.status_code == 400 and REFUSED in refused.text
+    assert status_of(Specialist, officer.id) == "active"
+    client.post(f"/officers/{officer.id}/withdraw", data={"reason": "異動", "asked": "1", "confirmed": "y"})
+    assert status_of(Specialist, officer.id) == "withdrawn"
+
+
+def test_the_coordinators_withdraw_button_asks_first(make, client, auth, zushi):
+    person = make.specialist(zushi["city"], name_kanji="鎌倉 花子")
+    auth.login(make.user(Role.COORDINATOR).email)
+    page = client.post(f"/specialists/{person.id}/status", data={"action": "withdraw", "reason": "電話で申出"})
+    assert page.status_code == 200 and "鎌倉 花子" in page.text and "電話で申出" in page.text
+    assert status_of(Specialist, person.id) == "active"
+    client.post(f"/specialists/{person.id}/status",
+                data={"action": "withdraw", "reason": "電話で申出", "asked": "1", "confirmed": "y"})
+    assert status_of(Specialist, person.id) == "withdrawn"

@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..core.bounds import parse_date, parse_int
-from ..core.forms import BoundedForm, BoundedSubForm, KanaReading, MaxChars, Needed, PersonName
+from ..core.forms import BoundedForm, BoundedSubForm, KanaReading, MaxChars, Needed, PersonName, confirmation_field
 from .validation import MAX_NOTES, ProfileValues
 
 REQUIRED = _l("入力してください。")
@@ -184,6 +184,14 @@ class WithdrawForm(BoundedForm):
     password = PasswordField(_l("パスワード（確認のため）"))
     reason = TextAreaField(_l("理由"), validators=[MaxChars(REASON_MAX)])
     confirm = BooleanField(_l("個人情報が消去され、元に戻せないことを理解しました"))
+
+
+class StaffWithdrawForm(BoundedForm):
+    """Staff erasing a registration (an HR officer their city's officer, the coordinating city anyone's on request):
+    the reason, and the tick box under the page that names the person and what is erased."""
+
+    reason = TextAreaField(_l("理由"), validators=[MaxChars(REASON_MAX)])
+    confirmed = confirmation_field(_l("この人の個人情報が消去され、元に戻せないことを確認しました"))
 
 
 class ImportForm(BoundedForm):

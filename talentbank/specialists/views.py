@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ..cities.models import City
 from ..core.errors import UserError
-from ..core.forms import flash_form_errors
+from ..core.forms import attach_errors, flash_form_errors
 from ..core.permissions import PermissionDenied, may, public, requires
 from ..core.query_args import date_arg, int_arg, text_arg
 from ..extensions import db
@@ -26,7 +26,7 @@ from ..core.ratelimit import per_account, per_client
 from . import cards, claims, imports, personal_data, privacy, profiles, search, verification
 from .consent import CONSENT_TEXT, CONSENT_VERSION
 from .forms import OTHER_CITY, ClaimForm, ImportForm, OfficerForm, ProfileForm, ReasonForm, SignupForm, \
-    WithdrawForm, form_data
+    StaffWithdrawForm, WithdrawForm, form_data
 from .registry import registry_statistics
 from .validation import ProfileInvalid, ProfileValues
 
@@ -423,9 +423,12 @@ def edit(specialist_id: int):
 def change_status(specialist_id: int):
     form = ReasonForm()
     action = request.form.get("action")
+    if action == "withdraw":
+        return _staff_withdraw(specialist_id, profiles.get_for_edit, _("退会の手続きをしました。個人情報を消去しました。"),
+                               url_for("specialists.detail", specialist_id=specialist_id),
+                               url_for("specialists.change_status", specialist_id=specialist_id))
     actions = {"pause": (profiles.pause_specialist, _("登録を一時停止しました。")),
-               "resume": (profiles.resume_specialist, _("登録を再開しました。")),
-               "withdraw": (personal_data.withdraw_specialist, _("退会の手続きをしました。個人情報を消去しました。"))}
+               "resume": (profiles.resume_specialist, _("登録を再開しました。"))}
     if action not in actions or not form.validate_on_submit():
         abort(400)
     call, done = actions[action]
@@ -518,17 +521,28 @@ def officer_edit(specialist_id: int):
 @bp.route("/officers/<int:specialist_id>/withdraw", methods=["POST"])
 @requires("officer.register")
 def officer_withdraw(specialist_id: int):
-    specialist = _not_found_on_error(profiles.get_officer, current_user, specialist_id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        personal_data.withdraw_specialist(current_user, specialist.id, form.reason.data or "")
-    except UserError as exc:
-        flash(exc.translated(), "error")
-    else:
-        flash(_("登録を取り消しました。個人情報を消去しました。"), "success")
-    return redirect(url_for("specialists.officers"))
+    return _staff_withdraw(specialist_id, profiles.get_officer, _("登録を取り消しました。個人情報を消去しました。"),
+                           url_for("specialists.officers"),
+                           url_for("specialists.officer_withdraw", specialist_id=specialist_id))
+
+
+def _staff_withdraw(specialist_id: int, load, done: str, back: str, action_url: str):
+    """Erase a registration for staff: a page naming the person and what is erased comes first, and only
+    a post with its tick box erases anything (the list's and the detail page's buttons lead to it)."""
+    specialist = _not_found_on_error(load, current_user, specialist_id)
+    form = StaffWithdrawForm()
+    asked = request.form.get("asked") == "1"
+    if asked and form.validate_on_submit():
+        try:
+            personal_data.withdraw_specialist(current_user, specialist.id, form.reason.data or "")
+        except UserError as exc:
+            db.session.rollback()
+            attach_errors(form, exc)
+        else:
+            flash(done, "success")
+            return redirect(back)
+    return render_template("specialists/withdraw_confirm.html", specialist=specialist, form=form, back=back,
+                           action_url=action_url), (400 if asked else 200)
 
 
 # ---------------------------------------------------------------- bulk import

@@ -256,10 +256,12 @@ def test_withdrawal_without_the_confirmation_tick_changes_nothing(zushi, client)
 def test_the_coordinator_withdraws_on_request_only_with_a_reason(zushi, client, auth, make):
     specialist = make.specialist(zushi)
     auth.login(make.user(Role.COORDINATOR).email)
-    response = client.post(f"/specialists/{specialist.id}/status", data={"action": "withdraw", "reason": ""},
+    response = client.post(f"/specialists/{specialist.id}/status", data={"action": "withdraw", "reason": "",
+                                                                         "asked": "1", "confirmed": "y"},
                            follow_redirects=True)
     assert "退会の理由（本人からの申出の日付など）を入力してください。" in response.text
-    client.post(f"/specialists/{specialist.id}/status", data={"action": "withdraw", "reason": "2026-11-30 電話で申出"})
+    client.post(f"/specialists/{specialist.id}/status", data={"action": "withdraw", "reason": "2026-11-30 電話で申出",
+                                                                "asked": "1", "confirmed": "y"})
     db.session.expire_all()
     assert db.session.get(Specialist, specialist.id).name_kanji is None
 

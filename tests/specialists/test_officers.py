@@ -64,7 +64,8 @@ def test_cancelling_an_officer_erases_their_data(cities, make, client, auth):
     zushi = cities["142085"]
     officer = make.serving_officer(zushi, name="逗子 取消")
     auth.login(make.user(Role.CITY_HR, city=zushi).email)
-    response = client.post(f"/officers/{officer.id}/withdraw", data={"reason": "異動のため"}, follow_redirects=True)
+    response = client.post(f"/officers/{officer.id}/withdraw", data={"reason": "異動のため", "asked": "1",
+                                                                                "confirmed": "y"}, follow_redirects=True)
     assert "登録を取り消しました。個人情報を消去しました。" in response.text
     db.session.expire_all()
     gone = db.session.get(Specialist, officer.id)
