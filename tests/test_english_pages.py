@@ -356,7 +356,7 @@ def test_candidate_cards_filters_and_board_counts_read_in_english(seeded):
         assert ">Disaster recovery</option>" in page and ">Kamakura</option>" in page
         assert "土木" not in page and "鎌倉市" not in page and "技術士" not in page
     cards = client.get("/candidates/").text
-    assert re.search(r"(Roads|Bridges|Disaster recovery|Urban planning), \d+ years?\b", cards)
+    assert re.search(r"(Roads|Bridges|Disaster recovery|Urban planning) \(\d+ years?\)", cards)
     assert re.search(r"\b1 day a week|\b[2-5] days a week", cards)
     assert "yrs" not in cards and "、" not in cards
     board = client.get("/requests/board").text
