@@ -151,9 +151,11 @@ def test_the_form_saves_shows_errors_and_refuses_other_cities(world, client, aut
     assert client.get("/dispatches/999999/arrival").status_code == 404
     auth.logout()
 
-    # The specialist and the receiving city see them on the dispatch page.
-    for email in ("hanako@test.example", "hr.zushi@test.example", "coord@test.example"):
+    # The specialist and both cities see them on the dispatch page; only the cities may change them.
+    for email, may_change in (("hanako@test.example", False), ("hr.zushi@test.example", True),
+                              ("coord@test.example", True)):
         auth.login(email)
         page = client.get(f"/dispatches/{d.id}").get_data(as_text=True)
         assert "逗子 太郎" in page and "046-873-1111" in page and "08:30" in page, email
+        assert (f'href="/dispatches/{d.id}/arrival"' in page) is may_change, email
         auth.logout()

@@ -204,6 +204,19 @@ def test_a_ring_waiting_for_the_citys_confirmation_is_counted_until_it_confirms(
     assert todos(home(client, auth, "hr.kamakura@test.example"))["rings"][0] == 1
 
 
+def test_rings_proposed_by_a_round_wait_for_the_coordinating_city(world, make, client, auth):
+    zushi, kamakura = world["zushi"], world["kamakura"]
+    offers = [make.exchange_offer(zushi, wants="social_welfare"),
+              make.exchange_offer(kamakura, make.serving_officer(kamakura, professions=("social_welfare",)),
+                                  wants="civil")]
+    ring = make.exchange_ring(offers, status="proposed")
+    proposed = db.session.scalar(select(func.count()).select_from(ExchangeCycle).where(
+        ExchangeCycle.status == "proposed"))
+    assert todos(home(client, auth, "coord@test.example"))["rings"] == (proposed, f"/matching/rounds/{ring.round_id}")
+    assert proposed == 1
+    assert todos(home(client, auth, "hr.zushi@test.example"))["rings"][0] == 0  # not approved yet
+
+
 def test_the_specialist_sees_their_offers_dispatches_and_arrival_details_only(world, client, auth):
     coming = world["coming"]
     save_arrival(world["zushi_hr"], coming.id, ArrivalValues("逗子 太郎", "046-873-1111", "road@zushi.example",
