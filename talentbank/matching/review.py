@@ -19,13 +19,13 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..cities.models import City
 from ..core import clock, permissions
 from ..core.errors import N_, UserError
-from ..core.bounds import has_control_characters
+from ..core.bounds import has_control_characters, parse_int
 from ..core.pagination import paginate
 from ..core.query_args import TEXT_ARG_MAX
 from ..exchange.models import LIVE_STATUSES as OFFER_LIVE
@@ -560,6 +560,9 @@ class ReviewFilters:
     specialist_id: int | None = None  # read from q: a TB number
     request_id: int | None = None  # read from q: a request number
     city_ids: tuple[int, ...] = ()  # read from q: the cities whose name holds it
+    # A proposal just decided from this filtered page: still shown where it was, though its new status may
+    # no longer match (the page comes back to it without JavaScript: ``#proposal-<id>``).
+    decided: int | None = None
 
     @property
     def is_active(self) -> bool:
@@ -607,7 +610,9 @@ def parse_filters(args: Any, cities: list[City], profession_codes: set[str]) -> 
     if changed not in ("", "1"):
         errors.append(_("「前回から変わったものだけ」の値が正しくありません。"))
         changed = ""
-    return ReviewFilters(q, profession, status, changed == "1", specialist_id, request_id, city_ids), errors
+    decided = parse_int(str(args.get("decided", "")), 1) if args.get("decided") else None
+    return ReviewFilters(q, profession, status, changed == "1", specialist_id, request_id, city_ids,
+                         decided), errors
 
 
 def previous_round(rnd: MatchingRound) -> MatchingRound | None:
@@ -699,31 +704,37 @@ def _filtered_rows(rnd: MatchingRound, filters: ReviewFilters, city_id: int | No
     """The rows of the round that the filters keep: proposals, empty slots, kept pairings (ids only)."""
     profession_id = (db.session.scalar(select(Profession.id).where(Profession.code == filters.profession))
                      if filters.profession else None)
-    query = select(Proposal.id, Proposal.city_id, Proposal.request_id, Proposal.specialist_id).where(
-        Proposal.round_id == rnd.id)
+    conditions: list[Any] = []
     empty_query = select(UnfilledSlot.city_id, UnfilledSlot.request_id).where(UnfilledSlot.round_id == rnd.id)
     if city_id is not None:
-        query = query.where(Proposal.city_id == city_id)
+        conditions.append(Proposal.city_id == city_id)
         empty_query = empty_query.where(UnfilledSlot.city_id == city_id)
     if filters.status:
-        query = query.where(Proposal.status == filters.status)
+        conditions.append(Proposal.status == filters.status)
     if profession_id is not None:
         of_profession = select(StaffingRequest.id).where(StaffingRequest.profession_id == profession_id)
-        query = query.where(Proposal.request_id.in_(of_profession))
+        conditions.append(Proposal.request_id.in_(of_profession))
         empty_query = empty_query.where(UnfilledSlot.request_id.in_(of_profession))
     if filters.specialist_id is not None:
-        query = query.where(Proposal.specialist_id == filters.specialist_id)
+        conditions.append(Proposal.specialist_id == filters.specialist_id)
     if filters.request_id is not None:
-        query = query.where(Proposal.request_id == filters.request_id)
+        conditions.append(Proposal.request_id == filters.request_id)
         empty_query = empty_query.where(UnfilledSlot.request_id == filters.request_id)
     if filters.city_ids:
-        query = query.where(Proposal.city_id.in_(filters.city_ids))
+        conditions.append(Proposal.city_id.in_(filters.city_ids))
         empty_query = empty_query.where(UnfilledSlot.city_id.in_(filters.city_ids))
+    matches = and_(true(), *conditions)
+    query = select(Proposal.id, Proposal.city_id, Proposal.request_id, Proposal.specialist_id,
+                   matches.label("matches")).where(Proposal.round_id == rnd.id)
+    query = query.where(or_(matches, Proposal.id == filters.decided) if filters.decided else matches)
     weights: dict[int, int] = defaultdict(int)
     ids: dict[int, int] = {}
-    for proposal_id, row_city, request_id, specialist_id in db.session.execute(query):
-        if filters.is_changed_only and not changes.of(request_id, specialist_id):
+    total = 0
+    for proposal_id, row_city, request_id, specialist_id, is_match in db.session.execute(query):
+        is_match = bool(is_match) and (not filters.is_changed_only or bool(changes.of(request_id, specialist_id)))
+        if not is_match and proposal_id != filters.decided:
             continue
+        total += is_match
         ids[proposal_id] = row_city
         weights[row_city] += 1
     empty: set[int] = set()
@@ -749,7 +760,7 @@ def _filtered_rows(rnd: MatchingRound, filters: ReviewFilters, city_id: int | No
                 continue
             shown_kept.append(a)
             weights[row_city] += 1
-    return FilteredRows(ids, empty, shown_kept, dict(weights), len(ids))
+    return FilteredRows(ids, empty, shown_kept, dict(weights), total)
 
 
 @dataclass(frozen=True)

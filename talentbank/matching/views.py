@@ -3,6 +3,7 @@ re-solve and what-if, exports, a city's own results, and the rule-set editor."""
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import parse_qsl, urlencode
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -254,9 +255,16 @@ def _next_target(round_id: int | None) -> str:
     return url_for("matching.show", round_id=round_id) if round_id else url_for("matching.index")
 
 
-def _back_to_review(round_id: int | None, anchor: str = "") -> Response:
-    """Back to the page the decision was made on, at the row it was made on."""
-    return redirect(_next_target(round_id) + (f"#{anchor}" if anchor else ""))
+def _back_to_review(round_id: int | None, anchor: str = "", decided: int | None = None) -> Response:
+    """Back to the page the decision was made on, at the row it was made on. A page filtered by status or by
+    change would no longer list the row just decided: ``decided`` keeps it shown there."""
+    target = _next_target(round_id)
+    if decided is not None:
+        path, _sep, query = target.partition("?")
+        args = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "decided"]
+        if any(k in ("status", "changed") and v for k, v in args):
+            target = path + "?" + urlencode([*args, ("decided", str(decided))])
+    return redirect(target + (f"#{anchor}" if anchor else ""))
 
 
 def _proposal_done(proposal: Any, message: str) -> Response:
@@ -265,7 +273,7 @@ def _proposal_done(proposal: Any, message: str) -> Response:
                        status_label=_(PROPOSAL_STATUS_LABELS[proposal.status]),
                        reason=reason_for_display(proposal.decision_reason))
     flash(message, "success")
-    return _back_to_review(proposal.round_id, f"proposal-{proposal.id}")
+    return _back_to_review(proposal.round_id, f"proposal-{proposal.id}", decided=proposal.id)
 
 
 def _cycle_done(cycle: Any, message: str) -> Response:

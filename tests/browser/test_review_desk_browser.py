@@ -178,11 +178,13 @@ def test_without_javascript_a_decision_comes_back_to_its_row(_browser, live_serv
     page.set_default_timeout(TIMEOUT_MS)
     try:
         log_in(page, live_server, COORDINATOR, DEMO_PASSWORD)
-        page.goto(f"{live_server}/matching/rounds/{review_round.id}?page=1")
+        page.goto(f"{live_server}/matching/rounds/{review_round.id}?status=proposed")
         rows = _pending_rows(page)
         proposal_id, row = _fixed(page, rows.nth(rows.count() - 1))
         row.locator("button[name='approve_one']").click()
-        page.wait_for_url(f"**/matching/rounds/{review_round.id}?page=1#proposal-{proposal_id}")
+        # The row is no longer "proposed" but stays shown where it was (decided=), and the page is back at it.
+        page.wait_for_url(f"**/matching/rounds/{review_round.id}?status=proposed&decided={proposal_id}"
+                          f"#proposal-{proposal_id}")
         expect(page.locator(".flash-success")).to_contain_text("提案を承認しました")
         in_view = page.evaluate(f"(() => {{ const r = document.getElementById('proposal-{proposal_id}')"
                                 ".getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight; })()")
@@ -201,7 +203,8 @@ def test_without_javascript_a_decision_comes_back_to_its_row(_browser, live_serv
         page.get_by_label(PROPOSAL_REJECTION_REASONS["skills"]).check()
         screenshot(page, "review-desk-no-js-reason-page")
         page.click("form.reason-page button[type='submit']")
-        page.wait_for_url(f"**/matching/rounds/{review_round.id}?page=1#proposal-{proposal_id}")
+        page.wait_for_url(f"**/matching/rounds/{review_round.id}?status=proposed&decided={proposal_id}"
+                          f"#proposal-{proposal_id}")
         assert _status(proposal_id).decision_reason == PROPOSAL_REJECTION_REASONS["skills"]
     finally:
         context.close()

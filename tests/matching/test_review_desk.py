@@ -322,3 +322,23 @@ def test_a_ring_is_rejected_through_the_reason_form(app, make, client, auth):
     assert body["ok"] and body["target"] == f"cycle-{cycle.id}" and body["status"] == "rejected"
     done = db.session.get(MatchingRound, rnd.id)
     assert done is not None
+
+
+def test_a_row_decided_on_a_status_filtered_page_stays_where_it_was(client, world, rnd):
+    p = _proposal(world.engineer_licensed)
+    back = f"/matching/rounds/{rnd.id}?status=proposed"
+    response = client.post(f"/matching/rounds/{rnd.id}/decide", data={"approve_one": p.id, "next": back})
+    location = response.headers["Location"]
+    assert location == f"{back}&decided={p.id}#proposal-{p.id}"
+    page = client.get(location.split("#")[0])
+    assert str(p.id) in _shown(page.text)  # no longer proposed, still shown where the coordinator was
+    assert "条件に合う提案は2件です。" in page.text  # … but not counted as matching
+    assert str(p.id) not in _shown(client.get(back).text)
+    # A second decision replaces the first one's mark; pages without such a filter get none.
+    other = _proposal(world.engineers[1])
+    again = client.post(f"/matching/rounds/{rnd.id}/decide", data={"approve_one": other.id,
+                                                                   "next": location.split("#")[0]})
+    assert again.headers["Location"] == f"{back}&decided={other.id}#proposal-{other.id}"
+    plain = client.post(f"/matching/rounds/{rnd.id}/decide",
+                        data={"approve_one": _proposal(world.engineers[2]).id, "next": f"/matching/rounds/{rnd.id}"})
+    assert "decided=" not in plain.headers["Location"]
