@@ -2,9 +2,10 @@
 
 Each page is loaded as its users see it (Japanese, and a few in English), axe-core runs on it, and
 the test fails on any violation of impact "serious" or "critical", naming the rule, its help and
-the elements. Counts by impact for every page go to ``test-artifacts/axe-results.txt``.
-Besides axe: the skip link is the first thing the keyboard reaches and moves focus to the one
-<main>, and focus is visibly outlined.
+the elements. Counts by impact for every page go to ``test-artifacts/axe-results-*.txt``.
+Besides axe: ids are unique and every id reference resolves, each form hint and error is tied to its
+input, the skip link is the first thing the keyboard reaches and moves focus to the one <main>, and
+every keyboard stop shows a focus ring.
 """
 from __future__ import annotations
 
@@ -103,6 +104,7 @@ class AxeWalk:
         self.check(page, f"{who} (errors)", "")
 
     def failures(self) -> str:
+        """What fails the test: serious and critical violations, pages not answering, id and link problems."""
         text = []
         for label, url, violations in self.pages:
             failing = [v for v in violations if v["impact"] in AXE_FAILING_IMPACTS]
@@ -171,7 +173,7 @@ def test_logged_out_pages_have_no_serious_violations(app, live_server, browser_p
     walk.check(page, "anonymous en", "/signup")
 
     report = walk.write("logged-out")
-    assert not walk.failures(), f"axe found serious or critical violations (summary in {report}):\n{walk.failures()}"
+    assert not walk.failures(), f"accessibility problems (summary in {report}):\n{walk.failures()}"
 
 
 def _seed_round_offer_and_dispatch(app) -> dict:
@@ -277,6 +279,7 @@ def test_main_screens_of_every_role_have_no_serious_violations(app, live_server,
         walk.check(page, "hr", path)
     for path in ("/requests/new", "/exchange/new", f"/officers/city/{city.id}/new"):
         walk.check_errors(page, "hr", path)
+    walk.check(page, "hr", "/audit/", status=403)  # the refusal page
     _switch_language(page)
     for path in ("/", "/candidates/", "/requests/board", "/requests/new", "/matching/results"):
         walk.check(page, "hr en", path)
@@ -300,7 +303,7 @@ def test_main_screens_of_every_role_have_no_serious_violations(app, live_server,
         walk.check(page, "specialist dispatched", path)
 
     report = walk.write("roles")
-    assert not walk.failures(), f"axe found serious or critical violations (summary in {report}):\n{walk.failures()}"
+    assert not walk.failures(), f"accessibility problems (summary in {report}):\n{walk.failures()}"
 
 
 def test_skip_link_is_the_first_stop_and_focus_is_visible(app, live_server, browser_page, make):
