@@ -80,6 +80,8 @@ class _VisibleText(HTMLParser):
         if tag == "form" and self._search_form is not None:
             action, fields = self._search_form
             self.links.append(action + "?" + urlencode(fields))
+            # and once with a value no field accepts: the refusal must read in the page's language too
+            self.links.append(action + "?" + urlencode([(name, "x?") for name, _value in fields]))
             self._search_form = None
         if tag == "select":
             self._select = None
