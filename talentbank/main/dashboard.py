@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import Index, and_, case, exists, func, or_, select
@@ -42,6 +42,7 @@ from ..matching.text import translator
 from ..notifications.kinds import localise
 from ..notifications.models import OutboxMessage, OutboxStatus
 from ..reports.tables import Table
+from ..requests.escalation import escalation_days, unfilled_soon_clause
 from ..requests.models import LIVE_STATUSES, STATUS_LABELS, STATUSES, StaffingRequest, staffing_request_licences
 from ..scheduler.models import JobRun, RunStatus
 from ..scheduler.services import job_titles
@@ -91,10 +92,6 @@ class Dashboard:
         return [t for t in self.todos if not t.count]
 
 
-def escalation_days() -> int:
-    return max(0, int(current_app.config.get("ESCALATION_DAYS", 14)))
-
-
 def _count(query: Any) -> int:
     return int(db.session.scalar(query) or 0)
 
@@ -111,15 +108,6 @@ Index("ix_proposals_waiting_city_round", Proposal.city_id, Proposal.round_id,
 
 
 # ----------------------------------------------------------------------------- shared pieces
-
-
-def unfilled_soon_clause(today: date, days: int, city_id: int | None = None) -> list[Any]:
-    """SQL: a live request with empty slots whose first day is from today to ``days`` days ahead."""
-    clause = [StaffingRequest.status.in_(LIVE_STATUSES), StaffingRequest.filled_count < StaffingRequest.people,
-              StaffingRequest.start_date >= today, StaffingRequest.start_date <= today + timedelta(days=days)]
-    if city_id is not None:
-        clause.append(StaffingRequest.city_id == city_id)
-    return clause
 
 
 def _last_reasons(requests: list[StaffingRequest]) -> dict[int, UnfilledSlot]:

@@ -9,6 +9,7 @@ change of the setting warns again at the new threshold, never twice at the same 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, gettext
@@ -60,19 +61,24 @@ def escalation_days() -> int:
     return max(0, int(current_app.config.get("ESCALATION_DAYS", 14)))
 
 
-def unfilled_urgent_clause(today: date, days: int):
-    """SQL: an urgent live request with empty slots whose first day is from today to ``days`` days ahead."""
-    return (StaffingRequest.urgency.in_(ESCALATED_URGENCIES), StaffingRequest.status.in_(LIVE_STATUSES),
-            StaffingRequest.filled_count < StaffingRequest.people, StaffingRequest.start_date >= today,
-            StaffingRequest.start_date <= today + timedelta(days=days))
+def unfilled_soon_clause(today: date, days: int, city_id: int | None = None) -> list[Any]:
+    """SQL: a live request with empty slots whose first day is from today to ``days`` days ahead (of one city).
+    The home pages list these; the urgent ones among them are escalated."""
+    clause = [StaffingRequest.status.in_(LIVE_STATUSES), StaffingRequest.filled_count < StaffingRequest.people,
+              StaffingRequest.start_date >= today, StaffingRequest.start_date <= today + timedelta(days=days)]
+    if city_id is not None:
+        clause.append(StaffingRequest.city_id == city_id)
+    return clause
 
 
 def due_requests(today: date, days: int) -> list[StaffingRequest]:
     """Urgent requests within the threshold that have not been warned about at this threshold."""
     warned = exists().where(EscalationWarning.request_id == StaffingRequest.id,
                             EscalationWarning.threshold_days == days)
-    return list(db.session.scalars(select(StaffingRequest).where(*unfilled_urgent_clause(today, days), ~warned)
-                                   .order_by(StaffingRequest.start_date, StaffingRequest.id)))
+    return list(db.session.scalars(
+        select(StaffingRequest)
+        .where(*unfilled_soon_clause(today, days), StaffingRequest.urgency.in_(ESCALATED_URGENCIES), ~warned)
+        .order_by(StaffingRequest.start_date, StaffingRequest.id)))
 
 
 def _params(request: StaffingRequest, today: date) -> dict:
