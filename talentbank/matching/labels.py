@@ -55,7 +55,7 @@ def page_labels() -> dict[str, Any]:
         "request_no": t(N_("派遣要請 No.%(id)s")), "people": t(N_("%(n)s人")), "days": t(N_("週%(n)s日")),
         "position": t(N_("優先順位 %(pos)s位（全%(total)s件中）")), "kept": t(N_("承認済み（固定）")),
         "dispatched": t(N_("派遣中")), "empty": t(N_("空いた枠 %(n)s人")), "approve": t(N_("承認")),
-        "reject": t(N_("却下")), "candidate": t(N_("候補者")), "score": t(N_("点数の内訳")), "state": t(N_("状態")),
+        "reject": t(N_("却下…")), "candidate": t(N_("候補者")), "score": t(N_("点数の内訳")), "state": t(N_("状態")),
         "decision": t(N_("審査")), "choose": t(N_("選択")),
         "city_counts": t(N_("要請 %(r)s件・新規の提案 %(p)s件・空いた枠 %(u)s人")),
         "choose_named": t(N_("%(ref)s（派遣要請 No.%(request)s）を選ぶ")),

@@ -3,6 +3,8 @@ JavaScript, back at the row without it), the reason dialog, search by TB number,
 the keyboard. Screenshots of each go to test-artifacts/."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -208,3 +210,35 @@ def test_without_javascript_a_decision_comes_back_to_its_row(_browser, live_serv
         assert _status(proposal_id).decision_reason == PROPOSAL_REJECTION_REASONS["skills"]
     finally:
         context.close()
+
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
+
+
+def test_the_review_desk_reads_in_english(live_server, browser_page, review_round):
+    page, rnd = browser_page, review_round
+    log_in(page, live_server, COORDINATOR, DEMO_PASSWORD)
+    page.goto(f"{live_server}/matching/rounds/{rnd.id}")
+    page.click("button:has-text('English')")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    # The desk's own parts hold no typed-in data: not one Japanese character in them.
+    for part in ("#review-search", "#what-if-entry", "#bulk-bar", "#city-summary", "#cycles", "#unmatched-offers"):
+        if page.locator(part).count():
+            text = page.locator(part).inner_text()
+            assert not JAPANESE.search(text), (part, JAPANESE.findall(text)[:10], text[:300])
+    row = _pending_rows(page).first
+    label = row.locator("button[name='approve_one']").get_attribute("aria-label")
+    assert label.startswith("Approve TB-") and not JAPANESE.search(label)
+    expect(row.locator("button[name='reject_one']")).to_have_text("Reject…")  # the verb, not the status
+    assert not JAPANESE.search(row.locator("td.cand").inner_text())  # the candidate card: vocabulary and cities
+    row.locator("button[name='reject_one']").click()
+    dialog = page.locator("#proposal-reason-dialog")
+    expect(dialog).to_be_visible()
+    assert not JAPANESE.search(dialog.inner_text()), dialog.inner_text()
+    _window(page, "review-desk-english-reason-dialog")
+    page.keyboard.press("Escape")
+    page.fill("#filter-q", "nowhere-town")
+    page.keyboard.press("Enter")
+    expect(page.locator("#filter-errors")).to_be_visible()
+    assert not JAPANESE.search(page.locator("#filter-errors").inner_text())
+    screenshot(page, "review-desk-english")
