@@ -252,7 +252,18 @@ def test_main_screens_of_every_role_have_no_serious_violations(app, live_server,
         walk.check(page, "coordinator", path)
     for path in ("/users/invite", "/vocabulary/professions/new", "/account/password"):
         walk.check_errors(page, "coordinator", path)
-    page.goto(f"{live_server}/matching/rounds/{rnd.id}?city_id={city.id}")
+    # The review desk's two steps that are not pages of their own: the bulk confirmation, the reason dialog.
+    review_path = f"/matching/rounds/{rnd.id}?city_id={city.id}"
+    page.goto(f"{live_server}{review_path}")
+    page.locator("#decide-form input[type=checkbox][name=proposal_id]").first.check()
+    page.click("#decide-form button[name=action][value=approve]")
+    expect(page.locator("#bulk-count")).to_be_visible()
+    walk.check(page, "coordinator bulk confirmation", "")
+    page.goto(f"{live_server}{review_path}")
+    page.locator("button[name=reject_one]").first.click()
+    expect(page.locator("dialog.reason-dialog[open]")).to_be_visible()
+    walk.check(page, "coordinator reason dialog", "")
+    page.goto(f"{live_server}{review_path}")
     screenshot(page, "axe-review-one-city")
     _switch_language(page)
     for path in ("/", "/specialists/", f"/matching/rounds/{rnd.id}?city_id={city.id}", "/audit/", "/cities/",
