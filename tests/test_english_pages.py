@@ -160,7 +160,7 @@ def _detail_pages() -> list[str]:
         first = db.session.scalar(select(model.id).order_by(model.id).limit(1))
         if first is not None:
             pages.append(template.format(first))
-    for kind in ("profession", "licence", "field"):
+    for kind in ("professions", "licences", "fields"):
         pages.append(f"/vocabulary/{kind}/new")
     return pages
 
@@ -364,3 +364,31 @@ def test_candidate_cards_filters_and_board_counts_read_in_english(seeded):
     board = client.get("/requests/board").text
     assert not re.search(r"\b1 requests\b", board) and "（" not in board
     assert re.search(r"\(\d+ requests?\)", board)
+
+
+# Forms sent empty: each is refused with its messages, and nothing is saved.
+EMPTY_FORMS = {
+    "anonymous": ["/login", "/signup", "/password/forgot"],
+    "hr_zushi": ["/requests/new", "/exchange/new", "/account/password"],
+    "coordinator": ["/cities/new", "/vocabulary/professions/new", "/vocabulary/fields/new", "/users/invite",
+                    "/cities/travel"],
+}
+
+
+def test_refused_forms_read_in_english(seeded):
+    user_texts = _user_texts()
+    failures = []
+    for role, paths in EMPTY_FORMS.items():
+        client = seeded.test_client()
+        _log_in(client, ACCOUNTS[role], "en")
+        for path in paths:
+            response = client.post(path, data={})
+            if response.status_code in (403, 404) or response.status_code >= 500 or response.mimetype != "text/html":
+                failures.append(f"[{role}] POST {path}: HTTP {response.status_code}")
+                continue
+            if 'role="alert"' not in response.text:
+                failures.append(f"[{role}] POST {path}: no message says what is wrong (HTTP {response.status_code})")
+            left = _japanese_left(response.text, user_texts)
+            if left:
+                failures.append(f"[{role}] POST {path}: " + " | ".join(left))
+    assert not failures, "\n".join(failures)
