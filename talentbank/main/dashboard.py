@@ -345,12 +345,16 @@ def hr_dashboard(actor: Any, today: date | None = None) -> Dashboard:
 
 
 def fitting_requests_clause(specialist: Specialist, today: date) -> list[Any] | None:
-    """SQL for open requests that fit the profile by three of the matching rules: a verified profession,
-    a period that overlaps an availability window, and every required licence held and verified.
-    None when nothing can fit (no verified profession or no window ahead)."""
+    """SQL for open requests that fit the profile by the matching rules that need nothing but the profile:
+    a verified profession, every required licence held and verified, a period that overlaps an
+    availability window, the days per week, the work mode, a city not excluded and not the person's own
+    employer. Travel time, days already taken and the priority between cities are left to the round.
+    None when nothing can fit (no verified profession, no window ahead or no work mode)."""
     professions = usable_profession_ids(specialist)
     windows = [(w.start_date, w.end_date) for w in specialist.availability_windows if w.end_date >= today]
-    if not professions or not windows:
+    modes = ["either"] + [m for m, ok in (("onsite", specialist.can_work_onsite),
+                                          ("remote", specialist.can_work_remote)) if ok]
+    if not professions or not windows or len(modes) == 1:
         return None
     verified = select(SpecialistLicence.licence_id).where(
         SpecialistLicence.specialist_id == specialist.id, SpecialistLicence.status == LicenceStatus.VERIFIED.value)
@@ -358,9 +362,13 @@ def fitting_requests_clause(specialist: Specialist, today: date) -> list[Any] | 
     missing_licence = exists().where(srl.c.request_id == StaffingRequest.id, srl.c.licence_id.not_in(verified))
     overlap = or_(*[and_(StaffingRequest.start_date <= end, StaffingRequest.end_date >= start)
                     for start, end in windows])
+    not_theirs = [c.id for c in specialist.excluded_cities]
+    if specialist.employer_city_id is not None:
+        not_theirs.append(specialist.employer_city_id)
     return [StaffingRequest.status.in_(LIVE_STATUSES), StaffingRequest.filled_count < StaffingRequest.people,
-            StaffingRequest.end_date >= today, StaffingRequest.profession_id.in_(professions), overlap,
-            ~missing_licence]
+            StaffingRequest.end_date >= today, StaffingRequest.profession_id.in_(professions), ~missing_licence,
+            overlap, StaffingRequest.days_per_week <= specialist.days_per_week,
+            StaffingRequest.work_mode.in_(modes), StaffingRequest.city_id.not_in(not_theirs or [0])]
 
 
 def specialist_dashboard(actor: Any, today: date | None = None) -> Dashboard:

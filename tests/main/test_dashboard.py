@@ -245,6 +245,11 @@ def test_open_requests_that_fit_the_profile_by_profession_period_and_licences(wo
     needs_licence = make.staffing_request(zushi, licences=("civil_works_manager_1",), start_date=today + timedelta(days=20),
                                           end_date=today + timedelta(days=60))
     outside = make.staffing_request(zushi, start_date=today + timedelta(days=500), end_date=today + timedelta(days=560))
+    remote = make.staffing_request(zushi, work_mode="remote", days_per_week=1)  # the person works on site only
+    person.days_per_week = 2
+    person.excluded_cities = [world["kamakura"]]
+    db.session.commit()
+    too_many_days = make.staffing_request(zushi, days_per_week=3)
     html = home(client, auth, "person@test.example")
     section = html[html.index('id="fitting-requests"'):]
     shown = {int(i) for i in re.findall(r'<tr data-request="(\d+)">', section)}
@@ -253,12 +258,15 @@ def test_open_requests_that_fit_the_profile_by_profession_period_and_licences(wo
         StaffingRequest.status.in_(("open", "partly_filled")), StaffingRequest.filled_count < StaffingRequest.people,
         StaffingRequest.end_date >= today, StaffingRequest.profession.has(code="civil"),
         or_(*[and_(StaffingRequest.start_date <= e, StaffingRequest.end_date >= s) for s, e in windows]),
-        ~StaffingRequest.required_licences.any())))
+        ~StaffingRequest.required_licences.any(), StaffingRequest.days_per_week <= person.days_per_week,
+        StaffingRequest.work_mode.in_(("onsite", "either")), StaffingRequest.city_id != world["kamakura"].id)))
     assert shown == fitting and fitting
     assert needs_licence.id not in shown and outside.id not in shown
+    assert remote.id not in shown and too_many_days.id not in shown
+    assert world["kamakura_soon"].id not in shown  # a city the person excluded
     assert world["soon_partly"].id not in shown  # a nurse's request
     assert re.search(rf'id="fitting-requests"[^>]*data-count="{len(fitting)}"', html)
-    assert "確認済みの職種、勤務可能期間との重なり、確認済みの資格の3点" in section
+    assert "登録内容だけで判断できるもので絞り込んでいます" in section
 
 
 def test_readiness_to_dos_of_an_unverified_person(make, client, auth):
