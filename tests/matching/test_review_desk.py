@@ -342,3 +342,21 @@ def test_a_row_decided_on_a_status_filtered_page_stays_where_it_was(client, worl
     plain = client.post(f"/matching/rounds/{rnd.id}/decide",
                         data={"approve_one": _proposal(world.engineers[2]).id, "next": f"/matching/rounds/{rnd.id}"})
     assert "decided=" not in plain.headers["Location"]
+
+
+def test_another_person_for_the_same_request_is_marked_with_who_was_there_before(client, make, world, rnd):
+    from .builders import specialist
+
+    kamakura = db.session.scalars(select(Proposal).where(Proposal.round_id == rnd.id,
+                                                         Proposal.request_id == world.kamakura_request.id)).all()
+    rejected = kamakura[0]
+    services.reject_proposal(world.coordinator, rejected.id, "距離")
+    newcomer = specialist(make, world.cities["142042"], fields={"roads": 8})  # joins the registry meanwhile
+    second = services.run_round_now(services.queue_round(world.coordinator).id)
+    assert second.status == "succeeded", second.error
+    taken = db.session.scalar(select(Proposal).where(Proposal.round_id == second.id,
+                                                     Proposal.specialist_id == newcomer.id))
+    assert taken is not None and taken.request_id == world.kamakura_request.id
+    page = client.get(f"/matching/rounds/{second.id}", query_string={"changed": "1"}).text
+    assert str(taken.id) in _shown(page)
+    assert f"前回から：人が変わった（前回 TB-{rejected.specialist_id:06d}" in page
