@@ -60,6 +60,13 @@ LINK_CHECK_JS = """() => {
       }
     }
   }
+  // A label names a form control; one whose "for" points at a list or a box names nothing.
+  for (const label of document.querySelectorAll('label[for]')) {
+    const target = document.getElementById(label.getAttribute('for'));
+    if (target && !target.matches('input, select, textarea, button, meter, output, progress')) {
+      problems.push('label "' + label.textContent.trim().slice(0, 30) + '" is for ' + where(target) + ', which is not a form control');
+    }
+  }
   const described = (el, id) => (el.getAttribute('aria-describedby') || '').split(/\\s+/).includes(id);
   const notes = 'main .field .hint, main .field .error, main fieldset > .hint, main fieldset > .error';
   for (const note of document.querySelectorAll(notes)) {
