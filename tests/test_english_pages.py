@@ -4,7 +4,9 @@ The demo data is loaded by ``flask seed-demo`` (what ``scripts/demo.sh`` runs). 
 switches to English and follows every same-site link from ``/`` (GET only, a few pages per URL pattern), plus one
 page of each detail kind. A page must not fail, and once the data people typed in (names, notes, titles,
 departments…) is taken out, no Japanese character may remain: vocabulary and city names have English names and
-must be shown in them. The same crawl in Japanese must not fail either.
+must be shown in them. Text marked ``lang="ja"`` is Japanese on purpose and is not counted: the language switch
+(日本語), a term's Japanese name beside its English one on the vocabulary page, the literal headers and values of
+the import file. The same crawl in Japanese must not fail either.
 """
 from __future__ import annotations
 
