@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from talentbank.accounts import tokens
 from talentbank.accounts.models import User
+from talentbank.accounts.services import invite_user
 from talentbank.accounts.tokens import TokenPurpose
 from talentbank.cities.models import City
 from talentbank.demo.accounts import DEMO_PASSWORD
@@ -153,14 +154,22 @@ def _hr_email(city: City) -> str:
 
 
 def test_logged_out_pages_have_no_serious_violations(app, live_server, browser_page, axe, make):
-    make.demo_cities()
+    cities = make.demo_cities()
+    make.vocabulary()
     user = make.user("specialist", email="someone@test.example")
     reset = tokens.issue(TokenPurpose.RESET_PASSWORD, user.id, user.email, timedelta(hours=1))
+    coordinator = make.user("coordinator", email="coord@test.example")
+    imported = make.specialist(cities["142085"], user=None)
+    claim = create_claim_link(coordinator, imported.id)
+    _invitation, invited = invite_user(coordinator, "new.hr@test.example", "新任 人事", "city_hr",
+                                       cities["142085"].id)
     db.session.commit()
     walk, page = AxeWalk(axe, live_server), browser_page
 
-    for path in ("/login", "/signup", "/password/forgot", f"/password/reset/{reset}"):
+    for path in ("/login", "/signup", "/password/forgot", f"/password/reset/{reset}", f"/claim/{claim}",
+                 f"/invitations/{invited}"):
         walk.check(page, "anonymous", path)
+    walk.check(page, "anonymous", "/password/reset/not-a-link", status=410)  # a dead link says so
     walk.check(page, "anonymous", "/no-such-page", status=404)
     # Forms sent empty: the error summary and each field's error.
     walk.check_errors(page, "anonymous", "/signup", "main form button[type=submit].primary")
