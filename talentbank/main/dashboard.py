@@ -36,7 +36,7 @@ from ..dispatches.models import Dispatch, DispatchEvaluation, Offer
 from ..dispatches.services import EVALUATION_OPENS_DAYS_BEFORE_END, REMINDER_BEFORE_DEADLINE
 from ..exchange.rings.models import ExchangeCycle, ExchangeCycleConfirmation, ExchangeCycleMember
 from ..i18n import show_time
-from ..matching.models import MatchingRound, Proposal, UnfilledSlot
+from ..matching.models import ForbiddenPair, MatchingRound, Proposal, UnfilledSlot
 from ..matching.reasons import ReasonContext, describe_unfilled
 from ..matching.text import translator
 from ..notifications.kinds import localise
@@ -348,7 +348,7 @@ def fitting_requests_clause(specialist: Specialist, today: date) -> list[Any] | 
     """SQL for open requests that fit the profile by the matching rules that need nothing but the profile:
     a verified profession, every required licence held and verified, a period that overlaps an
     availability window, the days per week, the work mode, a city not excluded and not the person's own
-    employer. Travel time, days already taken and the priority between cities are left to the round.
+    employer, a pairing not declined or rejected before (nor already offered). Travel time, days already taken and the priority between cities are left to the round.
     None when nothing can fit (no verified profession, no window ahead or no work mode)."""
     professions = usable_profession_ids(specialist)
     windows = [(w.start_date, w.end_date) for w in specialist.availability_windows if w.end_date >= today]
@@ -368,7 +368,11 @@ def fitting_requests_clause(specialist: Specialist, today: date) -> list[Any] | 
     return [StaffingRequest.status.in_(LIVE_STATUSES), StaffingRequest.filled_count < StaffingRequest.people,
             StaffingRequest.end_date >= today, StaffingRequest.profession_id.in_(professions), ~missing_licence,
             overlap, StaffingRequest.days_per_week <= specialist.days_per_week,
-            StaffingRequest.work_mode.in_(modes), StaffingRequest.city_id.not_in(not_theirs or [0])]
+            StaffingRequest.work_mode.in_(modes), StaffingRequest.city_id.not_in(not_theirs or [0]),
+            # Not a request the person was already offered, nor a pairing declined or rejected before.
+            ~exists().where(Offer.request_id == StaffingRequest.id, Offer.specialist_id == specialist.id),
+            ~exists().where(ForbiddenPair.request_id == StaffingRequest.id,
+                            ForbiddenPair.specialist_id == specialist.id)]
 
 
 def specialist_dashboard(actor: Any, today: date | None = None) -> Dashboard:

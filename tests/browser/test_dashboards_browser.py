@@ -108,3 +108,49 @@ def test_each_roles_home_page_shows_its_to_dos_first(app, app_ctx, live_server, 
     assert int(fitting.get_attribute("data-count")) >= shown
     expect(retiree.locator("#my-dispatches")).to_contain_text("決まった派遣はまだありません。")
     screenshot(retiree, "dashboard-retiree")
+
+
+def test_hr_enters_first_day_details_and_the_retiree_sees_them_at_home(app, live_server, browser_page,
+                                                                        new_browser_page, make):
+    seeded = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert seeded.exit_code == 0, seeded.output
+    from talentbank.specialists.models import Specialist
+    from talentbank.accounts.models import User
+
+    zushi = db.session.scalar(select(City).where(City.code == "142085"))
+    retiree = db.session.scalar(select(Specialist).join(User, User.id == Specialist.user_id)
+                                .where(User.email == DEMO_SPECIALIST_EMAIL))
+    window = retiree.availability_windows[0]
+    start = max(window.start_date, clock.today_tokyo() + timedelta(days=10))
+    request = make.staffing_request(zushi, profession=retiree.professions[0].code, people=1, days_per_week=1,
+                                    start_date=start, end_date=start + timedelta(days=30))
+    dispatch = make.dispatch(retiree, request)
+
+    # The receiving city's HR officer: the to-do leads to the form.
+    page = browser_page
+    log_in(page, live_server, "hr.zushi@demo.talentbank.example", DEMO_PASSWORD)
+    page.goto(f"{live_server}/")
+    _expect_todo(page, "arrivals", 1, f"/dispatches/{dispatch.id}/arrival")
+    _todo(page, "arrivals").locator("a").click()
+    page.fill("input[name=contact_name]", "逗子 太郎")
+    page.fill("input[name=contact_phone]", "046-873-1111")
+    page.fill("input[name=place]", "逗子市役所 3階 道路課")
+    page.fill("input[name=first_day_on]", start.isoformat())
+    page.fill("input[name=meeting_time]", "08:30")
+    page.fill("textarea[name=what_to_bring]", "作業着、安全靴")
+    screenshot(page, "dashboard-arrival-form")
+    page.click("#arrival-form button[type=submit]")
+    expect(page.get_by_text("初日の案内を登録しました。本人に通知しました。")).to_be_visible()
+    page.goto(f"{live_server}/")
+    _expect_todo(page, "arrivals", 0)
+
+    # The retiree: the dispatch with whom to call and where to go, on the home page.
+    person = new_browser_page()
+    log_in(person, live_server, DEMO_SPECIALIST_EMAIL, DEMO_PASSWORD)
+    person.goto(f"{live_server}/")
+    card = person.locator(f"#my-dispatches [data-dispatch='{dispatch.id}']")
+    expect(card).to_contain_text("逗子 太郎")
+    expect(card).to_contain_text("046-873-1111")
+    expect(card).to_contain_text(f"{start.isoformat()} 08:30")
+    expect(card).to_contain_text("作業着、安全靴")
+    screenshot(person, "dashboard-retiree-with-dispatch")

@@ -259,14 +259,23 @@ def test_open_requests_that_fit_the_profile_by_profession_period_and_licences(wo
         StaffingRequest.end_date >= today, StaffingRequest.profession.has(code="civil"),
         or_(*[and_(StaffingRequest.start_date <= e, StaffingRequest.end_date >= s) for s, e in windows]),
         ~StaffingRequest.required_licences.any(), StaffingRequest.days_per_week <= person.days_per_week,
-        StaffingRequest.work_mode.in_(("onsite", "either")), StaffingRequest.city_id != world["kamakura"].id)))
+        StaffingRequest.work_mode.in_(("onsite", "either")), StaffingRequest.city_id != world["kamakura"].id,
+        ~exists().where(Offer.request_id == StaffingRequest.id, Offer.specialist_id == person.id))))
     assert shown == fitting and fitting
     assert needs_licence.id not in shown and outside.id not in shown
     assert remote.id not in shown and too_many_days.id not in shown
     assert world["kamakura_soon"].id not in shown  # a city the person excluded
+    assert world["later"].id not in shown  # offered to the person already
     assert world["soon_partly"].id not in shown  # a nurse's request
     assert re.search(rf'id="fitting-requests"[^>]*data-count="{len(fitting)}"', html)
     assert "登録内容だけで判断できるもので絞り込んでいます" in section
+    # A pairing the person declined before is not offered again, so it is not shown either.
+    from talentbank.matching.models import ForbiddenPair
+    first = min(shown)
+    db.session.add(ForbiddenPair(specialist_id=person.id, request_id=first, reason_kind="declined"))
+    db.session.commit()
+    again = home(client, auth, "person@test.example")
+    assert f'<tr data-request="{first}">' not in again[again.index('id="fitting-requests"'):]
 
 
 def test_readiness_to_dos_of_an_unverified_person(make, client, auth):
