@@ -64,6 +64,9 @@ def test_the_review_desk_in_the_browser(live_server, browser_page, review_round)
     log_in(page, live_server, COORDINATOR, DEMO_PASSWORD)
     page.goto(f"{live_server}/matching/rounds/{rnd.id}")
     expect(page.locator("#what-if-entry")).to_be_visible()
+    expect(page.locator("#what-if-needs")).to_contain_text("別の版の規則が必要です")  # one rule version only
+    page.locator("#review-search").scroll_into_view_if_needed()
+    _window(page, "review-desk-search-and-what-if")
     rows = _pending_rows(page)
     count = rows.count()
     assert count >= 4, "the demo round should propose a few pairings"
