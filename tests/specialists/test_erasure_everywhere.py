@@ -75,6 +75,9 @@ WHERE_PERSONAL_DATA_LIVES: dict[str, dict[str, str]] = {
     "specialist_experiences": {"checked_by": CODE},
     "account_tokens": {"email": ERASED, "purpose": ERASED, "token_hash": ERASED},
     "user_sessions": {"key_hash": SECRET},
+    # The receiving city's own contact person and first-day place: city staff, not the dispatched person.
+    "dispatch_arrivals": {"contact_name": NOT_A_SPECIALIST, "contact_phone": NOT_A_SPECIALIST,
+                          "contact_email": NOT_A_SPECIALIST, "place": STAFF, "what_to_bring": STAFF},
 }
 # Tables that hold people inside JSON without a foreign key to them.
 JSON_HOLDERS = {"matching_rounds", "unfilled_slots"}
