@@ -11,3 +11,12 @@ else
   pybabel init -i "$pot" -d talentbank/translations -l en
 fi
 rm -f "$pot"
+python - <<'PY'
+from babel.messages.pofile import read_po
+with open("talentbank/translations/en/LC_MESSAGES/messages.po", "rb") as handle:
+    catalog = read_po(handle)
+untranslated = [m.id for m in catalog if m.id and not all(m.string if isinstance(m.string, tuple) else [m.string])]
+print(f"{len(untranslated)} message(s) still without English" + (":" if untranslated else "."))
+for message_id in untranslated:
+    print("  ", message_id)
+PY
