@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 pot=$(mktemp --suffix=.pot)
 pybabel extract -F babel.cfg -k _l -k N_ -k UserError --no-location --sort-output -o "$pot" .
 if [ -f talentbank/translations/en/LC_MESSAGES/messages.po ]; then
-  pybabel update -i "$pot" -d talentbank/translations -l en --no-fuzzy-matching --ignore-obsolete
+  pybabel update -i "$pot" -d talentbank/translations -l en --no-fuzzy-matching --ignore-obsolete --no-wrap
 else
-  pybabel init -i "$pot" -d talentbank/translations -l en
+  pybabel init -i "$pot" -d talentbank/translations -l en --no-wrap
 fi
 rm -f "$pot"
 python - <<'PY'
