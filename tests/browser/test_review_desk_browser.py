@@ -14,7 +14,8 @@ from talentbank.demo.accounts import DEMO_PASSWORD
 from talentbank.extensions import db
 from talentbank.matching import services
 from talentbank.matching.models import Proposal
-from talentbank.matching.reasons import PROPOSAL_REJECTION_REASONS
+from talentbank.exchange.rings.models import ExchangeCycle
+from talentbank.matching.reasons import PROPOSAL_REJECTION_REASONS, RING_REJECTION_REASONS
 
 from ..matching.builders import matching_app
 from .conftest import ARTIFACTS, TIMEOUT_MS, log_in, screenshot
@@ -175,6 +176,25 @@ def test_the_review_desk_in_the_browser(live_server, browser_page, review_round)
     expect(page.locator(".flash-success")).to_contain_text("件の提案を承認しました。")
     assert "status=proposed" in page.url
     assert all(_status(i).status != "proposed" for i in ids)
+
+    # An exchange ring: 却下… opens the rings' reason dialog; the ring's status changes where it stands.
+    page.goto(f"{live_server}/matching/rounds/{rnd.id}")
+    card = page.locator("#cycles .ring-card:has(a.js-open-reason)").first
+    assert card.count(), "the demo round proposes an exchange ring"
+    open_ring = card.locator("a.js-open-reason")
+    cycle_id = int(card.get_attribute("data-cycle"))
+    open_ring.click()
+    ring_dialog = page.locator("#ring-reason-dialog")
+    expect(ring_dialog).to_be_visible()
+    ring_dialog.get_by_label(RING_REJECTION_REASONS["timing"]).check()
+    ring_dialog.locator("button[type='submit']").click()
+    expect(ring_dialog).to_be_hidden()
+    card = page.locator(f"#cycle-{cycle_id}")
+    expect(card.locator(".js-status")).to_contain_text("却下")
+    expect(card.locator(".js-reason")).to_contain_text(RING_REJECTION_REASONS["timing"])
+    expect(card.locator("a.js-open-reason")).to_have_count(0)
+    db.session.expire_all()
+    assert db.session.get(ExchangeCycle, cycle_id).decision_reason == RING_REJECTION_REASONS["timing"]
 
 
 def test_without_javascript_a_decision_comes_back_to_its_row(_browser, live_server, review_round):
