@@ -351,7 +351,8 @@ def seeded(app, app_ctx):
 
 
 def test_candidate_cards_filters_and_board_counts_read_in_english(seeded):
-    """The places the issue names: the profession filter and cards on /candidates/ and /specialists/, board counts."""
+    """The places the issue names: the profession filter and cards on /candidates/ and /specialists/, board counts;
+    and the prefectures of the city list."""
     client = seeded.test_client()
     _log_in(client, ACCOUNTS["coordinator"], "en")
     for path in ("/candidates/", "/specialists/"):
@@ -363,6 +364,8 @@ def test_candidate_cards_filters_and_board_counts_read_in_english(seeded):
     assert re.search(r"(Roads|Bridges|Disaster recovery|Urban planning) \(\d+ years?\)", cards)
     assert re.search(r"\b1 day a week|\b[2-5] days a week", cards)
     assert "yrs" not in cards and "、" not in cards
+    cities = client.get("/cities/").text
+    assert "<td>Kanagawa</td>" in cities and "<td>Tokyo</td>" in cities and "神奈川県" not in cities
     board = client.get("/requests/board").text
     assert not re.search(r"\b1 requests\b", board) and "（" not in board
     assert re.search(r"\(\d+ requests?\)", board)
