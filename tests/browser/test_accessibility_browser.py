@@ -44,9 +44,10 @@ ADMIN = "admin@demo.talentbank.example"
 CLAIMED_PASSWORD = "yama-no-michi-2027"
 IMPACTS = ("critical", "serious", "moderate", "minor")
 
-# What axe does not check: ids are unique, every id reference points at an element, and each hint or
-# error of a form field (``.hint``/``.error`` in a ``.field``, or directly in a fieldset, with inputs) is
-# read with its input, through the input's (or the fieldset's) aria-describedby.
+# What axe does not check: ids are unique, every id reference points at an element, header cells
+# have a scope, labels are for form controls, and each hint or error of a form field (``.hint`` or
+# ``.error`` in a ``.field``, or directly in a fieldset, with inputs) is read with its input, through
+# the input's (or the fieldset's) aria-describedby.
 LINK_CHECK_JS = """() => {
   const problems = [];
   const where = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.name ? '[name=' + el.name + ']' : '');
@@ -60,6 +61,10 @@ LINK_CHECK_JS = """() => {
         if (!document.getElementById(ref)) problems.push(where(el) + ' ' + attr + '="' + ref + '": no element has that id');
       }
     }
+  }
+  // Header cells say what they head (scope="col" in heads and header rows, "row" beside data).
+  for (const th of document.querySelectorAll('th:not([scope])')) {
+    problems.push('header cell "' + th.textContent.trim().slice(0, 30) + '" has no scope');
   }
   // A label names a form control; one whose "for" points at a list or a box names nothing.
   for (const label of document.querySelectorAll('label[for]')) {
