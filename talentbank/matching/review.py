@@ -653,7 +653,7 @@ def _pairs_and_empty(rnd: MatchingRound) -> tuple[dict[int, set[int]], dict[int,
     return held, empty
 
 
-_CHANGES: OrderedDict[tuple[int, int], Changes] = OrderedDict()
+_CHANGES: OrderedDict[tuple[Any, ...], Changes] = OrderedDict()
 _CHANGES_KEPT = 8
 
 
@@ -666,7 +666,8 @@ def round_changes(rnd: MatchingRound) -> Changes:
     prev = previous_round(rnd)
     if prev is None:
         return Changes(None)
-    key = (rnd.id, prev.id)
+    # The finish times tell apart two rounds that share an id (a database rebuilt while the process ran).
+    key = (rnd.id, str(rnd.finished_at), rnd.input_fingerprint, prev.id, str(prev.finished_at), prev.input_fingerprint)
     if key in _CHANGES:
         _CHANGES.move_to_end(key)
         return replace(_CHANGES[key], previous=prev)
