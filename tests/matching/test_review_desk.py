@@ -214,6 +214,9 @@ def test_changed_since_the_last_round_shows_new_pairings_and_newly_empty_slots(c
     assert f"前回のマッチング No.{first.id} と比べて" in changed.text
     # Kamakura lost a candidate: its request now has (more) empty slots, shown as newly empty.
     assert f'id="request-{world.kamakura_request.id}"' in changed.text and "前回から：新たに空いた枠" in changed.text
+    # Yokosuka's architect request was empty before too: not a change.
+    assert f'id="request-{world.yokosuka_request.id}"' in everything.text
+    assert f'id="request-{world.yokosuka_request.id}"' not in changed.text
     # Unchanged pairings are left out; the kept Zushi pairing is not a change either.
     unchanged = [p for p in db.session.scalars(select(Proposal).where(Proposal.round_id == second.id))
                  if (p.request_id, p.specialist_id) in {(k.request_id, k.specialist_id) for k in kamakura[1:]}]
