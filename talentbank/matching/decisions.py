@@ -268,9 +268,12 @@ def record_decline(proposal_id: int, actor: Any, reason: str | None = None) -> P
     proposal = _load_proposal(proposal_id, for_update=True)
     if proposal.status not in ("approved", "offered"):
         raise UserError("この提案はすでに「%(status)s」です。", status=_status_label(proposal.status))
-    transition(proposal, "declined", actor=actor, action="proposal.declined", reason=reason,
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON_LENGTH:  # refused with the limit, never cut
+        raise UserError("理由は%(max)s文字以内で入力してください。", field="reason", max=MAX_REASON_LENGTH)
+    transition(proposal, "declined", actor=actor, action="proposal.declined", reason=reason or None,
                summary=_pair_summary(proposal),
-               stamp={"decision_reason": (reason or "").strip()[:MAX_REASON_LENGTH] or proposal.decision_reason})
+               stamp={"decision_reason": reason or proposal.decision_reason})
     _forbid(proposal.specialist_id, proposal.request_id, "declined", proposal.id)
     return proposal
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DecimalField, HiddenField, IntegerField, RadioField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from ..core.forms import BoundedForm
+from ..core.forms import BoundedForm, MaxChars
 from .models import (
     DEFAULT_EXCHANGE_PRIORITY,
     EXCHANGE_PRIORITIES,
@@ -36,7 +36,7 @@ class WhatIfForm(BoundedForm):
 class ReasonForm(BoundedForm):
     """A decision that needs a written reason (rejection, publishing a rule set)."""
 
-    reason = TextAreaField(_l("理由"), validators=[DataRequired(_l("理由を入力してください。")), Length(max=1000)])
+    reason = TextAreaField(_l("理由"), validators=[DataRequired(_l("理由を入力してください。")), MaxChars(1000)])
 
 
 class RejectForm(BoundedForm):
@@ -44,8 +44,7 @@ class RejectForm(BoundedForm):
     ("other" needs the text). Nothing is saved while the reason is missing."""
 
     reason_code = RadioField(_l("却下の理由"), choices=[], validate_choice=False, validators=[Optional()])
-    reason = TextAreaField(_l("理由の説明"), validators=[Length(max=MAX_REASON_LENGTH, message=_l(
-        "理由は%(max)s文字以内で入力してください。", max=MAX_REASON_LENGTH))])
+    reason = TextAreaField(_l("理由の説明"), validators=[MaxChars(MAX_REASON_LENGTH)])
     next = HiddenField()
 
     def __init__(self, vocabulary: dict[str, str], *args: object, **kwargs: object) -> None:
@@ -98,7 +97,7 @@ class RuleSetForm(BoundedForm):
         _l("職員交流（交流の輪）を優先する順位"), default=DEFAULT_EXCHANGE_PRIORITY,
         choices=[(p, _l(EXCHANGE_PRIORITY_LABELS[p])) for p in EXCHANGE_PRIORITIES],
         validators=[InputRequired(_l("職員交流を優先する順位を選んでください。"))])
-    note = TextAreaField(_l("変更の理由"), validators=[DataRequired(_l("変更の理由を入力してください。")), Length(max=1000)])
+    note = TextAreaField(_l("変更の理由"), validators=[DataRequired(_l("変更の理由を入力してください。")), MaxChars(1000)])
     is_published = BooleanField(_l("保存してすぐに公開する（次のマッチングから使う）"))
 
     def indicator_fields(self) -> list[tuple[str, object, object]]:
@@ -123,4 +122,4 @@ class ScheduleForm(BoundedForm):
     is_fast_track_enabled = BooleanField(_l("災害復旧の派遣要請が公開されたら緊急マッチングを自動で実行する"))
     fast_track_delay_minutes = IntegerField(_l("緊急マッチングまでの待ち時間（分）"), validators=[
         InputRequired(REQUIRED), NumberRange(min=1, max=120, message=_l("緊急マッチングまでの待ち時間は1〜120分で入力してください。"))])
-    reason = TextAreaField(_l("変更理由"), validators=[DataRequired(_l("変更理由を入力してください。")), Length(max=1000)])
+    reason = TextAreaField(_l("変更理由"), validators=[DataRequired(_l("変更理由を入力してください。")), MaxChars(1000)])

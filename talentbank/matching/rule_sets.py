@@ -162,7 +162,9 @@ def publish_rule_set(actor: Any, version_id: int, reason: str) -> RuleSetVersion
     reason = (reason or "").strip()
     if not reason:
         raise UserError("公開する理由を入力してください。", field="reason")
-    return _publish(actor, rule_set, reason[:MAX_NOTE_LENGTH])
+    if len(reason) > MAX_NOTE_LENGTH:  # refused with the limit, never cut
+        raise UserError("理由は%(max)s文字以内で入力してください。", field="reason", max=MAX_NOTE_LENGTH)
+    return _publish(actor, rule_set, reason)
 
 
 def city_ranking(rule_set: RuleSetVersion) -> list[tuple[Any, int]]:

@@ -633,7 +633,8 @@ def _map_fields(exc: UserError) -> UserError:
 def publish_rule_set(version_id: int):
     form = ReasonForm()
     if not form.validate_on_submit():
-        flash(_("公開する理由を入力してください。"), "error")
+        for error in form.reason.errors or [_("公開する理由を入力してください。")]:
+            flash(error, "error")
         return redirect(url_for("matching.rule_sets"))
     try:
         rule_set = services.publish_rule_set(current_user, version_id, form.reason.data)

@@ -141,7 +141,7 @@ def _decisions_from_form(specialist: Specialist) -> list[verification.Decision]:
             verdict = request.form.get(f"{kind}-{item_id}")
             if verdict in ("verify", "reject", "undo"):
                 decisions.append(verification.Decision(kind, item_id, verdict,
-                                                       (request.form.get(f"{kind}-{item_id}-reason") or "")[:1000]))
+                                                       request.form.get(f"{kind}-{item_id}-reason") or ""))
     return decisions
 
 

@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from talentbank.core.errors import UserError
 from talentbank.core.permissions import Role
 from talentbank.extensions import db
 from talentbank.matching import services
@@ -168,6 +169,14 @@ def test_rule_set_editor_saves_new_versions_and_publishes_one(client, coordinato
     client.post(f"/matching/rule-sets/{version.id}/publish", data={"reason": ""})
     db.session.expire_all()
     assert not db.session.get(RuleSetVersion, version.id).is_published
+    too_long = client.post(f"/matching/rule-sets/{version.id}/publish", data={"reason": "理" * 1001},
+                           follow_redirects=True)
+    assert "文字以内で入力してください（いまは1,001文字）" in too_long.text, "refused with the limit, not cut"
+    db.session.expire_all()
+    assert not db.session.get(RuleSetVersion, version.id).is_published
+    # the service refuses too, not only the form:
+    with pytest.raises(UserError, match="1000"):
+        services.publish_rule_set(coordinator, version.id, "理" * 1001)
     client.post(f"/matching/rule-sets/{version.id}/publish", data={"reason": "市長会議で合意"})
     db.session.expire_all()
     published = db.session.scalars(select(RuleSetVersion).where(RuleSetVersion.is_published.is_(True))).all()
