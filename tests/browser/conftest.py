@@ -116,7 +116,7 @@ AXE_FAILING_IMPACTS = ("critical", "serious")
 
 @pytest.fixture(scope="session")
 def axe():
-    """The axe-core runner; ``axe.run(page)`` returns the page's violations (all impacts)."""
+    """The axe-core runner (axe-playwright-python's); ``axe_violations(axe, page)`` runs it on a page."""
     from axe_playwright_python.sync_playwright import Axe
 
     return Axe()
