@@ -51,6 +51,7 @@ from .wiring import connect_subscribers
 # Every model module, so that the shared metadata (create_all, Alembic) holds every table
 # whether or not a view happens to import it.
 from .accounts import models as _accounts  # noqa: F401
+from .agreements import models as _agreements  # noqa: F401
 from .audit import models as _audit  # noqa: F401
 from .cities import models as _cities  # noqa: F401
 from .dispatches import models as _dispatches  # noqa: F401

@@ -100,6 +100,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "dispatch.arrival": STAFF,
     # Reports (figures, never people): the alliance picture, round and fiscal-year reports, their workbooks.
     "report.view": STAFF,
+    # Terms of a dispatch (agreements/): whoever sees the dispatch reads them; HR officers of the two
+    # cities (and the coordinating city) change them, each city's HR confirms each version; the
+    # coordinating city keeps the defaults per legal form; staff read the ledger (HR their own city).
+    "terms.view": EVERYONE,
+    "terms.edit": STAFF,
+    "terms.confirm": frozenset({H}),
+    "terms.defaults_view": STAFF,
+    "terms.defaults_edit": COORDINATION,
+    "ledger.view": STAFF,
 }
 
 # Actions an HR officer may take only on data of the city they belong to.

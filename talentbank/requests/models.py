@@ -69,6 +69,12 @@ class StaffingRequest(db.Model):
         CheckConstraint(one_of("status", STATUSES), name="status_known"),
         CheckConstraint("filled_count >= 0 AND filled_count <= people", name="filled_within_people"),
         CheckConstraint("carry_over_count >= 0", name="carry_over_not_negative"),
+        # The receiving city's offered rate (yen per day or per hour), optional; agreements/ reads it.
+        CheckConstraint("offered_rate_amount IS NULL OR (offered_rate_amount >= 0 AND offered_rate_amount <= 1000000)",
+                        name="offered_rate_range"),
+        CheckConstraint("offered_rate_unit IS NULL OR offered_rate_unit IN ('day', 'hour')",
+                        name="offered_rate_unit_known"),
+        CheckConstraint("(offered_rate_amount IS NULL) = (offered_rate_unit IS NULL)", name="offered_rate_whole"),
         # The demand board filters live requests by these, 20,000 at a time.
         Index("ix_staffing_requests_status_urgency", "status", "urgency"),
         Index("ix_staffing_requests_status_profession", "status", "profession_id"),
@@ -90,6 +96,8 @@ class StaffingRequest(db.Model):
     urgency: Mapped[str] = mapped_column(String(10))
     urgency_reason: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text)
+    offered_rate_amount: Mapped[int | None]
+    offered_rate_unit: Mapped[str | None] = mapped_column(String(10))
     # Only the requesting city and the coordinating city read these; never on the board.
     internal_notes: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="draft")
