@@ -41,6 +41,7 @@ from .matching.schedule_views import bp as schedule_bp
 from .matching.views import bp as matching_bp
 from .notifications.views import bp as notifications_bp
 from .reports.views import bp as reports_bp
+from .agreements.documents_views import bp as documents_bp
 from .requests.views import bp as requests_bp
 from .scheduler import init_app as init_scheduler
 from .scheduler.views import bp as scheduler_bp
@@ -52,6 +53,7 @@ from .wiring import connect_subscribers
 # whether or not a view happens to import it.
 from .accounts import models as _accounts  # noqa: F401
 from .agreements import models as _agreements  # noqa: F401
+from .agreements import documents_models as _documents  # noqa: F401
 from .audit import models as _audit  # noqa: F401
 from .cities import models as _cities  # noqa: F401
 from .dispatches import models as _dispatches  # noqa: F401
@@ -175,6 +177,9 @@ def _register_blueprints(app: Flask) -> None:
 
     # The alliance picture and the round and fiscal-year reports.
     app.register_blueprint(reports_bp)
+
+    # The documents of agreed dispatches (協定書, 通知書, 送付状) and their replaceable templates.
+    app.register_blueprint(documents_bp)
 
     # Browsers ask for /favicon.ico whatever the page says: the bank's icon (eight cities round one bank).
     @app.route("/favicon.ico")

@@ -1,9 +1,13 @@
-"""Command-line commands: ``flask seed-demo`` and ``flask translations``."""
+"""Command-line commands: ``flask seed-demo``, ``flask translations`` and ``flask dispatches``."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import Flask
 
+from .agreements import documents_services
+from .core.errors import UserError
 from .demo.accounts import DEMO_PASSWORD, seed_staff
 from .demo.cities import seed_cities
 from .demo.demand import seed_demand
@@ -41,6 +45,25 @@ def register(app: Flask) -> None:
         """Compile .po catalogues to .mo (done by the set-up scripts)."""
         written = compile_translations(force=True)
         click.echo(f"Compiled {len(written)} catalogue(s).")
+
+    @app.cli.group("dispatches")
+    def dispatches() -> None:
+        """Dispatches: their documents for printing."""
+
+    @dispatches.command("documents")
+    @click.argument("dispatch_id", type=int)
+    @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+    def documents_command(dispatch_id: int, folder: Path) -> None:
+        """Write every current document of DISPATCH_ID (DOCX and PDF) into FOLDER."""
+        try:
+            written = documents_services.write_current_documents(dispatch_id, folder)
+        except documents_services.DocumentNotFound:
+            raise click.ClickException(f"No dispatch {dispatch_id}.") from None
+        except UserError:
+            raise click.ClickException(
+                f"Dispatch {dispatch_id} has no terms confirmed by both cities yet: no documents.") from None
+        for path in written:
+            click.echo(str(path))
 
 
 def extra_seeders() -> list:

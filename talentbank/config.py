@@ -104,6 +104,11 @@ class Config:
     EMAIL_CONFIRMATION_VALID_HOURS = 72  # life of the link a self sign-up confirms its address with
     EVIDENCE_DIR: str | None = None  # copies of licences, outside the web root; None: instance/licence-evidence
     LICENCE_DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
+    # Agreements' documents (talentbank/agreements/documents.py): replaced DOCX templates live here,
+    # outside the web root (None: instance/document-templates); the PDF's embedded Japanese TrueType font.
+    DOCUMENT_TEMPLATES_DIR: str | None = None
+    DOCUMENT_TEMPLATE_MAX_BYTES = 2 * 1024 * 1024
+    DOCUMENT_FONT_PATH: str | None = None  # None: the first of documents.FONT_CANDIDATES found
 
     # Days a specialist has to answer an offer (talentbank/dispatches); less when the work starts sooner.
     OFFER_DAYS = 7
@@ -144,6 +149,9 @@ _ENVIRONMENT = {
     "TALENTBANK_EMAIL_CONFIRMATION_VALID_HOURS": ("EMAIL_CONFIRMATION_VALID_HOURS", int),
     "TALENTBANK_EVIDENCE_DIR": ("EVIDENCE_DIR", str),
     "TALENTBANK_LICENCE_DOCUMENT_MAX_BYTES": ("LICENCE_DOCUMENT_MAX_BYTES", int),
+    "TALENTBANK_DOCUMENT_TEMPLATES_DIR": ("DOCUMENT_TEMPLATES_DIR", str),
+    "TALENTBANK_DOCUMENT_TEMPLATE_MAX_BYTES": ("DOCUMENT_TEMPLATE_MAX_BYTES", int),
+    "TALENTBANK_DOCUMENT_FONT_PATH": ("DOCUMENT_FONT_PATH", str),
     "TALENTBANK_PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", str),
     "TALENTBANK_SMTP_HOST": ("SMTP_HOST", str),
     "TALENTBANK_SMTP_PORT": ("SMTP_PORT", "int_or_none"),

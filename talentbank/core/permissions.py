@@ -127,6 +127,11 @@ CITY_SCOPED = CITY_SCOPED | frozenset({"round.view_own_city"})
 CITY_SCOPED = CITY_SCOPED | frozenset({"dispatch.view", "dispatch.evaluate", "cycle.view", "cycle.confirm"})
 CITY_SCOPED = CITY_SCOPED | frozenset({"dispatch.arrival"})
 
+# Documents of an agreed dispatch (agreements/documents_services.py checks the dispatch's two cities and,
+# for a specialist, their own cover letter); the coordinating city replaces the templates.
+ROLE_PERMISSIONS["document.download"] = EVERYONE
+ROLE_PERMISSIONS["document.templates"] = COORDINATION
+
 
 class PermissionDenied(Exception):
     """Raised by services when the actor's role or city does not allow the action."""
