@@ -16,6 +16,7 @@ from .accounts import sessions as login_sessions
 from .accounts.cli import register as register_accounts_cli
 from .accounts.models import User
 from .accounts.views import bp as accounts_bp
+from .agreements.views import bp as agreements_bp
 from .audit.history import actor_words, change_lines, kind_words, subject_words
 from .audit.labels import action_label, field_label
 from .board.views import bp as board_bp
@@ -177,6 +178,7 @@ def _register_blueprints(app: Flask) -> None:
 
     # The alliance picture and the round and fiscal-year reports.
     app.register_blueprint(reports_bp)
+    app.register_blueprint(agreements_bp)
 
     # The documents of agreed dispatches (協定書, 通知書, 送付状) and their replaceable templates.
     app.register_blueprint(documents_bp)

@@ -11,9 +11,11 @@ from blinker import Signal
 
 from .accounts import events as account_events
 from .accounts import jobs as account_jobs
+from .agreements import terms as agreement_terms
 from .dispatches import answers as dispatch_answers
 from .dispatches import jobs as dispatch_jobs
 from .dispatches import cycles as dispatch_rings
+from .dispatches import events as dispatch_events
 from .dispatches import services as dispatches
 from .exchange import jobs as exchange_jobs
 from .exchange.rings import events as ring_events
@@ -60,6 +62,10 @@ SUBSCRIPTIONS: tuple[tuple[Signal, object], ...] = (
     (ring_events.ring_approving, matching.refuse_ring_with_held_dispatch),
     # When the last city confirms a ring: one dispatch per leg.
     (ring_events.ring_agreed, dispatch_rings.dispatches_for_agreed_ring),
+    # ... then each leg's terms (version 1, legal form: exchange); an accepted offer's dispatch gets its
+    # terms version 1 too (252-17 secondment for a serving officer, appointment for a retiree).
+    (ring_events.ring_agreed, agreement_terms.terms_for_agreed_ring),
+    (dispatch_events.dispatch_agreed, agreement_terms.terms_for_agreed_dispatch),
     # How many profiles use a vocabulary term (the coordinator's vocabulary lists).
     (vocabulary_events.term_usage_wanted, term_usage.profiles_using_terms),
     # Someone asked for a forgotten-password link, or an account was locked: its owner is e-mailed the link.

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from talentbank import wiring
 from talentbank.accounts import events as account_events
+from talentbank.dispatches import events as dispatch_events
 from talentbank.exchange.rings import events as ring_events
 from talentbank.matching import events as matching_events
 from talentbank.requests import events as request_events
@@ -27,7 +28,9 @@ EXPECTED = {
     matching_events.pins_wanted: {"talentbank.dispatches.answers.dispatch_pins"},
     matching_events.previous_cities_wanted: {"talentbank.dispatches.services.previous_cities"},
     ring_events.ring_approving: {"talentbank.matching.decisions.refuse_ring_with_held_dispatch"},
-    ring_events.ring_agreed: {"talentbank.dispatches.cycles.dispatches_for_agreed_ring"},
+    ring_events.ring_agreed: {"talentbank.dispatches.cycles.dispatches_for_agreed_ring",
+                              "talentbank.agreements.terms.terms_for_agreed_ring"},
+    dispatch_events.dispatch_agreed: {"talentbank.agreements.terms.terms_for_agreed_dispatch"},
     vocabulary_events.term_usage_wanted: {"talentbank.specialists.term_usage.profiles_using_terms"},
     account_events.password_reset_requested: {"talentbank.notifications.account_mail.send_password_reset"},
     account_events.account_locked: {"talentbank.notifications.account_mail.send_unlock_link"},

@@ -188,7 +188,8 @@ def create_initial_terms(dispatch: Dispatch, actor: Any = None) -> DispatchTerms
     defaults = current_defaults(form)
     rate_amount, rate_unit = _offered_rate(dispatch)
     if rate_amount is None:
-        rate_amount, rate_unit = defaults.rate_amount, defaults.rate_unit if defaults.rate_amount is not None else None
+        rate_amount = defaults.rate_amount
+        rate_unit = defaults.rate_unit if defaults.rate_amount is not None else None
     terms = DispatchTerms(dispatch_id=dispatch.id, version=1, legal_form=form,
                           rate_amount=rate_amount, rate_unit=rate_unit,
                           travel_amount=defaults.travel_amount,
@@ -196,7 +197,8 @@ def create_initial_terms(dispatch: Dispatch, actor: Any = None) -> DispatchTerms
                           days_per_week=dispatch.days_per_week, start_date=dispatch.start_date,
                           end_date=dispatch.end_date, special_grant=False, note=defaults.note or "",
                           reason="", receiving_city_id=dispatch.city_id, sending_city_id=sending_city_id(dispatch),
-                          defaults_id=defaults.id, created_by_id=getattr(actor, "id", None))
+                          defaults_id=defaults.id, created_by_id=getattr(actor, "id", None),
+                          **{f"{item}_bearer": defaults.bearer(item) for item in COST_ITEMS})
     db.session.add(terms)
     db.session.flush()
     audit.record(actor, "terms.created", TERMS_ENTITY, terms.id, city_id=dispatch.city_id,

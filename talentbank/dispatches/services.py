@@ -37,6 +37,7 @@ from ..requests.models import StaffingRequest
 from ..specialists.models import Specialist, SpecialistStatus
 from ..specialists.privacy import record_full_view
 from . import capacity, notices
+from . import events as dispatch_events
 from .models import (
     AGREED_DISPATCH_STATUSES,
     BOOKED_DISPATCH_STATUSES,
@@ -260,6 +261,7 @@ def accept_offer(actor: Any, offer_id: int) -> Dispatch:
     link = notices.link_to("dispatches.detail", dispatch_id=dispatch.id)
     notices.tell_users(notices.hr_officers(offer.city_id) + notices.coordinators(), "dispatch.agreed", params, link,
                        f"dispatch.agreed:{dispatch.id}")
+    dispatch_events.dispatch_agreed.send(dispatch, actor=actor)
     db.session.commit()
     return dispatch
 

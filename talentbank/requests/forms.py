@@ -34,6 +34,16 @@ def optional_int(value: object) -> int | None:
     return int(value)  # type: ignore[arg-type]
 
 
+class BlankIntegerField(IntegerField):
+    """An optional whole number: a blank box means "none" (None), not an unreadable number."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and isinstance(valuelist[0], str) and not valuelist[0].strip():
+            self.data = None
+            return
+        super().process_formdata(valuelist)
+
+
 class CheckboxListField(SelectMultipleField):
     """A multiple choice shown as check boxes (licences, fields): easier than a list box on any screen."""
 
@@ -59,6 +69,9 @@ class RequestForm(BoundedForm):
     description = TextAreaField(_l("業務内容"), validators=[Needed(), MaxChars(TEXT_LIMITS["description"])])
     internal_notes = TextAreaField(_l("内部メモ（自市と幹事市だけが見られます）"), validators=[
         MaxChars(TEXT_LIMITS["internal_notes"])])
+    offered_rate_amount = BlankIntegerField(_l("提示する報酬額（円・任意）"), validators=[Optional()])
+    offered_rate_unit = SelectField(_l("報酬の単位"), choices=[("", _l("指定なし")), ("day", _l("日額")),
+                                                          ("hour", _l("時間額"))], validate_choice=False)
     reason = TextAreaField(_l("訂正の理由"), validators=[MaxChars(REASON_MAX)])
     lock_version = HiddenField()
 

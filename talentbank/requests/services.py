@@ -71,6 +71,9 @@ class RequestValues:
     urgency_reason: str = ""
     description: str = ""
     internal_notes: str = ""
+    # The receiving city's offered rate (yen per day or per hour), optional: both or neither.
+    offered_rate_amount: int | None = None
+    offered_rate_unit: str = ""
 
 
 # ----------------------------------------------------------------------------- validation
@@ -131,6 +134,25 @@ def _text_problems(values: RequestValues) -> list[UserError]:
     return problems
 
 
+OFFERED_RATE_UNITS = ("day", "hour")
+MAX_OFFERED_RATE = 1_000_000
+
+
+def offered_rate_problems(amount: int | None, unit: str) -> list[UserError]:
+    """The offered rate is optional, but an amount needs its unit (日額・時間額) and stays within bounds."""
+    problems = []
+    if amount is not None and not 0 <= amount <= MAX_OFFERED_RATE:
+        problems.append(UserError("金額は0円以上%(limit)s円以下の整数で入力してください。", field="offered_rate_amount",
+                                  limit=f"{MAX_OFFERED_RATE:,}"))
+    if unit and unit not in OFFERED_RATE_UNITS:
+        problems.append(UserError("報酬の単位を一覧から選んでください。", field="offered_rate_unit"))
+    elif amount is not None and not unit:
+        problems.append(UserError("報酬の金額には単位（日額・時間額）を選んでください。", field="offered_rate_unit"))
+    elif unit and amount is None:
+        problems.append(UserError("報酬の金額を入力してください（単位だけは保存できません）。", field="offered_rate_amount"))
+    return problems
+
+
 def validate_request_values(values: RequestValues, today: date, before: StaffingRequest | None = None
                             ) -> tuple[Profession, list[Licence], list[ExperienceField]]:
     """Check a whole request at once; raise ``UserErrors`` listing every problem, else return its terms."""
@@ -166,6 +188,7 @@ def validate_request_values(values: RequestValues, today: date, before: Staffing
     elif values.urgency in URGENCIES_NEEDING_REASON and not values.urgency_reason.strip():
         problems.append(UserError("災害復旧または法定・安全業務の要請には、その理由を記入してください。",
                                   field="urgency_reason"))
+    problems += offered_rate_problems(values.offered_rate_amount, values.offered_rate_unit)
     problems += period_problems(values.start_date, values.end_date, today,
                                 kept_start=before.start_date if before else None,
                                 kept_end=before.end_date if before else None)
@@ -226,6 +249,8 @@ def _apply(req: StaffingRequest, values: RequestValues, profession: Profession, 
     req.urgency_reason = values.urgency_reason.strip() if values.urgency in URGENCIES_NEEDING_REASON else None
     req.description = values.description.strip()
     req.internal_notes = values.internal_notes.strip()
+    req.offered_rate_amount = values.offered_rate_amount
+    req.offered_rate_unit = values.offered_rate_unit or None
     # Touch the row even when only the links changed, so the optimistic lock sees the edit.
     req.updated_at = clock.utcnow()
 

@@ -64,6 +64,8 @@ def _values(form: RequestForm) -> services.RequestValues:
         urgency_reason=form.urgency_reason.data or "",
         description=form.description.data or "",
         internal_notes=form.internal_notes.data or "",
+        offered_rate_amount=form.offered_rate_amount.data,
+        offered_rate_unit=form.offered_rate_unit.data or "",
     )
 
 
