@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 
 from ..core.errors import UserError
 from ..core.forms import BoundedForm
@@ -21,7 +22,7 @@ bp = Blueprint("documents", __name__)
 
 
 class TemplateUploadForm(BoundedForm):
-    kind = SelectField(_l("文書の種類"), choices=[(kind, KIND_TITLES[kind]) for kind in DOCUMENT_KINDS])
+    kind = SelectField(_l("文書の種類"), choices=[SelectChoice(kind, KIND_TITLES[kind]) for kind in DOCUMENT_KINDS])
     file = FileField(_l("テンプレート（Word .docx）"))
 
 
@@ -40,11 +41,11 @@ def _send(name: str, mimetype: str, data: bytes):
     return response
 
 
-@bp.route("/dispatches/<int:dispatch_id>/documents/<kind>/<int:version>.<fmt>")
+@bp.route("/dispatches/<int:dispatch_id>/documents/<doc_kind>/<int:edition>.<fmt>")
 @requires("document.download")
-def download(dispatch_id: int, kind: str, version: int, fmt: str):
+def download(dispatch_id: int, doc_kind: str, edition: int, fmt: str):
     try:
-        rendered = services.download(current_user, dispatch_id, kind, version, fmt)
+        rendered = services.download(current_user, dispatch_id, doc_kind, edition, fmt)
     except services.DocumentNotFound:
         abort(404)
     except DocumentsUnavailable:
@@ -81,11 +82,11 @@ def templates():
     return redirect(url_for("documents.templates"))
 
 
-@bp.route("/agreements/templates/<kind>.docx")
+@bp.route("/agreements/templates/<doc_kind>.docx")
 @requires("document.templates")
-def current_template(kind: str):
+def current_template(doc_kind: str):
     try:
-        name, data = services.current_template(current_user, kind)
+        name, data = services.current_template(current_user, doc_kind)
     except services.DocumentNotFound:
         abort(404)
     return _send(name, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", data)

@@ -131,6 +131,7 @@ CITY_SCOPED = CITY_SCOPED | frozenset({"dispatch.arrival"})
 # for a specialist, their own cover letter); the coordinating city replaces the templates.
 ROLE_PERMISSIONS["document.download"] = EVERYONE
 ROLE_PERMISSIONS["document.templates"] = COORDINATION
+CITY_SCOPED = CITY_SCOPED | frozenset({"document.download"})
 
 
 class PermissionDenied(Exception):

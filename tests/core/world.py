@@ -139,7 +139,30 @@ def _dispatch_samples(cities, users) -> dict[str, Any]:
     ring = make.exchange_ring([make.exchange_offer(zushi, wants="social_welfare"),
                                make.exchange_offer(yokosuka, make.serving_officer(yokosuka, professions=("social_welfare",)),
                                                    wants="civil")])
-    return {"dispatch_offer_id": offer.id, "dispatch_id": dispatch.id, "exchange_cycle_id": ring.id}
+    samples = {"dispatch_offer_id": offer.id, "dispatch_id": dispatch.id, "exchange_cycle_id": ring.id}
+    samples.update(_document_samples(dispatch, users))
+    return samples
+
+
+def _document_samples(dispatch, users) -> dict[str, Any]:
+    """Terms version 1 of the walking specialist's dispatch, confirmed by Zushi (a retiree: the receiving
+    city alone), so its documents exist: the specialist's own cover letter (送付状), edition 1, as PDF."""
+    from talentbank.agreements.defaults import current_defaults
+    from talentbank.agreements.models import DispatchTerms, TermsConfirmation
+    from talentbank.agreements.terms import current_terms
+
+    defaults = current_defaults("retiree_appointment")
+    terms = current_terms(dispatch.id) or DispatchTerms(dispatch_id=dispatch.id, version=1, legal_form="retiree_appointment", rate_amount=12000,
+                          rate_unit="day", days_per_week=dispatch.days_per_week, start_date=dispatch.start_date,
+                          end_date=dispatch.end_date, receiving_city_id=dispatch.city_id, sending_city_id=None,
+                          **{f"{item}_bearer": bearer for item, bearer in defaults.bearers().items()})
+    db.session.add(terms)
+    db.session.flush()
+    if terms.confirmation_by("receiving") is None:
+        db.session.add(TermsConfirmation(terms_id=terms.id, party="receiving", city_id=dispatch.city_id,
+                                         confirmed_by_id=users["city_hr"].id))
+    db.session.commit()
+    return {"doc_kind": "cover", "edition": 1, "fmt": "pdf"}
 
 
 
