@@ -32,6 +32,8 @@ from .models import (BEARER_LABELS, COST_ITEM_LABELS, COST_ITEMS, LEGAL_FORM_LAB
                      RATE_UNIT_LABELS, TRAVEL_UNIT_LABELS, DispatchTerms, TermsConfirmation)
 
 TERMS_ENTITY = "dispatch_terms"
+# The legal forms whose 報酬 is the request's offered rate (the receiving city pays the person itself).
+RATE_FORMS = ("retiree_appointment", "honorarium")
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -186,7 +188,8 @@ def create_initial_terms(dispatch: Dispatch, actor: Any = None) -> DispatchTerms
         return existing
     form = legal_form_for(dispatch)
     defaults = current_defaults(form)
-    rate_amount, rate_unit = _offered_rate(dispatch)
+    # The offered rate is the 報酬 of a person the receiving city appoints; a serving officer keeps their salary.
+    rate_amount, rate_unit = _offered_rate(dispatch) if form in RATE_FORMS else (None, None)
     if rate_amount is None:
         rate_amount = defaults.rate_amount
         rate_unit = defaults.rate_unit if defaults.rate_amount is not None else None

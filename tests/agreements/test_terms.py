@@ -74,8 +74,11 @@ def test_a_retiree_s_dispatch_is_an_appointment_at_the_offered_rate_confirmed_by
 
 
 def test_a_serving_officer_alone_is_a_252_17_secondment_with_the_employer_as_sending_city(make, tworld):
+    tworld["request"].offered_rate_amount, tworld["request"].offered_rate_unit = 15000, "day"
+    db.session.commit()
     d = a_dispatch(make, tworld["officer"], tworld["request"])
     t = terms.current_terms(d.id)
+    assert t.rate_amount is None  # the offered 報酬 is for a person the city appoints, not an officer's salary
     assert t.legal_form == "secondment_252_17" and t.sending_city_id == tworld["yokosuka"].id
     assert t.retirement_allowance_bearer == "sending" and t.salary_bearer == "receiving"
     assert t.parties == ("receiving", "sending")
