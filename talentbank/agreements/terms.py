@@ -154,7 +154,7 @@ def party_of(actor: Any, terms: DispatchTerms) -> str | None:
 
 def may_view_terms(actor: Any, dispatch: Dispatch) -> bool:
     """The coordinating city, HR of the receiving or sending city, and the specialist themself."""
-    if not permissions.may(actor, "terms.view"):
+    if not permissions.may(actor, "dispatch.view"):
         return False
     if actor.role in (Role.COORDINATOR, Role.ADMIN):
         return True
@@ -264,7 +264,7 @@ def dispatch_for_terms(actor: Any, dispatch_id: int) -> Dispatch:
     """The dispatch, if ``actor`` may read its terms."""
     dispatch = _load(dispatch_id)
     if not may_view_terms(actor, dispatch):
-        raise permissions.PermissionDenied("terms.view")
+        raise permissions.PermissionDenied("dispatch.view")
     return dispatch
 
 
@@ -307,6 +307,17 @@ def amend_terms(actor: Any, dispatch_id: int, values: DispatchTermsValues) -> Di
                  reason=terms.reason, summary=f"dispatch {dispatch.id} v{number}")
     db.session.commit()
     return terms
+
+
+def check_may_confirm(actor: Any, dispatch_id: int, version: int) -> None:
+    """Refuse (403) anyone but an HR officer of the receiving or sending city, before any form is read."""
+    permissions.check(actor, "terms.confirm")
+    terms = db.session.scalars(select(DispatchTerms).where(DispatchTerms.dispatch_id == dispatch_id,
+                                                           DispatchTerms.version == version)).first()
+    if terms is None:
+        raise UserError("この版の条件は見つかりません。")
+    if party_of(actor, terms) is None:
+        raise permissions.PermissionDenied("terms.confirm")
 
 
 def confirm_terms(actor: Any, dispatch_id: int, version: int) -> TermsConfirmation:

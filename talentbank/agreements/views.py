@@ -121,6 +121,10 @@ def edit_terms(dispatch_id: int):
 @bp.route("/dispatches/<int:dispatch_id>/terms/<int:version>/confirm", methods=["POST"])
 @requires("terms.confirm")
 def confirm_terms(dispatch_id: int, version: int):
+    try:
+        terms_service.check_may_confirm(current_user, dispatch_id, version)  # another city: 403
+    except UserError:
+        return render_template("errors/error.html", status=404, message=_("この版の条件は見つかりません。")), 404
     form = ConfirmForm()
     back = url_for("dispatches.detail", dispatch_id=dispatch_id) + "#terms"
     if not form.validate_on_submit():
@@ -203,7 +207,8 @@ def _visible_cities(rows) -> list:
 @bp.route("/agreements/ledger")
 @requires("ledger.view")
 def ledger_now():
-    return redirect(url_for("agreements.ledger", year=fiscal_year_of(clock.today_tokyo())))
+    """The ledger of the current fiscal year."""
+    return ledger(fiscal_year_of(clock.today_tokyo()))
 
 
 @bp.route("/agreements/ledger/<int:year>")
@@ -218,7 +223,7 @@ def ledger(year: int):
 
 
 @bp.route("/agreements/ledger/<int:year>/<city_code>.xlsx")
-@requires("ledger.view")
+@requires("ledger.export")
 def settlement_xlsx(year: int, city_code: str):
     _year_or_404(year)
     city = _city_or_404(city_code)
@@ -238,7 +243,7 @@ def special_grant(year: int):
 
 
 @bp.route("/agreements/special-grant/<int:year>/<city_code>.xlsx")
-@requires("ledger.view")
+@requires("ledger.export")
 def special_grant_xlsx(year: int, city_code: str):
     _year_or_404(year)
     city = _city_or_404(city_code)

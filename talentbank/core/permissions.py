@@ -100,15 +100,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "dispatch.arrival": STAFF,
     # Reports (figures, never people): the alliance picture, round and fiscal-year reports, their workbooks.
     "report.view": STAFF,
-    # Terms of a dispatch (agreements/): whoever sees the dispatch reads them; HR officers of the two
+    # Terms of a dispatch (agreements/): whoever sees the dispatch (dispatch.view) reads them; HR officers of the two
     # cities (and the coordinating city) change them, each city's HR confirms each version; the
     # coordinating city keeps the defaults per legal form; staff read the ledger (HR their own city).
-    "terms.view": EVERYONE,
     "terms.edit": STAFF,
     "terms.confirm": frozenset({H}),
     "terms.defaults_view": STAFF,
     "terms.defaults_edit": COORDINATION,
     "ledger.view": STAFF,
+    "ledger.export": STAFF,
 }
 
 # Actions an HR officer may take only on data of the city they belong to.
@@ -126,6 +126,9 @@ CITY_SCOPED = CITY_SCOPED | frozenset({"round.view_own_city"})
 # Dispatches: an HR officer sees, evaluates and confirms only what concerns their own city.
 CITY_SCOPED = CITY_SCOPED | frozenset({"dispatch.view", "dispatch.evaluate", "cycle.view", "cycle.confirm"})
 CITY_SCOPED = CITY_SCOPED | frozenset({"dispatch.arrival"})
+# Terms and settlement: an HR officer changes and confirms the terms of their city's dispatches (receiving or
+# sending: the services check both) and downloads their own city's workbooks.
+CITY_SCOPED = CITY_SCOPED | frozenset({"terms.edit", "terms.confirm", "ledger.export"})
 
 # Documents of an agreed dispatch (agreements/documents_services.py checks the dispatch's two cities and,
 # for a specialist, their own cover letter); the coordinating city replaces the templates.

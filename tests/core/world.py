@@ -41,6 +41,9 @@ def build_world(password: str) -> World:
         "token": token,
         "code": "ja",
         "year": 2026,  # a fiscal year (reports)
+        "legal_form": "retiree_appointment",  # the defaults of one legal form (agreements)
+        "version": 1,  # a version of a dispatch's terms (agreements)
+        "city_code": "142085",  # a city's settlement workbook and 特別交付税 list (agreements)
     }
     samples.update(_demand_samples(zushi, users["city_hr"]))
     samples.update(_registry_samples(zushi, users))

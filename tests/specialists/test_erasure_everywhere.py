@@ -55,7 +55,8 @@ WHERE_PERSONAL_DATA_LIVES: dict[str, dict[str, str]] = {
                         "language": ERASED, "status": ERASED, "last_error": ERASED, "dedupe_key": ERASED},
     "rule_set_versions": {"method": CODE, "criteria": CODE, "exchange_priority": CODE, "note": STAFF},
     "staffing_requests": {"department": STAFF, "section": STAFF, "work_mode": CODE, "urgency": CODE,
-                          "urgency_reason": STAFF, "description": STAFF, "internal_notes": STAFF, "status": CODE},
+                          "urgency_reason": STAFF, "description": STAFF, "internal_notes": STAFF, "status": CODE,
+                          "offered_rate_unit": CODE},
     "exchange_offers": {"notes": STAFF, "status": CODE},
     "matching_rounds": {"kind": CODE, "status": CODE, "phase": CODE, "profession_code": CODE,
                         "problem_json": PSEUDONYMISED, "result_json": CODE, "input_fingerprint": CODE,
@@ -78,6 +79,14 @@ WHERE_PERSONAL_DATA_LIVES: dict[str, dict[str, str]] = {
     # The receiving city's own contact person and first-day place: city staff, not the dispatched person.
     "dispatch_arrivals": {"contact_name": NOT_A_SPECIALIST, "contact_phone": NOT_A_SPECIALIST,
                           "contact_email": NOT_A_SPECIALIST, "place": STAFF, "what_to_bring": STAFF},
+    # The terms of a dispatch and the defaults: written by the cities' staff about the agreement (agreements/).
+    "dispatch_terms": {"legal_form": CODE, "rate_unit": CODE, "travel_unit": CODE, "note": STAFF, "reason": STAFF,
+                       "salary_bearer": CODE, "allowances_bearer": CODE, "overtime_bearer": CODE, "travel_bearer": CODE,
+                       "retirement_allowance_bearer": CODE, "insurance_bearer": CODE},
+    "dispatch_terms_confirmations": {"party": CODE},
+    "terms_defaults": {"legal_form": CODE, "rate_unit": CODE, "travel_unit": CODE, "note": STAFF, "reason": STAFF,
+                       "salary_bearer": CODE, "allowances_bearer": CODE, "overtime_bearer": CODE, "travel_bearer": CODE,
+                       "retirement_allowance_bearer": CODE, "insurance_bearer": CODE},
 }
 # Tables that hold people inside JSON without a foreign key to them.
 JSON_HOLDERS = {"matching_rounds", "unfilled_slots"}
