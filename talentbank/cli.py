@@ -9,6 +9,7 @@ from flask import Flask
 from .agreements import documents_services
 from .core.errors import UserError
 from .demo.accounts import DEMO_PASSWORD, seed_staff
+from .demo.agreements import seed_agreements
 from .demo.cities import seed_cities
 from .demo.demand import seed_demand
 from .demo.matching import seed_rule_set
@@ -68,4 +69,4 @@ def register(app: Flask) -> None:
 
 def extra_seeders() -> list:
     """Seeders that later domains add (specialists, requests…), run after cities and staff."""
-    return [seed_registry, seed_demand, seed_rule_set]
+    return [seed_registry, seed_demand, seed_rule_set, seed_agreements]

@@ -264,7 +264,7 @@ def settlement_sheets(rows: list[LedgerRow], city: City, year: int, locale: str)
         data.append([r.dispatch_id, counterpart_name, _(BEARER_LABELS[side]), _(LEGAL_FORM_LABELS[r.terms.legal_form]),
                      r.start, r.end, r.terms.days_per_week, float(r.person_days),
                      r.salary if r.salary is not None else "", r.travel if r.travel is not None else "",
-                     own, other, _("対象") if r.terms.special_grant else ""]
+                     own, other, _("特別交付税の対象") if r.terms.special_grant else ""]
                     + [_(BEARER_LABELS[r.terms.bearer(i)]) for i in COST_ITEMS])
         totals = per_counterpart.setdefault(counterpart_name, [0, 0, 0])
         totals[0] += own
