@@ -7,6 +7,7 @@ import click
 from flask import Flask
 
 from .agreements import documents_services
+from .agreements.documents import DocumentsUnavailable
 from .core.errors import UserError
 from .demo.accounts import DEMO_PASSWORD, seed_staff
 from .demo.agreements import seed_agreements
@@ -63,6 +64,8 @@ def register(app: Flask) -> None:
         except UserError:
             raise click.ClickException(
                 f"Dispatch {dispatch_id} has no terms confirmed by both cities yet: no documents.") from None
+        except DocumentsUnavailable as exc:
+            raise click.ClickException(f"The documents cannot be made here: {exc}.") from None
         for path in written:
             click.echo(str(path))
 

@@ -320,7 +320,12 @@ MIMETYPES = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessi
 def render(dispatch: Dispatch, ed: Edition, kind: str, fmt: str) -> RenderedDocument:
     """One document of one edition in one format."""
     context = document_context(dispatch, ed, kind)
-    docx_data = render_docx(template_bytes(kind, ed.confirmed_at), context)
+    try:
+        docx_data = render_docx(template_bytes(kind, ed.confirmed_at), context)
+    except Exception:  # an uploaded template that rendered the sample but not this dispatch's values
+        current_app.logger.exception("document template for %s failed on dispatch %s; the standard one is used",
+                                     kind, dispatch.id)
+        docx_data = render_docx((DEFAULT_TEMPLATES / f"{kind}.docx").read_bytes(), context)
     data = docx_data if fmt == "docx" else render_pdf(docx_data, f"{context['title']} {ed.label}")
     filename = f"dispatch-{dispatch.id}-{KIND_FILE_STEMS[kind]}-v{ed.number}.{fmt}"
     return RenderedDocument(filename, MIMETYPES[fmt], data)

@@ -338,3 +338,36 @@ def test_dates_in_documents_follow_the_era_boundary(world):
     terms.confirm_terms(people["yokosuka_hr"], dispatch.id, 2)
     assert "令和8年4月1日から令和8年5月1日まで" in docx_text(render(dispatch, "cover", 2, "docx"))
     assert documents_services.KIND_LABELS["cover"] == "送付状"
+
+
+def test_exchange_leg_gets_an_agreement_between_the_cities(world):
+    dispatch, people, _officer = world
+    amend(people["yokosuka_hr"], dispatch, legal_form="exchange", reason="職員交流として整理")
+    terms.confirm_terms(people["zushi_hr"], dispatch.id, 2)
+    terms.confirm_terms(people["yokosuka_hr"], dispatch.id, 2)
+    assert documents.edition(dispatch.id, 2).kinds == ("agreement", "cover")
+    text = docx_text(render(dispatch, "agreement", 2, "docx"))
+    assert "職員交流" in text and "逗子市長" in text and "横須賀市長" in text
+
+
+def test_an_edition_renders_the_same_pdf_every_time(world):
+    dispatch, _people, _officer = world
+    assert render(dispatch, "agreement", 1, "pdf") == render(dispatch, "agreement", 1, "pdf")
+
+
+def test_a_template_that_fails_on_real_values_falls_back_to_the_standard_one(world, client, auth):
+    dispatch, people, _officer = world
+    auth.login(people["coordinator"].email)
+    # Renders with the sample values (日額 15,000円), fails on any other rate.
+    upload = _template_with('{% if rate != "日額 15,000円" %}{{ nothing.at_all }}{% endif %}独自様式')
+    response = client.post("/agreements/templates", data={"kind": "agreement",
+                                                          "file": (io.BytesIO(upload), "fragile.docx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    amend(people["zushi_hr"], dispatch, rate_amount=18000, rate_unit="day")
+    terms.confirm_terms(people["zushi_hr"], dispatch.id, 2)
+    terms.confirm_terms(people["yokosuka_hr"], dispatch.id, 2)
+    response = client.get(f"/dispatches/{dispatch.id}/documents/agreement/2.docx")
+    assert response.status_code == 200
+    text = docx_text(response.data)
+    assert "独自様式" not in text and "日額 18,000円" in text and "協定書" in text
