@@ -155,10 +155,11 @@ def _document_samples(dispatch, users) -> dict[str, Any]:
     from talentbank.agreements.terms import current_terms
 
     defaults = current_defaults("retiree_appointment")
-    terms = current_terms(dispatch.id) or DispatchTerms(dispatch_id=dispatch.id, version=1, legal_form="retiree_appointment", rate_amount=12000,
-                          rate_unit="day", days_per_week=dispatch.days_per_week, start_date=dispatch.start_date,
-                          end_date=dispatch.end_date, receiving_city_id=dispatch.city_id, sending_city_id=None,
-                          **{f"{item}_bearer": bearer for item, bearer in defaults.bearers().items()})
+    terms = current_terms(dispatch.id) or DispatchTerms(
+        dispatch_id=dispatch.id, version=1, legal_form="retiree_appointment", rate_amount=12000, rate_unit="day",
+        days_per_week=dispatch.days_per_week, start_date=dispatch.start_date, end_date=dispatch.end_date,
+        receiving_city_id=dispatch.city_id, sending_city_id=None,
+        **{f"{item}_bearer": bearer for item, bearer in defaults.bearers().items()})
     db.session.add(terms)
     db.session.flush()
     if terms.confirmation_by("receiving") is None:
