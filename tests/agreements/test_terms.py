@@ -247,3 +247,20 @@ def test_the_period_may_not_leave_the_dispatch(make, tworld, client, auth):
     inside = (d.end_date - timedelta(days=7)).isoformat()
     assert client.post(f"/dispatches/{d.id}/terms", data=_form(v1, end_date=inside)).status_code == 302
     assert _count(d.id) == 2
+
+
+def test_the_services_refuse_other_cities_whatever_the_screen_does(make, tworld):
+    from talentbank.core.permissions import PermissionDenied
+
+    d = a_dispatch(make, tworld["officer"], tworld["request"])
+    v1 = terms.current_terms(d.id)
+    values = terms.DispatchTermsValues(bearers=v1.bearers(), legal_form=v1.legal_form, days_per_week=2,
+                                       start_date=v1.start_date, end_date=v1.end_date, reason="週2日に変更")
+    for outsider in (tworld["kamakura_hr"], tworld["retiree_user"]):
+        with pytest.raises(PermissionDenied):
+            terms.amend_terms(outsider, d.id, values)
+        db.session.rollback()
+        with pytest.raises(PermissionDenied):
+            terms.confirm_terms(outsider, d.id, 1)
+        db.session.rollback()
+    assert _count(d.id) == 1 and terms.current_terms(d.id).confirmations == []
