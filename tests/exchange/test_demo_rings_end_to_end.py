@@ -124,7 +124,7 @@ def test_an_agreed_ring_keeps_its_officer_from_every_later_round(demo, client, a
     auth.login(COORDINATOR, DEMO_PASSWORD)
     later = _run(client)
     assert _proposed_for(officer.id, later.id) == []
-    assert later.stats["kept_rings"] == [ring.id]
+    assert ring.id in later.stats["kept_rings"]  # beside the demo's own agreed ring (demo/agreements.py)
     assert f'data-cycle="{ring.id}"' in client.get(f"/matching/rounds/{later.id}").text
 
 
