@@ -1,4 +1,4 @@
-"""The ledger: person-days and amounts split across fiscal years, per pair of cities, on the page and in the workbooks."""
+"""The ledger: person-days and amounts split across fiscal years, per pair of cities, on the page and in workbooks."""
 from __future__ import annotations
 
 import io
@@ -169,3 +169,28 @@ def test_the_special_grant_list_of_the_receiving_city(make, tworld, client, auth
     rows = list(book.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 1 and rows[0][0] == d.id
     assert rows[0][7] == round(first * 3 / 5 * 10000) + round(first * 3 / 5 * 700)
+
+
+def test_hr_posts_a_request_with_an_offered_rate_and_sees_the_estimate(make, tworld, client, auth):
+    from sqlalchemy import select
+
+    from talentbank.requests.models import StaffingRequest
+
+    from ..requests.builders import form_data
+
+    auth.login(tworld["zushi_hr"].email)
+    before = db.session.scalar(select(db.func.count(StaffingRequest.id)))
+    refused = client.post("/requests/new", data=form_data(make, offered_rate_amount="12000", offered_rate_unit=""))
+    assert refused.status_code in (200, 400) and "単位（日額・時間額）" in refused.text
+    refused = client.post("/requests/new", data=form_data(make, offered_rate_amount="-3", offered_rate_unit="day"))
+    assert "0円以上" in refused.text
+    assert db.session.scalar(select(db.func.count(StaffingRequest.id))) == before
+    answer = client.post("/requests/new", data=form_data(make, offered_rate_amount="12000", offered_rate_unit="day"))
+    assert answer.status_code == 302
+    req = db.session.scalar(select(StaffingRequest).order_by(StaffingRequest.id.desc()))
+    assert (req.offered_rate_amount, req.offered_rate_unit) == (12000, "day")
+    amount = ledger.estimated_cost(req.start_date, req.end_date, req.days_per_week, 12000, "day")
+    assert f"{amount:,}円" in client.get(f"/requests/{req.id}").text
+    # Without a rate the request posts as before.
+    assert client.post("/requests/new", data=form_data(make, offered_rate_amount="", offered_rate_unit="")
+                       ).status_code == 302

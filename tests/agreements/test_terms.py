@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from talentbank.agreements import defaults, terms
 from talentbank.agreements.models import DispatchTerms, TermsDefaults
 from talentbank.audit.models import AuditEntry
-from talentbank.core.permissions import Role
 from talentbank.dispatches import services as dispatch_services
 from talentbank.extensions import db
 
