@@ -14,6 +14,7 @@ from ..core.errors import UserError
 from ..core.permissions import Role, requires
 from ..core import clock
 from ..core.spreadsheets import xlsx_bytes
+from ..dispatches.services import may_see_dispatch
 from ..matching.text import current_locale
 from . import defaults as defaults_service
 from . import ledger as ledger_service
@@ -79,7 +80,8 @@ def terms_panel(dispatch: Any) -> dict[str, Any] | None:
             "history": [terms_service.TermsView(t) for t in reversed(history)],
             "may_edit": terms_service.may_edit_terms(current_user, dispatch) and dispatch.status != "cancelled",
             "confirm_party": party if current is not None and current.confirmation_by(party or "") is None else None,
-            "confirm_form": ConfirmForm() if party else None}
+            "confirm_form": ConfirmForm() if party else None,
+            "is_sending_city": current is not None and party == "sending"}
 
 
 def _render_terms_form(dispatch, form, status=200):
@@ -118,6 +120,10 @@ def edit_terms(dispatch_id: int):
     return _render_terms_form(dispatch, form, 400)
 
 
+def _may_see_dispatch(dispatch_id: int) -> bool:
+    return may_see_dispatch(current_user, terms_service.dispatch_for_terms(current_user, dispatch_id))
+
+
 @bp.route("/dispatches/<int:dispatch_id>/terms/<int:version>/confirm", methods=["POST"])
 @requires("terms.confirm")
 def confirm_terms(dispatch_id: int, version: int):
@@ -126,7 +132,9 @@ def confirm_terms(dispatch_id: int, version: int):
     except UserError:
         return render_template("errors/error.html", status=404, message=_("この版の条件は見つかりません。")), 404
     form = ConfirmForm()
-    back = url_for("dispatches.detail", dispatch_id=dispatch_id) + "#terms"
+    # The sending city's HR does not see the receiving city's dispatch page: back to the terms page then.
+    back = (url_for("dispatches.detail", dispatch_id=dispatch_id) if _may_see_dispatch(dispatch_id)
+            else url_for("agreements.edit_terms", dispatch_id=dispatch_id)) + "#terms"
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
@@ -204,6 +212,13 @@ def _visible_cities(rows) -> list:
     return sorted(cities.values(), key=lambda c: c.code)
 
 
+def _dispatch_link(row: ledger_service.LedgerRow) -> str:
+    """The dispatch page, or its terms page for the sending city's HR (who does not see the dispatch page)."""
+    if current_user.role == Role.CITY_HR and current_user.city_id != row.receiving_city.id:
+        return url_for("agreements.edit_terms", dispatch_id=row.dispatch_id) + "#terms"
+    return url_for("dispatches.detail", dispatch_id=row.dispatch_id) + "#terms"
+
+
 @bp.route("/agreements/ledger")
 @requires("ledger.view")
 def ledger_now():
@@ -217,7 +232,7 @@ def ledger(year: int):
     _year_or_404(year)
     city = _city_or_404(request.args.get("city"))
     rows = ledger_service.ledger(current_user, year, city.id if city else None)
-    return render_template("agreements/ledger.html", year=year, rows=rows, city=city,
+    return render_template("agreements/ledger.html", year=year, rows=rows, city=city, link=_dispatch_link,
                            pairs=ledger_service.pair_totals(rows), cities=_visible_cities(rows),
                            is_hr=current_user.role == Role.CITY_HR)
 
@@ -238,7 +253,7 @@ def special_grant(year: int):
     _year_or_404(year)
     city = _city_or_404(request.args.get("city"))
     rows = ledger_service.special_grant_rows(current_user, year, city.id if city else None)
-    return render_template("agreements/special_grant.html", year=year, rows=rows, city=city,
+    return render_template("agreements/special_grant.html", year=year, rows=rows, city=city, link=_dispatch_link,
                            cities=_visible_cities(ledger_service.ledger(current_user, year)))
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from talentbank.agreements import defaults, terms
 from talentbank.agreements.models import DispatchTerms, TermsDefaults
 from talentbank.audit.models import AuditEntry
+from talentbank.core.fiscal import fiscal_year_of
 from talentbank.dispatches import services as dispatch_services
 from talentbank.extensions import db
 
@@ -177,8 +178,15 @@ def test_each_city_confirms_its_side_and_nobody_else_can(make, tworld, client, a
     t = terms.current_terms(d.id)
     assert [c.party for c in t.confirmations] == ["receiving"] and not terms.is_confirmed(t)
     auth.logout()
+    # The sending city does not see the receiving city's dispatch page; it confirms on the terms page.
     auth.login(tworld["yokosuka_hr"].email)
-    assert client.post(url, data={"confirmed": "y"}).status_code == 302
+    assert client.get(f"/dispatches/{d.id}").status_code == 403
+    page = client.get(f"/dispatches/{d.id}/terms")
+    assert page.status_code == 200 and "貴市は派遣元の市です" in page.text and url in page.text
+    answer = client.post(url, data={"confirmed": "y"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/dispatches/{d.id}/terms#terms")
+    assert f'href="/dispatches/{d.id}/terms#terms"' in client.get(
+        f"/agreements/ledger/{fiscal_year_of(t.start_date)}").text
     db.session.expire_all()
     t = terms.current_terms(d.id)
     assert terms.is_confirmed(t) and {c.party for c in t.confirmations} == {"receiving", "sending"}
