@@ -16,7 +16,7 @@ from .models import (
     RULE_SET_METHODS,
 )
 from .decisions import MAX_REASON_LENGTH
-from .reasons import OTHER_REASON, rejection_reason
+from .reasons import OTHER_REASON, PROPOSAL_REJECTION_REASONS, rejection_reason
 from .schedule import WEEK_OF_MONTH_LABELS, WEEKDAY_LABELS
 
 REQUIRED = _l("入力してください。")
@@ -47,10 +47,10 @@ class RejectForm(BoundedForm):
     reason = TextAreaField(_l("理由の説明"), validators=[MaxChars(MAX_REASON_LENGTH)])
     next = HiddenField()
 
-    def __init__(self, vocabulary: dict[str, str], *args: object, **kwargs: object) -> None:
+    def __init__(self, vocabulary: dict[str, str] | None = None, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.vocabulary = vocabulary
-        self.reason_code.choices = [(code, _l(sentence)) for code, sentence in vocabulary.items()]
+        self.vocabulary = PROPOSAL_REJECTION_REASONS if vocabulary is None else vocabulary
+        self.reason_code.choices = [(code, _l(sentence)) for code, sentence in self.vocabulary.items()]
 
     def validate(self, extra_validators: object = None) -> bool:
         ok = super().validate(extra_validators)

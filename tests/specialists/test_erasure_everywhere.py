@@ -77,6 +77,8 @@ WHERE_PERSONAL_DATA_LIVES: dict[str, dict[str, str]] = {
     "account_tokens": {"email": ERASED, "purpose": ERASED, "token_hash": ERASED},
     "user_sessions": {"key_hash": SECRET},
     # The receiving city's own contact person and first-day place: city staff, not the dispatched person.
+    # A replacement document template the coordinating city uploaded (refers to the uploading account).
+    "document_templates": {"kind": CODE, "file_key": CODE, "sha256": CODE, "original_name": STAFF},
     "dispatch_arrivals": {"contact_name": NOT_A_SPECIALIST, "contact_phone": NOT_A_SPECIALIST,
                           "contact_email": NOT_A_SPECIALIST, "place": STAFF, "what_to_bring": STAFF},
     # The terms of a dispatch and the defaults: written by the cities' staff about the agreement (agreements/).
