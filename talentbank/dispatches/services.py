@@ -384,8 +384,18 @@ def _load_dispatch(dispatch_id: int, *, for_update: bool = False) -> Dispatch:
     return dispatch
 
 
+def _is_sending_city(actor: Any, dispatch: Dispatch) -> bool:
+    """HR of the city that employs the serving officer sent (a secondment or an exchange leg): a party too."""
+    employer = dispatch.specialist.employer_city_id
+    return (getattr(actor, "role", None) == Role.CITY_HR and employer is not None and employer == actor.city_id
+            and permissions.may(actor, "dispatch.view", employer))
+
+
 def may_see_dispatch(actor: Any, dispatch: Dispatch) -> bool:
-    """Coordinating city: every dispatch; HR: their city's; a specialist: their own."""
+    """Coordinating city: every dispatch; HR: their city's, and their own serving officers' sent to another city
+    (the sending city signs the agreement and bears part of the cost); a specialist: their own."""
+    if _is_sending_city(actor, dispatch):
+        return True
     if not permissions.may(actor, "dispatch.view", dispatch.city_id):
         return False
     if actor.role == Role.SPECIALIST:
@@ -399,6 +409,8 @@ def may_see_person(actor: Any, dispatch: Dispatch) -> bool:
         return True
     if actor.role == Role.SPECIALIST:
         return dispatch.specialist.user_id == actor.id
+    if _is_sending_city(actor, dispatch):
+        return True  # their own officer, whose personnel record they hold
     return actor.city_id == dispatch.city_id and dispatch.is_agreed
 
 

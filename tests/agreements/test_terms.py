@@ -168,6 +168,9 @@ def test_each_city_confirms_its_side_and_nobody_else_can(make, tworld, client, a
         auth.login(tworld[who].email)
         assert client.post(url, data={"confirmed": "y"}).status_code == 403, who
         auth.logout()
+    auth.login(tworld["kamakura_hr"].email)
+    assert client.get(f"/dispatches/{d.id}").status_code == 403, "neither receiving nor sending: not a party"
+    auth.logout()
     assert not terms.is_confirmed(t)
     auth.login(tworld["zushi_hr"].email)
     assert client.post(url, data={}).status_code == 302  # without the tick box: nothing
@@ -178,13 +181,13 @@ def test_each_city_confirms_its_side_and_nobody_else_can(make, tworld, client, a
     t = terms.current_terms(d.id)
     assert [c.party for c in t.confirmations] == ["receiving"] and not terms.is_confirmed(t)
     auth.logout()
-    # The sending city does not see the receiving city's dispatch page; it confirms on the terms page.
+    # The sending city (the officer's employer) sees the dispatch page too, and confirms on the terms page.
     auth.login(tworld["yokosuka_hr"].email)
-    assert client.get(f"/dispatches/{d.id}").status_code == 403
+    assert client.get(f"/dispatches/{d.id}").status_code == 200
     page = client.get(f"/dispatches/{d.id}/terms")
     assert page.status_code == 200 and "貴市は派遣元の市です" in page.text and url in page.text
     answer = client.post(url, data={"confirmed": "y"})
-    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/dispatches/{d.id}/terms#terms")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/dispatches/{d.id}#terms")
     assert f'href="/dispatches/{d.id}/terms#terms"' in client.get(
         f"/agreements/ledger/{fiscal_year_of(t.start_date)}").text
     db.session.expire_all()
