@@ -22,7 +22,7 @@ bp = Blueprint("documents", __name__)
 
 
 class TemplateUploadForm(BoundedForm):
-    kind = SelectField(_l("文書の種類"), choices=[SelectChoice(kind, KIND_TITLES[kind]) for kind in DOCUMENT_KINDS])
+    kind = SelectField(_l("文書の種類"), choices=[SelectChoice(kind, _l(KIND_TITLES[kind])) for kind in DOCUMENT_KINDS])
     file = FileField(_l("テンプレート（Word .docx）"))
 
 

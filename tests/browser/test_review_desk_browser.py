@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from talentbank.accounts.models import User
+from talentbank.cities.models import City
 from talentbank.demo.accounts import DEMO_PASSWORD
 from talentbank.extensions import db
 from talentbank.matching import services
@@ -28,6 +29,12 @@ def review_round(app, make):
     """The demo data and a fresh round of it, solved in this process."""
     seeded = app.test_cli_runner().invoke(args=["seed-demo"])
     assert seeded.exit_code == 0, seeded.output
+    # The demo's own exchange offers are already in its agreed ring: two more cities offer a swap, so this
+    # round has a ring to review (information for social welfare, away from the dispatch requests).
+    kamakura = db.session.scalar(select(City).where(City.code == "142042"))
+    yamato = db.session.scalar(select(City).where(City.code == "142131"))
+    make.exchange_offer(kamakura, make.serving_officer(kamakura, professions=("information",)), wants="social_welfare")
+    make.exchange_offer(yamato, make.serving_officer(yamato, professions=("social_welfare",)), wants="information")
     matching_app(app)
     coordinator = db.session.scalar(select(User).where(User.email == COORDINATOR))
     rnd = services.run_round_now(services.queue_round(coordinator).id)
