@@ -1,7 +1,7 @@
 """Japanese fiscal years (April–March) and person-days: the definitions the ledger and reports share.
 
-The same definitions as ``talentbank.reports.figures`` (tests/agreements/test_ledger.py proves they agree
-case by case): the weekdays of the part of a period inside the fiscal year × days per week ÷ 5.
+One definition for the ledger (talentbank/agreements) and the reports (talentbank/reports/figures.py uses
+these): person-days are the weekdays of the part of a period inside the fiscal year × days per week ÷ 5.
 """
 from __future__ import annotations
 

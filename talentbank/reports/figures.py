@@ -27,6 +27,8 @@ from sqlalchemy import Date, Integer, and_, case, cast, distinct, exists, func, 
 
 from ..cities.models import City
 from ..core import clock
+# The one definition of fiscal years and weekdays, shared with the ledger (re-exported for the report's callers).
+from ..core.fiscal import fiscal_year_bounds, fiscal_year_of, person_days_exact, weekdays_between  # noqa: F401
 from ..dispatches.models import AGREED_DISPATCH_STATUSES, Dispatch
 from ..exchange.rings.models import ExchangeCycle, ExchangeCycleMember
 from ..extensions import db
@@ -115,16 +117,6 @@ def _grouped_reasons(rows: Iterable[Any]) -> dict[tuple[int, str], int]:
 
 # ---------------------------------------------------------------- dates
 
-def fiscal_year_of(day: date) -> int:
-    """The fiscal year a date belongs to: FY Y runs from 1 April Y to 31 March Y+1."""
-    return day.year if day.month >= 4 else day.year - 1
-
-
-def fiscal_year_bounds(year: int) -> tuple[date, date]:
-    """First and last day (both included) of fiscal year ``year``."""
-    return date(year, 4, 1), date(year + 1, 3, 31)
-
-
 def current_fiscal_year() -> int:
     return fiscal_year_of(clock.today_tokyo())
 
@@ -132,16 +124,6 @@ def current_fiscal_year() -> int:
 def is_reportable_year(year: int) -> bool:
     """Years a fiscal-year report is made for: from FY2000 to the year after the current one."""
     return FIRST_FISCAL_YEAR <= year <= current_fiscal_year() + 1
-
-
-def weekdays_between(start: date, end: date) -> int:
-    """Monday-to-Friday days from ``start`` to ``end``, both included (0 when end < start)."""
-    if end < start:
-        return 0
-    days = (end - start).days + 1
-    weeks, rest = divmod(days, 7)
-    first = start.weekday()
-    return weeks * 5 + sum(1 for k in range(rest) if (first + k) % 7 < 5)
 
 
 def person_days(start: date, end: date, days_per_week: int, year: int) -> float:
@@ -152,8 +134,7 @@ def person_days(start: date, end: date, days_per_week: int, year: int) -> float:
     a five-day dispatch counts every weekday, a two-day one two fifths of them. A dispatch running from
     January to June thus splits its days between two fiscal years at 31 March / 1 April.
     """
-    first, last = fiscal_year_bounds(year)
-    return weekdays_between(max(start, first), min(end, last)) * days_per_week / 5
+    return float(person_days_exact(start, end, days_per_week, year))
 
 
 def _tokyo_day_number(column: Any) -> Any:
