@@ -66,6 +66,8 @@ SUBSCRIPTIONS: tuple[tuple[Signal, object], ...] = (
     # terms version 1 too (252-17 secondment for a serving officer, appointment for a retiree).
     (ring_events.ring_agreed, agreement_terms.terms_for_agreed_ring),
     (dispatch_events.dispatch_agreed, agreement_terms.terms_for_agreed_dispatch),
+    # A dispatch lengthened after agreement: its terms get the next version (an amendment to confirm).
+    (dispatch_events.dispatch_extended, agreement_terms.terms_for_extended_dispatch),
     # How many profiles use a vocabulary term (the coordinator's vocabulary lists).
     (vocabulary_events.term_usage_wanted, term_usage.profiles_using_terms),
     # Someone asked for a forgotten-password link, or an account was locked: its owner is e-mailed the link.

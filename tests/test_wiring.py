@@ -31,6 +31,7 @@ EXPECTED = {
     ring_events.ring_agreed: {"talentbank.dispatches.cycles.dispatches_for_agreed_ring",
                               "talentbank.agreements.terms.terms_for_agreed_ring"},
     dispatch_events.dispatch_agreed: {"talentbank.agreements.terms.terms_for_agreed_dispatch"},
+    dispatch_events.dispatch_extended: {"talentbank.agreements.terms.terms_for_extended_dispatch"},
     vocabulary_events.term_usage_wanted: {"talentbank.specialists.term_usage.profiles_using_terms"},
     account_events.password_reset_requested: {"talentbank.notifications.account_mail.send_password_reset"},
     account_events.account_locked: {"talentbank.notifications.account_mail.send_unlock_link"},

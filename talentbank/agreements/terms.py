@@ -222,6 +222,26 @@ def terms_for_agreed_ring(cycle: Any, actor: Any = None) -> list[DispatchTerms]:
     return [create_initial_terms(d, actor) for d in legs]
 
 
+def terms_for_extended_dispatch(dispatch: Dispatch, actor: Any = None, reason: str = "") -> DispatchTerms | None:
+    """``dispatch_extended``: the period changed after agreement, so the terms get the next version with the new
+    end date and the extension's reason — an amendment both cities confirm, and new editions of the documents
+    once they have (no commit: the extension commits)."""
+    previous = current_terms(dispatch.id)
+    if previous is None:
+        return None
+    copied = {name: getattr(previous, name) for name in FIELDS}
+    copied["end_date"] = dispatch.end_date
+    terms = DispatchTerms(dispatch_id=dispatch.id, version=previous.version + 1, reason=reason,
+                          receiving_city_id=previous.receiving_city_id, sending_city_id=previous.sending_city_id,
+                          defaults_id=previous.defaults_id, created_by_id=getattr(actor, "id", None), **copied)
+    db.session.add(terms)
+    db.session.flush()
+    audit.record(actor, "terms.amended", TERMS_ENTITY, terms.id, city_id=dispatch.city_id,
+                 changes={"end_date": [previous.end_date.isoformat(), dispatch.end_date.isoformat()]},
+                 reason=reason, summary=f"dispatch {dispatch.id} v{terms.version}")
+    return terms
+
+
 @dataclass
 class DispatchTermsValues(TermsValues):
     """A terms form: the cost split and rates plus the dispatch-specific fields."""

@@ -544,6 +544,7 @@ def extend_dispatch(actor: Any, dispatch_id: int, new_end: date | None, reason: 
     key = f"dispatch.extended:{dispatch.id}:{new_end.isoformat()}"
     notices.tell_users(notices.hr_officers(dispatch.city_id), "dispatch.extended", params, link, key)
     notices.tell_specialist(specialist, "dispatch.extended", params, link, key)
+    dispatch_events.dispatch_extended.send(dispatch, actor=actor, reason=reason)
     db.session.commit()
     return dispatch
 

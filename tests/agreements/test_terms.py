@@ -274,3 +274,22 @@ def test_the_services_refuse_other_cities_whatever_the_screen_does(make, tworld)
             terms.confirm_terms(outsider, d.id, 1)
         db.session.rollback()
     assert _count(d.id) == 1 and terms.current_terms(d.id).confirmations == []
+
+
+def test_lengthening_a_dispatch_after_agreement_is_an_amendment_to_confirm_again(make, tworld):
+    d = a_dispatch(make, tworld["retiree"], tworld["request"])
+    v1 = terms.current_terms(d.id)
+    terms.confirm_terms(tworld["zushi_hr"], d.id, 1)
+    db.session.commit()
+    new_end = d.end_date + timedelta(days=28)
+    dispatch_services.extend_dispatch(tworld["coordinator"], d.id, new_end, "工事が長引いたため")
+    db.session.expire_all()
+    history = terms.terms_history(d.id)
+    assert [t.version for t in history] == [1, 2], "the earlier version is kept"
+    v2 = history[1]
+    assert v2.end_date == new_end and history[0].end_date == v1.end_date
+    assert v2.rate_amount == history[0].rate_amount and v2.legal_form == history[0].legal_form
+    assert v2.reason == "工事が長引いたため" and not terms.is_confirmed(v2), "both sides confirm the new period"
+    assert terms.latest_confirmed_terms(d.id).version == 1
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "terms.amended")).one()
+    assert entry.changes == {"end_date": [v1.end_date.isoformat(), new_end.isoformat()]}
