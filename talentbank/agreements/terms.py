@@ -23,9 +23,11 @@ from sqlalchemy import func, select
 from ..audit import services as audit
 from ..core import clock, permissions
 from ..core.permissions import Role
-from ..core.errors import UserError, UserErrors
+from ..core.errors import N_, UserError, UserErrors
+from ..dispatches import notices
 from ..dispatches.models import Dispatch
 from ..extensions import db
+from ..notifications.kinds import register_kind
 from ..specialists.models import SpecialistKind
 from .defaults import TermsValues, current_defaults, validate_values
 from .models import (BEARER_LABELS, COST_ITEM_LABELS, COST_ITEMS, LEGAL_FORM_LABELS, LEGAL_FORMS, PARTY_LABELS,
@@ -34,6 +36,29 @@ from .models import (BEARER_LABELS, COST_ITEM_LABELS, COST_ITEMS, LEGAL_FORM_LAB
 TERMS_ENTITY = "dispatch_terms"
 # The legal forms whose 報酬 is the request's offered rate (the receiving city pays the person itself).
 RATE_FORMS = ("retiree_appointment", "honorarium")
+
+
+register_kind(
+    "terms.awaiting_confirmation",
+    N_("派遣の条件の確認をお願いします（派遣 No.%(dispatch)s、第%(version)s版）"),
+    N_("%(city)sへの派遣（%(start_date)s〜%(end_date)s）の条件が第%(version)s版になりました（理由：%(reason)s）。"
+       "内容を確かめて、貴市の確認をしてください。双方の確認がそろうと、協定書などの書類の新しい版が作られます。"),
+    {"dispatch": 12, "version": 2, "city": {"ja": "逗子市", "en": "Zushi"}, "start_date": "2027-04-01",
+     "end_date": "2027-09-30", "reason": "旅費の単価を見直したため"},
+)
+
+
+def _ask_parties_to_confirm(terms: DispatchTerms, dispatch: Dispatch, actor: Any) -> None:
+    """Each party city's HR officers are told a new version waits for their confirmation (not the one who made
+    it), in the inbox and by mail, inside the caller's transaction."""
+    cities = [terms.receiving_city_id] + ([terms.sending_city_id] if terms.sending_city_id is not None else [])
+    users = [u for city_id in cities for u in notices.hr_officers(city_id) if u.id != getattr(actor, "id", None)]
+    city = dispatch.city
+    params = {"dispatch": dispatch.id, "version": terms.version, "city": {"ja": city.name_ja, "en": city.name_en},
+              "start_date": terms.start_date.isoformat(), "end_date": terms.end_date.isoformat(),
+              "reason": terms.reason or "—"}
+    notices.tell_users(users, "terms.awaiting_confirmation", params,
+                       notices.link_to("dispatches.detail", dispatch_id=dispatch.id), f"terms.awaiting:{terms.id}")
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -239,6 +264,7 @@ def terms_for_extended_dispatch(dispatch: Dispatch, actor: Any = None, reason: s
     audit.record(actor, "terms.amended", TERMS_ENTITY, terms.id, city_id=dispatch.city_id,
                  changes={"end_date": [previous.end_date.isoformat(), dispatch.end_date.isoformat()]},
                  reason=reason, summary=f"dispatch {dispatch.id} v{terms.version}")
+    _ask_parties_to_confirm(terms, dispatch, actor)
     return terms
 
 
@@ -325,6 +351,7 @@ def amend_terms(actor: Any, dispatch_id: int, values: DispatchTermsValues) -> Di
                              new.isoformat() if isinstance(new, date) else new]
     audit.record(actor, "terms.amended", TERMS_ENTITY, terms.id, city_id=dispatch.city_id, changes=changes,
                  reason=terms.reason, summary=f"dispatch {dispatch.id} v{number}")
+    _ask_parties_to_confirm(terms, dispatch, actor)
     db.session.commit()
     return terms
 

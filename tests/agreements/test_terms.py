@@ -12,6 +12,7 @@ from talentbank.audit.models import AuditEntry
 from talentbank.core.fiscal import fiscal_year_of
 from talentbank.dispatches import services as dispatch_services
 from talentbank.extensions import db
+from talentbank.notifications.models import Notification
 
 from .conftest import a_dispatch
 
@@ -293,3 +294,25 @@ def test_lengthening_a_dispatch_after_agreement_is_an_amendment_to_confirm_again
     assert terms.latest_confirmed_terms(d.id).version == 1
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "terms.amended")).one()
     assert entry.changes == {"end_date": [v1.end_date.isoformat(), new_end.isoformat()]}
+    assert _asked(tworld["zushi_hr"]) == [2], "the receiving city is asked to confirm the new period"
+
+
+def _asked(user) -> list[int]:
+    return [n.params["version"] for n in db.session.scalars(select(Notification).where(
+        Notification.user_id == user.id, Notification.kind == "terms.awaiting_confirmation"))]
+
+
+def test_a_new_version_asks_the_other_party_to_confirm_in_their_language(make, tworld, client, auth):
+    d = a_dispatch(make, tworld["officer"], tworld["request"])
+    auth.login(tworld["zushi_hr"].email)
+    answer = client.post(f"/dispatches/{d.id}/terms", data=_form(terms.current_terms(d.id), travel_amount="900",
+                                                                  travel_unit="day"))
+    assert answer.status_code == 302, answer.text
+    auth.logout()
+    assert _asked(tworld["yokosuka_hr"]) == [2] and _asked(tworld["zushi_hr"]) == [], "not the one who changed it"
+    assert _asked(tworld["kamakura_hr"]) == [], "not a party"
+    tworld["yokosuka_hr"].language = "en"
+    db.session.commit()
+    auth.login(tworld["yokosuka_hr"].email)
+    inbox = client.get("/inbox/")
+    assert f"Please confirm the terms of dispatch No.{d.id} (version 2)" in inbox.text
