@@ -22,6 +22,8 @@ from talentbank.accounts.models import User
 from talentbank.accounts.services import invite_user
 from talentbank.accounts.tokens import TokenPurpose
 from talentbank.cities.models import City
+from talentbank.core import clock
+from talentbank.core.fiscal import fiscal_year_of
 from talentbank.demo.accounts import DEMO_PASSWORD
 from talentbank.demo.specialists import DEMO_SPECIALIST_EMAIL
 from talentbank.dispatches.models import Dispatch, Offer
@@ -274,6 +276,12 @@ def test_main_screens_of_every_role_have_no_serious_violations(app, live_server,
     walk.check(page, "coordinator", f"/matching/proposals/{still_proposed.id}/reject")
     for path in ("/reports/", "/reports/alliance", f"/reports/rounds/{rnd.id}"):
         walk.check(page, "coordinator", path)
+    # Terms, documents and the ledger (the demo's agreed ring and retiree dispatch carry terms).
+    year = fiscal_year_of(clock.today_tokyo())
+    for path in ("/agreements/defaults", "/agreements/defaults/retiree_appointment", "/agreements/templates",
+                 f"/agreements/ledger/{year}", f"/agreements/special-grant/{year}", f"/reports/fiscal-year/{year}",
+                 f"/dispatches/{world['dispatch_id']}/terms"):
+        walk.check(page, "coordinator", path)
     for path in ("/users/invite", "/vocabulary/professions/new", "/account/password"):
         walk.check_errors(page, "coordinator", path)
     # The review desk's two steps that are not pages of their own: the bulk confirmation, the reason dialog.
@@ -307,7 +315,7 @@ def test_main_screens_of_every_role_have_no_serious_violations(app, live_server,
                 "/exchange-rings/", "/candidates/", "/officers/", f"/officers/city/{city.id}/new",
                 "/matching/results", f"/matching/cities/{city.id}", "/dispatches/",
                 f"/dispatches/{world['dispatch_id']}", f"/dispatches/{world['dispatch_id']}/arrival", "/inbox/",
-                "/reports/"]
+                "/reports/", f"/dispatches/{world['dispatch_id']}/terms", "/agreements/ledger"]
     if request_of_city is not None:
         hr_paths += [f"/requests/{request_of_city.id}", f"/requests/{request_of_city.id}/edit"]
     for path in hr_paths:
