@@ -1,6 +1,7 @@
 """The terms screens of a dispatch, the defaults per legal form, the ledger and its workbooks."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -196,8 +197,12 @@ def _year_or_404(year: int) -> None:
 
 
 def _city_or_404(code: str | None):
+    """A member city by its 団体コード (six ASCII digits); anything else, or an unknown code, is a 404 page
+    (never a query: PostgreSQL refuses NUL in a parameter)."""
     if not code:
         return None
+    if not re.fullmatch(r"[0-9]{6}", code):
+        abort(404)
     city = ledger_service.city_by_code(code)
     if city is None:
         abort(404)
