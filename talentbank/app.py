@@ -60,6 +60,7 @@ from .cities import models as _cities  # noqa: F401
 from .dispatches import models as _dispatches  # noqa: F401
 from .exchange import models as _exchange  # noqa: F401
 from .exchange.rings import models as _rings  # noqa: F401
+from .library import models as _library  # noqa: F401
 from .matching import models as _matching  # noqa: F401
 from .notifications import models as _notifications  # noqa: F401
 from .requests import models as _requests  # noqa: F401

@@ -136,6 +136,14 @@ ROLE_PERMISSIONS["document.download"] = EVERYONE
 ROLE_PERMISSIONS["document.templates"] = COORDINATION
 CITY_SCOPED = CITY_SCOPED | frozenset({"document.download"})
 
+# The lessons library (library/services.py checks who reads a private after-action note and who withdraws an
+# entry): staff and registered specialists read and publish (a consultation's summary, their own note);
+# staff upload documents; the two sides of an ended dispatch write its after-action note.
+ROLE_PERMISSIONS["library.view"] = EVERYONE
+ROLE_PERMISSIONS["library.publish"] = EVERYONE
+ROLE_PERMISSIONS["library.upload"] = STAFF
+ROLE_PERMISSIONS["library.note"] = frozenset({S, H})
+
 
 class PermissionDenied(Exception):
     """Raised by services when the actor's role or city does not allow the action."""
