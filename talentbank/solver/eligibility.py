@@ -29,6 +29,10 @@ class EligiblePairs:
         return int(self.spec.shape[0])
 
 
+# A request that requires no training: every day (and "never", -1) is on or after it.
+NO_CUTOFF = np.iinfo(np.int64).min
+
+
 def _expand(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Concatenate the ranges starts[i] .. starts[i] + lengths[i] without a Python loop."""
     total = int(lengths.sum())
@@ -116,6 +120,22 @@ class EligibilityIndex:
         self.nb_minutes = [np.array([m for _, m in nb], dtype=np.int64) for nb in neighbours]
 
         self.request_city = np.array([ci[r.city] for r in problem.requests], dtype=np.int64)
+
+        # recent training (rules.has_recent_training): per request the earliest training day that counts
+        # (ordinal; NO_CUTOFF when none is required), and per specialist the latest day attended of each
+        # profession some request requires it for (column ``training_column[request]``; -1 = never)
+        cutoffs = [rules.training_cutoff(r, problem) for r in problem.requests]
+        trained_professions = sorted({r.profession for r, c in zip(problem.requests, cutoffs) if c is not None})
+        column = {p: k for k, p in enumerate(trained_professions)}
+        self.training_cutoff = np.array([c.toordinal() if c is not None else NO_CUTOFF for c in cutoffs],
+                                        dtype=np.int64)
+        self.training_column = np.array([column.get(r.profession, -1) for r in problem.requests], dtype=np.int64)
+        self.trained = np.full((n, len(trained_professions)), -1, dtype=np.int64)
+        for i, s in enumerate(specs):
+            for p, day in s.trainings.items():
+                k = column.get(p)
+                if k is not None:
+                    self.trained[i, k] = day.toordinal()
 
         # professions: on-site-capable specialists sorted by home city (CSR), remote ones
         by_prof: dict[str, list[int]] = {}
@@ -268,6 +288,11 @@ class EligibilityIndex:
         # the pair was not rejected or declined
         if self.forbidden_codes.shape[0]:
             keep &= ~np.isin(spec * len(requests) + req, self.forbidden_codes)
+        # a disaster-recovery request of a profession that requires it: a training attended since the cutoff
+        if self.trained.shape[1]:
+            k = np.flatnonzero(keep & (self.training_cutoff[req] != NO_CUTOFF))
+            rk = req[k]
+            keep[k] = self.trained[spec[k], self.training_column[rk]] >= self.training_cutoff[rk]
         req, spec, is_remote, minutes = req[keep], spec[keep], is_remote[keep], minutes[keep]
         order = np.lexsort((spec, req))
         req, spec, is_remote, minutes = req[order], spec[order], is_remote[order], minutes[order]
@@ -303,6 +328,8 @@ class EligibilityIndex:
             "excluded_city": lambda: ~self._member(everyone, city, self.excluded_codes),
             "own_employer": lambda: self.employer != city,
             "forbidden": lambda: ~np.isin(everyone, forbidden),
+            "training": lambda: (np.ones(n, bool) if self.training_cutoff[j] == NO_CUTOFF
+                                 else self.trained[:, self.training_column[j]] >= self.training_cutoff[j]),
         }
         remaining = np.ones(n, dtype=bool)
         counts = {}

@@ -23,6 +23,9 @@ EXCHANGE_PRIORITIES = ("first", "after_disaster", "after_statutory", "last")
 DEFAULT_EXCHANGE_PRIORITY = "after_statutory"
 MAX_DAYS_PER_WEEK = 5
 DEFAULT_TIME_LIMIT_S = 30.0
+# The urgency class whose requests a profession's training requirement applies to.
+TRAINING_URGENCY = "disaster"
+MAX_TRAINING_MONTHS = 60
 
 
 class ProblemError(ValueError):
@@ -76,6 +79,8 @@ class Specialist:
     previous_cities: frozenset[str] = frozenset()
     # committed elsewhere (e.g. an approved ring of an earlier round): not free on these days
     busy: tuple[Period, ...] = ()
+    # profession code -> the latest day they attended a training session suiting that profession
+    trainings: Mapping[str, dt.date] = field(default_factory=dict, hash=False)
 
     def busy_during(self, start: dt.date, end: dt.date) -> bool:
         """True when a busy period shares a day with the inclusive period start..end."""
@@ -157,6 +162,8 @@ class Problem:
     pinned: tuple[Pair, ...]
     forbidden: frozenset[Pair]
     time_limit_s: float = DEFAULT_TIME_LIMIT_S
+    # profession code -> N: its disaster-recovery requests need a training attended within N months
+    disaster_training_months: Mapping[str, int] = field(default_factory=dict, hash=False)
 
     def travel_minutes(self, from_city: str, to_city: str) -> int | None:
         """On-site travel time; None means out of reach (pair not listed)."""
@@ -479,6 +486,16 @@ def _parse_specialist(where: str, item: Any, cities: set[str]) -> Specialist:
     modes = rec.strings("modes", PROFESSION_MODES) if rec.has("modes") else frozenset({"onsite"})
     if not modes:
         raise rec.fail("modes", "must list onsite and/or remote")
+    trainings_raw = rec.data.get("trainings") or {}
+    if not isinstance(trainings_raw, dict):
+        raise rec.fail("trainings", f"must be an object {{profession: YYYY-MM-DD}}, got {trainings_raw!r}")
+    trainings: dict[str, dt.date] = {}
+    for name, day in sorted(trainings_raw.items()):
+        try:
+            trainings[str(name)] = dt.date.fromisoformat(day)
+        except (TypeError, ValueError):
+            raise rec.fail("trainings", f'must give an ISO date YYYY-MM-DD for profession "{name}", '
+                                        f"got {day!r}") from None
     return Specialist(
         id=sid,
         professions=professions,
@@ -494,6 +511,7 @@ def _parse_specialist(where: str, item: Any, cities: set[str]) -> Specialist:
         preferred_cities=city_refs("preferred_cities"),
         previous_cities=city_refs("previous_cities"),
         busy=tuple(sorted(set(busy), key=lambda p: (p.start, p.end))),
+        trainings=trainings,
     )
 
 
@@ -581,6 +599,21 @@ def _parse_rule_set(data: Any) -> RuleSet:
     )
 
 
+def _parse_training_months(data: Any) -> dict[str, int]:
+    """``disaster_training_months``: {profession: N}, N whole months from 1 to MAX_TRAINING_MONTHS."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ProblemError(f"disaster_training_months: must be an object {{profession: months}}, got {data!r}")
+    months: dict[str, int] = {}
+    for name, value in sorted(data.items(), key=lambda item: str(item[0])):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TRAINING_MONTHS:
+            raise ProblemError(f'disaster_training_months: profession "{name}" must be an integer '
+                               f"1..{MAX_TRAINING_MONTHS}, got {value!r}")
+        months[str(name)] = value
+    return months
+
+
 def _parse_pairs(data: Mapping[str, Any], key: str, specialists: dict[str, Specialist],
                  requests: dict[str, Request]) -> list[Pair]:
     pairs = []
@@ -651,6 +684,7 @@ def load_problem(data: Mapping[str, Any]) -> Problem:
         pinned=tuple(sorted(set(pinned), key=lambda p: (p.specialist, p.request))),
         forbidden=frozenset(forbidden),
         time_limit_s=float(time_limit),
+        disaster_training_months=_parse_training_months(data.get("disaster_training_months")),
     )
 
 
@@ -685,7 +719,9 @@ def problem_to_dict(problem: Problem, *, include_time_limit: bool = True) -> dic
              "previous_cities": iso_list(s.previous_cities),
              # only when given, so problems without busy periods keep their fingerprints
              **({"busy": [{"start": p.start.isoformat(), "end": p.end.isoformat()} for p in s.busy]}
-                if s.busy else {})}
+                if s.busy else {}),
+             **({"trainings": {k: d.isoformat() for k, d in sorted(s.trainings.items())}}
+                if s.trainings else {})}
             for s in problem.specialists
         ],
         "requests": [
@@ -718,6 +754,8 @@ def problem_to_dict(problem: Problem, *, include_time_limit: bool = True) -> dic
         "forbidden": [{"specialist": p.specialist, "request": p.request}
                       for p in sorted(problem.forbidden, key=lambda p: (p.specialist, p.request))],
     }
+    if problem.disaster_training_months:  # only when set, so problems without it keep their fingerprints
+        data["disaster_training_months"] = dict(sorted(problem.disaster_training_months.items()))
     if include_time_limit:
         data["time_limit_s"] = problem.time_limit_s
     return data

@@ -5,10 +5,13 @@ index in ``eligibility.py`` must agree with them (tests compare the two).
 """
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from typing import Callable, Iterable, Mapping
 
 from talentbank.solver.days import busiest_day_load
 from talentbank.solver.problem import (
+    TRAINING_URGENCY,
     URGENCY_CLASSES,
     City,
     Pair,
@@ -88,6 +91,33 @@ def pair_not_forbidden(s: Specialist, r: Request, problem: Problem) -> bool:
     return Pair(s.id, r.id) not in problem.forbidden
 
 
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months earlier (the month's last day when it is shorter)."""
+    year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return dt.date(year, month0 + 1, min(day.day, calendar.monthrange(year, month0 + 1)[1]))
+
+
+def training_cutoff(r: Request, problem: Problem) -> dt.date | None:
+    """The earliest training day that still counts for the request, or None when none is required.
+
+    Only disaster-recovery requests of a profession with ``disaster_training_months`` = N require one:
+    a training of that profession attended on or after the request's start minus N calendar months.
+    """
+    if r.urgency != TRAINING_URGENCY:
+        return None
+    months = problem.disaster_training_months.get(r.profession)
+    return None if months is None else months_before(r.start, months)
+
+
+def has_recent_training(s: Specialist, r: Request, problem: Problem) -> bool:
+    """A disaster-recovery request of a profession that requires it needs a recent training of it."""
+    cutoff = training_cutoff(r, problem)
+    if cutoff is None:
+        return True
+    attended = s.trainings.get(r.profession)
+    return attended is not None and attended >= cutoff
+
+
 PairRule = Callable[[Specialist, Request, Problem], bool]
 
 # The fixed order in which a ruled-out specialist is counted (first rule failed).
@@ -102,6 +132,8 @@ HARD_RULES: tuple[tuple[str, PairRule], ...] = (
     ("excluded_city", city_not_excluded),
     ("own_employer", not_own_employer),
     ("forbidden", pair_not_forbidden),
+    # last: a person counted here passes every other rule and lacks only the recent training
+    ("training", has_recent_training),
 )
 HARD_RULE_NAMES: tuple[str, ...] = tuple(name for name, _ in HARD_RULES)
 

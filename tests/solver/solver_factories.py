@@ -27,14 +27,18 @@ def city(code: str, name: str, population: int, staff: int, allowance: float, fi
 
 def specialist(sid: str, *, professions=("civil",), licences=(), home="142085", employer=None,
                start="2024-04-01", end="2025-03-31", days=5, modes=("onsite",), max_travel=90,
-               experience=None, excluded=(), preferred=(), previous=(), windows=None) -> dict:
-    """One specialist record with sensible defaults."""
-    return {"id": sid, "professions": list(professions), "licences": list(licences),
-            "experience": dict(experience or {}), "home_city": home, "employer_city": employer,
-            "availability": windows or [{"start": start, "end": end}], "days_per_week": days,
-            "modes": list(modes), "max_travel_minutes": max_travel,
-            "excluded_cities": list(excluded), "preferred_cities": list(preferred),
-            "previous_cities": list(previous)}
+               experience=None, excluded=(), preferred=(), previous=(), windows=None,
+               trainings=None) -> dict:
+    """One specialist record with sensible defaults (``trainings``: {profession: latest day attended})."""
+    record = {"id": sid, "professions": list(professions), "licences": list(licences),
+              "experience": dict(experience or {}), "home_city": home, "employer_city": employer,
+              "availability": windows or [{"start": start, "end": end}], "days_per_week": days,
+              "modes": list(modes), "max_travel_minutes": max_travel,
+              "excluded_cities": list(excluded), "preferred_cities": list(preferred),
+              "previous_cities": list(previous)}
+    if trainings:
+        record["trainings"] = dict(trainings)
+    return record
 
 
 def request(rid: str, *, city_code="142085", profession="civil", licences=(), fields=(), slots=1,
@@ -68,9 +72,21 @@ MONTHS = [("2024-04-01", "2024-06-30"), ("2024-05-01", "2024-08-31"), ("2024-07-
           ("2024-10-01", "2024-12-31"), ("2024-04-01", "2024-12-31")]
 
 
+# Training days around the random requests' starts less N months (N in TRAINING_MONTHS): on the cutoff
+# day and the day before it, so both sides of every boundary occur.
+TRAINING_DAYS = ["2023-03-31", "2023-04-01", "2023-06-30", "2023-07-01", "2023-09-30", "2023-10-01",
+                 "2023-12-31", "2024-01-01", "2024-02-29", "2024-03-01", "2024-03-31", "2024-04-01",
+                 "2024-05-31", "2024-06-01", "2024-06-30", "2024-07-01", "2024-08-31"]
+TRAINING_MONTHS = [1, 3, 6, 12]
+
+
 def random_problem(seed: int, *, max_specs: int = 4, max_reqs: int = 4, part_time: bool = True,
-                   forbid: bool = True) -> dict:
-    """A tiny seeded instance covering every hard rule and every priority criterion."""
+                   forbid: bool = True, trainings: bool = False) -> dict:
+    """A tiny seeded instance covering every hard rule and every priority criterion.
+
+    ``trainings`` adds, from a generator of its own (the rest of the instance stays as it was), a
+    disaster-recovery training requirement for some professions and training days to some people.
+    Off by default so that tests counting how often a path is taken keep their instances."""
     rng = random.Random(seed)
     codes = [row[0] for row in CITY_ROWS]
     travel = []
@@ -115,7 +131,23 @@ def random_problem(seed: int, *, max_specs: int = 4, max_reqs: int = 4, part_tim
     ])
     if forbid and specs and reqs and rng.random() < 0.4:
         data["forbidden"] = [{"specialist": rng.choice(specs)["id"], "request": rng.choice(reqs)["id"]}]
+    if trainings:
+        add_random_trainings(data, random.Random(f"trainings-{seed}"))
     return data
+
+
+def add_random_trainings(data: dict, rng: random.Random) -> None:
+    """Half the instances: some professions require a recent training; people attended some, any profession's."""
+    if rng.random() < 0.5:
+        return
+    required = [p for p in ("civil", "nurse") if rng.random() < 0.7]
+    if not required:
+        return
+    data["disaster_training_months"] = {p: rng.choice(TRAINING_MONTHS) for p in required}
+    for s in data["specialists"]:
+        attended = {p: rng.choice(TRAINING_DAYS) for p in ("civil", "nurse") if rng.random() < 0.6}
+        if attended:
+            s["trainings"] = attended
 
 
 # ----------------------------------------------------------------------------- independent referee
@@ -161,7 +193,34 @@ def referee_eligible(data: dict, s: dict, r: dict) -> bool:
             return False
     if r["city"] in s["excluded_cities"] or r["city"] == s["employer_city"]:
         return False
-    return (s["id"], r["id"]) not in forbidden
+    if (s["id"], r["id"]) in forbidden:
+        return False
+    return referee_trained(data, s, r)
+
+
+def referee_trained(data: dict, s: dict, r: dict) -> bool:
+    """A disaster-recovery request of a profession with N months required: the person attended a training of
+    that profession on or after the request's start less N calendar months (the month's last day if shorter)."""
+    months = (data.get("disaster_training_months") or {}).get(r["profession"])
+    if r["urgency"] != "disaster" or months is None:
+        return True
+    attended = (s.get("trainings") or {}).get(r["profession"])
+    if attended is None:
+        return False
+    start = _date(r["start"])
+    year, month = start.year, start.month
+    for _ in range(months):  # step back one calendar month at a time
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    day = start.day
+    while True:
+        try:
+            cutoff = dt.date(year, month, day)
+            break
+        except ValueError:  # the 31st of a 30-day month and the like
+            day -= 1
+    return _date(attended) >= cutoff
 
 
 def referee_days_ok(s: dict, reqs: list[dict]) -> bool:

@@ -92,7 +92,7 @@ def _check_round(data: dict, result: dict) -> None:
 @pytest.mark.parametrize("block", range(6))
 def test_random_rounds_keep_every_promise(block):
     for seed in SEEDS[block::6]:
-        data = random_problem(seed)
+        data = random_problem(seed, trainings=True)
         result = solve(load_problem(data)).to_dict()
         assert result["status"] == "optimal"
         _check_round(data, result)
@@ -100,7 +100,7 @@ def test_random_rounds_keep_every_promise(block):
 
 def test_no_eligible_counts_follow_the_first_failed_rule():
     for seed in range(300):
-        data = random_problem(seed, max_specs=6)
+        data = random_problem(seed, max_specs=6, trainings=True)
         p = load_problem(data)
         result = solve(p).to_dict()
         for u in result["unfilled"]:
@@ -117,7 +117,7 @@ def test_no_eligible_counts_follow_the_first_failed_rule():
 
 def test_fill_never_below_the_naive_pass():
     for seed in range(400):
-        data = random_problem(seed)
+        data = random_problem(seed, trainings=True)
         p = load_problem(data)
         assert len(solve(p).assignments) >= naive_fill(p)
 
@@ -177,7 +177,7 @@ def test_part_time_packing_is_exact_on_tiny_instances():
 
 def test_pinned_pairs_stay_and_forbidden_pairs_never_return():
     for seed in range(150):
-        data = random_problem(seed, forbid=False)
+        data = random_problem(seed, forbid=False, trainings=True)
         first = solve(load_problem(data)).to_dict()
         if not first["assignments"]:
             continue
@@ -204,7 +204,7 @@ def test_pinned_pair_that_now_breaks_a_rule_is_kept_with_a_warning():
 
 def test_same_input_gives_the_same_result():
     for seed in range(0, 400, 7):
-        data = random_problem(seed)
+        data = random_problem(seed, trainings=True)
         a = solve(load_problem(data)).to_dict()
         b = solve(load_problem(json.loads(json.dumps(data)))).to_dict()
         a.pop("stats"), b.pop("stats")

@@ -142,7 +142,7 @@ def test_busy_rule_sits_after_availability():
     assert HARD_RULE_NAMES.index("busy") == HARD_RULE_NAMES.index("availability") + 1
     assert HARD_RULE_NAMES[:3] == ("profession", "licences", "availability")
     assert HARD_RULE_NAMES[4:] == ("days_per_week", "mode", "travel", "excluded_city",
-                                   "own_employer", "forbidden")
+                                   "own_employer", "forbidden", "training")
 
 
 def test_a_busy_specialist_is_counted_under_busy():

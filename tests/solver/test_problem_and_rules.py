@@ -88,7 +88,7 @@ def test_need_rank_breaks_ties_by_city_code():
 
 def test_vectorised_index_agrees_with_the_rule_functions():
     for seed in range(400):
-        p = load_problem(random_problem(seed, max_specs=6, max_reqs=5))
+        p = load_problem(random_problem(seed, max_specs=6, max_reqs=5, trainings=True))
         index = EligibilityIndex(p)
         pairs = index.all_pairs()
         got = {(p.specialists[i].id, p.requests[j].id): int(q)

@@ -68,7 +68,7 @@ def violations(value, schema: dict, where: str = "$") -> list[str]:
 def test_example_problems_match_the_problem_schema():
     assert violations(EXAMPLE, PROBLEM_SCHEMA) == []
     for seed in range(50):
-        assert violations(random_problem(seed), PROBLEM_SCHEMA) == []
+        assert violations(random_problem(seed, trainings=True), PROBLEM_SCHEMA) == []
 
 
 def test_the_schema_catches_what_a_sender_gets_wrong():
@@ -83,7 +83,7 @@ def test_the_schema_catches_what_a_sender_gets_wrong():
 def test_results_match_the_result_schema():
     assert violations(solve(load_problem(EXAMPLE)).to_dict(), RESULT_SCHEMA) == []
     for seed in range(50):
-        assert violations(solve(load_problem(random_problem(seed))).to_dict(), RESULT_SCHEMA) == []
+        assert violations(solve(load_problem(random_problem(seed, trainings=True))).to_dict(), RESULT_SCHEMA) == []
 
 
 def test_rounds_with_both_markets_match_both_schemas():
