@@ -33,6 +33,7 @@ from .exchange.rings.views import bp as rings_bp
 from .exchange.views import bp as exchange_bp
 from .extensions import babel, csrf, db, login_manager, migrate
 from .i18n import ensure_compiled, show_time
+from .library.views import bp as library_bp
 from .main.audit_log import bp as audit_bp
 from .main.history_words import describe_histories
 from .main.navigation import nav_items
@@ -66,6 +67,7 @@ from .notifications import models as _notifications  # noqa: F401
 from .requests import models as _requests  # noqa: F401
 from .scheduler import models as _scheduler  # noqa: F401
 from .specialists import models as _specialists  # noqa: F401
+from .training import models as _training  # noqa: F401
 from .vocabulary import models as _vocabulary  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,6 +185,9 @@ def _register_blueprints(app: Flask) -> None:
 
     # The documents of agreed dispatches (協定書, 通知書, 送付状) and their replaceable templates.
     app.register_blueprint(documents_bp)
+
+    # The lessons library (事例・ノウハウ): after-action notes, consultation summaries, uploaded documents.
+    app.register_blueprint(library_bp)
 
     # Browsers ask for /favicon.ico whatever the page says: the bank's icon (eight cities round one bank).
     @app.route("/favicon.ico")

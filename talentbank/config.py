@@ -109,6 +109,13 @@ class Config:
     DOCUMENT_TEMPLATES_DIR: str | None = None
     DOCUMENT_TEMPLATE_MAX_BYTES = 2 * 1024 * 1024
     DOCUMENT_FONT_PATH: str | None = None  # None: the first of documents.FONT_CANDIDATES found
+    # The lessons library (talentbank/library): uploaded documents outside the web root (None:
+    # instance/library-files), their size cap; after-action notes: one reminder after N days, and how far back
+    # the daily job looks for ended dispatches not yet asked.
+    LIBRARY_FILES_DIR: str | None = None
+    LIBRARY_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    LIBRARY_NOTE_REMINDER_DAYS = 14
+    LIBRARY_NOTE_LOOKBACK_DAYS = 60
 
     # Days a specialist has to answer an offer (talentbank/dispatches); less when the work starts sooner.
     OFFER_DAYS = 7
@@ -152,6 +159,10 @@ _ENVIRONMENT = {
     "TALENTBANK_DOCUMENT_TEMPLATES_DIR": ("DOCUMENT_TEMPLATES_DIR", str),
     "TALENTBANK_DOCUMENT_TEMPLATE_MAX_BYTES": ("DOCUMENT_TEMPLATE_MAX_BYTES", int),
     "TALENTBANK_DOCUMENT_FONT_PATH": ("DOCUMENT_FONT_PATH", str),
+    "TALENTBANK_LIBRARY_FILES_DIR": ("LIBRARY_FILES_DIR", str),
+    "TALENTBANK_LIBRARY_UPLOAD_MAX_BYTES": ("LIBRARY_UPLOAD_MAX_BYTES", int),
+    "TALENTBANK_LIBRARY_NOTE_REMINDER_DAYS": ("LIBRARY_NOTE_REMINDER_DAYS", int),
+    "TALENTBANK_LIBRARY_NOTE_LOOKBACK_DAYS": ("LIBRARY_NOTE_LOOKBACK_DAYS", int),
     "TALENTBANK_PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", str),
     "TALENTBANK_SMTP_HOST": ("SMTP_HOST", str),
     "TALENTBANK_SMTP_PORT": ("SMTP_PORT", "int_or_none"),

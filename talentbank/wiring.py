@@ -19,6 +19,7 @@ from .dispatches import events as dispatch_events
 from .dispatches import services as dispatches
 from .exchange import jobs as exchange_jobs
 from .exchange.rings import events as ring_events
+from .library import jobs as library_jobs
 from .matching import erasure as round_erasure
 from .matching import events as matching_events
 from .matching import jobs as matching_jobs
@@ -80,6 +81,7 @@ SUBSCRIPTIONS: tuple[tuple[Signal, object], ...] = (
 # (core.jobs.JOBS), here, once, for every app and the ``flask scheduler`` process alike.
 JOB_MODULES = (account_jobs, dispatch_jobs, exchange_jobs, matching_jobs, notification_jobs, request_jobs,
                specialist_jobs)
+JOB_MODULES = JOB_MODULES + (library_jobs,)
 
 
 def connect_subscribers() -> None:

@@ -18,6 +18,7 @@ from ..cities.models import City
 from ..core.clock import utcnow
 from ..core.constraints import one_of
 from ..core.errors import N_
+from ..dispatches.models import Dispatch
 from ..extensions import db
 from ..vocabulary.models import ExperienceField, Profession
 
@@ -114,6 +115,7 @@ class NoteRequest(db.Model):
 
     entry: Mapped[LibraryEntry | None] = relationship()
     city: Mapped[City | None] = relationship()
+    dispatch: Mapped[Dispatch] = relationship()
 
     @property
     def is_answered(self) -> bool:

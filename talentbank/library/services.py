@@ -26,7 +26,7 @@ from ..extensions import db
 from ..specialists.models import Specialist
 from ..vocabulary.models import ExperienceField, Profession
 from . import search
-from .models import ENTRY_KINDS, LibraryEntry
+from .models import ENTRY_KINDS, LibraryEntry, NoteRequest
 
 ENTRY_ENTITY = "library_entry"
 TITLE_MAX = 200
@@ -162,8 +162,13 @@ def _may_manage(actor: Any, entry: LibraryEntry) -> bool:
         return True
     if entry.created_by_id is not None and entry.created_by_id == actor.id:
         return True
-    return actor.role == Role.CITY_HR and entry.city_id is not None and entry.city_id == actor.city_id and (
-        entry.kind != "after_action" or entry.party in ("receiving", "sending"))
+    if actor.role != Role.CITY_HR:
+        return False
+    if entry.kind == "after_action":
+        # A city side's note belongs to that city (the sending city's note too, though filed under the receiver).
+        side_city = db.session.scalar(select(NoteRequest.city_id).where(NoteRequest.entry_id == entry.id))
+        return side_city is not None and side_city == actor.city_id
+    return entry.city_id is not None and entry.city_id == actor.city_id
 
 
 def may_manage(actor: Any, entry: LibraryEntry) -> bool:
