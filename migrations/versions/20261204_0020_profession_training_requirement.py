@@ -17,8 +17,11 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # N months (1..60, checked by vocabulary/services.py); NULL = no training required. A plain ADD COLUMN:
+    # on SQLite a batch would recreate `professions`, and dropping it would set licences' and fields'
+    # profession_id to NULL through their ON DELETE SET NULL.
+    op.add_column('professions', sa.Column('disaster_training_months', sa.Integer(), nullable=True))
 
 
 def downgrade():
-    pass
+    op.drop_column('professions', 'disaster_training_months')

@@ -27,6 +27,8 @@ RULE_SENTENCES: dict[str, str] = {
     "excluded_city": N_("%(n)s人はこの市を勤務先から除外しています。"),
     "own_employer": N_("%(n)s人はこの市の現職職員です。"),
     "forbidden": N_("%(n)s人は以前に却下または辞退された組み合わせです。"),
+    # counted last: these people pass every other rule and lack only the recent training
+    "training": N_("%(n)s人は、他の条件は満たしていますが、災害復旧の要請に必要な研修（%(months)sか月以内の受講）を受けていません。"),
 }
 # An empty slot names at most this many requests that took its candidates (then "and N more").
 MAX_TAKERS_SHOWN = 5
@@ -85,13 +87,16 @@ def describe_no_eligible(reason: Mapping[str, Any], profession_name: str, licenc
     if total == 0:
         return ReasonText(_("マッチングの対象となる専門人材が登録されていません。"), (), "no_eligible")
     with_profession = total - int(ruled_out.get("profession", 0))
+    months = reason.get("training_months") or ""
     details = tuple(
-        _(sentence, n=ruled_out[rule], licences=_joined(licence_names, _))
+        _(sentence, n=ruled_out[rule], licences=_joined(licence_names, _), months=months)
         for rule, sentence in RULE_SENTENCES.items() if int(ruled_out.get(rule, 0)) > 0)
     if with_profession == 0:
         headline = _("%(profession)sの候補者がいません。", profession=profession_name)
     elif licence_names and int(ruled_out.get("licences", 0)) == with_profession:
         headline = _("%(licences)sを持つ候補者がいません。", licences=_joined(licence_names, _))
+    elif int(ruled_out.get("training", 0)) == with_profession:
+        headline = _("必要な研修（%(months)sか月以内の受講）を受けた候補者がいません。", months=months)
     else:
         headline = _("条件を満たす候補者がいません。")
     return ReasonText(headline, details, "no_eligible")

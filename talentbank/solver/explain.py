@@ -3,7 +3,8 @@
 Reason shapes (JSON):
 - ``{"kind": "no_eligible", "total": N, "ruled_out": {rule: count, ...}}`` where every
   specialist is counted once, under the first hard rule they fail (rules.HARD_RULES
-  order), so the counts sum to ``total``;
+  order), so the counts sum to ``total``; plus ``"training_months": N`` when the request
+  requires a recent training (rule ``training``);
 - ``{"kind": "outranked", "eligible": n, "taken_by": [{"request", "city",
   "priority_position", "why", "this_value", "their_value", "specialists"}, ...]}``
   where ``why`` is ``same_request`` (this request's other slots), ``urgency``,
@@ -65,6 +66,8 @@ def explain_unfilled(problem: Problem, index: EligibilityIndex, pairs: EligibleP
             counts = index.ruled_out_counts(j)
             reason: dict[str, Any] = {"kind": "no_eligible", "total": index.n_specialists,
                                       "ruled_out": counts}
+            if rules.training_cutoff(r, problem) is not None:  # the words name the months required
+                reason["training_months"] = problem.disaster_training_months[r.profession]
         else:
             reason = _outranked(problem, r, eligible, held_by_spec, req_index, positions, need_rank,
                                 rings_of)

@@ -34,6 +34,10 @@ class Profession(VocabularyTerm, db.Model):
 
     __tablename__ = "professions"
 
+    # Its disaster-recovery requests need a training attended within this many months (1..60); None = none.
+    # The round sends it to the solver as ``disaster_training_months`` (hard rule ``training``).
+    disaster_training_months: Mapped[int | None] = mapped_column(default=None)
+
 
 class Licence(VocabularyTerm, db.Model):
     """A licence or qualification (資格・免許) a request may require."""

@@ -1,6 +1,7 @@
 """Keeping the controlled vocabularies: the standard seed list and the coordinator's edits."""
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -71,9 +72,12 @@ class TermValues:
     sort_order: int = 0
     is_active: bool = True
     profession_id: int | None = None
+    # professions only: disaster-recovery requests need a training within this many months (None = none)
+    disaster_training_months: int | None = None
 
 
-FIELDS = ("code", "name_ja", "name_en", "sort_order", "is_active", "profession_id")
+FIELDS = ("code", "name_ja", "name_en", "sort_order", "is_active", "profession_id", "disaster_training_months")
+TRAINING_MONTHS_RANGE = (1, 60)
 
 
 def _snapshot(term: Any) -> dict[str, Any]:
@@ -102,6 +106,10 @@ def _validate(model: type[VocabularyTerm], values: TermValues, term_id: int | No
         raise UserError("名称「%(name)s」は既に登録されています。", field="name_ja", name=values.name_ja.strip())
     if values.profession_id is not None and db.session.get(Profession, values.profession_id) is None:
         raise UserError("職種が見つかりません。", field="profession_id")
+    months = values.disaster_training_months
+    if months is not None and not TRAINING_MONTHS_RANGE[0] <= months <= TRAINING_MONTHS_RANGE[1]:
+        raise UserError("研修の受講期限は1〜60か月の整数で入力してください（求めない場合は空欄）。",
+                        field="disaster_training_months")
 
 
 def _apply(term: Any, values: TermValues) -> None:
@@ -112,6 +120,8 @@ def _apply(term: Any, values: TermValues) -> None:
     term.is_active = values.is_active
     if hasattr(term, "profession_id"):
         term.profession_id = values.profession_id
+    if hasattr(term, "disaster_training_months"):
+        term.disaster_training_months = values.disaster_training_months
 
 
 def create_term(actor: Any, kind: str, values: TermValues) -> Any:
@@ -121,8 +131,7 @@ def create_term(actor: Any, kind: str, values: TermValues) -> Any:
     _validate(model, values, None)
     if values.sort_order == 0:
         top = db.session.scalar(select(func.max(model.sort_order))) or 0
-        values = TermValues(values.code, values.name_ja, values.name_en, top + 10, values.is_active,
-                            values.profession_id)
+        values = dataclasses.replace(values, sort_order=top + 10)
     term = model()
     _apply(term, values)
     db.session.add(term)

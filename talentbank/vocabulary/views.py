@@ -29,6 +29,7 @@ def _prepare(form: TermForm, kind: str) -> TermForm:
     if kind == "professions":
         del form.profession_id
     else:
+        del form.disaster_training_months
         form.profession_id.choices = [("", _("（なし）"))] + [
             (str(p.id), p.display_name(str(get_locale() or "ja"))) for p in services.all_terms(Profession)]
     return form
@@ -36,10 +37,12 @@ def _prepare(form: TermForm, kind: str) -> TermForm:
 
 def _values(form: TermForm) -> services.TermValues:
     profession = getattr(form, "profession_id", None)
+    months = getattr(form, "disaster_training_months", None)
     return services.TermValues(
         code=(form.code.data or "").strip(), name_ja=(form.name_ja.data or "").strip(),
         name_en=(form.name_en.data or "").strip(), sort_order=form.sort_order.data or 0,
-        is_active=bool(form.is_active.data), profession_id=profession.data if profession is not None else None)
+        is_active=bool(form.is_active.data), profession_id=profession.data if profession is not None else None,
+        disaster_training_months=months.data if months is not None else None)
 
 
 @bp.route("/")

@@ -94,3 +94,27 @@ def test_a_long_list_of_takers_is_cut_short(ja):
                "specialists": [str(i)]} for i in range(8)]
     text = describe_unfilled({"kind": "outranked", "eligible": 8, "taken_by": takers}, "土木", [], context())
     assert len(text.details) == 6 and text.details[-1] == "ほか3件の要請に配置されました。"
+
+
+def test_people_without_the_recent_training_are_counted_in_their_own_words(ja):
+    reason = {**no_eligible(profession=5, availability=2, training=3), "training_months": 12}
+    text = describe_unfilled(reason, "土木", [], context())
+    assert text.headline == "条件を満たす候補者がいません。"
+    assert text.details[-1] == ("3人は、他の条件は満たしていますが、災害復旧の要請に必要な研修"
+                                "（12か月以内の受講）を受けていません。")
+    only = {**no_eligible(profession=5, training=3), "training_months": 6}
+    assert describe_unfilled(only, "土木", [], context()).headline == \
+        "必要な研修（6か月以内の受講）を受けた候補者がいません。"
+
+
+def test_the_training_words_in_english(app):
+    with app.test_request_context("/"):
+        from flask import session
+
+        session["lang"] = "en"
+        text = describe_unfilled({**no_eligible(profession=1, training=2), "training_months": 12}, "Civil", [],
+                                 context())
+    assert text.headline == "No candidate has attended the required training (within 12 months)."
+    assert text.details == ("1 are of another profession.",
+                            "2 meet every other condition but have not attended the training disaster-recovery "
+                            "requests need (within 12 months).")

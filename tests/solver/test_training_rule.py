@@ -109,6 +109,10 @@ def test_training_is_counted_last_and_on_its_own_in_no_eligible():
     assert u["reason"]["total"] == 4
     counts = {k: v for k, v in u["reason"]["ruled_out"].items() if v}
     assert counts == {"training": 2, "availability": 1, "profession": 1}
+    assert u["reason"]["training_months"] == 12
+    statutory = _round([specialist("S1", professions=["nurse"])], [_disaster(urgency="statutory")], {"civil": 12})
+    [u] = solve(load_problem(statutory)).to_dict()["unfilled"]
+    assert "training_months" not in u["reason"] and u["reason"]["ruled_out"]["training"] == 0
 
 
 def test_a_round_sends_the_trained_person_and_leaves_the_untrained_one():

@@ -110,3 +110,80 @@ def test_hr_officers_and_specialists_cannot_edit_vocabularies(make, client, auth
                            ).status_code == 403
         auth.logout()
     assert db.session.scalar(select(func.count(Profession.id)).where(Profession.code == "x_y")) == 0
+
+
+def _profession_form(term, **changes):
+    data = {"code": term.code, "name_ja": term.name_ja, "name_en": term.name_en, "sort_order": str(term.sort_order),
+            "is_active": "y"}
+    data.update(changes)
+    return data
+
+
+def test_the_coordinator_sets_a_training_requirement_for_disaster_recovery_and_it_is_audited(coordinator, client,
+                                                                                               make):
+    civil = make.term(Profession, "civil")
+    page = client.get(f"/vocabulary/professions/{civil.id}/edit").text
+    assert 'name="disaster_training_months"' in page and "災害復旧の要請で求める研修の受講（か月以内）" in page
+    response = client.post(f"/vocabulary/professions/{civil.id}/edit",
+                           data=_profession_form(civil, disaster_training_months="12"), follow_redirects=True)
+    assert "「土木」を更新しました。" in response.text
+    assert "12か月以内の受講" in response.text  # the list shows it
+    db.session.expire_all()
+    assert make.term(Profession, "civil").disaster_training_months == 12
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "vocabulary.updated")).one()
+    assert entry.changes["disaster_training_months"] == [None, 12] and entry.actor_id == coordinator.id
+    # emptied: no requirement any more, audited too
+    emptied = client.post(f"/vocabulary/professions/{civil.id}/edit",
+                          data=_profession_form(civil, disaster_training_months=""), follow_redirects=True)
+    assert "「土木」を更新しました。" in emptied.text, emptied.text
+    db.session.expire_all()
+    assert make.term(Profession, "civil").disaster_training_months is None
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "vocabulary.updated")) == 2
+
+
+@pytest.mark.parametrize("value", ["0", "61", "-3", "1.5", "twelve"])
+def test_a_training_requirement_outside_one_to_sixty_months_is_refused_and_nothing_saved(coordinator, client, make,
+                                                                                         value):
+    civil = make.term(Profession, "civil")
+    response = client.post(f"/vocabulary/professions/{civil.id}/edit",
+                           data=_profession_form(civil, name_ja="土木（新）", disaster_training_months=value))
+    assert response.status_code == 200
+    assert "研修の受講期限は1〜60か月の整数で入力してください（求めない場合は空欄）。" in response.text \
+        or "整数" in response.text
+    db.session.expire_all()
+    term = make.term(Profession, "civil")
+    assert term.disaster_training_months is None and term.name_ja == "土木"
+
+
+def test_the_service_refuses_a_requirement_outside_the_range_whatever_the_screen_does(coordinator, make):
+    from talentbank.core.errors import UserError
+    from talentbank.vocabulary.services import TermValues, update_term
+
+    civil = make.term(Profession, "civil")
+    for months in (0, 61):
+        with pytest.raises(UserError) as info:
+            update_term(coordinator, "professions", civil.id, TermValues(
+                civil.code, civil.name_ja, civil.name_en, civil.sort_order, True, None, months))
+        assert info.value.field == "disaster_training_months"
+    term = update_term(coordinator, "professions", civil.id, TermValues(
+        civil.code, civil.name_ja, civil.name_en, civil.sort_order, True, None, 60))
+    assert term.disaster_training_months == 60
+
+
+def test_licences_and_fields_have_no_training_requirement(coordinator, client, make):
+    surveyor = make.term(Licence, "surveyor")
+    page = client.get(f"/vocabulary/licences/{surveyor.id}/edit").text
+    assert "disaster_training_months" not in page
+
+
+def test_the_training_requirement_reads_in_english(coordinator, client, make):
+    civil = make.term(Profession, "civil")
+    client.post("/lang/en")
+    page = client.get(f"/vocabulary/professions/{civil.id}/edit").text
+    assert "Training required for disaster-recovery requests (attended within months)" in page
+    refused = client.post(f"/vocabulary/professions/{civil.id}/edit",
+                          data=_profession_form(civil, disaster_training_months="99"))
+    assert "Enter the training requirement as a whole number of months from 1 to 60" in refused.text
+    client.post(f"/vocabulary/professions/{civil.id}/edit", data=_profession_form(civil, disaster_training_months="6"))
+    listing = client.get("/vocabulary/").text
+    assert "Training for disaster recovery" in listing and "Attended within 6 months" in listing
