@@ -43,6 +43,7 @@ from .matching.schedule_views import bp as schedule_bp
 from .matching.views import bp as matching_bp
 from .notifications.views import bp as notifications_bp
 from .reports.views import bp as reports_bp
+from .consultations.views import bp as consultations_bp
 from .agreements.documents_views import bp as documents_bp
 from .requests.views import bp as requests_bp
 from .scheduler import init_app as init_scheduler
@@ -69,6 +70,7 @@ from .scheduler import models as _scheduler  # noqa: F401
 from .specialists import models as _specialists  # noqa: F401
 from .training import models as _training  # noqa: F401
 from .vocabulary import models as _vocabulary  # noqa: F401
+from .consultations import models as _consultations  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 ROLE_LABELS = {
@@ -188,6 +190,9 @@ def _register_blueprints(app: Flask) -> None:
 
     # The lessons library (事例・ノウハウ): after-action notes, consultation summaries, uploaded documents.
     app.register_blueprint(library_bp)
+
+    # Consultations (相談): short questions offered to specialists who accept advice work.
+    app.register_blueprint(consultations_bp)
 
     # Browsers ask for /favicon.ico whatever the page says: the bank's icon (eight cities round one bank).
     @app.route("/favicon.ico")

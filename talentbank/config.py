@@ -117,6 +117,12 @@ class Config:
     LIBRARY_NOTE_REMINDER_DAYS = 14
     LIBRARY_NOTE_LOOKBACK_DAYS = 60
 
+    # Consultations (talentbank/consultations): people asked at once per batch, hours before the next batch,
+    # the size cap of a thread's attachment, and where attachments live (None: instance/consultation-files).
+    CONSULTATION_OFFER_COUNT = 5
+    CONSULTATION_OFFER_WAIT_HOURS = 24
+    CONSULTATION_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    CONSULTATION_FILES_DIR: str | None = None
     # Days a specialist has to answer an offer (talentbank/dispatches); less when the work starts sooner.
     OFFER_DAYS = 7
     # Matching rounds (talentbank/matching). The solver's own time limit; the child process running it is
@@ -153,6 +159,10 @@ _ENVIRONMENT = {
     "TALENTBANK_PROXY_HOPS": ("PROXY_HOPS", int),
     "TALENTBANK_PASSWORD_HASH_METHOD": ("PASSWORD_HASH_METHOD", str),
     "TALENTBANK_OFFER_DAYS": ("OFFER_DAYS", int),
+    "TALENTBANK_CONSULTATION_OFFER_COUNT": ("CONSULTATION_OFFER_COUNT", int),
+    "TALENTBANK_CONSULTATION_OFFER_WAIT_HOURS": ("CONSULTATION_OFFER_WAIT_HOURS", int),
+    "TALENTBANK_CONSULTATION_ATTACHMENT_MAX_BYTES": ("CONSULTATION_ATTACHMENT_MAX_BYTES", int),
+    "TALENTBANK_CONSULTATION_FILES_DIR": ("CONSULTATION_FILES_DIR", str),
     "TALENTBANK_EMAIL_CONFIRMATION_VALID_HOURS": ("EMAIL_CONFIRMATION_VALID_HOURS", int),
     "TALENTBANK_EVIDENCE_DIR": ("EVIDENCE_DIR", str),
     "TALENTBANK_LICENCE_DOCUMENT_MAX_BYTES": ("LICENCE_DOCUMENT_MAX_BYTES", int),

@@ -19,6 +19,8 @@ from .dispatches import events as dispatch_events
 from .dispatches import services as dispatches
 from .exchange import jobs as exchange_jobs
 from .exchange.rings import events as ring_events
+from .consultations import jobs as consultation_jobs
+from .consultations import services as consultations
 from .library import jobs as library_jobs
 from .matching import erasure as round_erasure
 from .matching import events as matching_events
@@ -52,6 +54,7 @@ SUBSCRIPTIONS: tuple[tuple[Signal, object], ...] = (
     (specialist_events.specialist_withdrawing, dispatches.cancel_for_withdrawing_specialist),
     (specialist_events.specialist_withdrawing, dispatches.forget_withdrawing_words),
     (specialist_events.specialist_withdrawing, notifications.forget_withdrawing_specialist),
+    (specialist_events.specialist_withdrawing, consultations.forget_withdrawing_specialist),
     # May a city see a person's name? Yes once a dispatch there is agreed.
     (specialist_events.agreed_dispatch, dispatch_answers.is_dispatch_agreed),
     # A pairing approved: the specialist gets an offer with a deadline.
@@ -82,6 +85,7 @@ SUBSCRIPTIONS: tuple[tuple[Signal, object], ...] = (
 JOB_MODULES = (account_jobs, dispatch_jobs, exchange_jobs, matching_jobs, notification_jobs, request_jobs,
                specialist_jobs)
 JOB_MODULES = JOB_MODULES + (library_jobs,)
+JOB_MODULES = JOB_MODULES + (consultation_jobs,)
 
 
 def connect_subscribers() -> None:

@@ -144,6 +144,29 @@ ROLE_PERMISSIONS["library.publish"] = EVERYONE
 ROLE_PERMISSIONS["library.upload"] = STAFF
 ROLE_PERMISSIONS["library.note"] = frozenset({S, H})
 
+# Training across cities (training/services.py checks the organising city and whose registration it is): everyone
+# reads the sessions open to them; staff post; the organising city's HR officers (and the coordinating city) change,
+# cancel and record attendance; specialists and HR officers register (HR officers also their city's staff).
+ROLE_PERMISSIONS["training.view"] = EVERYONE
+ROLE_PERMISSIONS["training.post"] = STAFF
+ROLE_PERMISSIONS["training.manage"] = STAFF
+ROLE_PERMISSIONS["training.register"] = frozenset({S, H})
+ROLE_PERMISSIONS["training.register_staff"] = frozenset({H})
+CITY_SCOPED = CITY_SCOPED | frozenset({"training.manage"})
+ROLE_PERMISSIONS["library.my_notes"] = frozenset({S, H})
+ROLE_PERMISSIONS["library.manage"] = STAFF
+CITY_SCOPED = CITY_SCOPED | frozenset({"library.note", "library.manage"})
+
+# Consultations (consultations/services.py checks the city and the person again): HR officers post for their own
+# city; a specialist answers the offers made to them; the posting city and the specialist who took one write in
+# its thread and close it; everyone lists what concerns them (the coordinating city all).
+ROLE_PERMISSIONS["consultation.list"] = frozenset({S, H, C})
+ROLE_PERMISSIONS["consultation.view"] = frozenset({S, H, C})
+ROLE_PERMISSIONS["consultation.post"] = frozenset({H})
+ROLE_PERMISSIONS["consultation.answer"] = frozenset({S})
+ROLE_PERMISSIONS["consultation.message"] = frozenset({S, H})
+ROLE_PERMISSIONS["consultation.close"] = frozenset({S, H})
+
 
 class PermissionDenied(Exception):
     """Raised by services when the actor's role or city does not allow the action."""

@@ -196,3 +196,10 @@ class StaffWithdrawForm(BoundedForm):
 
 class ImportForm(BoundedForm):
     file = FileField(_l("CSVまたはExcel（.xlsx）ファイル"))
+
+
+class AdviceForm(BoundedForm):
+    """Short consultations (相談): whether the person takes them, and their own cap of hours per month."""
+
+    accepts_advice = BooleanField(_l("短時間の相談（助言）を受け付ける"))
+    advice_hours_per_month = StringField(_l("1か月の相談時間の上限（時間）"), validators=[MaxChars(4)])

@@ -185,6 +185,10 @@ class Specialist(db.Model):
     can_work_onsite: Mapped[bool] = mapped_column(default=True)
     can_work_remote: Mapped[bool] = mapped_column(default=False)
     max_travel_minutes: Mapped[int | None]  # None: no limit given
+    # Short consultations (相談, talentbank/consultations): offered only to people who accept advice work,
+    # within their own cap of hours per month (None: no cap given; checked 1–160 by the profile services).
+    accepts_advice: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    advice_hours_per_month: Mapped[int | None]
     # Lifecycle and consent.
     status: Mapped[str] = mapped_column(String(10), default=SpecialistStatus.ACTIVE.value)
     consent_version: Mapped[str | None] = mapped_column(String(40))

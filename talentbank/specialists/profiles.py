@@ -372,3 +372,31 @@ def list_officers(actor: Any) -> list[Specialist]:
                  changes={"shown": [None, ids]}, summary=f"{len(ids)} serving officers")
     db.session.commit()  # before loading, so that the commit does not expire what the page shows
     return list(db.session.scalars(query.options(*full_profile_options())))
+
+
+# ---------------------------------------------------------------- advice work (consultations, 相談)
+
+ADVICE_CAP_MAX = 160
+
+
+def update_advice(actor: Any, specialist_id: int, accepts: bool, cap_text: str) -> Specialist:
+    """Whether the person takes short consultations, and their own cap of hours per month (1–160, needed
+    when they accept). Who may change it is who may edit the profile; audited."""
+    specialist = get_for_edit(actor, specialist_id)
+    text = (cap_text or "").strip()
+    cap = int(text) if text.isascii() and text.isdigit() and len(text) <= 4 else None
+    if text and (cap is None or not 1 <= cap <= ADVICE_CAP_MAX):
+        raise UserError("1か月の時間の上限は1〜%(max)sの整数（半角）で入力してください。", field="advice_hours_per_month",
+                        max=ADVICE_CAP_MAX)
+    if accepts and cap is None:
+        raise UserError("相談を受け付ける場合は、1か月の時間の上限を入力してください。", field="advice_hours_per_month")
+    before = {"accepts_advice": specialist.accepts_advice, "advice_hours_per_month": specialist.advice_hours_per_month}
+    specialist.accepts_advice = bool(accepts)
+    specialist.advice_hours_per_month = cap
+    changes = audit.diff(before, {"accepts_advice": specialist.accepts_advice,
+                                  "advice_hours_per_month": specialist.advice_hours_per_month})
+    if changes:
+        audit.record(actor, "specialist.advice_updated", "specialist", specialist.id, changes=changes,
+                     summary=specialist.reference)
+    db.session.commit()
+    return specialist

@@ -89,6 +89,13 @@ WHERE_PERSONAL_DATA_LIVES: dict[str, dict[str, str]] = {
     "terms_defaults": {"legal_form": CODE, "rate_unit": CODE, "travel_unit": CODE, "note": STAFF, "reason": STAFF,
                        "salary_bearer": CODE, "allowances_bearer": CODE, "overtime_bearer": CODE, "travel_bearer": CODE,
                        "retirement_allowance_bearer": CODE, "insurance_bearer": CODE},
+    # Consultations (相談): the city's question, summary and reasons are staff's; the specialist's own messages and
+    # attachments in a thread are erased at withdrawal (tests/consultations/test_threads.py checks it).
+    "consultations": {"status": CODE, "urgency": CODE, "work_mode": CODE, "title": STAFF, "question": STAFF,
+                      "summary": STAFF, "withdraw_reason": STAFF, "no_fit_counts": CODE},
+    "consultation_offers": {"status": CODE, "score": CODE},
+    "consultation_messages": {"side": CODE, "body": ERASED, "file_key": ERASED, "file_name": ERASED,
+                              "file_type": ERASED},
 }
 # Tables that hold people inside JSON without a foreign key to them.
 JSON_HOLDERS = {"matching_rounds", "unfilled_slots"}
