@@ -31,6 +31,12 @@ Choices made here, so that capacity in the problem is exact:
   ``Snapshot.kept_ring_ids`` so the round's review shows them as kept. Approved, offered and agreed
   dispatches hold their people through ``pinned`` (above). Proposals and rings still waiting for
   review in earlier rounds hold nobody: the new round supersedes them (``runner._supersede_earlier``).
+* **Recent training** (hard rule ``training``, docs/matching-rules.md). Professions for which the
+  coordinating city requires a training within N months for disaster-recovery requests are sent as
+  ``disaster_training_months``; each person's record carries, for those professions only, the latest
+  day they attended a session suiting it (``training.records``: attendance the organiser recorded, never
+  a cancelled session), counting only days up to the round's day. Without any requirement neither is
+  sent, so such problems keep the fingerprint they had before the rule existed.
 """
 from __future__ import annotations
 
@@ -70,6 +76,7 @@ from ..specialists.verification import (
     matchable_clause,
     usable_professions_by_specialist,
 )
+from ..training.records import attended_by_profession
 from ..vocabulary.models import ExperienceField, Licence, Profession
 from . import events
 from .models import HOLDING_PROPOSAL_STATUSES, ForbiddenPair, Proposal, RuleSetVersion
@@ -152,13 +159,23 @@ def _in_chunk(column: Any, chunk: list[int]) -> Any:
     return column.in_(chunk)
 
 
+def training_requirements() -> dict[str, int]:
+    """Profession code -> N months: the training its disaster-recovery requests require (vocabulary page)."""
+    return dict(db.session.execute(
+        select(Profession.code, Profession.disaster_training_months)
+        .where(Profession.disaster_training_months.is_not(None))).all())
+
+
 def _specialist_records(ids: list[int], city_code: dict[int, str],
                         offered: dict[int, list[tuple[date, date]]],
-                        busy: dict[int, list[tuple[date, date]]]) -> Iterator[dict[str, Any]]:
+                        busy: dict[int, list[tuple[date, date]]],
+                        trained_professions: frozenset[str] = frozenset(),
+                        today: date | None = None) -> Iterator[dict[str, Any]]:
     """The solver's view of these people (sorted ids), in id order, read with a fixed number of queries
     per chunk of ids (rows, never ORM objects). Only what has been verified counts
     (specialists/verification.py): usable professions, verified licences, verified years of experience.
-    Someone with no work mode or no usable profession is left out (logged)."""
+    Someone with no work mode or no usable profession is left out (logged). ``trained_professions``: the
+    professions whose latest attended training (up to ``today``) each record carries as ``trainings``."""
     connection = db.session.connection()  # Core rows: no ORM result processing
 
     def rows(query: Any) -> Any:
@@ -208,6 +225,13 @@ def _specialist_records(ids: list[int], city_code: dict[int, str],
         for s_id, city_id in rows(select(pc.c.specialist_id, pc.c.city_id).where(_in_chunk(pc.c.specialist_id, chunk))):
             preferred[s_id].append(city_code[city_id])
         previous = events.previous_cities(chunk)
+        trainings: dict[int, dict[str, str]] = {}
+        if trained_professions:  # one bulk read per chunk, only when some profession requires it
+            for s_id, days in attended_by_profession(chunk).items():
+                kept = {code: iso(day) for code, day in sorted(days.items())
+                        if code in trained_professions and (today is None or day <= today)}
+                if kept:
+                    trainings[s_id] = kept
         for s_id, home_id, employer_id, days, onsite, remote, max_travel in people:
             if s_id not in wanted:
                 continue
@@ -230,6 +254,7 @@ def _specialist_records(ids: list[int], city_code: dict[int, str],
                 "preferred_cities": sorted(preferred.get(s_id, ())),
                 "previous_cities": sorted({city_code[c] for c in previous.get(s_id, ()) if c in city_code}),
                 **({"busy": periods(away)} if away else {}),
+                **({"trainings": trainings[s_id]} if s_id in trainings else {}),
             }
 
 
@@ -300,7 +325,9 @@ def _build_snapshot(rule_set: RuleSetVersion, profession_code: str | None, time_
 
     city_by_id = {c.id: c for c in db.session.scalars(select(City))}
     city_code = {cid: c.code for cid, c in city_by_id.items()}
-    specialist_records = list(_specialist_records(sorted(candidates), city_code, offered_periods, away))
+    training_months = training_requirements()
+    specialist_records = list(_specialist_records(sorted(candidates), city_code, offered_periods, away,
+                                                  frozenset(training_months), today))
     included = {int(record["id"]) for record in specialist_records}
     kept_pins = [p for p in kept_pins if p[0] in included]
     offers = [o for o in offers if o.officer_id in included]
@@ -338,6 +365,7 @@ def _build_snapshot(rule_set: RuleSetVersion, profession_code: str | None, time_
         "rule_set": rule_set.to_solver(),
         "pinned": [{"specialist": str(s), "request": str(r)} for s, r in kept_pins],
         "forbidden": [{"specialist": str(s), "request": str(r)} for s, r in forbidden],
+        **({"disaster_training_months": dict(sorted(training_months.items()))} if training_months else {}),
         "time_limit_s": float(time_limit_s or current_app.config.get("SOLVER_TIME_LIMIT_S", 30)),
     }
     return Snapshot(problem=problem, request_city={rid: r.city_id for rid, r in all_requests.items()},
