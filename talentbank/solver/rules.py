@@ -94,6 +94,8 @@ def pair_not_forbidden(s: Specialist, r: Request, problem: Problem) -> bool:
 def months_before(day: dt.date, months: int) -> dt.date:
     """The same day ``months`` calendar months earlier (the month's last day when it is shorter)."""
     year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
+    if year < dt.MINYEAR:  # before the calendar's first day: every training counts
+        return dt.date.min
     return dt.date(year, month0 + 1, min(day.day, calendar.monthrange(year, month0 + 1)[1]))
 
 

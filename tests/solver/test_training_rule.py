@@ -68,6 +68,7 @@ def test_month_ends_take_the_shorter_months_last_day():
     assert months_before(dt.date(2024, 3, 31), 1) == dt.date(2024, 2, 29)
     assert months_before(dt.date(2026, 1, 15), 1) == dt.date(2025, 12, 15)
     assert months_before(dt.date(2026, 12, 31), 60) == dt.date(2021, 12, 31)
+    assert months_before(dt.date(1, 3, 1), 12) == dt.date.min  # no day before the calendar's first
     data = _round([specialist("S1", trainings={"civil": "2024-02-29"}),  # 31 May less 3 months, a leap year
                    specialist("S2", trainings={"civil": "2024-02-28"})],
                   [_disaster(start="2024-05-31")], {"civil": 3})
