@@ -118,7 +118,11 @@ def test_a_disaster_request_whose_only_candidate_lacks_the_training_stays_empty_
                                                           UnfilledSlot.request_id == zushi.id)).one()
     assert empty.reason["kind"] == "no_eligible" and empty.reason["training_months"] == 12
     assert empty.reason["ruled_out"]["training"] == 1  # the licensed engineer: every other rule passed
-    # Zushi's HR officer reads why, in plain words, on the city's results
+    # the coordinating city's review desk and Zushi's HR officer read why, in plain words
+    auth.login(world.coordinator.email)
+    desk = client.get(f"/matching/rounds/{first.id}/requests/{zushi.id}").text
+    assert "1人は、他の条件は満たしていますが、災害復旧の要請に必要な研修（12か月以内の受講）を受けていません。" in desk
+    auth.logout()
     hr = make.user(Role.CITY_HR, city=world.cities["142085"])
     auth.login(hr.email)
     page = client.get("/matching/results").text
