@@ -112,8 +112,10 @@ def get(actor: Any, consultation_id: int) -> Consultation:
     """One consultation the actor may see; a clear error (never another city's data) otherwise."""
     permissions.check(actor, "consultation.view")
     c = db.session.get(Consultation, consultation_id)
-    if c is None or not may_see(actor, c):
+    if c is None:
         raise UserError("相談が見つかりません。")
+    if not may_see(actor, c):
+        raise permissions.PermissionDenied("consultation.view")
     return c
 
 

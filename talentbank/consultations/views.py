@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ..core import clock
 from ..core.errors import UserError
 from ..core.forms import attach_errors, flash_form_errors
-from ..core.permissions import PermissionDenied, Role, may, requires
+from ..core.permissions import Role, may, requires
 from ..extensions import db
 from ..requests.models import URGENCY_LABELS
 from ..specialists.forms import AdviceForm
@@ -210,11 +210,11 @@ def message(consultation_id: int):
     return _render_detail(c, 400, message_form=form)
 
 
-@bp.route("/<int:consultation_id>/files/<int:message_id>")
+@bp.route("/<int:consultation_id>/files/<int:file_id>")
 @requires("consultation.view")
-def attachment(consultation_id: int, message_id: int):
+def attachment(consultation_id: int, file_id: int):
     try:
-        message, path = services.open_attachment(current_user, consultation_id, message_id)
+        message, path = services.open_attachment(current_user, consultation_id, file_id)
     except UserError:
         return _not_found(_("ファイルが見つかりません。"))
     response = send_file(path, mimetype=message.file_type or "application/octet-stream", as_attachment=True,
@@ -271,13 +271,28 @@ def publish(consultation_id: int):
 # ----------------------------------------------------------------------------- the advice option
 
 
+@bp.route("/advice", methods=["GET", "POST"])
+@requires("profile.own")
+def advice_own():
+    """The signed-in specialist's own advice option."""
+    me = services.specialist_of(current_user)
+    if me is None:
+        return _not_found(_("登録が見つかりません。"))
+    return _advice(me.id)
+
+
 @bp.route("/advice/<int:specialist_id>", methods=["GET", "POST"])
-@requires("consultation.view")
+@requires("officer.register")
 def advice(specialist_id: int):
-    """Whether a profile takes consultations and its cap of hours: its owner (or whoever edits the profile)."""
+    """Staff who edit a profile (the coordinating city; HR officers for their own serving officers)."""
+    return _advice(specialist_id)
+
+
+def _advice(specialist_id: int):
+    """Whether a profile takes consultations and its cap of hours (whoever may edit the profile)."""
     try:
         specialist = get_for_edit(current_user, specialist_id)
-    except (UserError, PermissionDenied, LookupError):
+    except UserError:
         return _not_found(_("登録が見つかりません。"))
     form = AdviceForm(data={"accepts_advice": specialist.accepts_advice,
                             "advice_hours_per_month": str(specialist.advice_hours_per_month or "")})

@@ -166,6 +166,7 @@ ROLE_PERMISSIONS["consultation.post"] = frozenset({H})
 ROLE_PERMISSIONS["consultation.answer"] = frozenset({S})
 ROLE_PERMISSIONS["consultation.message"] = frozenset({S, H})
 ROLE_PERMISSIONS["consultation.close"] = frozenset({S, H})
+CITY_SCOPED = CITY_SCOPED | frozenset({"consultation.view", "consultation.message", "consultation.close"})
 
 
 class PermissionDenied(Exception):

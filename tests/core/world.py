@@ -50,6 +50,8 @@ def build_world(password: str) -> World:
     samples.update(_notification_samples(users))
     samples.update(_dispatch_samples(cities, users))
     samples.update(_matching_samples(samples))
+    samples.update(_library_samples(users))
+    samples.update(_consultation_samples(users))
     return World(emails={k: u.email for k, u in users.items()}, samples=samples,
                  objects={"users": users, "cities": cities})
 
@@ -168,6 +170,44 @@ def _document_samples(dispatch, users) -> dict[str, Any]:
     db.session.commit()
     return {"doc_kind": "cover", "edition": 1, "fmt": "pdf"}
 
+
+
+def _library_samples(users) -> dict[str, Any]:
+    """A text document Zushi's HR officer put in the library (read by every role, managed by Zushi)."""
+    from talentbank.library.uploads import upload_document
+
+    entry = upload_document(users["city_hr"], title="法面点検の手引き", summary="法面の崩落を防ぐ点検の手順。",
+                            profession_id=None, field_id=None, filename="tebiki.txt",
+                            content="法面の点検手順\n".encode())
+    return {"entry_id": entry.id}
+
+
+def _consultation_samples(users) -> dict[str, Any]:
+    """A consultation of Zushi the walking specialist took, with a message carrying a text attachment."""
+    from datetime import timedelta
+
+    from talentbank.consultations import attachments
+    from talentbank.consultations.models import Consultation, ConsultationMessage, ConsultationOffer
+    from talentbank.core import clock
+    from talentbank.specialists.models import Specialist
+    from talentbank.vocabulary.models import Profession
+
+    own = db.session.scalar(db.select(Specialist).where(Specialist.user_id == users["specialist"].id))
+    own.accepts_advice, own.advice_hours_per_month = True, 10
+    profession = db.session.scalar(db.select(Profession).where(Profession.code == "civil"))
+    c = Consultation(city_id=users["city_hr"].city_id, posted_by_id=users["city_hr"].id, profession_id=profession.id,
+                     urgency="ordinary", title="法面の相談", question="法面の崩落について", hours_needed=2,
+                     work_mode="remote", wanted_by=clock.today_tokyo() + timedelta(days=10), status="taken",
+                     specialist_id=own.id, taken_at=clock.utcnow(), offer_batches=1)
+    db.session.add(c)
+    db.session.flush()
+    db.session.add(ConsultationOffer(consultation_id=c.id, specialist_id=own.id, status="accepted", score={}))
+    key = attachments.store(attachments.CheckedFile("点検の記録\n".encode(), "kiroku.txt", "txt"))
+    message = ConsultationMessage(consultation_id=c.id, author_id=users["city_hr"].id, side="city", body="資料です",
+                                  file_key=key, file_name="kiroku.txt", file_type="text/plain", file_size=10)
+    db.session.add(message)
+    db.session.commit()
+    return {"consultation_id": c.id, "file_id": message.id}
 
 
 def _matching_samples(samples: dict[str, Any]) -> dict[str, Any]:
