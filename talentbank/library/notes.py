@@ -8,11 +8,12 @@ the daily job asks each side once whatever how often it runs; the reminder is st
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..core import clock, permissions
 from ..core.errors import UserError
@@ -20,6 +21,7 @@ from ..core.permissions import PermissionDenied, Role
 from ..dispatches import notices as dispatch_notices
 from ..dispatches.models import Dispatch
 from ..extensions import db
+from ..specialists.models import Specialist
 from . import notices as _kinds  # noqa: F401  (registers the library's notification kinds)
 from .models import LibraryEntry, NoteRequest
 from .services import BODY_MAX, publish_entry
@@ -29,7 +31,7 @@ SHARE_MAX = 4_000
 
 
 class NoteRequestNotFound(Exception):
-    """No such request, or not one of the actor's sides: the page answers 404."""
+    """No such dispatch: the page answers 404."""
 
 
 def reminder_days() -> int:
@@ -56,7 +58,7 @@ def _params(dispatch: Dispatch) -> dict[str, Any]:
 
 
 def _tell(note_request: NoteRequest, dispatch: Dispatch, kind: str) -> None:
-    link = dispatch_notices.link_to("library.write_note", request_id=note_request.id)
+    link = dispatch_notices.link_to("library.write_note", dispatch_id=note_request.dispatch_id)
     key = f"{kind}:{note_request.id}"
     if note_request.party == "specialist":
         if dispatch.specialist is not None:
@@ -106,36 +108,62 @@ def remind_notes(now: datetime | None = None) -> int:
 # ----------------------------------------------------------------------------- writing a note
 
 
-def is_side(actor: Any, note_request: NoteRequest, dispatch: Dispatch) -> bool:
-    """The receiving or sending city's HR officers for a city side; the person for their own side."""
-    if note_request.party == "specialist":
-        return actor.role == Role.SPECIALIST and dispatch.specialist is not None and \
-            dispatch.specialist.user_id == actor.id
-    return actor.role == Role.CITY_HR and actor.city_id == note_request.city_id
+def side_of(actor: Any, dispatch: Dispatch) -> tuple[str, int | None] | None:
+    """Which side of the dispatch ``actor`` writes for: (party, city id), or None when none."""
+    for party, city_id in sides_of(dispatch):
+        if party == "specialist":
+            if actor.role == Role.SPECIALIST and dispatch.specialist is not None and \
+                    dispatch.specialist.user_id == actor.id:
+                return party, None
+        elif actor.role == Role.CITY_HR and actor.city_id == city_id:
+            return party, city_id
+    return None
 
 
 def my_requests(actor: Any) -> list[NoteRequest]:
     """The note requests of the actor's sides, unanswered first, newest first."""
-    permissions.check(actor, "library.note")
+    permissions.check(actor, "library.my_notes")
     query = select(NoteRequest).join(Dispatch, Dispatch.id == NoteRequest.dispatch_id)
     if actor.role == Role.CITY_HR:
         query = query.where(NoteRequest.party != "specialist", NoteRequest.city_id == actor.city_id)
     else:
-        from ..specialists.models import Specialist
         query = query.join(Specialist, Specialist.id == Dispatch.specialist_id).where(
             NoteRequest.party == "specialist", Specialist.user_id == actor.id)
     found = list(db.session.scalars(query.order_by(NoteRequest.requested_at.desc(), NoteRequest.id.desc())))
     return sorted(found, key=lambda r: r.is_answered)
 
 
-def get_request(actor: Any, request_id: int) -> tuple[NoteRequest, Dispatch]:
-    """The request and its dispatch when ``actor`` writes for that side, else ``NoteRequestNotFound``."""
+@dataclass(frozen=True)
+class NotePage:
+    """A side's note on one dispatch: which side, whether the dispatch has ended, the request and note so far."""
+
+    dispatch: Dispatch
+    party: str
+    city_id: int | None
+    note_request: NoteRequest | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.dispatch.status == "completed"
+
+    @property
+    def entry(self) -> LibraryEntry | None:
+        return self.note_request.entry if self.note_request is not None else None
+
+
+def note_page(actor: Any, dispatch_id: int) -> NotePage:
+    """The actor's side of a dispatch; ``NoteRequestNotFound`` for no such dispatch, ``PermissionDenied`` for
+    someone who is not one of its sides."""
     permissions.check(actor, "library.note")
-    note_request = db.session.get(NoteRequest, request_id)
-    dispatch = db.session.get(Dispatch, note_request.dispatch_id) if note_request is not None else None
-    if note_request is None or dispatch is None or not is_side(actor, note_request, dispatch):
-        raise NoteRequestNotFound(request_id)
-    return note_request, dispatch
+    dispatch = db.session.get(Dispatch, dispatch_id)
+    if dispatch is None:
+        raise NoteRequestNotFound(dispatch_id)
+    side = side_of(actor, dispatch)
+    if side is None:
+        raise PermissionDenied("library.note")
+    note_request = db.session.scalar(select(NoteRequest).where(NoteRequest.dispatch_id == dispatch.id,
+                                                               NoteRequest.party == side[0]))
+    return NotePage(dispatch, side[0], side[1], note_request)
 
 
 def note_parts(entry: LibraryEntry | None) -> tuple[str, str]:
@@ -146,10 +174,22 @@ def note_parts(entry: LibraryEntry | None) -> tuple[str, str]:
     return worked, share
 
 
-def write_note(actor: Any, request_id: int, *, title: str, worked: str, share: str,
+def write_note(actor: Any, dispatch_id: int, *, title: str, worked: str, share: str,
                is_shared: bool) -> LibraryEntry:
-    """Save (or correct) the side's note; shareable ones appear in the library at once. Audited by publish."""
-    note_request, dispatch = get_request(actor, request_id)
+    """Save (or correct) the side's note on an ended dispatch; shareable ones appear in the library at once.
+
+    Whether asked yet or not (the daily job may not have run), the side's one ``NoteRequest`` holds the note.
+    """
+    page = note_page(actor, dispatch_id)
+    dispatch = page.dispatch
+    if not page.is_open:
+        raise UserError("振り返りは派遣が終わってから書けます。")
+    note_request = page.note_request
+    if note_request is None:
+        note_request = NoteRequest(dispatch_id=dispatch.id, party=page.party, city_id=page.city_id,
+                                   requested_at=clock.utcnow())
+        db.session.add(note_request)
+        db.session.flush()
     worked, share = (worked or "").strip(), (share or "").strip()
     if not worked and not share:
         raise UserError("うまくいったこと、共有したいことのどちらかを書いてください。", field="worked")
@@ -183,3 +223,18 @@ def request_for_entry(entry: LibraryEntry) -> NoteRequest | None:
     if entry.kind != "after_action":
         return None
     return db.session.scalar(select(NoteRequest).where(NoteRequest.entry_id == entry.id))
+
+
+def forget_withdrawing_specialist(specialist: Specialist, actor: Any = None) -> None:
+    """``specialist_withdrawing``: the person's own after-action notes are deleted (their words, their account).
+
+    The city sides' notes on the same dispatches stay: staff wrote them about the posting, not the person.
+    """
+    own = select(LibraryEntry).join(Dispatch, Dispatch.id == LibraryEntry.dispatch_id).where(
+        Dispatch.specialist_id == specialist.id, LibraryEntry.kind == "after_action",
+        LibraryEntry.party == "specialist")
+    for entry in list(db.session.scalars(own)):
+        db.session.execute(update(NoteRequest).where(NoteRequest.entry_id == entry.id).values(entry_id=None)
+                           .execution_options(synchronize_session="fetch"))
+        db.session.delete(entry)
+    db.session.flush()

@@ -49,12 +49,12 @@ def index():
     found = services.search_entries(current_user, flt, page_arg())
     cities = db.session.scalars(select(City).where(City.is_member.is_(True)).order_by(City.code)).all()
     pending = [r for r in notes.my_requests(current_user) if not r.is_answered] \
-        if may(current_user, "library.note") else []
+        if may(current_user, "library.my_notes") else []
     return render_template("library/index.html", found=found, flt=flt, q=flt.query, cities=cities,
                            professions=active_terms(Profession), fields=active_terms(ExperienceField),
                            kinds=ENTRY_KINDS, kind_labels=ENTRY_KIND_LABELS, pending=pending,
                            can_upload=may(current_user, "library.upload"),
-                           may_note=may(current_user, "library.note"))
+                           may_note=may(current_user, "library.my_notes"))
 
 
 def _entry_or_404(entry_id: int):
@@ -78,11 +78,8 @@ def show(entry_id: int):
 
 
 def _is_side(note_request) -> bool:
-    try:
-        notes.get_request(current_user, note_request.id)
-    except (notes.NoteRequestNotFound, PermissionDenied):
-        return False
-    return True
+    side = notes.side_of(current_user, note_request.dispatch)
+    return side is not None and side[0] == note_request.party
 
 
 @bp.route("/<int:entry_id>/file")
@@ -130,7 +127,7 @@ def upload():
 
 
 @bp.route("/<int:entry_id>/edit", methods=["GET", "POST"])
-@requires("library.view")
+@requires("library.manage")
 def edit(entry_id: int):
     entry = _entry_or_404(entry_id)
     if not services.may_manage(current_user, entry) or not entry.is_published:
@@ -155,7 +152,7 @@ def edit(entry_id: int):
 
 
 @bp.route("/<int:entry_id>/withdraw", methods=["POST"])
-@requires("library.view")
+@requires("library.manage")
 def withdraw(entry_id: int):
     form = WithdrawForm()
     if not form.validate_on_submit():
@@ -180,27 +177,29 @@ def withdraw(entry_id: int):
 
 
 @bp.route("/notes")
-@requires("library.note")
+@requires("library.my_notes")
 def my_notes():
     return render_template("library/notes.html", requests=notes.my_requests(current_user),
                            party_labels=NOTE_PARTY_LABELS)
 
 
-@bp.route("/notes/<int:request_id>", methods=["GET", "POST"])
+@bp.route("/notes/<int:dispatch_id>", methods=["GET", "POST"])
 @requires("library.note")
-def write_note(request_id: int):
+def write_note(dispatch_id: int):
     try:
-        note_request, dispatch = notes.get_request(current_user, request_id)
+        page = notes.note_page(current_user, dispatch_id)
     except notes.NoteRequestNotFound:
         abort(404)
+    except PermissionDenied:
+        abort(403)
     form = NoteForm()
-    if request.method == "GET" and note_request.entry is not None:
-        form.title.data = note_request.entry.title
-        form.worked.data, form.share.data = notes.note_parts(note_request.entry)
-        form.is_shared.data = note_request.entry.is_shared
-    if form.validate_on_submit():
+    if request.method == "GET" and page.entry is not None:
+        form.title.data = page.entry.title
+        form.worked.data, form.share.data = notes.note_parts(page.entry)
+        form.is_shared.data = page.entry.is_shared
+    if page.is_open and form.validate_on_submit():
         try:
-            entry = notes.write_note(current_user, request_id, title=form.title.data or "",
+            entry = notes.write_note(current_user, dispatch_id, title=form.title.data or "",
                                      worked=form.worked.data or "", share=form.share.data or "",
                                      is_shared=bool(form.is_shared.data))
         except UserError as exc:
@@ -210,5 +209,5 @@ def write_note(request_id: int):
                   _("振り返りを保存しました。派遣の当事者と幹事市だけが読めます。"), "success")
             return redirect(url_for("library.show", entry_id=entry.id))
     status = 400 if form.is_submitted() else 200
-    return render_template("library/note_form.html", form=form, note_request=note_request, dispatch=dispatch,
+    return render_template("library/note_form.html", form=form, page=page, dispatch=page.dispatch,
                            party_labels=NOTE_PARTY_LABELS), status

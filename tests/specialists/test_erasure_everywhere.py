@@ -96,6 +96,12 @@ WHERE_PERSONAL_DATA_LIVES: dict[str, dict[str, str]] = {
     "consultation_offers": {"status": CODE, "score": CODE},
     "consultation_messages": {"side": CODE, "body": ERASED, "file_key": ERASED, "file_name": ERASED,
                               "file_type": ERASED},
+    # The library: a specialist's own after-action note is deleted at withdrawal (tests/library/test_notes.py
+    # checks it); the cities' notes, consultation summaries and uploaded documents are staff's.
+    "library_entries": {"kind": CODE, "status": CODE, "party": CODE, "file_type": CODE, "source_key": CODE,
+                        "title": ERASED, "body": ERASED, "search_text": ERASED, "file_key": STAFF,
+                        "file_name": STAFF, "file_sha256": CODE},
+    "library_note_requests": {"party": CODE},
 }
 # Tables that hold people inside JSON without a foreign key to them.
 JSON_HOLDERS = {"matching_rounds", "unfilled_slots"}
