@@ -32,6 +32,10 @@ import numpy as np
 
 _EPS = 1e-6
 _BUILD_SECONDS_PER_PAIR = 3e-5  # building a CP-SAT model in Python, measured on 2 cores
+_LP_SHARE = 0.8  # of the time left, for the quality bound (the answer needs it tight)
+_SMOOTH = 0.5  # Wentges smoothing: prices also tried at this mix of the best and the LP's
+_MIP_MAX_PAIRS = 60_000  # the quality MIP (HiGHS) is not tried beyond this many kept pairs (measured:
+# 38,715 kept pairs took 11 s to prove on 2 loaded cores; larger ones do not finish in a round)
 
 
 @dataclass
@@ -362,54 +366,58 @@ def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, r
     best = int(value[x].sum())
     started = time.perf_counter()
     # the bound's column generation may use half the time left (its bound is valid whenever
-    # it stops); the MIPs the rest
-    lp_deadline = time.perf_counter() + 0.5 * max(0.0, deadline - time.perf_counter())
-    lp = pattern_lp(req, value.astype(np.float64), fill, rows, x, lp_deadline, stats)
+    # it stops); the answer's flow and the MIP the rest
+    lp_deadline = time.perf_counter() + _LP_SHARE * max(0.0, deadline - time.perf_counter())
+    master = pattern_lp(req, value.astype(np.float64), fill, rows, x, lp_deadline, stats)
     stats["packing_lp_seconds"] = round(time.perf_counter() - started, 4)
-    if lp is None:
+    if master is None:
         return x, "feasible", _request_bound_gap(req, value, fill, x)
-    lp_f, bound_f, slack, w, columns, point = lp
-    bound = int(np.floor(bound_f + 1e-6 * max(1.0, abs(bound_f))))
+    lagrange = float(master["bound"])
+    loss, w = master["loss"], master["w"]
+    bound = int(np.floor(lagrange + 1e-6 * max(1.0, abs(lagrange))))
     # each request's best candidates, ignoring who else wants them: also a bound, sometimes lower
     bound = min(bound, _request_bound(req, value, fill))
-    # reduced-cost fixing works against the LP bound its duals prove (never the tighter one)
-    lp_bound = int(np.floor(lp_f + 1e-6 * max(1.0, abs(lp_f))))
     stats["quality_bound"] = bound
-    stats["quality_lp_bound"] = lp_bound
+    stats["quality_lp_bound"] = int(np.floor(lagrange + 1e-6 * max(1.0, abs(lagrange))))
     stats["quality_start"] = best
-    if best < bound and np.all((point < _EPS) | (point > 1 - _EPS)):
-        integral = point > 0.5  # an integral LP point is an answer (checked in integers)
-        if _feasible(req, integral, fill, rows) and int(value[integral].sum()) > best:
-            x, best = integral, int(value[integral].sum())
-    if best < bound and time.perf_counter() < deadline:
-        # the restricted master as a MIP: the LP's columns only (small), for a good answer
-        budget = time.perf_counter() + 0.4 * max(0.0, deadline - time.perf_counter())
-        keep = columns | x
-        answer, _, found, _ = _cpsat(req, value, fill, rows, x, keep, np.zeros_like(x), budget,
-                                     stats)
-        if found > best:
-            x, best = answer, found
+    if best < bound:
+        # an answer from the master's patterns (day profiles and one flow), over the pairs of
+        # the master's columns, the current answer and those the prices make nearly free
+        t0 = time.perf_counter()
+        candidate = profile_flow(req, value, fill, rows, master, x | master["columns"] | (loss <= 2.0))
+        stats["packing_profile_seconds"] = round(time.perf_counter() - t0, 4)
+        if candidate is not None and _feasible(req, candidate, fill, rows) \
+                and int(value[candidate].sum()) > best:
+            x, best = candidate, int(value[candidate].sum())
     stats["quality_restricted"] = best
     if best >= bound:
         stats["quality_proven_by"] = "lp_bound"
-        return _tie_break(req, tie, value, best, fill, rows, x, slack, w, lp_bound, deadline, stats)
-    gap_abs = lp_bound - best
-    keep = slack <= gap_abs + 1e-6
-    fixed = w > gap_abs + 1e-6
+        return _tie_break(req, tie, value, best, fill, rows, x, loss, w, lagrange, deadline, stats)
+    # reduced-cost fixing: an answer better than ``best`` (by 1 at least: integral values) uses
+    # no pair whose loss exceeds lagrange - best - 1, and every compact pair whose absence
+    # costs more than that
+    margin = lagrange - best - 1 + 1e-6
+    keep = loss <= margin
+    fixed = w > margin
     stats["packing_mip_pairs"] = int(keep.sum())
     stats["packing_fixed_pairs"] = int(fixed.sum())
-    if keep.sum() * _BUILD_SECONDS_PER_PAIR > deadline - time.perf_counter():
-        # building that model alone would overrun the limit: the answer so far, with its gap
+    if keep.sum() > _MIP_MAX_PAIRS:
+        # a MIP this large would not finish in the time left: the answer so far, with its gap
         stats["packing_mip_skipped"] = True
         return x, "feasible", max(0.0, (bound - best) / max(1.0, abs(bound)))
-    answer, status, found, cp_bound = _cpsat(req, value, fill, rows, x, keep, fixed, deadline, stats)
-    if status == "optimal":
+    answer, proven, upper = _highs_mip(req, value, fill, rows, keep, fixed, deadline, stats,
+                                       floor=best + 1)
+    if answer is not None and _feasible(req, answer, fill, rows) and int(value[answer].sum()) > best:
+        x, best = answer, int(value[answer].sum())
+    elif answer is not None and not _feasible(req, answer, fill, rows):
+        proven = False  # never trust an answer that breaks a row
+    if proven or (upper is not None and upper < best + 1 - 1e-6):
+        # nothing better than ``best`` exists among the kept pairs, hence anywhere
         stats["quality_proven_by"] = "reduced_mip"
-        return _tie_break(req, tie, value, found, fill, rows, answer, slack, w, lp_bound, deadline,
-                          stats)
-    upper = min(bound, cp_bound) if cp_bound is not None else bound
-    gap = (upper - found) / max(1.0, abs(upper))
-    return answer, "feasible", max(0.0, gap)
+        return _tie_break(req, tie, value, best, fill, rows, x, loss, w, lagrange, deadline, stats)
+    upper_all = bound if upper is None else min(bound, max(best, int(np.floor(upper + 1e-6))))
+    stats["quality_bound"] = upper_all
+    return x, "feasible", max(0.0, (upper_all - best) / max(1.0, abs(upper_all)))
 
 
 def _feasible(req: np.ndarray, x: np.ndarray, fill: np.ndarray, rows: Rows) -> bool:
@@ -494,18 +502,22 @@ def _cpsat(req, value, fill, rows: Rows, x, keep, fixed, deadline, stats, object
     return answer, status, found, int(np.floor(solver.best_objective_bound + 1e-6))
 
 
-def _tie_break(req, tie, value, best, fill, rows: Rows, x, slack, w, bound, deadline, stats):
-    """With the main level at its optimum ``best``, the tie values among those answers."""
+def _tie_break(req, tie, value, best, fill, rows: Rows, x, loss, w, bound, deadline, stats):
+    """With the main level at its optimum ``best``, the tie values among those answers.
+
+    ``bound`` is the (real-valued) bound the losses are measured against: an answer worth
+    ``best`` uses no pair whose loss exceeds bound - best.
+    """
     if tie is None or tie.shape[0] == 0 or time.perf_counter() >= deadline:
         return x, "optimal", 0.0
     gap_abs = bound - best
-    keep = slack <= gap_abs + 1e-6
+    keep = (loss <= gap_abs + 1e-6) | x
     fixed = w > gap_abs + 1e-6
     answer, status, _, _ = _cpsat(req, value, fill, rows, x, keep, fixed, deadline, stats,
                                   objective=tie, hold=(value, best))
     if status != "optimal":
         stats["tie_break_unproven"] = stats.get("tie_break_unproven", 0) + 1
-    if int(value[answer].sum()) < best:
+    if int(value[answer].sum()) < best or not _feasible(req, answer, fill, rows):
         answer = x
     return answer, "optimal", 0.0
 
@@ -646,18 +658,30 @@ def _trace(dp: np.ndarray, stages, wanted: np.ndarray) -> list[list[int]]:
 
 
 def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows, x: np.ndarray,
-               deadline: float, stats: dict):
+               deadline: float, stats: dict) -> dict | None:
     """The Dantzig-Wolfe master: each one-day person chooses one feasible set of requests.
 
     People with a knapsack row (all their candidate requests share a day) enter as
     *patterns* (feasible sets, priced by an exact knapsack over their days); everyone else
-    as pairs with their busiest-day rows (as in ``quality_lp``). The bound is the Lagrangian
-    of the request prices, valid whenever the generation stops. Returns (bound, bound,
-    loss, w, columns, point) as ``quality_lp``: ``loss_k`` bounds from below what taking pair
-    k costs against the bound (for a pattern person: their best set minus the best set
-    containing k, from below), ``w_k`` what leaving a compact pair out costs.
+    as pairs with their busiest-day rows. The whole master is built from arrays (sparse
+    matrices) and solved by HiGHS each round (dual simplex; interior point and crossover beyond
+    30,000 columns, where it is faster).
+    Prices are smoothed (Wentges): columns are also priced at the midpoint of the best
+    prices so far and the LP's, which stops the duals jumping between extreme points. The
+    bound is the Lagrangian of the best request prices met, valid whenever the generation
+    stops; it stops when that bound rounded down meets the LP value rounded down (the
+    objective is integral: nothing better can be proven), or at ``deadline`` (the first
+    solve always runs to the end), or when no column prices out.
+
+    Returns a dict: ``bound`` (Lagrangian), ``loss`` (per pair, from below: no answer using
+    pair k is worth more than bound - loss_k; for a pattern person their best set minus the
+    best set containing k), ``w`` (per compact pair: what leaving it out costs), ``columns``
+    (pairs in some column), ``lp`` (the last LP value), the patterns with their weights
+    (``pat_person``, ``pat_ptr``, ``pat_pairs``, ``lam``) and ``person_row``/``days`` per pair;
+    or None when the first LP fails.
     """
-    from ortools.linear_solver import pywraplp  # slow to load: only when packing binds
+    import scipy.sparse as sparse  # the sparse matrices of the master (OR-Tools' own builder takes them too)
+    from scipy.optimize import linprog
 
     n, n_req = req.shape[0], fill.shape[0]
     k_rows = rows.knapsack_rows
@@ -668,128 +692,300 @@ def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
     # rows of pattern people (their knapsack and cardinality rows) leave the master
     row_kn = np.zeros(rows.cap.shape[0], dtype=bool)
     row_kn[rows.item_row[patterned[rows.item_pair]]] = True
+    comp_rows = np.flatnonzero(~row_kn)
+    comp_id = np.full(rows.cap.shape[0], -1, np.int64)
+    comp_id[comp_rows] = np.arange(comp_rows.shape[0])
+    n_crow = comp_rows.shape[0]
     order = np.lexsort((-value, req))
     first = np.searchsorted(req[order], np.arange(n_req + 1))
     rank_in_req = np.empty(n, dtype=np.int64)
     rank_in_req[order] = np.arange(n) - np.repeat(first[:-1], np.diff(first))
     start = x | (rank_in_req < np.maximum(3 * fill, fill + 4)[req])
-    by_pair, pair_starts = _by_pair(rows, n)
+    days = np.zeros(n, dtype=np.int64)
+    days[rows.item_pair[kn_items]] = rows.item_coef[kn_items].astype(np.int64)
 
-    lp = pywraplp.Solver.CreateSolver("GLOP")
-    objective = lp.Objective()
-    objective.SetMaximization()
-    req_cts: dict[int, object] = {}
-    row_cts: dict[int, object] = {}
-    conv: dict[int, object] = {}
-    compact_var: dict[int, object] = {}
-    patterns: list[tuple[object, list[int]]] = []
+    comp_cols: list[int] = []
+    in_master = np.zeros(n, dtype=bool)
+    pat_person: list[int] = []
+    pat_ptr: list[int] = [0]
+    pat_pairs: list[int] = []
     seen: set[tuple[int, ...]] = set()
 
-    def req_ct(j: int):
-        ct = req_cts.get(j)
-        if ct is None:
-            ct = req_cts[j] = lp.Constraint(float(fill[j]), float(fill[j]))
-        return ct
+    def add_patterns(persons: list[int], sets: list[list[int]]) -> int:
+        added = 0
+        for r, pairs in zip(persons, sets):
+            key = (r,) + tuple(sorted(pairs))
+            if not pairs or key in seen:
+                continue
+            seen.add(key)
+            pat_person.append(r)
+            pat_pairs.extend(pairs)
+            pat_ptr.append(len(pat_pairs))
+            added += 1
+        return added
 
-    def add_compact(cols) -> None:
-        for c in cols:
-            v = lp.NumVar(0.0, 1.0, "")
-            compact_var[c] = v
-            objective.SetCoefficient(v, float(value[c]))
-            req_ct(int(req[c])).SetCoefficient(v, 1.0)
-            for t in by_pair[pair_starts[c]:pair_starts[c + 1]].tolist():
-                r = int(rows.item_row[t])
-                rc = row_cts.get(r)
-                if rc is None:
-                    rc = row_cts[r] = lp.Constraint(-lp.infinity(), float(rows.cap[r]))
-                rc.SetCoefficient(v, float(rows.item_coef[t]))
+    def add_compact(cols: np.ndarray) -> None:
+        comp_cols.extend(cols.tolist())
+        in_master[cols] = True
 
-    def add_pattern(r: int, pairs: list[int]) -> None:
-        key = (r,) + tuple(sorted(pairs))
-        if key in seen or not pairs:
-            return
-        seen.add(key)
-        v = lp.NumVar(0.0, 1.0, "")
-        objective.SetCoefficient(v, float(value[pairs].sum()))
-        for c in pairs:
-            req_ct(int(req[c])).SetCoefficient(v, 1.0)
-        ct = conv.get(r)
-        if ct is None:
-            ct = conv[r] = lp.Constraint(-lp.infinity(), 1.0)
-        ct.SetCoefficient(v, 1.0)
-        patterns.append((v, pairs))
-
-    add_compact(np.flatnonzero(start & ~patterned).tolist())
+    add_compact(np.flatnonzero(start & ~patterned))
     held: dict[int, list[int]] = {}
     for c in np.flatnonzero(x & patterned).tolist():
         held.setdefault(int(person_row[c]), []).append(c)
-    for r, pairs in held.items():
-        add_pattern(r, pairs)
-    for c in np.flatnonzero(start & patterned & ~x).tolist():
-        add_pattern(int(person_row[c]), [c])
-    rounds = 0
-    while True:
-        rounds += 1
-        remaining = deadline - time.perf_counter()
-        if remaining <= 0 and rounds > 1:
-            break
-        # the first solve always runs to the end (a bound is needed); later ones within the time
-        lp.SetTimeLimit(int(max(10.0 if rounds == 1 else 0.1, remaining) * 1000))
-        if lp.Solve() != pywraplp.Solver.OPTIMAL:
-            if rounds == 1:
-                return None
-            break  # the last prices stand: their Lagrangian bound is valid
-        pi = np.zeros(n_req)
-        for j, ct in req_cts.items():
-            pi[j] = ct.dual_value()
-        y = np.zeros(rows.cap.shape[0])
-        for r, ct in row_cts.items():
-            y[r] = max(0.0, ct.dual_value())
-        mu = np.zeros(k_rows)
-        for r, ct in conv.items():
-            mu[r] = max(0.0, ct.dual_value())
+    add_patterns(list(held), list(held.values()))
+    single = np.flatnonzero(start & patterned & ~x)
+    add_patterns(person_row[single].tolist(), [[c] for c in single.tolist()])
+    row_pair_charge = rows.item_coef
+
+    def evaluate(pi: np.ndarray, y: np.ndarray):
+        """The Lagrangian bound at prices (pi, y >= 0) and what pricing needs."""
         profit = value - pi[req]
-        charge = pi[req] + np.bincount(rows.item_pair, weights=rows.item_coef * y[rows.item_row],
+        charge = pi[req] + np.bincount(rows.item_pair, weights=row_pair_charge * y[rows.item_row],
                                        minlength=n)
         slack = charge - value
         slack[patterned] = np.inf
         dp, stages = _knapsacks(rows, np.where(patterned, profit, -np.inf))
         best = np.max(dp, axis=1) if k_rows else np.zeros(0)
-        if time.perf_counter() >= deadline:
+        gain = np.where(patterned, 0.0, np.maximum(0.0, -slack))
+        lagr = (float(pi @ fill) + float(y[~row_kn] @ rows.cap[~row_kn]) + float(gain.sum())
+                + float(np.maximum(best, 0.0).sum()))
+        return lagr, profit, slack, dp, stages, best
+
+    # seed prices: each request's price is the value of its first candidate beyond its fill
+    # (what it would pay to take one more); everyone's best sets at those prices are columns
+    # from the start, so the first LP already holds sets of several requests
+    seed_pi = np.zeros(n_req)
+    marginal = np.flatnonzero(rank_in_req == fill[req])
+    seed_pi[req[marginal]] = value[marginal]
+    _, _, _, dp0, stages0, best0 = evaluate(seed_pi, np.zeros(rows.cap.shape[0]))
+    wanted0 = np.flatnonzero(best0 > _EPS)
+    add_patterns(wanted0.tolist(), _trace(dp0, stages0, wanted0))
+    rounds = 0
+    lp_value = None
+    lam = np.zeros(0)
+    best_bound, best_state, center = np.inf, None, None
+    lp_seconds = 0.0
+    while True:
+        rounds += 1
+        cc = np.array(comp_cols, dtype=np.int64)
+        pp = np.array(pat_pairs, dtype=np.int64)
+        ptr = np.array(pat_ptr, dtype=np.int64)
+        n_c, n_p = cc.shape[0], ptr.shape[0] - 1
+        pat_of = np.repeat(np.arange(n_p), np.diff(ptr))
+        cost = -np.concatenate([value[cc], np.bincount(pat_of, weights=value[pp], minlength=n_p)])
+        a_eq = sparse.csr_matrix((np.ones(n_c + pp.shape[0]),
+                                  (np.concatenate([req[cc], req[pp]]),
+                                   np.concatenate([np.arange(n_c), n_c + pat_of]))),
+                                 shape=(n_req, n_c + n_p))
+        col_of = np.full(n, -1, np.int64)
+        col_of[cc] = np.arange(n_c)
+        sel = (col_of[rows.item_pair] >= 0) & ~row_kn[rows.item_row]
+        a_ub = sparse.csr_matrix(
+            (np.concatenate([rows.item_coef[sel], np.ones(n_p)]),
+             (np.concatenate([comp_id[rows.item_row[sel]], n_crow + np.array(pat_person, np.int64)]),
+              np.concatenate([col_of[rows.item_pair[sel]], n_c + np.arange(n_p)]))),
+            shape=(n_crow + k_rows, n_c + n_p))
+        b_ub = np.concatenate([rows.cap[comp_rows].astype(np.float64), np.ones(k_rows)])
+        # a pattern's weight is bounded by its person's row only (so that row carries the dual)
+        bounds = np.column_stack([np.zeros(n_c + n_p),
+                                  np.concatenate([np.ones(n_c), np.full(n_p, np.inf)])])
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0 and rounds > 1:
             break
-        in_master = np.zeros(n, dtype=bool)
-        in_master[list(compact_var)] = True
-        new_compact = np.flatnonzero((-slack > _EPS) & ~patterned & ~in_master)
-        wanted = np.flatnonzero(best - mu > _EPS)
-        if new_compact.shape[0] == 0 and wanted.shape[0] == 0:
+        t0 = time.perf_counter()
+        res = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=fill.astype(np.float64),
+                      bounds=bounds, method="highs-ipm" if n_c + n_p > 30000 else "highs-ds",
+                      options={"time_limit": 1e5 if rounds == 1 else max(0.05, remaining)})
+        lp_seconds += time.perf_counter() - t0
+        if res.status != 0 or res.x is None:
+            if rounds == 1:
+                return None
+            break  # the best prices met stand: their Lagrangian bound is valid
+        lp_value, lam = -float(res.fun), res.x
+        pi = -np.asarray(res.eqlin.marginals)
+        dual_ub = np.maximum(0.0, -np.asarray(res.ineqlin.marginals))
+        y = np.zeros(rows.cap.shape[0])
+        y[comp_rows] = dual_ub[:n_crow]
+        mu = dual_ub[n_crow:]
+        points = [pi] if center is None else [pi, _SMOOTH * center + (1.0 - _SMOOTH) * pi]
+        added = 0
+        for t, point in enumerate(points):
+            lagr, profit, slack, dp, stages, best = evaluate(point, y)
+            if lagr < best_bound:
+                best_bound, center = lagr, point.copy()
+                best_state = (profit, slack, dp, best)
+            new_compact = np.flatnonzero((-slack > _EPS) & ~patterned & ~in_master)
+            add_compact(new_compact[np.argsort(slack[new_compact], kind="stable")][:20000])
+            added += min(new_compact.shape[0], 20000)
+            # at the LP's prices a set pays when it beats the person's row dual; at the
+            # smoothed prices every positive best set is offered (the LP drops what does not pay)
+            wanted = np.flatnonzero(best - (mu if t == 0 else 0.0) > _EPS)
+            added += add_patterns(wanted.tolist(), _trace(dp, stages, wanted))
+        if (np.floor(best_bound + 1e-6) <= np.floor(lp_value + 1e-6) or added == 0
+                or time.perf_counter() >= deadline):
             break
-        add_compact(new_compact[np.argsort(slack[new_compact])][:5000].tolist())
-        wanted = wanted[np.argsort(-(best - mu)[wanted], kind="stable")][:20000]
-        for r, pairs in zip(wanted.tolist(), _trace(dp, stages, wanted)):
-            add_pattern(r, pairs)
-    # the Lagrangian bound for these prices (valid wherever the generation stopped)
-    gain = np.where(patterned, 0.0, np.maximum(0.0, -slack))
-    lagrange = float(pi @ fill) + float(y[~row_kn] @ rows.cap[~row_kn]) + float(gain.sum()) \
-        + float(np.maximum(best, 0.0).sum())
+    profit, slack, dp, best = best_state
     # what taking a pattern person's pair costs, from below: best - (profit + best within the rest)
     loss = np.maximum(0.0, slack)
     pk = np.flatnonzero(patterned)
     r_of = person_row[pk]
-    days = np.zeros(n, dtype=np.int64)
-    days[rows.item_pair[kn_items]] = rows.item_coef[kn_items].astype(np.int64)
     room = rows.cap[r_of] - days[pk]
     within = np.where(room >= 0, dp[r_of, np.clip(room, 0, None)], -np.inf)
     loss[pk] = np.maximum(0.0, np.maximum(best[r_of], 0.0) - (profit[pk] + within))
-    point = np.zeros(n)
-    for c, v in compact_var.items():
-        point[c] = v.solution_value()
+    cc = np.array(comp_cols, dtype=np.int64)
+    pp = np.array(pat_pairs, dtype=np.int64)
+    ptr = np.array(pat_ptr, dtype=np.int64)
+    n_c = cc.shape[0]
+    lam_c = lam[:n_c] if lam.shape[0] >= n_c else np.zeros(n_c)
+    lam_p = lam[n_c:] if lam.shape[0] > n_c else np.zeros(0)
     columns = np.zeros(n, dtype=bool)
-    columns[list(compact_var)] = True
-    for v, pairs in patterns:
-        point[pairs] += v.solution_value()
-        columns[pairs] = True
+    columns[cc] = True
+    columns[pp] = True
+    point = np.zeros(n)
+    point[cc] = lam_c
+    n_p_solved = lam_p.shape[0]
+    if n_p_solved:
+        np.add.at(point, pp[:ptr[n_p_solved]],
+                  np.repeat(lam_p, np.diff(ptr[:n_p_solved + 1])))
     stats["packing_lp_rounds"] = rounds
-    stats["packing_lp_columns"] = len(compact_var) + len(patterns)
-    stats["packing_lp_value"] = round(float(objective.Value()), 3)
-    w = np.where(patterned, 0.0, np.maximum(0.0, -slack))
-    return lagrange, lagrange, loss, w, columns, point
+    stats["packing_lp_columns"] = int(n_c + ptr.shape[0] - 1)
+    stats["packing_lp_value"] = round(float(lp_value), 3)
+    stats["packing_lp_solver_seconds"] = round(lp_seconds, 4)
+    return {"bound": best_bound, "lp": lp_value, "loss": loss,
+            "w": np.where(patterned, 0.0, np.maximum(0.0, -slack)), "columns": columns,
+            "point": point, "pat_person": np.array(pat_person[:n_p_solved], dtype=np.int64),
+            "pat_ptr": ptr[:n_p_solved + 1], "pat_pairs": pp[:ptr[n_p_solved]], "lam": lam_p,
+            "person_row": person_row, "days": days}
+
+
+def profile_flow(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows, master: dict,
+                 keep: np.ndarray) -> np.ndarray | None:
+    """An answer from the master's patterns: day profiles, then one min-cost flow.
+
+    Each pattern person gets the *slots* of their heaviest pattern in the LP (one slot per
+    request of that set, of its days) plus one slot of the days it leaves free; a slot takes
+    one request of at most its days, so any assignment of requests to slots keeps within
+    the days offered. The flow (source -> slot -> pair -> request -> sink, each pair at most
+    once, each request up to its fill) fills every request first, then maximises value,
+    over the ``keep`` pairs. Pairs of people without rows are free; pairs of other people
+    with rows are left out (the caller's answer keeps them). None when the slots cannot
+    give every request its fill.
+    """
+    from ortools.graph.python import min_cost_flow
+
+    n, n_req = req.shape[0], fill.shape[0]
+    person_row, days = master["person_row"], master["days"]
+    k_rows = rows.knapsack_rows
+    cap = rows.cap[:k_rows].astype(np.int64)
+    ptr, pp, lam, who = master["pat_ptr"], master["pat_pairs"], master["lam"], master["pat_person"]
+    n_p = ptr.shape[0] - 1
+    used = np.zeros(k_rows, np.int64)
+    slot_person, slot_size = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+    if n_p:
+        order = np.lexsort((-lam, who))
+        head = np.ones(n_p, dtype=bool)
+        head[1:] = who[order][1:] != who[order][:-1]
+        top = order[head & (lam[order] > 1e-6)]
+        lengths = np.diff(ptr)[top]
+        members = pp[np.concatenate([np.arange(ptr[p], ptr[p + 1]) for p in top.tolist()])] \
+            if top.shape[0] else np.empty(0, np.int64)
+        slot_person.append(np.repeat(who[top], lengths))
+        slot_size.append(days[members])
+        np.add.at(used, np.repeat(who[top], lengths), days[members])
+    left = cap - used
+    spare = np.flatnonzero(left > 0)
+    slot_person.append(spare)
+    slot_size.append(left[spare])
+    slot_person_a = np.concatenate(slot_person).astype(np.int64)
+    slot_size_a = np.concatenate(slot_size).astype(np.int64)
+    o = np.argsort(slot_person_a, kind="stable")
+    slot_person_a, slot_size_a = slot_person_a[o], slot_size_a[o]
+    n_slots = slot_size_a.shape[0]
+    slot_first = np.searchsorted(slot_person_a, np.arange(k_rows + 1))
+    has_rows = np.zeros(n, dtype=bool)
+    has_rows[rows.item_pair] = True
+    pairs = np.flatnonzero(keep & ((person_row >= 0) | ~has_rows))
+    kp = pairs[person_row[pairs] >= 0]
+    free = pairs[person_row[pairs] < 0]
+    count = np.diff(slot_first)[person_row[kp]]
+    rep_pair = np.repeat(kp, count)
+    offset = np.arange(rep_pair.shape[0]) - np.repeat(np.cumsum(count) - count, count)
+    rep_slot = slot_first[person_row[rep_pair]] + offset
+    fits = slot_size_a[rep_slot] >= days[rep_pair]
+    rep_pair, rep_slot = rep_pair[fits], rep_slot[fits]
+    local = np.full(n, -1, np.int64)
+    local[pairs] = np.arange(pairs.shape[0])
+    n_pairs = pairs.shape[0]
+    base_slot, base_pair = 2, 2 + n_slots
+    base_req = base_pair + n_pairs
+    tails = np.concatenate([np.zeros(n_slots + free.shape[0], np.int64), base_slot + rep_slot,
+                            base_pair + np.arange(n_pairs), base_req + np.arange(n_req)])
+    heads = np.concatenate([base_slot + np.arange(n_slots), base_pair + local[free],
+                            base_pair + local[rep_pair], base_req + req[pairs],
+                            np.ones(n_req, np.int64)])
+    caps = np.concatenate([np.ones(n_slots + free.shape[0] + rep_pair.shape[0] + n_pairs, np.int64),
+                           fill.astype(np.int64)])
+    costs = np.concatenate([np.zeros(n_slots + free.shape[0] + rep_pair.shape[0], np.int64),
+                            -(value[pairs] - value.min()).astype(np.int64), np.zeros(n_req, np.int64)])
+    flow = min_cost_flow.SimpleMinCostFlow()
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int32), heads.astype(np.int32),
+                                                     caps, costs)
+    total = int(fill.sum())
+    flow.set_node_supply(0, total)
+    flow.set_node_supply(1, -total)
+    if flow.solve_max_flow_with_min_cost() != flow.OPTIMAL:
+        return None
+    flows = flow.flows(arcs)
+    at = n_slots + free.shape[0] + rep_pair.shape[0]
+    chosen = np.zeros(n, dtype=bool)
+    chosen[pairs[flows[at:at + n_pairs] > 0]] = True
+    if not np.array_equal(np.bincount(req[chosen], minlength=n_req), fill):
+        return None
+    return chosen
+
+
+def _highs_mip(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows, keep: np.ndarray,
+               fixed: np.ndarray, deadline: float, stats: dict, floor: int | None = None
+               ) -> tuple[np.ndarray | None, bool, float | None]:
+    """The quality MIP over the kept pairs (others out, ``fixed`` ones in) by HiGHS.
+
+    Request rows at their fill, every packing row, and (with ``floor``) value at least
+    ``floor``; (answer or None, proven, the solver's upper bound on the kept pairs' best value
+    or None). ``proven``: the answer is optimal over the kept pairs, or none reaches ``floor``.
+    """
+    import scipy.sparse as sparse
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    kept = np.flatnonzero(keep)
+    nk = kept.shape[0]
+    local = np.full(req.shape[0], -1, np.int64)
+    local[kept] = np.arange(nk)
+    on = keep[rows.item_pair]
+    a_eq = sparse.csr_matrix((np.ones(nk), (req[kept], np.arange(nk))), shape=(fill.shape[0], nk))
+    a_ub = sparse.csr_matrix((rows.item_coef[on], (rows.item_row[on], local[rows.item_pair[on]])),
+                             shape=(rows.cap.shape[0], nk))
+    lower = fixed[kept].astype(np.float64)
+    started = time.perf_counter()
+    limit = deadline - started
+    if limit <= 0.05:
+        return None, False, None
+    res = milp(-value[kept].astype(np.float64),
+               constraints=[LinearConstraint(a_eq, fill, fill), LinearConstraint(a_ub, -np.inf, rows.cap)]
+               + ([LinearConstraint(value[kept].astype(np.float64)[None, :], floor, np.inf)]
+                  if floor is not None else []),
+               integrality=np.ones(nk), bounds=Bounds(lower, np.ones(nk)),
+               options={"time_limit": limit, "mip_rel_gap": 0.0, "disp": False})
+    stats["packing_mip_seconds"] = round(stats.get("packing_mip_seconds", 0.0)
+                                         + time.perf_counter() - started, 4)
+    stats["packing_mip_solves"] = stats.get("packing_mip_solves", 0) + 1
+    upper = getattr(res, "mip_dual_bound", None)
+    upper = -float(upper) if upper is not None and np.isfinite(upper) else None
+    if res.status == 2:
+        # infeasible: no answer over the kept pairs (with the fixed ones) is worth more than
+        # the current one, which is therefore optimal
+        return None, True, None
+    if res.x is None:
+        return None, False, upper
+    answer = np.zeros(req.shape[0], dtype=bool)
+    answer[kept[res.x > 0.5]] = True
+    return answer, res.status == 0, upper
