@@ -60,6 +60,7 @@ FIELD_LABELS = {
     "start_date": _l("開始日"),
     "end_date": _l("終了日"),
     "days_per_week": _l("週あたりの勤務日数"),
+    "disaster_training_months": _l("災害復旧の要請で求める研修の受講（か月以内）"),
     "work_mode": _l("勤務形態"),
     "urgency": _l("緊急度"),
     "urgency_reason": _l("緊急度の理由"),

@@ -54,7 +54,7 @@ FIRST_FISCAL_YEAR = 2000
 # ---------------------------------------------------------------- why slots stay empty
 
 # The groups the alliance picture shows, in this order.
-REASON_GROUPS = ("missing_licence", "unavailable", "too_far", "outranked", "no_candidates", "other")
+REASON_GROUPS = ("missing_licence", "untrained", "unavailable", "too_far", "outranked", "no_candidates", "other")
 # The solver's hard rules (docs/solver-format.md) and the group each belongs to. ``profession`` has no
 # group of its own: people of another profession were never candidates (see ``reason_group``).
 RULE_GROUPS: dict[str, str] = {
@@ -67,9 +67,10 @@ RULE_GROUPS: dict[str, str] = {
     "mode": "other",
     "own_employer": "other",
     "forbidden": "other",
+    "training": "untrained",
 }
 HARD_RULES = ("profession", "licences", "availability", "busy", "days_per_week", "mode", "travel",
-              "excluded_city", "own_employer", "forbidden")
+              "excluded_city", "own_employer", "forbidden", "training")
 
 
 def reason_group(kind: str | None, ruled_out: Mapping[str, int | None], total: int | None) -> str:
@@ -82,7 +83,8 @@ def reason_group(kind: str | None, ruled_out: Mapping[str, int | None], total: i
       otherwise the rule that stopped the most people of the profession decides (on a tie, the rule
       that comes first in the solver's order): ``licences`` → *missing_licence*; ``availability``,
       ``busy``, ``days_per_week`` → *unavailable* (nobody available in the period); ``travel``,
-      ``excluded_city`` → *too_far*; ``mode``, ``own_employer``, ``forbidden`` → *other*;
+      ``excluded_city`` → *too_far*; ``mode``, ``own_employer``, ``forbidden`` → *other*; ``training``
+      (a disaster-recovery request's required training not attended in time) → *untrained*;
     - any other kind: *other*.
     """
     if kind == "outranked":

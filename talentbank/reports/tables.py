@@ -18,6 +18,7 @@ from .figures import FiscalRow, FiscalYear, Names, RoundFigures, SupplyDemand, T
 
 REASON_GROUP_LABELS = {
     "missing_licence": _l("必要な資格を持つ人がいない"),
+    "untrained": _l("災害復旧に必要な研修を受けた人がいない"),
     "unavailable": _l("期間中に勤務できる人がいない"),
     "too_far": _l("遠すぎる（移動時間・勤務先の除外）"),
     "outranked": _l("より優先度の高い要請に配置された"),

@@ -147,6 +147,7 @@ def test_reason_codes_fall_into_their_groups():
     assert group("no_eligible", {"excluded_city": 1}, 1) == "too_far"
     assert group("no_eligible", {"licences": 2, "travel": 2}, 4) == "missing_licence"  # a tie: the earlier rule
     assert group("no_eligible", {"forbidden": 1}, 1) == "other"
+    assert group("no_eligible", {"profession": 1, "training": 3, "busy": 1}, 5) == "untrained"
     assert group("something_new", {}, 0) == "other"
 
 
