@@ -48,7 +48,9 @@ from .agreements.documents_views import bp as documents_bp
 from .requests.views import bp as requests_bp
 from .scheduler import init_app as init_scheduler
 from .scheduler.views import bp as scheduler_bp
+from .specialists.sections import profile_sections
 from .specialists.views import bp as specialists_bp
+from .training.views import bp as training_bp
 from .vocabulary.views import bp as vocabulary_bp
 from .wiring import connect_subscribers
 
@@ -194,6 +196,9 @@ def _register_blueprints(app: Flask) -> None:
     # Consultations (相談): short questions offered to specialists who accept advice work.
     app.register_blueprint(consultations_bp)
 
+    # Training across cities (研修): sessions, registration with a waiting list, attendance.
+    app.register_blueprint(training_bp)
+
     # Browsers ask for /favicon.ico whatever the page says: the bank's icon (eight cities round one bank).
     @app.route("/favicon.ico")
     @public
@@ -244,6 +249,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.add_template_filter(show_time, "datetime")
     app.add_template_global(page_url, "page_url")
+    app.add_template_global(profile_sections, "profile_sections")
 
     app.add_template_filter(action_label, "action_label")
     app.add_template_filter(field_label, "field_label")

@@ -35,6 +35,10 @@ from .requests import jobs as request_jobs
 from .specialists import events as specialist_events
 from .specialists import jobs as specialist_jobs
 from .specialists import term_usage
+from .specialists import sections as profile_sections
+from .training import jobs as training_jobs
+from .training import records as training_records
+from .training import services as training
 from .vocabulary import events as vocabulary_events
 
 # (signal, subscriber), read as "when ..., then ...". Order matters only within one signal.
@@ -55,6 +59,7 @@ SUBSCRIPTIONS: tuple[tuple[Signal, object], ...] = (
     (specialist_events.specialist_withdrawing, dispatches.forget_withdrawing_words),
     (specialist_events.specialist_withdrawing, notifications.forget_withdrawing_specialist),
     (specialist_events.specialist_withdrawing, consultations.forget_withdrawing_specialist),
+    (specialist_events.specialist_withdrawing, training.cancel_for_withdrawing_specialist),
     # May a city see a person's name? Yes once a dispatch there is agreed.
     (specialist_events.agreed_dispatch, dispatch_answers.is_dispatch_agreed),
     # A pairing approved: the specialist gets an offer with a deadline.
@@ -77,6 +82,8 @@ SUBSCRIPTIONS: tuple[tuple[Signal, object], ...] = (
     # Someone asked for a forgotten-password link, or an account was locked: its owner is e-mailed the link.
     (account_events.password_reset_requested, account_mail.send_password_reset),
     (account_events.account_locked, account_mail.send_unlock_link),
+    # A person's profile pages show the sessions they attended (training record).
+    (profile_sections.profile_sections_wanted, training_records.profile_section),
 )
 
 
@@ -85,6 +92,7 @@ SUBSCRIPTIONS: tuple[tuple[Signal, object], ...] = (
 JOB_MODULES = (account_jobs, dispatch_jobs, exchange_jobs, matching_jobs, notification_jobs, request_jobs,
                specialist_jobs)
 JOB_MODULES = JOB_MODULES + (library_jobs,)
+JOB_MODULES = JOB_MODULES + (training_jobs,)
 JOB_MODULES = JOB_MODULES + (consultation_jobs,)
 
 

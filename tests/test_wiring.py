@@ -8,6 +8,7 @@ from talentbank.exchange.rings import events as ring_events
 from talentbank.matching import events as matching_events
 from talentbank.requests import events as request_events
 from talentbank.specialists import events as specialist_events
+from talentbank.specialists import sections as profile_sections
 from talentbank.vocabulary import events as vocabulary_events
 
 # Event -> the qualified names of its subscribers. A connection dropped from (or added to) the wiring
@@ -23,7 +24,8 @@ EXPECTED = {
         "talentbank.dispatches.services.cancel_for_withdrawing_specialist",
         "talentbank.dispatches.services.forget_withdrawing_words",
         "talentbank.notifications.services.forget_withdrawing_specialist",
-        "talentbank.consultations.services.forget_withdrawing_specialist"},
+        "talentbank.consultations.services.forget_withdrawing_specialist",
+        "talentbank.training.services.cancel_for_withdrawing_specialist"},
     specialist_events.agreed_dispatch: {"talentbank.dispatches.answers.is_dispatch_agreed"},
     matching_events.proposal_approved: {"talentbank.dispatches.services.offer_for_approved_proposal"},
     matching_events.pins_wanted: {"talentbank.dispatches.answers.dispatch_pins"},
@@ -36,6 +38,7 @@ EXPECTED = {
     vocabulary_events.term_usage_wanted: {"talentbank.specialists.term_usage.profiles_using_terms"},
     account_events.password_reset_requested: {"talentbank.notifications.account_mail.send_password_reset"},
     account_events.account_locked: {"talentbank.notifications.account_mail.send_unlock_link"},
+    profile_sections.profile_sections_wanted: {"talentbank.training.records.profile_section"},
 }
 
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import select
 
+from ..cities.models import City
 from ..core.clock import TOKYO
 from ..extensions import db
+from ..specialists.sections import ProfileSection
 from ..vocabulary.models import Profession
 from .models import Attendance, SessionStatus, TrainingRegistration, TrainingSession, training_session_professions
 
@@ -94,3 +97,15 @@ def attended_sessions(*, specialist_id: int | None = None, user_id: int | None =
     return [AttendedSession(session_id=r[0], title=r[1], day=tokyo_date(r[2]), city_id=r[3],
                             profession_ids=tuple(sorted(professions.get(r[0], ()))))
             for r in rows]
+
+
+def profile_section(specialist: Any, **_: Any) -> ProfileSection:
+    """The training record on a specialist's profile pages (their own and the registry's)."""
+    lines = attended_sessions(specialist_id=specialist.id)
+    cities = {c.id: c for c in db.session.scalars(select(City).where(City.id.in_({line.city_id for line in lines})))} \
+        if lines else {}
+    wanted = {i for line in lines for i in line.profession_ids}
+    professions = {p.id: p for p in db.session.scalars(select(Profession).where(Profession.id.in_(wanted)))} \
+        if wanted else {}
+    return ProfileSection("training/_record.html", {
+        "lines": lines, "cities": cities, "professions": professions})
