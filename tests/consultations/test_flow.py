@@ -244,7 +244,7 @@ def test_english_consultation_pages(world, taken, client, auth):
     japanese = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u4e00-\u9fff\uff00-\uffef]+")
     user_text = [c.title, c.question, "写真を送ります", "法面の崩落後の応急対策"]
     for email, urls in (("hr@zushi.test", ["/consultations/", "/consultations/new", f"/consultations/{c.id}"]),
-                        (first.email, ["/consultations/", f"/consultations/{c.id}", "/consultations/advice"])):
+                        (first.user.email, ["/consultations/", f"/consultations/{c.id}", "/consultations/advice"])):
         auth.logout()
         auth.login(email)
         client.post("/lang/en", data={"next": "/"})
