@@ -684,6 +684,8 @@ def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
     from scipy.optimize import linprog
 
     n, n_req = req.shape[0], fill.shape[0]
+    if n == 0:
+        return None
     k_rows = rows.knapsack_rows
     person_row = np.full(n, -1, dtype=np.int64)  # the knapsack row of the pair's person
     kn_items = rows.item_row < k_rows

@@ -1,0 +1,108 @@
+"""The quality step of part-time packing (docs/part-time-packing.md) on instances too large
+for the brute-force referee: the Dantzig-Wolfe master, the day-profile flow and the reduced
+HiGHS MIP must give the same fill per request and the same total score as the exact
+lexicographic CP-SAT of ``dispatch._solve_component`` (the direct path, exact at this size).
+"""
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+import pytest
+
+from talentbank.solver import dispatch, load_problem, packing, solve
+from talentbank.solver.eligibility import EligibilityIndex
+from talentbank.solver.rules import rank_cities_by_need
+from tests.solver.solver_factories import random_problem, referee_days_ok, referee_eligible
+
+
+def _part_time(seed: int) -> dict:
+    """Up to 30 people offering 2, 3 or 5 days all year, up to 20 requests of 1-5 days."""
+    data = random_problem(seed, max_specs=30, max_reqs=20)
+    rng = np.random.default_rng(seed)
+    for s in data["specialists"]:
+        s["days_per_week"] = int(rng.choice([2, 3, 5]))
+        s["availability"] = [{"start": "2024-04-01", "end": "2025-03-31"}]
+    for r in data["requests"]:
+        r["days_per_week"] = int(rng.choice([1, 2, 3, 5]))
+    return data
+
+
+def _check_hard_rules(data: dict, result: dict) -> None:
+    """Eligible pairs, one slot of a request per person, days per week, slots not exceeded."""
+    specs = {s["id"]: s for s in data["specialists"]}
+    reqs = {r["id"]: r for r in data["requests"]}
+    held: dict[str, list[dict]] = {}
+    for a in result["assignments"]:
+        s, r = specs[a["specialist"]], reqs[a["request"]]
+        assert referee_eligible(data, s, r), a
+        assert all(x["id"] != r["id"] for x in held.get(s["id"], [])), "two slots of one request"
+        held.setdefault(s["id"], []).append(r)
+    for sid, rs in held.items():
+        assert referee_days_ok(specs[sid], rs), sid
+    filled = collections.Counter(a["request"] for a in result["assignments"])
+    assert all(filled[rid] <= r["slots"] for rid, r in reqs.items())
+
+
+def _summary(result: dict) -> tuple[collections.Counter, int]:
+    fill = collections.Counter(a["request"] for a in result["assignments"])
+    return fill, sum(a["score"]["total"] for a in result["assignments"])
+
+
+@pytest.mark.parametrize("block", range(2))
+def test_packing_quality_matches_exact_cpsat(monkeypatch, block):
+    paths = collections.Counter()
+    for seed in range(block, 160, 2):
+        data = _part_time(seed)
+        monkeypatch.setattr(dispatch, "DIRECT_CPSAT_MAX_PAIRS", 5000)
+        exact = solve(load_problem(data)).to_dict()
+        monkeypatch.setattr(dispatch, "DIRECT_CPSAT_MAX_PAIRS", 0)
+        packed = solve(load_problem(data)).to_dict()
+        assert exact["status"] == "optimal"
+        assert packed["status"] == "optimal", (seed, packed["stats"])
+        assert _summary(packed) == _summary(exact), seed
+        _check_hard_rules(data, packed)
+        stats = packed["stats"]
+        paths[stats.get("quality_proven_by")] += 1
+        paths["profile"] += "packing_profile_seconds" in stats
+        paths["mip"] += "packing_mip_solves" in stats
+    # both proofs and the profile flow are exercised
+    assert paths["lp_bound"] > 5 and paths["reduced_mip"] > 5 and paths["profile"] > 10, paths
+
+
+def test_profile_flow_keeps_rows_and_fill():
+    """The profile flow's answer keeps every busiest-day row and gives each request its fill."""
+    checked = 0
+    for seed in range(60):
+        data = _part_time(seed)
+        problem = load_problem(data)
+        index = EligibilityIndex(problem)
+        pairs = index.all_pairs()
+        if len(pairs) == 0:
+            continue
+        n_req = len(problem.requests)
+        positions = dispatch.priority_positions(problem, rank_cities_by_need(problem.cities,
+                                                                               problem.rule_set))
+        slots = np.array([r.slots for r in problem.requests], dtype=np.int64)
+        x, _ = dispatch._flow_assign(index.n_specialists, pairs.spec, pairs.req,
+                                     [pairs.quality, pairs.tie], slots, n_req - positions)
+        start = np.array([r.start.toordinal() for r in problem.requests], dtype=np.int64)
+        end = np.array([r.end.toordinal() for r in problem.requests], dtype=np.int64)
+        days = np.array([r.days_per_week for r in problem.requests], dtype=np.int64)
+        rows = packing.person_rows(pairs.spec, pairs.req, index.days, start, end, days, {})
+        fill = np.bincount(pairs.req[x], minlength=n_req)
+        value = pairs.quality.astype(np.int64)
+        master = packing.pattern_lp(pairs.req, value.astype(np.float64), fill, rows, x,
+                                    1e18, {})
+        assert master is not None
+        # the bound is above the flow's answer (a feasible one)
+        assert master["bound"] >= value[x].sum() - 1e-6
+        answer = packing.profile_flow(pairs.req, value, fill, rows, master,
+                                      np.ones(pairs.req.shape[0], dtype=bool))
+        if answer is None:
+            continue
+        checked += 1
+        assert np.array_equal(np.bincount(pairs.req[answer], minlength=n_req), fill)
+        assert np.all(rows.loads(answer.astype(np.float64)) <= rows.cap + 1e-9)
+        assert value[answer].sum() <= np.floor(master["bound"] + 1e-6)
+    assert checked > 15
