@@ -22,6 +22,7 @@ from .exchange.rings import events as ring_events
 from .consultations import jobs as consultation_jobs
 from .consultations import services as consultations
 from .library import jobs as library_jobs
+from .library import notes as library_notes
 from .matching import erasure as round_erasure
 from .matching import events as matching_events
 from .matching import jobs as matching_jobs
@@ -59,6 +60,7 @@ SUBSCRIPTIONS: tuple[tuple[Signal, object], ...] = (
     (specialist_events.specialist_withdrawing, dispatches.forget_withdrawing_words),
     (specialist_events.specialist_withdrawing, notifications.forget_withdrawing_specialist),
     (specialist_events.specialist_withdrawing, consultations.forget_withdrawing_specialist),
+    (specialist_events.specialist_withdrawing, library_notes.forget_withdrawing_specialist),
     (specialist_events.specialist_withdrawing, training.cancel_for_withdrawing_specialist),
     # May a city see a person's name? Yes once a dispatch there is agreed.
     (specialist_events.agreed_dispatch, dispatch_answers.is_dispatch_agreed),

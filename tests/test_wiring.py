@@ -25,6 +25,7 @@ EXPECTED = {
         "talentbank.dispatches.services.forget_withdrawing_words",
         "talentbank.notifications.services.forget_withdrawing_specialist",
         "talentbank.consultations.services.forget_withdrawing_specialist",
+        "talentbank.library.notes.forget_withdrawing_specialist",
         "talentbank.training.services.cancel_for_withdrawing_specialist"},
     specialist_events.agreed_dispatch: {"talentbank.dispatches.answers.is_dispatch_agreed"},
     matching_events.proposal_approved: {"talentbank.dispatches.services.offer_for_approved_proposal"},

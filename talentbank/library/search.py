@@ -29,6 +29,7 @@ MAX_QUERY_CHARS = 100
 MAX_TERMS = 8
 TRIGRAM = 3
 SNIPPET_CHARS = 120
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
 
 
@@ -85,6 +86,8 @@ class Snippet:
 
     html: Markup
     has_hit: bool
+    # "ja" when the extract is written in Japanese (kana or kanji), so screen readers read it as such.
+    lang: str | None = None
 
 
 def _folded_with_positions(shown: str) -> tuple[str, list[int]]:
@@ -130,4 +133,5 @@ def snippet(body: str, query_terms: list[str], width: int = SNIPPET_CHARS) -> Sn
     parts.append(escape(shown[cursor:finish]))
     if finish < len(shown):
         parts.append(escape("…"))
-    return Snippet(Markup("").join(parts), bool(merged))
+    extract = shown[begin:finish]
+    return Snippet(Markup("").join(parts), bool(merged), "ja" if _JAPANESE.search(extract) else None)
