@@ -210,6 +210,11 @@ def _checked(actor: Any, values: SessionInput, *, existing: TrainingSession | No
     return columns, professions
 
 
+def check_session_input(values: SessionInput, *, existing: TrainingSession | None = None) -> None:
+    """Raise every problem of a session's values (the form shows them beside its own); saves nothing."""
+    _checked(None, values, existing=existing)
+
+
 def _snapshot(session: TrainingSession) -> dict[str, Any]:
     return dict(title=session.title, description=session.description, starts_at=session.starts_at,
                 ends_at=session.ends_at, is_online=session.is_online, place=session.place,

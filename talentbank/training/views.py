@@ -93,6 +93,17 @@ def show(session_id: int):
         remove_form=RemoveForm(), has_started=session.starts_at <= services.utcnow(), **_labels())
 
 
+def _all_problems(form: SessionForm, session=None) -> None:
+    """A form with unreadable fields also shows what the service finds in the others, all at once."""
+    try:
+        services.check_session_input(form.values(), existing=session)
+    except UserError as exc:
+        for error in getattr(exc, "errors", [exc]):
+            target = getattr(form, error.field, None) if error.field else None
+            if target is not None and not target.errors:
+                target.errors = [error.translated()]
+
+
 def _session_form(session=None) -> SessionForm:
     form = SessionForm()
     form.fill_choices(active_terms(Profession), _member_cities(), _locale())
@@ -123,6 +134,8 @@ def new():
         else:
             flash(_("研修を登録しました。連携市の職員・専門人材が申し込めます。"), "success")
             return redirect(url_for("training.show", session_id=session.id))
+    elif form.is_submitted():
+        _all_problems(form)
     status = 400 if form.is_submitted() else 200
     return render_template("training/form.html", form=form, session=None,
                            choose_city=current_user.role != "city_hr"), status
@@ -143,6 +156,8 @@ def edit(session_id: int):
         else:
             flash(_("研修の内容を更新しました。日時・会場を変えた場合は申込者に通知しました。"), "success")
             return redirect(url_for("training.show", session_id=session.id))
+    elif form.is_submitted():
+        _all_problems(form, session)
     status = 400 if form.is_submitted() else 200
     return render_template("training/form.html", form=form, session=session, choose_city=False), status
 

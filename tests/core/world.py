@@ -52,6 +52,7 @@ def build_world(password: str) -> World:
     samples.update(_matching_samples(samples))
     samples.update(_library_samples(users))
     samples.update(_consultation_samples(users))
+    samples.update(_training_samples(users))
     return World(emails={k: u.email for k, u in users.items()}, samples=samples,
                  objects={"users": users, "cities": cities})
 
@@ -208,6 +209,30 @@ def _consultation_samples(users) -> dict[str, Any]:
     db.session.add(message)
     db.session.commit()
     return {"consultation_id": c.id, "file_id": message.id}
+
+
+def _training_samples(users) -> dict[str, Any]:
+    """A coming training session of Zushi, open to everyone, with the walking specialist registered."""
+    from datetime import timedelta
+
+    from talentbank.core import clock
+    from talentbank.specialists.models import Specialist
+    from talentbank.training.models import TrainingRegistration, TrainingSession
+    from talentbank.vocabulary.models import Profession
+
+    own = db.session.scalar(db.select(Specialist).where(Specialist.user_id == users["specialist"].id))
+    starts_at = clock.utcnow().replace(microsecond=0) + timedelta(days=20)
+    session = TrainingSession(city_id=users["city_hr"].city_id, title="法面点検の基礎", description="点検の手順",
+                              starts_at=starts_at, ends_at=starts_at + timedelta(hours=2), place="逗子市役所",
+                              capacity=10, audience="both", registration_deadline=(starts_at - timedelta(days=2)).date(),
+                              status="scheduled", created_by_id=users["city_hr"].id)
+    session.professions = list(db.session.scalars(db.select(Profession).where(Profession.code == "civil")))
+    db.session.add(session)
+    db.session.flush()
+    registration = TrainingRegistration(session_id=session.id, specialist_id=own.id, status="confirmed")
+    db.session.add(registration)
+    db.session.commit()
+    return {"session_id": session.id, "registration_id": registration.id}
 
 
 def _matching_samples(samples: dict[str, Any]) -> dict[str, Any]:

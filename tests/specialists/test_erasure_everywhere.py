@@ -102,6 +102,10 @@ WHERE_PERSONAL_DATA_LIVES: dict[str, dict[str, str]] = {
                         "title": ERASED, "body": ERASED, "search_text": ERASED, "file_key": STAFF,
                         "file_name": STAFF, "file_sha256": CODE},
     "library_note_requests": {"party": CODE},
+    # Training (研修): the session is the organising city's posting; a registration holds ids, codes and times only.
+    "training_sessions": {"title": STAFF, "description": STAFF, "place": STAFF, "online_url": STAFF,
+                          "audience": CODE, "status": CODE, "cancel_reason": STAFF},
+    "training_registrations": {"status": CODE, "attendance": CODE},
 }
 # Tables that hold people inside JSON without a foreign key to them.
 JSON_HOLDERS = {"matching_rounds", "unfilled_slots"}
