@@ -16,6 +16,7 @@ from .demo.demand import seed_demand
 from .demo.library import seed_library
 from .demo.matching import seed_rule_set
 from .demo.specialists import seed_registry
+from .demo.training import seed_training
 from .extensions import db
 from .i18n import compile_translations
 
@@ -73,4 +74,4 @@ def register(app: Flask) -> None:
 
 def extra_seeders() -> list:
     """Seeders that later domains add (specialists, requests…), run after cities and staff."""
-    return [seed_registry, seed_demand, seed_rule_set, seed_agreements, seed_library]
+    return [seed_registry, seed_demand, seed_rule_set, seed_agreements, seed_library, seed_training]
