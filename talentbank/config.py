@@ -32,6 +32,9 @@ class Config:
     # count over 50,000 profiles with EXISTS filters is estimated costly enough that PostgreSQL spent
     # 0.5-0.7 s compiling it, on every page that counted; without JIT the same query takes 50-100 ms.
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True, "connect_args": {"options": "-c jit=off"}}
+    # Seconds a registry or candidate search may reuse its total ("N found") for the same filter in one
+    # process (talentbank/specialists/search.py); None: 60, and 0 (always count) under tests.
+    SEARCH_COUNT_SECONDS: int | None = None
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     BABEL_DEFAULT_LOCALE = "ja"
@@ -190,6 +193,7 @@ _ENVIRONMENT = {
     "TALENTBANK_SOLVER_TIME_LIMIT_S": ("SOLVER_TIME_LIMIT_S", int),
     "TALENTBANK_SOLVER_HARD_TIMEOUT_S": ("SOLVER_HARD_TIMEOUT_S", "int_or_none"),
     "TALENTBANK_MATCHING_SOLVER": ("MATCHING_SOLVER", str),
+    "TALENTBANK_SEARCH_COUNT_SECONDS": ("SEARCH_COUNT_SECONDS", str),  # 0: always count
 }
 
 

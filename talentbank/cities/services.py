@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import select
 
 from ..audit import services as audit
-from ..core import permissions
+from ..core import cache, permissions
+from ..core.cache import Row
 from ..core.clock import today_tokyo
 from ..core.errors import N_, UserError
 from ..extensions import db
@@ -96,6 +97,37 @@ def home_municipality_city_id(actor: Any, code: str) -> int:
     return city.id
 
 
+def city_rows() -> tuple[Row, ...]:
+    """Every city of the registry (members, then home towns of specialists) in code order, as read-only rows
+    kept per process until the table changes (``core.cache``); for choice lists and for naming the cities
+    of many rows without a query each."""
+    return cache.cached("cities", ("cities",), lambda: tuple(
+        Row.of(city) for city in db.session.scalars(select(City).order_by(City.code))))
+
+
+def member_city_rows() -> list[Row]:
+    """The member cities in code order (read-only rows from the cache)."""
+    return [city for city in city_rows() if city.is_member]
+
+
+def cities_by_id() -> dict[int, Row]:
+    """Every city by id (read-only rows from the cache)."""
+    return cache.cached("cities.by_id", ("cities",), lambda: {city.id: city for city in city_rows()})
+
+
+def travel_minutes() -> dict[tuple[int, int], int]:
+    """Minutes between two cities, both directions (cached per process until the travel times change);
+    do not change the dictionary returned."""
+    def load() -> dict[tuple[int, int], int]:
+        minutes: dict[tuple[int, int], int] = {}
+        for a, b, value in db.session.execute(select(TravelTime.from_city_id, TravelTime.to_city_id,
+                                                     TravelTime.minutes)):
+            minutes[(a, b)] = minutes[(b, a)] = value
+        return minutes
+
+    return cache.cached("travel_times", ("travel_times",), load)
+
+
 def list_cities(actor: Any, members_only: bool = False) -> list[City]:
     """Cities in code order, for staff screens."""
     permissions.check(actor, "city.view")
@@ -155,15 +187,10 @@ def update_city(actor: Any, city_id: int, values: CityValues, reason: str) -> Ci
     return city
 
 
-def travel_matrix(actor: Any) -> tuple[list[City], dict[tuple[int, int], int]]:
+def travel_matrix(actor: Any) -> tuple[list[Any], dict[tuple[int, int], int]]:
     """Member cities and the minutes between each pair (both directions filled in)."""
     permissions.check(actor, "travel.view")
-    cities = list(db.session.scalars(select(City).where(City.is_member.is_(True)).order_by(City.code)))
-    minutes: dict[tuple[int, int], int] = {}
-    for row in db.session.scalars(select(TravelTime)):
-        minutes[(row.from_city_id, row.to_city_id)] = row.minutes
-        minutes[(row.to_city_id, row.from_city_id)] = row.minutes
-    return cities, minutes
+    return member_city_rows(), dict(travel_minutes())
 
 
 def set_travel_times(actor: Any, minutes: dict[tuple[int, int], int | None], reason: str) -> int:

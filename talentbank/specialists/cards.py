@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from ..cities.models import City
+from ..cities.services import cities_by_id
 from ..core.clock import utcnow
 from ..extensions import db
 from ..vocabulary.models import ExperienceField, Licence, Profession
+from ..vocabulary.services import terms_by_id
 from .models import (
     AvailabilityWindow,
     Specialist,
@@ -92,11 +94,9 @@ def candidate_cards(specialist_ids: Iterable[int], viewer_city_id: int | None = 
             people[row.id] = row
     if not people:
         return {}
-    terms: dict[Any, dict[int, Any]] = {model: {term.id: term for term in db.session.scalars(select(model))}
-                                        for model in (Profession, Licence, ExperienceField)}
-    city_ids = {r.home_city_id for r in people.values()} | {r.employer_city_id for r in people.values()
-                                                             if r.employer_city_id is not None}
-    cities = {c.id: c for c in db.session.scalars(select(City).where(City.id.in_(sorted(city_ids))))}
+    # Terms and cities from the per-process cache (read-only rows; core/cache.py).
+    terms: dict[Any, dict[int, Any]] = {model: terms_by_id(model) for model in (Profession, Licence, ExperienceField)}
+    cities = cities_by_id()
     professions: dict[int, list[Profession]] = defaultdict(list)
     licences: dict[int, list[Licence]] = defaultdict(list)
     experiences: dict[int, list[tuple[ExperienceField, int]]] = defaultdict(list)

@@ -6,10 +6,12 @@ same for 10 rows or 200 and the search stays fast with 50,000 specialists.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -17,7 +19,6 @@ from sqlalchemy.orm import selectinload
 from ..audit import services as audit
 from ..core import permissions
 from ..core.bounds import parse_id
-from ..core.pagination import paginate
 from ..core.permissions import Role
 from ..extensions import db
 from .verification import matchable_clause
@@ -113,12 +114,42 @@ def _page_options() -> tuple:
             selectinload(Specialist.employer_city), selectinload(Specialist.preferred_cities))
 
 
+def _count_seconds() -> int:
+    """How long a search's total may be reused (SEARCH_COUNT_SECONDS; unset: 60, and 0 under tests)."""
+    seconds = current_app.config.get("SEARCH_COUNT_SECONDS")
+    if seconds is None or seconds == "":
+        return 0 if current_app.testing else 60
+    return int(seconds)
+
+
+def _counted_page(query: Select, flt: SearchFilter, scope: tuple[Any, ...]) -> Pagination:
+    """A page of ids with the total. The total of the same filter is reused for ``_count_seconds()`` in
+    this process: counting every match reads all 50,000 profiles (50-130 ms), the page itself a few
+    rows. The rows shown are always current; only "N found" may lag a change by that long."""
+    seconds = _count_seconds()
+    found = db.paginate(query, page=flt.page, per_page=flt.per_page, max_per_page=None, error_out=False,
+                        count=seconds <= 0)
+    if seconds <= 0:
+        return found
+    key = (*scope, replace(flt, page=1, per_page=1, sort=""))
+    counts = current_app.extensions.setdefault("talentbank_search_counts", {})
+    now = time.monotonic()
+    hit = counts.get(key)
+    if hit is None or now - hit[0] > seconds:
+        if len(counts) > 2000:  # many different filters: start again rather than grow
+            counts.clear()
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        counts[key] = hit = (now, total)
+    found.total = hit[1]
+    return found
+
+
 def search_registry(actor: Any, flt: SearchFilter) -> Pagination:
     """The coordinator's registry: every profile, names included; the page shown is audited."""
     permissions.check(actor, "specialist.view_full")
     flt = flt.clamped()
     sort = flt.sort if flt.sort in REGISTRY_SORTS else "newest"
-    found = paginate(_order(_filtered(select(Specialist.id), flt), sort), flt.page, flt.per_page)
+    found = _counted_page(_order(_filtered(select(Specialist.id), flt), sort), flt, ("registry",))
     ids = list(found.items)
     if not ids:
         return found
@@ -139,7 +170,7 @@ def search_candidates(actor: Any, flt: SearchFilter) -> Pagination:
     flt = replace(flt.clamped(), status=None, text="")
     sort = flt.sort if flt.sort in CANDIDATE_SORTS else "confirmed_desc"
     # Only people a round could propose: confirmed, with a profession the coordinating city has seen.
-    base = select(Specialist.id).where(matchable_clause())
+    base = select(Specialist.id).where(matchable_clause(per_row=True))
     city_id = actor.city_id if actor.role == Role.CITY_HR else None
     if city_id is not None:
         excluded = specialist_excluded_cities.c
@@ -158,7 +189,7 @@ def search_candidates(actor: Any, flt: SearchFilter) -> Pagination:
         query = _filtered(base, flt).order_by(years.desc(), Specialist.id)
     else:
         query = _order(_filtered(base, flt), "confirmed_desc" if sort == "experience" else sort)
-    found = paginate(query, flt.page, flt.per_page)
+    found = _counted_page(query, flt, ("candidates", city_id))
     ids = list(found.items)
     by_id = candidate_cards(ids, city_id)
     cards: list[CandidateCard] = [by_id[i] for i in ids]

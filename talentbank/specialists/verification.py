@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, union, update
 
 from ..accounts import tokens
 from ..accounts.models import User
@@ -166,9 +166,19 @@ def identity_confirmed_clause() -> Any:
     return or_(Specialist.email_confirmed_at.is_not(None), Specialist.registration_source != "self")
 
 
-def usable_profession_clause() -> Any:
-    """SQL: the profile has at least one usable profession."""
+def usable_profession_clause(per_row: bool = False) -> Any:
+    """SQL: the profile has at least one usable profession.
+
+    ``per_row``: the same rule as one EXISTS whose inner OR the database probes person by person, for
+    queries that read a few rows in an indexed order (a page of the candidate search: a few ms instead
+    of hashing every verified profession first, about 15 ms at 50,000 people); the two EXISTS joined by
+    OR suit whole-registry reads (the snapshot, counts)."""
     sp, sl = specialist_professions, specialist_licences
+    if per_row:
+        backing = exists().where(sl.c.specialist_id == Specialist.id, sl.c.status == LicenceStatus.VERIFIED.value,
+                                 Licence.id == sl.c.licence_id, Licence.profession_id == sp.c.profession_id
+                                 ).correlate_except(sl, Licence)  # the person and the profession come from outside
+        return exists().where(sp.c.specialist_id == Specialist.id, or_(sp.c.verified_at.is_not(None), backing))
     verified_profession = exists().where(sp.c.specialist_id == Specialist.id, sp.c.verified_at.is_not(None))
     backed = exists().where(sp.c.specialist_id == Specialist.id, sl.c.specialist_id == Specialist.id,
                             sl.c.status == LicenceStatus.VERIFIED.value, Licence.id == sl.c.licence_id,
@@ -176,10 +186,11 @@ def usable_profession_clause() -> Any:
     return or_(verified_profession, backed)
 
 
-def matchable_clause() -> Any:
-    """SQL: everything a round may propose (the same rule as ``is_matchable``)."""
+def matchable_clause(per_row: bool = False) -> Any:
+    """SQL: everything a round may propose (the same rule as ``is_matchable``); ``per_row``: see
+    ``usable_profession_clause``."""
     return and_(Specialist.status == SpecialistStatus.ACTIVE.value, Specialist.consented_at.is_not(None),
-                identity_confirmed_clause(), usable_profession_clause())
+                identity_confirmed_clause(), usable_profession_clause(per_row))
 
 
 def is_matchable(specialist: Specialist) -> bool:
@@ -524,12 +535,13 @@ def vouch(actor: Any, specialist: Specialist, checked_by: CheckedBy) -> int:
 def _waiting_clause() -> Any:
     """SQL: the profile has something for the coordinating city to check."""
     sp, sl = specialist_professions, specialist_licences
-    pending_licence = exists().where(sl.c.specialist_id == Specialist.id, sl.c.status == LicenceStatus.PENDING.value)
-    unverified_profession = exists().where(sp.c.specialist_id == Specialist.id, sp.c.verified_at.is_(None))
-    unverified_experience = exists().where(SpecialistExperience.specialist_id == Specialist.id,
-                                           SpecialistExperience.verified_at.is_(None))
-    return and_(Specialist.status != SpecialistStatus.WITHDRAWN.value,
-                or_(pending_licence, unverified_profession, unverified_experience))
+    # IN (a union read from the partial indexes of waiting rows), not three EXISTS joined by OR: the database
+    # starts from the few waiting rows instead of testing all 50,000 profiles (30 ms on every coordinator page).
+    waiting = union(
+        select(sl.c.specialist_id).where(sl.c.status == LicenceStatus.PENDING.value),
+        select(sp.c.specialist_id).where(sp.c.verified_at.is_(None)),
+        select(SpecialistExperience.specialist_id).where(SpecialistExperience.verified_at.is_(None)))
+    return and_(Specialist.status != SpecialistStatus.WITHDRAWN.value, Specialist.id.in_(waiting))
 
 
 def waiting_since() -> Any:

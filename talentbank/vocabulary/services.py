@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..audit import services as audit
-from ..core import permissions
+from ..core import cache, permissions
+from ..core.cache import Row
 from ..core.errors import UserError
 from ..extensions import db
 from .models import VOCABULARIES, ExperienceField, Licence, Profession, VocabularyTerm
@@ -32,15 +33,33 @@ def model_for(kind: str) -> type[VocabularyTerm]:
         raise UserError("この語彙は存在しません。") from None
 
 
+def _cached_terms(model: type[VocabularyTerm]) -> tuple[Row, ...]:
+    """Every term of ``model`` in screen order as read-only rows, kept per process until the table changes
+    (``core.cache``: every worker and the scheduler see a change at their next transaction)."""
+    table = model.__tablename__
+
+    def load() -> tuple[Row, ...]:
+        return tuple(Row.of(term) for term in db.session.scalars(
+            select(model).order_by(model.sort_order, model.id)))
+
+    return cache.cached(f"vocabulary.{table}", (table,), load)
+
+
 def active_terms(model: type[VocabularyTerm]) -> list[Any]:
-    """Active terms in screen order, for choice lists."""
-    return list(db.session.scalars(select(model).where(model.is_active.is_(True))
-                                   .order_by(model.sort_order, model.id)))
+    """Active terms in screen order, for choice lists (read-only rows from the cache: load the ORM object
+    to change a term)."""
+    return [term for term in _cached_terms(model) if term.is_active]
 
 
 def all_terms(model: type[VocabularyTerm]) -> list[Any]:
-    """Every term, retired ones included, for the coordinator's lists and for reading old profiles."""
-    return list(db.session.scalars(select(model).order_by(model.sort_order, model.id)))
+    """Every term, retired ones included, for the coordinator's lists and for reading old profiles
+    (read-only rows from the cache)."""
+    return list(_cached_terms(model))
+
+
+def terms_by_id(model: type[VocabularyTerm]) -> dict[int, Any]:
+    """Every term by id (retired ones included), for naming the terms of many rows without a query each."""
+    return {term.id: term for term in _cached_terms(model)}
 
 
 def group_by_profession(terms: list[Any], professions: list[Any]) -> list[tuple[Any | None, list[Any]]]:
