@@ -586,12 +586,23 @@ def plan_dispatch(problem: Problem, index: EligibilityIndex, pairs: EligiblePair
 
     status, gap = "optimal", 0.0
     started = time.perf_counter()
+    # smallest first; the time left is shared among the large (packing) components in
+    # proportion to their pairs, so that one component's quality MIP cannot take the time of
+    # all the others (what a small one leaves goes to the next). Only quality is cut by it:
+    # the direct CP-SAT components keep the whole limit (their fill depends on finishing)
+    components = sorted(components, key=lambda comp: comp[0].shape[0])
+    packing_pairs_left = sum(int(c.shape[0]) for c, _ in components if c.shape[0] > DIRECT_CPSAT_MAX_PAIRS)
     for comp_pairs, _ in components:
         solver = (_solve_component if comp_pairs.shape[0] <= DIRECT_CPSAT_MAX_PAIRS
                   else _solve_component_packing)
+        comp_deadline = deadline
+        if solver is _solve_component_packing:
+            now = time.perf_counter()
+            comp_deadline = now + max(0.0, deadline - now) * comp_pairs.shape[0] / packing_pairs_left
+            packing_pairs_left -= int(comp_pairs.shape[0])
         picked, comp_status, comp_gap = solver(
             problem, index, spec[comp_pairs], req[comp_pairs], quality[comp_pairs], slots_left,
-            positions, pinned_by_spec, deadline, stats, [level[comp_pairs] for level in levels],
+            positions, pinned_by_spec, comp_deadline, stats, [level[comp_pairs] for level in levels],
             tie_level=penalty is None)
         chosen[comp_pairs[picked]] = True
         if comp_status != "optimal" and solver is _solve_component:

@@ -6,22 +6,18 @@ days, or periods that do not overlap) is solved in three steps (docs/part-time-p
 1. **One slot per person.** The unit-capacity flows of ``dispatch._flow_assign`` give the
    priority-respecting maximum fill when everyone holds at most one slot (the transversal
    matroid's greedy basis), quality-optimal among such answers. It is feasible under packing.
-2. **Fill, proven by a bound.** No answer can fill request *j* beyond
-   ``b_j = min(open slots, eligible people)``. Requests below ``b_j`` are *deficits*; people
-   eligible for one of them who still have room on every busiest day take it
-   (``_augment``: pairs are only added, so every other request keeps its fill). When every
-   request then reaches ``b_j``, the fill vector is the maximum at every priority position
-   at once, hence the lexicographic optimum: proven, whatever quality does next. Otherwise
-   the caller falls back to the exact lexicographic CP-SAT (``stats["fill_proven"]`` says
-   which).
-3. **Quality with every request's fill held.** The LP relaxation (request rows ``= fill``,
-   one knapsack row per person and binding busiest day, ``days x`` within the days offered,
-   plus the cardinality row it implies) is solved by GLOP over a few columns per request and
-   priced over *every* eligible pair (column generation, vectorised); the bound is recomputed
-   from the duals clipped to valid signs, so it is rigorous. Pairs whose reduced cost exceeds
-   the gap between that bound and the best answer known cannot be in an answer at least as
-   good and are dropped; CP-SAT (one worker, seeded with the best answer) solves the rest and
-   proves optimality, or stops at the time limit with the gap to the LP bound.
+2. **Fill, proven level by level** (``augment``, ``lexicographic_fill``): requests below
+   ``b_j = min(open slots, eligible people)`` take people who still have room; each one
+   still below it is proven by an LP bound over the higher requests' pairs (never cut by
+   the time limit) or by CP-SAT.
+3. **Quality with every request's fill held** (``solve_quality``): a Dantzig-Wolfe master
+   (``pattern_lp``: one-day people choose a feasible *set* of requests, priced by exact
+   knapsacks; built from sparse arrays and solved by HiGHS; Wentges-smoothed prices) gives a
+   Lagrangian bound valid whenever it stops; ``profile_flow`` turns the master's patterns
+   into an answer (each person's "day profile" of slots, then one min-cost flow); pairs
+   whose loss against the bound exceeds the gap are fixed out and a HiGHS MIP with a
+   cutoff on the rest proves optimality (infeasible: nothing better exists), or the
+   answer stays ``feasible`` with its gap to the bound.
 """
 from __future__ import annotations
 
@@ -34,6 +30,7 @@ _EPS = 1e-6
 _BUILD_SECONDS_PER_PAIR = 3e-5  # building a CP-SAT model in Python, measured on 2 cores
 _LP_SHARE = 0.8  # of the time left, for the quality bound (the answer needs it tight)
 _SMOOTH = 0.5  # Wentges smoothing: prices also tried at this mix of the best and the LP's
+_START_RANK = (3, 4)  # the master starts with each request's best max(3 fill, fill + 4) candidates
 _MIP_MAX_PAIRS = 60_000  # the quality MIP (HiGHS) is not tried beyond this many kept pairs (measured:
 # 38,715 kept pairs took 11 s to prove on 2 loaded cores; larger ones do not finish in a round)
 
@@ -352,7 +349,8 @@ def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, r
                   ) -> tuple[np.ndarray, str, float]:
     """Best ``levels`` (lexicographic) with each request's fill held; (answer, status, gap).
 
-    The first level is proven by the LP bound and a reduced CP-SAT model; with
+    The first level: the master's bound, the profile flow's answer, then reduced-cost fixing
+    and a HiGHS MIP over the pairs left (``_MIP_MAX_PAIRS`` at most) to prove it; with
     ``tie_level`` the last level only breaks ties among those answers (left unproven at the
     time limit without changing the status).
     """
@@ -365,6 +363,11 @@ def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, r
         value = value * (span * (int(fill.sum()) + 1)) + (level - level.min())
     best = int(value[x].sum())
     started = time.perf_counter()
+    if started >= deadline:
+        # no time left for this component's quality (the flows and the fill proof used it):
+        # the answer so far, its gap against each request's best candidates
+        stats["packing_quality_skipped"] = stats.get("packing_quality_skipped", 0) + 1
+        return x, "feasible", _request_bound_gap(req, value, fill, x)
     # the bound's column generation may use half the time left (its bound is valid whenever
     # it stops); the answer's flow and the MIP the rest
     lp_deadline = time.perf_counter() + _LP_SHARE * max(0.0, deadline - time.perf_counter())
@@ -702,7 +705,7 @@ def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
     first = np.searchsorted(req[order], np.arange(n_req + 1))
     rank_in_req = np.empty(n, dtype=np.int64)
     rank_in_req[order] = np.arange(n) - np.repeat(first[:-1], np.diff(first))
-    start = x | (rank_in_req < np.maximum(3 * fill, fill + 4)[req])
+    start = x | (rank_in_req < np.maximum(_START_RANK[0] * fill, fill + _START_RANK[1])[req])
     days = np.zeros(n, dtype=np.int64)
     days[rows.item_pair[kn_items]] = rows.item_coef[kn_items].astype(np.int64)
 
