@@ -22,10 +22,18 @@ _CACHE: OrderedDict[tuple[int, str], dict[str, Any]] = OrderedDict()
 _CACHE_SIZE = 16
 
 
-def digest_of(result: dict[str, Any], problem: dict[str, Any]) -> dict[str, Any]:
-    """The part of ``result`` (and of ``problem``) the round's pages show."""
+def digest_of(result: dict[str, Any], problem: dict[str, Any], with_pairs: bool = False) -> dict[str, Any]:
+    """The part of ``result`` (and of ``problem``) the round's pages show. ``with_pairs``: also every
+    assignment as ``[request, specialist]`` and the empty slots by request, for a round that stores no
+    proposals (a what-if round, which the comparison page sets beside its base round)."""
     empty = {str(u["request"]) for u in result.get("unfilled", [])}
+    extra: dict[str, Any] = {}
+    if with_pairs:
+        extra = {"pairs": [[str(a["request"]), str(a["specialist"])] for a in result.get("assignments", [])],
+                 "unfilled": {str(u["request"]): u["slots"] for u in result.get("unfilled", [])}}
     return {
+        **extra,
+        "city_need_rank": result.get("city_need_rank", {}),
         "priority_order": result.get("priority_order", []),
         "kept": [a for a in result.get("assignments", []) if a.get("pinned")],
         "unmatched_offers": result.get("unmatched_offers", []),
@@ -35,8 +43,8 @@ def digest_of(result: dict[str, Any], problem: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def digest_text(result: dict[str, Any], problem: dict[str, Any]) -> str:
-    return json.dumps(digest_of(result, problem), ensure_ascii=False, separators=(",", ":"))
+def digest_text(result: dict[str, Any], problem: dict[str, Any], with_pairs: bool = False) -> str:
+    return json.dumps(digest_of(result, problem, with_pairs), ensure_ascii=False, separators=(",", ":"))
 
 
 def _remember(key: tuple[int, str], value: dict[str, Any]) -> dict[str, Any]:

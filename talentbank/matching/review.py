@@ -912,6 +912,35 @@ class Comparison:
     moved_slots: int
 
 
+def _answer_of(rnd: MatchingRound) -> tuple[dict[int, set[int]], dict[int, int], dict[int, int], dict[str, Any]]:
+    """Who holds each request's slots, the empty slots, the priority positions and the cities' need ranks of
+    a round, from its digest and rows: a reviewable round's proposals and empty slots are rows, a what-if
+    round's pairs are in its digest. Only a round stored before the digest had these reads its whole answer."""
+    digest = review_digest(rnd)
+    held: dict[int, set[int]] = defaultdict(set)
+    if "pairs" in digest:
+        for request_id, specialist_id in digest["pairs"]:
+            held[int(request_id)].add(int(specialist_id))
+        empty = {int(r): int(n) for r, n in digest["unfilled"].items()}
+    elif "city_need_rank" in digest and rnd.kind in REVIEWABLE_KINDS:
+        for request_id, specialist_id in db.session.execute(
+                select(Proposal.request_id, Proposal.specialist_id).where(Proposal.round_id == rnd.id)):
+            held[request_id].add(specialist_id)
+        for a in digest.get("kept", []):
+            held[int(a["request"])].add(int(a["specialist"]))
+        empty = dict(db.session.execute(select(UnfilledSlot.request_id, UnfilledSlot.slots)
+                                        .where(UnfilledSlot.round_id == rnd.id)).tuples().all())
+    else:
+        result = parsed(rnd, "result")
+        digest = {"priority_order": result.get("priority_order", []),
+                  "city_need_rank": result.get("city_need_rank", {})}
+        for a in result.get("assignments", []):
+            held[int(a["request"])].add(int(a["specialist"]))
+        empty = {int(u["request"]): int(u["slots"]) for u in result.get("unfilled", [])}
+    positions = {int(p["request"]): p["position"] for p in digest.get("priority_order", [])}
+    return held, empty, positions, digest.get("city_need_rank", {})
+
+
 def compare_rounds(actor: Any, round_id: int) -> Comparison:
     """Side by side: which slots would change hands under the what-if round's rule set."""
     other = get_round(actor, round_id)
@@ -920,21 +949,8 @@ def compare_rounds(actor: Any, round_id: int) -> Comparison:
     if other.status != "succeeded":
         raise UserError("試算はまだ完了していません。")
     base = get_round(actor, other.parent_round_id)
-    base_result, other_result = parsed(base, "result"), parsed(other, "result")
-
-    def held(result: dict[str, Any]) -> dict[int, set[int]]:
-        out: dict[int, set[int]] = defaultdict(set)
-        for a in result.get("assignments", []):
-            out[int(a["request"])].add(int(a["specialist"]))
-        return out
-
-    def empty(result: dict[str, Any]) -> dict[int, int]:
-        return {int(u["request"]): int(u["slots"]) for u in result.get("unfilled", [])}
-
-    base_held, other_held = held(base_result), held(other_result)
-    base_empty, other_empty = empty(base_result), empty(other_result)
-    base_pos = {int(p["request"]): p["position"] for p in base_result.get("priority_order", [])}
-    other_pos = {int(p["request"]): p["position"] for p in other_result.get("priority_order", [])}
+    base_held, base_empty, base_pos, base_rank = _answer_of(base)
+    other_held, other_empty, other_pos, other_rank = _answer_of(other)
     request_ids = set(base_pos) | set(other_pos)
     changed = sorted(r for r in request_ids if base_held.get(r, set()) != other_held.get(r, set()))
     requests = _requests(set(changed) | request_ids)
@@ -964,8 +980,6 @@ def compare_rounds(actor: Any, round_id: int) -> Comparison:
         counts["other_filled"] += len(other_held.get(r, set()))
         counts["base_empty"] += base_empty.get(r, 0)
         counts["other_empty"] += other_empty.get(r, 0)
-    base_rank = base_result.get("city_need_rank", {})
-    other_rank = other_result.get("city_need_rank", {})
     by_city = [{"city": cities[cid], "base_rank": base_rank.get(cities[cid].code),
                 "other_rank": other_rank.get(cities[cid].code), **counts}
                for cid, counts in sorted(by_city_counts.items(), key=lambda kv: cities[kv[0]].code)]

@@ -184,7 +184,8 @@ def store_result(rnd: MatchingRound, result_text: str, request_city: dict[int, i
         if rnd.kind in CARRY_OVER_KINDS:
             add_carry_over(sorted({int(u["request"]) for u in result["unfilled"]} & live_request_ids))
     rnd.result_json = result_text
-    rnd.review_json = digest_text(result, problem if problem is not None else json.loads(rnd.problem_json or "{}"))
+    rnd.review_json = digest_text(result, problem if problem is not None else json.loads(rnd.problem_json or "{}"),
+                                  with_pairs=not is_reviewable)  # a what-if round keeps its pairs for the comparison
     rnd.solver_status = result["status"]
     rnd.input_fingerprint = result["input_fingerprint"]
     rnd.stats = {**result.get("stats", {}), "summary": counts, "input": (rnd.stats or {}).get("input", {}),
