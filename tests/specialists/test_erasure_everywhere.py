@@ -101,7 +101,6 @@ WHERE_PERSONAL_DATA_LIVES: dict[str, dict[str, str]] = {
     "library_entries": {"kind": CODE, "status": CODE, "party": CODE, "file_type": CODE, "source_key": CODE,
                         "title": ERASED, "body": ERASED, "search_text": ERASED, "file_key": STAFF,
                         "file_name": STAFF, "file_sha256": CODE},
-    "library_note_requests": {"party": CODE},
     # Training (研修): the session is the organising city's posting; a registration holds ids, codes and times only.
     "training_sessions": {"title": STAFF, "description": STAFF, "place": STAFF, "online_url": STAFF,
                           "audience": CODE, "status": CODE, "cancel_reason": STAFF},
