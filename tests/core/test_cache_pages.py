@@ -79,3 +79,42 @@ def test_a_search_total_is_reused_only_for_the_configured_time(app, app_ctx, mak
     finally:
         app.config["SEARCH_COUNT_SECONDS"] = None
         app.extensions.pop("talentbank_search_counts", None)
+
+
+def test_the_what_if_comparison_reads_no_stored_answer_and_agrees_with_it(app, make):
+    import json
+
+    from talentbank.matching import review, services
+    from talentbank.matching.models import MatchingRound
+
+    from ..matching.builders import matching_app, scenario
+
+    matching_app(app)
+    world = scenario(make)
+    base = services.start_round(world.coordinator)
+    version = services.save_rule_set(world.coordinator, services.RuleSetValues(
+        method="weighted", criteria=[{"indicator": "fiscal_index", "weight": 1.0}], max_cycle_length=2,
+        note="財政力指数だけで比べる試算"))
+    trial = services.what_if(world.coordinator, base.id, version.id)
+    db.session.expire_all()
+    seen: list[str] = []
+    from sqlalchemy import event
+
+    listener = lambda _c, _cu, statement, *_a: seen.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        comparison = review.compare_rounds(world.coordinator, trial.id)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert not [s for s in seen if "problem_json" in s or "result_json" in s]
+    # the same figures as read from the two stored answers
+    answers = {r.id: json.loads(r.result_json) for r in db.session.scalars(
+        select(MatchingRound).where(MatchingRound.id.in_([base.id, trial.id])))}
+    filled = {rid: len(a["assignments"]) for rid, a in answers.items()}
+    assert sum(c["base_filled"] for c in comparison.by_city) == filled[base.id]
+    assert sum(c["other_filled"] for c in comparison.by_city) == filled[trial.id]
+    empty = {rid: sum(u["slots"] for u in a["unfilled"]) for rid, a in answers.items()}
+    assert sum(c["base_empty"] for c in comparison.by_city) == empty[base.id]
+    assert sum(c["other_empty"] for c in comparison.by_city) == empty[trial.id]
+    assert [c["base_rank"] for c in comparison.by_city] == [
+        answers[base.id].get("city_need_rank", {}).get(c["city"].code) for c in comparison.by_city]
