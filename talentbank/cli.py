@@ -13,6 +13,7 @@ from .demo.accounts import DEMO_PASSWORD, seed_staff
 from .demo.agreements import seed_agreements
 from .demo.cities import seed_cities
 from .demo.demand import seed_demand
+from .demo.consultations import seed_consultations
 from .demo.library import seed_library
 from .demo.matching import seed_rule_set
 from .demo.specialists import seed_registry
@@ -74,4 +75,5 @@ def register(app: Flask) -> None:
 
 def extra_seeders() -> list:
     """Seeders that later domains add (specialists, requests…), run after cities and staff."""
-    return [seed_registry, seed_demand, seed_rule_set, seed_agreements, seed_library, seed_training]
+    return [seed_registry, seed_demand, seed_rule_set, seed_agreements, seed_library, seed_training,
+            seed_consultations]
