@@ -16,6 +16,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..cities.models import City
+from ..cities.services import city_rows
 from ..core import permissions
 from ..core.errors import UserError
 from ..core.pagination import paginate
@@ -28,6 +29,7 @@ from ..requests.models import (
     staffing_request_licences,
 )
 from ..vocabulary.models import ExperienceField, Licence, Profession
+from ..vocabulary.services import all_terms
 
 
 def get_board_entry(actor: Any, request_id: int) -> StaffingRequest:
@@ -159,9 +161,9 @@ def demand_board(actor: Any, flt: BoardFilter, page: int, per_page: int) -> Boar
         requests_by_urgency[urgency] += count
         by_profession[profession_id] = by_profession.get(profession_id, 0) + open_slots
         by_city[city_id] = by_city.get(city_id, 0) + open_slots
-    professions = list(db.session.scalars(select(Profession).where(Profession.id.in_(by_profession))
-                                          .order_by(Profession.sort_order, Profession.id))) if by_profession else []
-    cities = list(db.session.scalars(select(City).where(City.id.in_(by_city)).order_by(City.code))) if by_city else []
+    # Names from the per-process caches (core/cache.py), in screen order.
+    professions = [p for p in all_terms(Profession) if p.id in by_profession]
+    cities = [c for c in city_rows() if c.id in by_city]
     total_requests = sum(requests_by_urgency.values())
     found = paginate(_board_rows_query(conditions).with_only_columns(StaffingRequest.id), page, per_page)
     by_id = {row[0]: BoardRow(*row) for row in db.session.execute(

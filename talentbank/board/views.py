@@ -12,13 +12,12 @@ from flask import (
 )
 from flask_login import current_user
 
-from ..cities.models import City
+from ..cities.services import member_city_rows
 from ..core import clock
 from ..core.errors import UserError
 from ..core.permissions import may, requires
 from ..core.query_args import date_arg, int_arg, page_arg
 from ..exchange.services import offer_board
-from ..extensions import db
 from ..requests.models import URGENCIES, WORK_MODES
 from ..vocabulary.models import Profession
 from ..vocabulary.services import active_terms
@@ -44,7 +43,7 @@ def _board_filter() -> BoardFilter:
 def show():
     flt = _board_filter()
     data = demand_board(current_user, flt, page_arg(), current_app.config["PAGE_SIZE"])
-    cities = db.session.scalars(db.select(City).where(City.is_member.is_(True)).order_by(City.code)).all()
+    cities = member_city_rows()
     return render_template("board/board.html", board=data, flt=flt, cities=cities,
                            professions=active_terms(Profession), urgencies=URGENCIES, work_modes=WORK_MODES,
                            offers=offer_board(current_user, flt.city_id, flt.profession_id),
