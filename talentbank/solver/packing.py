@@ -31,6 +31,8 @@ _BUILD_SECONDS_PER_PAIR = 3e-5  # building a CP-SAT model in Python, measured on
 _LP_SHARE = 0.8  # of the time left, for the quality bound (the answer needs it tight)
 _SMOOTH = 0.5  # Wentges smoothing: prices also tried at this mix of the best and the LP's
 _START_RANK = (3, 4)  # the master starts with each request's best max(3 fill, fill + 4) candidates
+_LP_SECONDS_PER_PAIR = 2e-6  # the master's first solve, measured: 1.7 M pairs in 3-7 s on 2 loaded cores
+_MIP_SECONDS_PER_PAIR = 2e-4  # the MIP is tried only with this much time per kept pair left
 _MIP_MAX_PAIRS = 60_000  # the quality MIP (HiGHS) is not tried beyond this many kept pairs (measured:
 # 38,715 kept pairs took 11 s to prove on 2 loaded cores; larger ones do not finish in a round)
 
@@ -363,9 +365,10 @@ def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, r
         value = value * (span * (int(fill.sum()) + 1)) + (level - level.min())
     best = int(value[x].sum())
     started = time.perf_counter()
-    if started >= deadline:
-        # no time left for this component's quality (the flows and the fill proof used it):
-        # the answer so far, its gap against each request's best candidates
+    if deadline - started < req.shape[0] * _LP_SECONDS_PER_PAIR:
+        # no time left for this component's quality (the flows and the fill proof used it; the
+        # master's first solve cannot be cut and takes about this long): the answer so far,
+        # with its gap against each request's best candidates
         stats["packing_quality_skipped"] = stats.get("packing_quality_skipped", 0) + 1
         return x, "feasible", _request_bound_gap(req, value, fill, x)
     # the bound's column generation may use half the time left (its bound is valid whenever
@@ -404,8 +407,9 @@ def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, r
     fixed = w > margin
     stats["packing_mip_pairs"] = int(keep.sum())
     stats["packing_fixed_pairs"] = int(fixed.sum())
-    if keep.sum() > _MIP_MAX_PAIRS:
-        # a MIP this large would not finish in the time left: the answer so far, with its gap
+    if keep.sum() > _MIP_MAX_PAIRS or keep.sum() * _MIP_SECONDS_PER_PAIR > deadline - time.perf_counter():
+        # a MIP this large would not finish in the time left (HiGHS checks its time limit
+        # only between phases: its root alone can overrun): the answer so far, with its gap
         stats["packing_mip_skipped"] = True
         return x, "feasible", max(0.0, (bound - best) / max(1.0, abs(bound)))
     answer, proven, upper = _highs_mip(req, value, fill, rows, keep, fixed, deadline, stats,
