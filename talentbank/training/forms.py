@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import Optional
@@ -110,8 +111,8 @@ class StaffForm(BoundedForm):
 
     def fill_choices(self, officers: list[Any], accounts: list[Any]) -> None:
         self.person.choices = [("", _l("選んでください"))] + \
-            [(f"s{o.id}", f"{o.name_kanji or o.reference}（{_l('職員登録')}）") for o in officers] + \
-            [(f"u{u.id}", f"{u.display_name}（{_l('人事担当者')}）") for u in accounts]
+            [(f"s{o.id}", gettext("%(name)s（現職職員の登録）", name=o.name_kanji or o.reference)) for o in officers] + \
+            [(f"u{u.id}", gettext("%(name)s（人事担当者）", name=u.display_name)) for u in accounts]
 
     def chosen(self) -> tuple[int | None, int | None]:
         value = self.person.data or ""

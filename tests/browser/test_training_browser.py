@@ -11,7 +11,7 @@ from talentbank.core import clock
 from talentbank.core.permissions import Role
 from talentbank.extensions import db
 
-from .conftest import log_in, screenshot
+from .conftest import AXE_FAILING_IMPACTS, axe_violations, describe_violations, log_in, screenshot
 
 PASSWORD = "correct-horse-42"
 
@@ -27,8 +27,14 @@ def alliance(make):
     return fujisawa_hr, retiree_user
 
 
+def _accessible(axe, page) -> None:
+    """No serious or critical axe-core finding on the page as it stands."""
+    violations = [v for v in axe_violations(axe, page) if v["impact"] in AXE_FAILING_IMPACTS]
+    assert not violations, f"{page.url}:\n" + describe_violations(violations)
+
+
 def test_fujisawa_posts_a_retiree_registers_attendance_recorded_and_on_the_profile(
-        live_server, browser_page, new_browser_page, alliance):
+        live_server, browser_page, new_browser_page, alliance, axe):
     clock.freeze(None)
     fujisawa_hr, retiree = alliance
     day = clock.today_tokyo() + timedelta(days=2)
@@ -48,6 +54,7 @@ def test_fujisawa_posts_a_retiree_registers_attendance_recorded_and_on_the_profi
     hr.get_by_label("土木", exact=True).check()
     hr.fill("input[name=registration_deadline]", (day - timedelta(days=1)).isoformat())
     screenshot(hr, "training-posting-form")
+    _accessible(axe, hr)
     hr.get_by_role("button", name="登録する").click()
     expect(hr.locator("h1")).to_contain_text("法面の点検と応急対応の実務")
     expect(hr.locator("#training-facts")).to_contain_text("藤沢市")
@@ -61,6 +68,7 @@ def test_fujisawa_posts_a_retiree_registers_attendance_recorded_and_on_the_profi
     person.get_by_role("button", name="この研修に申し込む").click()
     expect(person.locator("#training-own-status")).to_contain_text("参加確定")
     screenshot(person, "training-registered")
+    _accessible(axe, person)
 
     # The session has begun: Fujisawa records the retiree as attended.
     clock.freeze(clock.utcnow() + timedelta(days=2, hours=1))
@@ -74,6 +82,7 @@ def test_fujisawa_posts_a_retiree_registers_attendance_recorded_and_on_the_profi
         expect(hr.locator(".flash").first).to_contain_text("出欠を記録しました")
         expect(hr.locator("#training-registrants")).to_contain_text("退職 一郎")
         screenshot(hr, "training-attendance-recorded")
+        _accessible(axe, hr)
 
         # The session is in the retiree's training record on their profile.
         log_in(person, live_server, retiree.email, PASSWORD)
@@ -83,5 +92,8 @@ def test_fujisawa_posts_a_retiree_registers_attendance_recorded_and_on_the_profi
         expect(record).to_contain_text(day.isoformat())
         expect(record).to_contain_text("藤沢市")
         screenshot(person, "training-record-on-profile")
+        _accessible(axe, person)
+        person.goto(f"{live_server}/training/?when=past")
+        _accessible(axe, person)
     finally:
         clock.freeze(None)
