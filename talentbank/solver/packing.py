@@ -390,7 +390,8 @@ def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, r
         # an answer from the master's patterns (day profiles and one flow), over the pairs of
         # the master's columns, the current answer and those the prices make nearly free
         t0 = time.perf_counter()
-        candidate = profile_flow(req, value, fill, rows, master, x | master["columns"] | (loss <= 2.0))
+        candidate = profile_flow(req, value, fill, rows, master, x | master["columns"] | (loss <= 2.0),
+                                 held=x)
         stats["packing_profile_seconds"] = round(time.perf_counter() - t0, 4)
         if candidate is not None and _feasible(req, candidate, fill, rows) \
                 and int(value[candidate].sum()) > best:
@@ -868,7 +869,7 @@ def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
 
 
 def profile_flow(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows, master: dict,
-                 keep: np.ndarray) -> np.ndarray | None:
+                 keep: np.ndarray, held: np.ndarray | None = None) -> np.ndarray | None:
     """An answer from the master's patterns: day profiles, then one min-cost flow.
 
     Each pattern person gets the *slots* of their heaviest pattern in the LP (one slot per
@@ -876,9 +877,10 @@ def profile_flow(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Row
     one request of at most its days, so any assignment of requests to slots keeps within
     the days offered. The flow (source -> slot -> pair -> request -> sink, each pair at most
     once, each request up to its fill) fills every request first, then maximises value,
-    over the ``keep`` pairs. Pairs of people without rows are free; pairs of other people
-    with rows are left out (the caller's answer keeps them). None when the slots cannot
-    give every request its fill.
+    over the ``keep`` pairs. Pairs of people without rows are free; people with rows of
+    several busy days keep exactly their pairs in ``held`` (the current answer: any of its
+    subsets keeps their rows) and take no other. None when the slots cannot give every
+    request its fill.
     """
     from ortools.graph.python import min_cost_flow
 
@@ -913,6 +915,8 @@ def profile_flow(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Row
     slot_first = np.searchsorted(slot_person_a, np.arange(k_rows + 1))
     has_rows = np.zeros(n, dtype=bool)
     has_rows[rows.item_pair] = True
+    fixed = (held if held is not None else np.zeros(n, dtype=bool)) & has_rows & (person_row < 0)
+    fill = fill - np.bincount(req[fixed], minlength=n_req)
     pairs = np.flatnonzero(keep & ((person_row >= 0) | ~has_rows))
     kp = pairs[person_row[pairs] >= 0]
     free = pairs[person_row[pairs] < 0]
@@ -950,7 +954,7 @@ def profile_flow(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Row
     chosen[pairs[flows[at:at + n_pairs] > 0]] = True
     if not np.array_equal(np.bincount(req[chosen], minlength=n_req), fill):
         return None
-    return chosen
+    return chosen | fixed
 
 
 def _highs_mip(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows, keep: np.ndarray,
