@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..core import clock, permissions
 from ..core.errors import UserError
@@ -238,3 +238,17 @@ def forget_withdrawing_specialist(specialist: Specialist, actor: Any = None) -> 
                            .execution_options(synchronize_session="fetch"))
         db.session.delete(entry)
     db.session.flush()
+
+
+def unanswered_count(actor: Any) -> int:
+    """How many note requests of the actor's sides wait for a note (the menu's count); 0 for other roles."""
+    if not permissions.may(actor, "library.my_notes"):
+        return 0
+    query = select(func.count(NoteRequest.id)).join(Dispatch, Dispatch.id == NoteRequest.dispatch_id).where(
+        NoteRequest.entry_id.is_(None))
+    if actor.role == Role.CITY_HR:
+        query = query.where(NoteRequest.party != "specialist", NoteRequest.city_id == actor.city_id)
+    else:
+        query = query.join(Specialist, Specialist.id == Dispatch.specialist_id).where(
+            NoteRequest.party == "specialist", Specialist.user_id == actor.id)
+    return db.session.scalar(query) or 0

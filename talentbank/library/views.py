@@ -211,3 +211,8 @@ def write_note(dispatch_id: int):
     status = 400 if form.is_submitted() else 200
     return render_template("library/note_form.html", form=form, page=page, dispatch=page.dispatch,
                            party_labels=NOTE_PARTY_LABELS), status
+
+
+def pending_note_count() -> int:
+    """The menu's count beside 「事例・ノウハウ」: after-action notes the reader's side has not written yet."""
+    return notes.unanswered_count(current_user)

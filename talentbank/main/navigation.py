@@ -9,6 +9,7 @@ from flask import has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from ..core.permissions import may
+from ..library.views import pending_note_count
 from ..specialists.verification import queue_count
 
 
@@ -45,7 +46,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("dispatches.index", _l("派遣一覧"), _l("決まった派遣の予定・実施状況・延長・評価"), "dispatch.export"),
     NavItem("rings.index", _l("職員交流の確認"), _l("承認された職員交流（交流の輪）の各市による確認"), "cycle.list"),
     NavItem("library.index", _l("事例・ノウハウ"), _l("派遣後の振り返り・相談の要約・各市の資料を職種・分野・市・言葉で探す"),
-            "library.view"),
+            "library.view", counter=pending_note_count),
     NavItem("reports.index", _l("報告"), _l("連携の状況、マッチングごと・年度ごとの報告（印刷・Excel）"), "report.view"),
     NavItem("agreements.ledger_now", _l("費用台帳"), _l("年度・市の組ごとの派遣の費用と負担、精算書と特別交付税の一覧"), "ledger.view"),
     NavItem("accounts.users", _l("職員アカウント"), _l("人事担当者・幹事市職員の招待と管理"), "user.view"),

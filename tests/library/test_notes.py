@@ -153,3 +153,22 @@ def test_withdrawal_of_the_person_deletes_their_own_notes_only(ended):
     assert db.session.get(LibraryEntry, mine_id) is None
     assert db.session.get(LibraryEntry, city_id) is not None
     assert services.search_entries(ended["coordinator"], SearchFilters(query="本人の言葉")).page.items == []
+
+
+def test_the_side_sees_what_waits_and_writes_it_on_the_page(ended, client, auth):
+    notes.request_notes()
+    assert notes.unanswered_count(ended["zushi_hr"]) == 1 and notes.unanswered_count(ended["kamakura_hr"]) == 0
+    assert notes.unanswered_count(ended["coordinator"]) == 0
+    auth.login(ended["zushi_hr"].email)
+    page = client.get("/library/").get_data(as_text=True)
+    assert f"/library/notes/{ended['dispatch'].id}" in page
+    response = client.post(f"/library/notes/{ended['dispatch'].id}", data={
+        "title": "法面の振り返り", "worked": "法面の崩落に早く対応できた。", "share": "", "is_shared": "y"})
+    assert response.status_code == 302
+    assert notes.unanswered_count(ended["zushi_hr"]) == 0
+    refused = client.post(f"/library/notes/{ended['dispatch'].id}", data={"title": "", "worked": "", "share": ""})
+    assert refused.status_code == 400 and "どちらかを書いてください" in refused.get_data(as_text=True)
+    auth.logout()
+    auth.login(ended["kamakura_hr"].email)
+    assert client.get(f"/library/notes/{ended['dispatch'].id}").status_code == 403
+    assert "法面の振り返り" in client.get("/library/?q=崩落").get_data(as_text=True)
