@@ -20,6 +20,7 @@ from ..accounts.models import User
 from ..audit import services as audit
 from ..cities.models import City
 from ..core import permissions
+from ..core.bounds import ID_MAX
 from ..core.clock import TOKYO, today_tokyo, utcnow
 from ..core.errors import N_, UserError, UserErrors
 from ..core.pagination import paginate
@@ -188,9 +189,12 @@ def _checked(actor: Any, values: SessionInput, *, existing: TrainingSession | No
                                    "先に参加者を取り消してください。"), field="capacity", count=confirmed))
     if values.audience not in AUDIENCES:
         errors.append(UserError(N_("対象を選んでください。"), field="audience"))
-    wanted = sorted({i for i in values.profession_ids if isinstance(i, int)})
+    wanted = sorted({i for i in values.profession_ids if isinstance(i, int) and 0 < i <= ID_MAX})
+    unreadable = len(wanted) != len(set(values.profession_ids))
     professions = list(db.session.scalars(select(Profession).where(Profession.id.in_(wanted)))) if wanted else []
-    if not wanted:
+    if unreadable:
+        errors.append(UserError(N_("職種の選択肢が正しくありません。選び直してください。"), field="profession_ids"))
+    elif not wanted:
         errors.append(UserError(N_("対象の職種を1つ以上選んでください。"), field="profession_ids"))
     elif len(professions) != len(wanted) or any(not p.is_active and (existing is None or p not in existing.professions)
                                                 for p in professions):
