@@ -157,6 +157,11 @@ def test_time_closing_and_publishing(world, taken):
     entry = db.session.scalar(select(LibraryEntry).where(LibraryEntry.source_key == f"consultation:{c.id}"))
     assert entry.kind == "consultation" and "法面の崩落" in entry.body and entry.city_id == c.city_id
     assert "consultation.closed" in kinds(first.user_id)
+    from talentbank.library import services as library
+
+    for query in ("法面", "排水の"):  # Kamakura finds Zushi's published summary with two or three characters
+        found = library.search_entries(world.kamakura_hr, library.SearchFilters(query=query), 1)
+        assert [r.entry.id for r in found.page.items] == [entry.id], query
     with pytest.raises(UserError):
         services.post_message(first.user, c.id, "まだ話があります")
     with pytest.raises(UserError):
