@@ -31,7 +31,8 @@ _BUILD_SECONDS_PER_PAIR = 3e-5  # building a CP-SAT model in Python, measured on
 _LP_SHARE = 0.8  # of the time left, for the quality bound (the answer needs it tight)
 _SMOOTH = 0.5  # Wentges smoothing: prices also tried at this mix of the best and the LP's
 _START_RANK = (3, 4)  # the master starts with each request's best max(3 fill, fill + 4) candidates
-_LP_SECONDS_PER_PAIR = 2e-6  # the master's first solve, measured: 1.7 M pairs in 3-7 s on 2 loaded cores
+_LP_SECONDS_PER_PAIR = 1e-6  # the master is started only with this much time per pair left (its first
+# solve, never cut, took 3-7 s for 1.7 M pairs on 2 loaded cores: a late start overruns the limit)
 _MIP_SECONDS_PER_PAIR = 2e-4  # the MIP is tried only with this much time per kept pair left
 _MIP_MAX_PAIRS = 60_000  # the quality MIP (HiGHS) is not tried beyond this many kept pairs (measured:
 # 38,715 kept pairs took 11 s to prove on 2 loaded cores; larger ones do not finish in a round)
