@@ -182,11 +182,12 @@ def search_candidates(actor: Any, flt: SearchFilter) -> Pagination:
             or_(Specialist.employer_city_id.is_(None), Specialist.employer_city_id != city_id),
         )
     if sort == "experience" and flt.field_id:
-        years = (select(SpecialistExperience.years)
-                 .where(and_(SpecialistExperience.specialist_id == Specialist.id,
-                             SpecialistExperience.field_id == flt.field_id))
-                 .scalar_subquery())
-        query = _filtered(base, flt).order_by(years.desc(), Specialist.id)
+        # A join (one row per person: a field is held once) instead of a scalar subquery per profile.
+        e = SpecialistExperience
+        joined = base.join(e, and_(e.specialist_id == Specialist.id, e.field_id == flt.field_id,
+                                   e.years >= (flt.min_years or 0)))
+        query = (_filtered(joined, replace(flt, field_id=None, min_years=None))  # the join is the field filter
+                 .order_by(e.years.desc(), Specialist.id))
     else:
         query = _order(_filtered(base, flt), "confirmed_desc" if sort == "experience" else sort)
     found = _counted_page(query, flt, ("candidates", city_id))
