@@ -137,10 +137,9 @@ ROLE_PERMISSIONS["document.templates"] = COORDINATION
 CITY_SCOPED = CITY_SCOPED | frozenset({"document.download"})
 
 # The lessons library (library/services.py checks who reads a private after-action note and who withdraws an
-# entry): staff and registered specialists read and publish (a consultation's summary, their own note);
+# entry): staff and registered specialists read and publish (the calling domain decides who publishes what);
 # staff upload documents; the two sides of an ended dispatch write its after-action note.
 ROLE_PERMISSIONS["library.view"] = EVERYONE
-ROLE_PERMISSIONS["library.publish"] = EVERYONE
 ROLE_PERMISSIONS["library.upload"] = STAFF
 ROLE_PERMISSIONS["library.note"] = frozenset({S, H})
 

