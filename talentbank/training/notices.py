@@ -14,6 +14,7 @@ from ..notifications.kinds import register_kind
 
 _SAMPLE = {"title": "崖防災に関する技術・法務研修", "city": {"ja": "横浜市", "en": "Yokohama"},
            "when": "2026-12-20 13:30–16:00", "place": "藤沢市役所 本庁舎 5階 会議室"}
+_WITHOUT_PLACE = {key: value for key, value in _SAMPLE.items() if key != "place"}
 
 register_kind(
     "training.confirmed",
@@ -40,7 +41,7 @@ register_kind(
     "training.removed",
     N_("研修の申込が主催者により取り消されました：%(title)s"),
     N_("%(city)s主催の研修「%(title)s」（%(when)s）への申込は、主催者により取り消されました。%(reason)s"),
-    {**_SAMPLE, "reason": "対象職種の方に限らせていただきました。"},
+    {**_WITHOUT_PLACE, "reason": "対象職種の方に限らせていただきました。"},
 )
 register_kind(
     "training.changed",
@@ -53,7 +54,7 @@ register_kind(
     "training.cancelled",
     N_("研修が中止になりました：%(title)s"),
     N_("%(city)s主催の研修「%(title)s」（%(when)s）は中止になりました。理由：%(reason)s"),
-    {**_SAMPLE, "reason": "講師の都合により"},
+    {**_WITHOUT_PLACE, "reason": "講師の都合により"},
 )
 register_kind(
     "training.tomorrow",
