@@ -34,6 +34,7 @@ _START_RANK = (3, 4)  # the master starts with each request's best max(3 fill, f
 _LP_SECONDS_PER_PAIR = 1e-6  # the master is started only with this much time per pair left (its first
 # solve, never cut, took 3-7 s for 1.7 M pairs on 2 loaded cores: a late start overruns the limit)
 _MIP_SECONDS_PER_PAIR = 2e-4  # the MIP is tried only with this much time per kept pair left
+_PROFILE_TRIALS = 8  # randomised day profiles tried after the heaviest patterns' (time permitting)
 _MIP_MAX_PAIRS = 60_000  # the quality MIP (HiGHS) is not tried beyond this many kept pairs (measured:
 # 38,715 kept pairs took 11 s to prove on 2 loaded cores; larger ones do not finish in a round)
 
@@ -391,12 +392,27 @@ def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, r
         # an answer from the master's patterns (day profiles and one flow), over the pairs of
         # the master's columns, the current answer and those the prices make nearly free
         t0 = time.perf_counter()
-        candidate = profile_flow(req, value, fill, rows, master, x | master["columns"] | (loss <= 2.0),
-                                 held=x)
-        stats["packing_profile_seconds"] = round(time.perf_counter() - t0, 4)
+        near = x | master["columns"] | (loss <= 2.0)
+        held = x
+        candidate = profile_flow(req, value, fill, rows, master, near, held=held)
         if candidate is not None and _feasible(req, candidate, fill, rows) \
                 and int(value[candidate].sum()) > best:
             x, best = candidate, int(value[candidate].sum())
+        # randomised rounding (seeded: the same input gives the same answer): each person's
+        # profile drawn with the LP weights of their patterns instead of the heaviest one
+        rng = np.random.default_rng(0)
+        flow_seconds = time.perf_counter() - t0
+        for _ in range(_PROFILE_TRIALS):
+            if best >= bound or time.perf_counter() + 2 * flow_seconds > deadline:
+                break
+            drawn = dict(master)
+            drawn["lam"] = np.where(master["lam"] > 1e-6,
+                                    master["lam"] * np.sqrt(rng.random(master["lam"].shape[0])), 0.0)
+            candidate = profile_flow(req, value, fill, rows, drawn, near, held=held)
+            if candidate is not None and _feasible(req, candidate, fill, rows) \
+                    and int(value[candidate].sum()) > best:
+                x, best = candidate, int(value[candidate].sum())
+        stats["packing_profile_seconds"] = round(time.perf_counter() - t0, 4)
     stats["quality_restricted"] = best
     if best >= bound:
         stats["quality_proven_by"] = "lp_bound"
