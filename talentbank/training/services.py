@@ -335,6 +335,15 @@ def _fill_places(actor: Any, session: TrainingSession) -> list[TrainingRegistrat
     return promoted
 
 
+def _next_in_line(session_id: int) -> datetime:
+    """When this request for a place was made: now, but always after every earlier one of the session (read under
+    the session lock), so the line keeps the order of asking even when the clock does not move."""
+    latest = db.session.scalar(select(func.max(TrainingRegistration.queued_at)).where(
+        TrainingRegistration.session_id == session_id))
+    now = utcnow()
+    return now if latest is None or latest < now else latest + timedelta(microseconds=1)
+
+
 def _is_open_for_registration(session: TrainingSession) -> None:
     if session.is_cancelled:
         raise UserError(N_("この研修は中止されました。"))
@@ -395,7 +404,7 @@ def _register(actor: Any, session_id: int, *, specialist: Specialist | None = No
                                             user_id=getattr(user, "id", None))
         db.session.add(registration)
     registration.status = status
-    registration.queued_at = utcnow()
+    registration.queued_at = _next_in_line(session.id)
     registration.confirmed_at = utcnow() if status == RegistrationStatus.CONFIRMED.value else None
     registration.promoted_at = registration.cancelled_at = None
     registration.attendance = None

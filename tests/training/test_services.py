@@ -329,3 +329,43 @@ def test_a_withdrawing_specialist_frees_their_place(make, world):
     db.session.expire_all()
     assert db.session.get(TrainingRegistration, regs[0].id).status == "cancelled"
     assert db.session.get(TrainingRegistration, regs[2].id).status == "confirmed"
+
+
+def test_specialists_see_only_sessions_open_to_them_staff_see_all(make, world):
+    staff_only = services.post_session(world["hr"], _values(make, audience="staff", title="職員向け"))
+    open_to_all = services.post_session(world["hr"], _values(make, title="だれでも"))
+    _person, user = _retiree(make, world["fujisawa"])
+    seen = [s.id for s in services.list_sessions(user, services.SessionFilters(), 1).items]
+    assert seen == [open_to_all.id]
+    with pytest.raises(services.SessionNotFound):
+        services.get_session(user, staff_only.id)
+    assert len(services.list_sessions(world["other_hr"], services.SessionFilters(), 1).items) == 2
+
+
+def test_filters_by_profession_city_and_time(make, world):
+    civil = services.post_session(world["hr"], _values(make, title="土木"))
+    nurse = services.post_session(world["coordinator"], _values(
+        make, title="保健", city_id=world["other"].id,
+        profession_ids=[make.term(Profession, "public_health_nurse").id]))
+    hr = world["other_hr"]
+
+    def titles(**kw):
+        return [s.title for s in services.list_sessions(hr, services.SessionFilters(**kw), 1).items]
+
+    assert titles(profession_id=make.term(Profession, "civil").id) == ["土木"]
+    assert titles(city_id=world["other"].id) == ["保健"]
+    assert titles(when="past") == []
+    clock.freeze(datetime(2026, 12, 21, 0, 0))
+    assert sorted(titles(when="past")) == ["保健", "土木"] and titles() == []
+    assert civil.id and nurse.id
+
+
+def test_cancel_and_register_again_goes_to_the_back_removed_cannot_return_alone(make, world):
+    session, people, regs = _full_session(make, world)
+    services.cancel_registration(people[2][1], regs[2].id)  # first waiting leaves the line
+    again = services.register_self(people[2][1], session.id)
+    assert again.id == regs[2].id and again.status == "waiting"
+    assert [r.id for r in services.waiting_list(session.id)] == [regs[3].id, regs[2].id]
+    services.remove_registration(world["hr"], regs[0].id, "")
+    with pytest.raises(UserError):
+        services.register_self(people[0][1], session.id)
