@@ -21,9 +21,8 @@ what a Redis round trip would cost too. Values are kept per application object
 """
 from __future__ import annotations
 
-from types import FunctionType, MethodType
+from types import FunctionType
 from typing import Any, Callable, TypeVar
-import inspect as pyinspect
 
 from flask import current_app
 from sqlalchemy import String, event, inspect, select
@@ -129,57 +128,68 @@ def _executed(state: Any) -> None:
 # ----------------------------------------------------------------------------- read-only rows
 
 class Row:
-    """A read-only copy of one ORM row, safe to share between requests: every column is an attribute,
-    the model's methods and properties (``display_name``, ``staff_per_10k``...) work on it, and it equals
-    (and hashes like) the ORM object of the same row, so ``term in terms`` keeps working."""
+    """A read-only copy of one ORM row, safe to share between requests: every column is a plain attribute,
+    the model's methods and properties (``display_name``, ``staff_per_10k``...) work on it, a many-to-one
+    relationship reads the ORM object, and it equals (and hashes like) the ORM object of the same row, so
+    ``term in terms`` keeps working. One subclass per model (``Row.of``) keeps attribute reads native."""
 
-    __slots__ = ("_model", "_values")
+    _model: type = object
 
-    def __init__(self, model: type, values: dict[str, Any]):
-        object.__setattr__(self, "_model", model)
-        object.__setattr__(self, "_values", values)
+    def __init__(self, values: dict[str, Any]):
+        self.__dict__.update(values)
 
     @classmethod
     def of(cls, instance: Any) -> Row:
         model = type(instance)
-        return cls(model, {c.key: getattr(instance, c.key) for c in inspect(model).column_attrs})
-
-    def __getattr__(self, name: str) -> Any:
-        values = object.__getattribute__(self, "_values")
-        if name in values:
-            return values[name]
-        model = object.__getattribute__(self, "_model")
-        try:
-            attribute = pyinspect.getattr_static(model, name)
-        except AttributeError:
-            raise AttributeError(f"{model.__name__} row has no {name!r}") from None
-        if isinstance(attribute, property):
-            return attribute.fget(self)
-        if isinstance(attribute, FunctionType):
-            return MethodType(attribute, self)
-        relationship = inspect(model).relationships.get(name)
-        if relationship is not None and relationship.direction.name == "MANYTOONE":
-            # e.g. a licence's profession: the ORM object, from the session's identity map when loaded
-            (column,) = relationship.local_columns
-            key = values.get(column.key)
-            return None if key is None else db.session.get(relationship.mapper.class_, key)
-        raise AttributeError(f"{model.__name__} row has no {name!r} (only columns, methods and properties)")
+        row_class = _row_class(model)
+        return row_class({key: getattr(instance, key) for key in row_class._columns})
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"a cached {self._model.__name__} row is read-only; load the ORM object to change it")
 
-    def _identity(self) -> tuple[str, Any]:
-        return (self._model.__table__.name, self._values.get("id"))
-
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Row):
-            return self._identity() == other._identity()
         table = getattr(other, "__table__", None)
+        if isinstance(other, Row):
+            table = other._model.__table__
         return table is not None and table.name == self._model.__table__.name \
-            and getattr(other, "id", None) == self._values.get("id")
+            and getattr(other, "id", None) == self.__dict__.get("id")
 
     def __hash__(self) -> int:
-        return hash(self._identity())
+        return hash((self._model.__table__.name, self.__dict__.get("id")))
 
     def __repr__(self) -> str:
-        return f"<{self._model.__name__} row {self._values.get('code', self._values.get('id'))}>"
+        return f"<{self._model.__name__} row {self.__dict__.get('code', self.__dict__.get('id'))}>"
+
+
+_ROW_CLASSES: dict[type, type[Row]] = {}
+
+
+def _many_to_one(relationship: Any) -> property:
+    (column,) = relationship.local_columns
+    target = relationship.mapper.class_
+
+    def read(self: Row) -> Any:
+        key = self.__dict__.get(column.key)
+        return None if key is None else db.session.get(target, key)
+
+    return property(read)
+
+
+def _row_class(model: type) -> type[Row]:
+    """The Row subclass of ``model``: its public functions and properties, and its many-to-one relationships."""
+    found = _ROW_CLASSES.get(model)
+    if found is not None:
+        return found
+    mapper = inspect(model)
+    columns = tuple(attribute.key for attribute in mapper.column_attrs)
+    namespace: dict[str, Any] = {"_model": model, "_columns": columns}
+    for klass in reversed(model.__mro__):
+        for name, value in vars(klass).items():
+            if not name.startswith("_") and name not in columns and isinstance(value, (FunctionType, property)):
+                namespace[name] = value
+    for relationship in mapper.relationships:
+        if relationship.direction.name == "MANYTOONE" and len(relationship.local_columns) == 1:
+            namespace[relationship.key] = _many_to_one(relationship)
+    found = type(f"{model.__name__}Row", (Row,), namespace)
+    _ROW_CLASSES[model] = found
+    return found
