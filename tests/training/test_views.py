@@ -132,3 +132,23 @@ def test_the_pages_read_in_english(client, auth, make, world):
         assert "Training" in text or "training" in text, url
         for japanese in ("研修を登録する", "申込者", "定員", "主催"):
             assert japanese not in text, (url, japanese)
+
+
+def test_hr_registers_a_serving_officer_of_their_city_and_cancels_it(client, auth, make, world):
+    officer = make.serving_officer(world["fujisawa"], name="藤沢 職員")
+    stranger = make.serving_officer(world["other_hr"].city, name="逗子 職員")
+    auth.login("hr@test.example")
+    client.post("/training/new", data=_form(make, capacity="5"))
+    session = db.session.scalar(select(TrainingSession))
+    page = client.get(f"/training/{session.id}").text
+    assert f'value="s{officer.id}"' in page and f'value="s{stranger.id}"' not in page
+    client.post(f"/training/{session.id}/register-staff", data={"person": f"s{stranger.id}"})
+    assert db.session.scalar(select(TrainingRegistration.id)) is None
+    client.post(f"/training/{session.id}/register-staff", data={"person": f"s{officer.id}"})
+    registration = db.session.scalar(select(TrainingRegistration))
+    assert registration.specialist_id == officer.id and registration.status == "confirmed"
+    assert "藤沢 職員" in client.get(f"/training/{session.id}").text
+    client.post(f"/training/registrations/{registration.id}/cancel")
+    db.session.expire_all()
+    assert db.session.get(TrainingRegistration, registration.id).status == "cancelled"
+    assert client.get("/training/mine").status_code == 200
