@@ -108,10 +108,10 @@ def _order(query: Select, sort: str) -> Select:
 
 
 def _page_options() -> tuple:
+    """What the registry page shows of each row (templates/specialists/registry.html), one query each."""
     return (selectinload(Specialist.professions), selectinload(Specialist.licences),
-            selectinload(Specialist.experiences).selectinload(SpecialistExperience.field),
             selectinload(Specialist.availability_windows), selectinload(Specialist.home_city),
-            selectinload(Specialist.employer_city), selectinload(Specialist.preferred_cities))
+            selectinload(Specialist.employer_city))
 
 
 def _count_seconds() -> int:

@@ -14,6 +14,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from ..cities.models import City
+from ..cities.services import city_rows, member_city_rows
 from ..core.errors import UserError
 from ..core.forms import attach_errors, flash_form_errors
 from ..core.permissions import PermissionDenied, may, public, requires
@@ -113,8 +114,8 @@ def _filter_choices() -> dict[str, Any]:
         "professions": active_terms(Profession), "licences": active_terms(Licence),
         "fields": active_terms(ExperienceField),
         # HR officers filter by member cities; the coordinating city also by the home towns people live in.
-        "cities": db.session.scalars(select(City).where(City.is_member.is_(True)) if current_user.role == "city_hr"
-                                     else select(City).order_by(City.is_member.desc(), City.code)).all(),
+        "cities": (member_city_rows() if current_user.role == "city_hr"
+                   else sorted(city_rows(), key=lambda c: not c.is_member)),  # cached rows, code order
     }
 
 
