@@ -29,6 +29,7 @@ from sqlalchemy import Index, and_, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..cities.models import City
+from ..cities.services import city_rows
 from ..core import clock
 from ..core.permissions import Role, may
 from ..dispatches import arrival as arrivals
@@ -50,6 +51,7 @@ from ..specialists.models import LicenceStatus, Specialist, SpecialistKind, Spec
 from ..specialists.verification import readiness, usable_profession_ids
 from ..extensions import db
 from ..vocabulary.models import Profession
+from ..vocabulary.services import terms_by_id
 from .navigation import menu_count
 
 LIST_LIMIT = 20
@@ -141,7 +143,7 @@ def escalation_rows(today: date, days: int, city_id: int | None = None,
         .order_by(rank, StaffingRequest.start_date, StaffingRequest.id).limit(limit)))
     locale = _locale()
     t = translator(locale)
-    cities = list(db.session.scalars(select(City)))
+    cities = city_rows()  # cached (core/cache.py)
     ctx = ReasonContext(city_names={c.code: c.display_name(locale) for c in cities},
                         licence_names={lic.code: lic.display_name(locale) for r in requests
                                        for lic in r.required_licences},
@@ -162,8 +164,7 @@ def escalation_rows(today: date, days: int, city_id: int | None = None,
                func.sum(StaffingRequest.people - StaffingRequest.filled_count))
         .where(*clause).group_by(StaffingRequest.city_id, StaffingRequest.profession_id)).all()
     city_by_id = {c.id: c for c in cities}
-    professions = {p.id: p for p in db.session.scalars(
-        select(Profession).where(Profession.id.in_({g[1] for g in groups})))}
+    professions = terms_by_id(Profession)
     grouped = sorted(({"city": city_by_id[c], "profession": professions[p], "requests": n, "slots": int(s or 0)}
                       for c, p, n, s in groups), key=lambda g: (-g["slots"], g["city"].code, g["profession"].id))
     return total, rows, grouped
