@@ -33,7 +33,8 @@ _SMOOTH = 0.5  # Wentges smoothing: prices also tried at this mix of the best an
 _START_RANK = (3, 4)  # the master starts with each request's best max(3 fill, fill + 4) candidates
 _LP_SECONDS_PER_PAIR = 1e-6  # the master is started only with this much time per pair left (its first
 # solve, never cut, took 3-7 s for 1.7 M pairs on 2 loaded cores: a late start overruns the limit)
-_MIP_SECONDS_PER_PAIR = 2e-4  # the MIP is tried only with this much time per kept pair left
+_MIP_SECONDS_PER_PAIR = 1e-4  # the MIP is tried only with this much time per kept pair left (13,777
+# kept pairs: proven in 3.0 s on 2 loaded cores; 1.8 s was too little)
 _PROFILE_TRIALS = 8  # randomised day profiles tried after the heaviest patterns' (time permitting)
 _MIP_MAX_PAIRS = 60_000  # the quality MIP (HiGHS) is not tried beyond this many kept pairs (measured:
 # 38,715 kept pairs took 11 s to prove on 2 loaded cores; larger ones do not finish in a round)
@@ -430,8 +431,8 @@ def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, r
         # only between phases: its root alone can overrun): the answer so far, with its gap
         stats["packing_mip_skipped"] = True
         return x, "feasible", max(0.0, (bound - best) / max(1.0, abs(bound)))
-    answer, proven, upper = _highs_mip(req, value, fill, rows, keep, fixed, deadline, stats,
-                                       floor=best + 1)
+    # no cutoff row (value >= best + 1): dense, it slowed HiGHS's proof threefold (8 s -> > 20 s)
+    answer, proven, upper = _highs_mip(req, value, fill, rows, keep, fixed, deadline, stats)
     if answer is not None and _feasible(req, answer, fill, rows) and int(value[answer].sum()) > best:
         x, best = answer, int(value[answer].sum())
     elif answer is not None and not _feasible(req, answer, fill, rows):
