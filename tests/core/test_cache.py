@@ -176,3 +176,19 @@ def test_a_database_without_the_versions_table_is_read_directly(app_ctx, make):
     with db.engine.begin() as connection:
         assert connection.execute(text("SELECT count(*) FROM cache_versions")).scalar() == 0
     assert isinstance(vocabulary.active_terms(Profession)[0], Row)
+
+
+def test_a_long_lived_process_sees_a_change_at_its_next_transaction(app_ctx, make, second_worker):
+    """The scheduler keeps one app context for many jobs; each job ends its transaction."""
+    make.vocabulary()
+    coordinator = make.user()
+    with second_worker.app_context():
+        assert "土木" in names(Profession)
+        assert "土木" in names(Profession)  # same transaction: the copy, no query
+        db.session.commit()  # the job's end
+        with app_ctx.app_context():
+            civil = db.session.scalar(select(Profession).where(Profession.code == "civil"))
+            vocabulary.update_term(coordinator, "professions", civil.id,
+                                   TermValues("civil", "土木（新）", "Civil", civil.sort_order, True))
+        assert "土木（新）" in names(Profession)
+        db.session.remove()
