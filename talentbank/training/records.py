@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..cities.models import City
 from ..core.clock import TOKYO
@@ -41,13 +41,15 @@ def attended_by_profession(specialist_ids: Iterable[int] | None = None) -> dict[
     attendance are absent from the answer.
     """
     base = (
-        select(TrainingRegistration.specialist_id, Profession.code, TrainingSession.starts_at)
+        select(TrainingRegistration.specialist_id, Profession.code, func.max(TrainingSession.starts_at))
         .join(TrainingSession, TrainingSession.id == TrainingRegistration.session_id)
         .join(training_session_professions, training_session_professions.c.session_id == TrainingSession.id)
         .join(Profession, Profession.id == training_session_professions.c.profession_id)
         .where(TrainingRegistration.attendance == Attendance.ATTENDED.value,
                TrainingRegistration.specialist_id.is_not(None),
                TrainingSession.status != SessionStatus.CANCELLED.value)
+        # The latest start per person and profession: the latest Japan date too (one time zone).
+        .group_by(TrainingRegistration.specialist_id, Profession.code)
     )
     if specialist_ids is None:
         statements = [base]
