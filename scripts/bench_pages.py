@@ -6,7 +6,7 @@
 Builds the market (the database named is EMPTIED unless ``--reuse`` finds one already built): the
 eight demo cities and 24 more member cities, the vocabularies, ``--count`` specialists
 (``bulk_pool``), open staffing requests with about ``--slots`` places, an HR officer per city, a
-coordinator and specialists with accounts. Then starts gunicorn (``--workers``, default 2) on a free
+coordinator and specialists with accounts. Then starts gunicorn (``--workers``, default 2; ``--threads``) on a free
 port, logs in ``--users`` clients (HR officers, the coordinator, specialists; each a thread with a
 keep-alive session) and sends each through an ordinary mix of pages, one request after another,
 for ``--seconds``. Prints requests per second, median, p95, p99, errors and the load average (per
@@ -49,6 +49,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--slots", type=int, default=2_000, help="open places in staffing requests")
     parser.add_argument("--users", type=int, default=8, help="concurrent users")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per worker (more than 1: gunicorn's gthread workers, which serve another "
+                             "request while one waits for PostgreSQL)")
     parser.add_argument("--seconds", type=float, default=60, help="length of the timed run")
     parser.add_argument("--warmup", type=float, default=5, help="untimed seconds first")
     parser.add_argument("--seed", type=int, default=14)
@@ -382,8 +385,9 @@ def main() -> int:
         users.append((kind, email))
 
     port = free_port()
-    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "--workers", str(args.workers), "--bind",
-                               f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "--workers", str(args.workers), "--threads",
+                               str(args.threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+                               "wsgi:app"], cwd=ROOT, env=env)
     try:
         wait_until_up(port)
         load_before = os.getloadavg()
@@ -399,7 +403,7 @@ def main() -> int:
     times = sorted(ms for _, ms, _ in results)
     errors = sum(1 for *_, ok in results if not ok)
     print(f"database: {version}; {specialists:,} specialists, {cities} member cities; gunicorn {args.workers} "
-          f"workers (sync); {args.users} users ({', '.join(sorted({k for k, _ in users}))}), keep-alive sessions; "
+          f"workers ({'sync' if args.threads == 1 else f'gthread, {args.threads} threads each'}); {args.users} users ({', '.join(sorted({k for k, _ in users}))}), keep-alive sessions; "
           f"{args.seconds:.0f} s after {args.warmup:.0f} s warm-up; {os.cpu_count()} CPUs")
     print(f"requests/s {len(results) / seconds:.1f}   median {statistics.median(times):.0f} ms   "
           f"p95 {percentile(times, .95):.0f} ms   p99 {percentile(times, .99):.0f} ms   max {times[-1]:.0f} ms   "
