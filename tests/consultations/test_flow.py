@@ -73,6 +73,34 @@ def test_accept_is_one_guarded_update(world):
         services.accept(second.user, c.id)
 
 
+def test_the_guarded_update_decides_a_race(world, monkeypatch):
+    """Both read the consultation as open; the other request's UPDATE lands first: this one finds it taken."""
+    first, second = world.adviser(), world.adviser()
+    c = world.post()
+    real = services.matching.fits_cap
+
+    def other_request_wins(person, hours):
+        db.session.execute(Consultation.__table__.update().where(Consultation.id == c.id)
+                           .values(status="taken", specialist_id=first.id))
+        db.session.commit()  # the other request's transaction
+        return real(person, hours)
+
+    monkeypatch.setattr(services.matching, "fits_cap", other_request_wins)
+    with pytest.raises(UserError, match="すでに他の専門人材が引き受けました"):
+        services.accept(second.user, c.id)
+    assert db.session.get(Consultation, c.id).specialist_id == first.id
+
+
+def test_accepting_rechecks_the_monthly_cap(world):
+    person = world.adviser(cap=10)
+    c = world.post()
+    person.advice_hours_per_month = 1
+    db.session.commit()
+    with pytest.raises(UserError, match="上限"):
+        services.accept(person.user, c.id)
+    assert db.session.get(Consultation, c.id).status == "open"
+
+
 def test_someone_not_offered_cannot_accept(world, taken):
     c, _first, _second = taken
     stranger = world.adviser()

@@ -117,3 +117,20 @@ def test_hours_of_closed_consultations_count_against_the_cap(world):
     second = world.post(title="二つ目")
     assert offered_ids(second) == []
     assert second.no_fit_counts == {"hour_cap": 1}
+
+
+def test_a_serving_officer_is_not_offered_their_own_citys_question(world):
+    from talentbank.specialists.models import AvailabilityWindow
+
+    today = clock.today_tokyo()
+    own = world.make.serving_officer(world.cities["142085"], consent_version="v1", consented_at=clock.utcnow(),
+                                     can_work_remote=True)
+    other = world.make.serving_officer(world.cities["142042"], consent_version="v1", consented_at=clock.utcnow(),
+                                       can_work_remote=True)
+    for officer in (own, other):
+        officer.accepts_advice, officer.advice_hours_per_month = True, 5
+        officer.availability_windows = [AvailabilityWindow(start_date=today, end_date=today + timedelta(days=90))]
+    db.session.commit()
+    c = world.post()
+    assert offered_ids(c) == [other.id]
+    assert services.matching.allocate({c.id})[c.id].counts.get("own_employer") == 1
