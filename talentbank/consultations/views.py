@@ -18,6 +18,7 @@ from ..requests.models import URGENCY_LABELS
 from ..specialists.forms import AdviceForm
 from ..specialists.profiles import get_for_edit
 from ..vocabulary.models import ExperienceField, Licence, Profession
+from . import labels as _labels  # noqa: F401  (audit log wording)
 from . import matching, services
 from .forms import ActionForm, CloseForm, ConsultationForm, MessageForm, TimeForm, WithdrawForm
 from .models import OFFER_STATUS_LABELS, SIDE_LABELS, STATUS_LABELS, WORK_MODE_LABELS
