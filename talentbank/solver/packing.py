@@ -396,6 +396,12 @@ def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, r
         near = x | master["columns"] | (loss <= 2.0)
         held = x
         candidate = profile_flow(req, value, fill, rows, master, near, held=held)
+        anchored = candidate is None
+        if anchored:
+            # the heaviest patterns' slots cannot give every request its fill: the people of
+            # the current answer keep its profile, the others take their patterns'
+            stats["packing_profile_anchored"] = True
+            candidate = profile_flow(req, value, fill, rows, master, near, held=held, anchor=x)
         if candidate is not None and _feasible(req, candidate, fill, rows) \
                 and int(value[candidate].sum()) > best:
             x, best = candidate, int(value[candidate].sum())
@@ -409,7 +415,8 @@ def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, r
             drawn = dict(master)
             drawn["lam"] = np.where(master["lam"] > 1e-6,
                                     master["lam"] * np.sqrt(rng.random(master["lam"].shape[0])), 0.0)
-            candidate = profile_flow(req, value, fill, rows, drawn, near, held=held)
+            candidate = profile_flow(req, value, fill, rows, drawn, near, held=held,
+                                     anchor=x if anchored else None)
             if candidate is not None and _feasible(req, candidate, fill, rows) \
                     and int(value[candidate].sum()) > best:
                 x, best = candidate, int(value[candidate].sum())
@@ -887,7 +894,8 @@ def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
 
 
 def profile_flow(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows, master: dict,
-                 keep: np.ndarray, held: np.ndarray | None = None) -> np.ndarray | None:
+                 keep: np.ndarray, held: np.ndarray | None = None,
+                 anchor: np.ndarray | None = None) -> np.ndarray | None:
     """An answer from the master's patterns: day profiles, then one min-cost flow.
 
     Each pattern person gets the *slots* of their heaviest pattern in the LP (one slot per
@@ -897,8 +905,10 @@ def profile_flow(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Row
     once, each request up to its fill) fills every request first, then maximises value,
     over the ``keep`` pairs. Pairs of people without rows are free; people with rows of
     several busy days keep exactly their pairs in ``held`` (the current answer: any of its
-    subsets keeps their rows) and take no other. None when the slots cannot give every
-    request its fill.
+    subsets keeps their rows) and take no other. With ``anchor`` (a feasible answer whose
+    pairs are all kept), the pattern people it uses keep the profile of their pairs in it,
+    so the flow can always route that answer again and never fails. None when the slots
+    cannot give every request its fill.
     """
     from ortools.graph.python import min_cost_flow
 
@@ -915,12 +925,21 @@ def profile_flow(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Row
         head = np.ones(n_p, dtype=bool)
         head[1:] = who[order][1:] != who[order][:-1]
         top = order[head & (lam[order] > 1e-6)]
+        if anchor is not None:  # these people keep the profile of their pairs in ``anchor``
+            anchored = np.zeros(k_rows, dtype=bool)
+            anchored[person_row[anchor & (person_row >= 0)]] = True
+            top = top[~anchored[who[top]]]
         lengths = np.diff(ptr)[top]
         members = pp[np.concatenate([np.arange(ptr[p], ptr[p + 1]) for p in top.tolist()])] \
             if top.shape[0] else np.empty(0, np.int64)
         slot_person.append(np.repeat(who[top], lengths))
         slot_size.append(days[members])
         np.add.at(used, np.repeat(who[top], lengths), days[members])
+    if anchor is not None:
+        mine = np.flatnonzero(anchor & (person_row >= 0))
+        slot_person.append(person_row[mine])
+        slot_size.append(days[mine])
+        np.add.at(used, person_row[mine], days[mine])
     left = cap - used
     spare = np.flatnonzero(left > 0)
     slot_person.append(spare)
