@@ -71,7 +71,8 @@ def test_packing_quality_matches_exact_cpsat(monkeypatch, block):
 
 
 def test_profile_flow_keeps_rows_and_fill():
-    """The profile flow's answer keeps every busiest-day row and gives each request its fill."""
+    """The profile flow's answer keeps every busiest-day row and gives each request its fill;
+    anchored on the flows' answer it always finds one, at least as good."""
     checked = 0
     for seed in range(60):
         data = _part_time(seed)
@@ -97,8 +98,15 @@ def test_profile_flow_keeps_rows_and_fill():
         assert master is not None
         # the bound is above the flow's answer (a feasible one)
         assert master["bound"] >= value[x].sum() - 1e-6
-        answer = packing.profile_flow(pairs.req, value, fill, rows, master,
-                                      np.ones(pairs.req.shape[0], dtype=bool))
+        everything = np.ones(pairs.req.shape[0], dtype=bool)
+        # anchored on a feasible answer the flow can always route it again: never None
+        anchored = packing.profile_flow(pairs.req, value, fill, rows, master, everything,
+                                        held=x, anchor=x)
+        assert anchored is not None
+        assert np.array_equal(np.bincount(pairs.req[anchored], minlength=n_req), fill)
+        assert np.all(rows.loads(anchored.astype(np.float64)) <= rows.cap + 1e-9)
+        assert value[anchored].sum() >= value[x].sum()
+        answer = packing.profile_flow(pairs.req, value, fill, rows, master, everything)
         if answer is None:
             continue
         checked += 1
