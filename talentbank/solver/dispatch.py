@@ -369,7 +369,11 @@ def _solve_component_packing(problem: Problem, index: EligibilityIndex, spec: np
     n_req = len(requests)
     weight = n_req - positions
     # step 1: one slot per person (the matroid's greedy basis, best quality among such answers)
-    x, flow_stats = _flow_assign(index.n_specialists, spec, req, levels, slots_left, weight)
+    # the start needs the first level only: quality is solved again below and the last level
+    # (ties) by its own tie-break; folding the tie level into the flow's costs multiplies
+    # them by ~10^6, and the cost-scaling flow's time grows with the largest cost
+    start_levels = list(levels[:1]) if tie_level and len(levels) > 1 else list(levels)
+    x, flow_stats = _flow_assign(index.n_specialists, spec, req, start_levels, slots_left, weight)
     stats["packing_flow_seconds"] = round(stats.get("packing_flow_seconds", 0.0)
                                           + flow_stats.get("flow_max_seconds", 0.0)
                                           + flow_stats.get("flow_priority_seconds", 0.0)
