@@ -39,7 +39,7 @@ from ..matching.snapshot import _specialist_records, city_record
 from ..solver import load_problem
 from ..solver import rules
 from ..solver.problem import Problem, Request, Specialist as SolverSpecialist
-from ..specialists.models import Specialist
+from ..specialists.models import Specialist, specialist_professions
 from ..specialists.verification import matchable_clause
 from .models import Consultation, ConsultationOffer
 
@@ -120,10 +120,20 @@ def hours_in_use(specialist_ids: Iterable[int] | None = None) -> dict[int, Decim
     return used
 
 
-def adviser_ids() -> list[int]:
-    """Everyone a round could propose who accepts advice work."""
-    return list(db.session.scalars(select(Specialist.id).where(
-        matchable_clause(), Specialist.accepts_advice.is_(True)).order_by(Specialist.id)))
+def adviser_ids(profession_ids: Iterable[int] | None = None) -> list[int]:
+    """Everyone a round could propose who accepts advice work; with ``profession_ids``, only those who declared
+    one of them (the others fail the profession rule anyway: read in SQL, not one by one)."""
+    query = select(Specialist.id).where(matchable_clause(), Specialist.accepts_advice.is_(True))
+    if profession_ids is not None:
+        sp = specialist_professions
+        query = query.where(Specialist.id.in_(select(sp.c.specialist_id).where(
+            sp.c.profession_id.in_(sorted(set(profession_ids)))).scalar_subquery()))
+    return list(db.session.scalars(query.order_by(Specialist.id)))
+
+
+def adviser_count() -> int:
+    return db.session.scalar(select(func.count(Specialist.id)).where(
+        matchable_clause(), Specialist.accepts_advice.is_(True))) or 0
 
 
 def advice_off_count() -> int:
@@ -180,8 +190,10 @@ def allocate(target_ids: set[int], count: int | None = None) -> dict[int, Fit]:
     open_ones = list(db.session.scalars(select(Consultation).where(Consultation.status == "open")))
     if not any(c.id in target_ids for c in open_ones):
         return {}
-    ids = adviser_ids()
+    ids = adviser_ids({c.profession_id for c in open_ones})
     problem = build_problem(open_ones, ids)
+    # Advisers left out in SQL (none of the open consultations' professions) fail the profession rule.
+    outside = adviser_count() - len(problem.specialists)
     requests = problem.request_by_id
     need_rank = rules.rank_cities_by_need(problem.cities, problem.rule_set)
     order = sorted(open_ones, key=lambda c: rules.priority_key(requests[str(c.id)], need_rank))
@@ -199,6 +211,8 @@ def allocate(target_ids: set[int], count: int | None = None) -> dict[int, Fit]:
             counts: Counter[str] = Counter()
             if off:
                 counts["advice_off"] = off
+            if outside:
+                counts["profession"] = outside
             eligible: list[Candidate] = []
             for s in problem.specialists:
                 sid = int(s.id)
