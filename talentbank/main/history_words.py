@@ -14,6 +14,7 @@ from flask_babel import ngettext
 
 from ..audit import history
 from ..cities.models import City
+from ..consultations import models as consultations
 from ..core.errors import N_
 from ..dispatches.models import Dispatch, Offer
 from ..exchange.models import ExchangeOffer
@@ -30,6 +31,7 @@ from ..matching.models import (
 )
 from ..matching.schedule import WEEK_OF_MONTH_LABELS, WEEKDAY_LABELS, current_setting, describe_schedule
 from ..requests.models import URGENCY_LABELS, WORK_MODE_LABELS, StaffingRequest
+from ..training import models as training
 from ..specialists.models import (
     KIND_LABELS,
     LICENCE_STATUS_LABELS,
@@ -50,6 +52,13 @@ def describe_histories(role_labels: Mapping[str, str]) -> None:
         history.describe_kind(entity_type, kind)
     history.describe_values("staffing_request", "urgency", URGENCY_LABELS)
     history.describe_values("staffing_request", "work_mode", WORK_MODE_LABELS)
+    history.describe_values("consultation", "status", consultations.STATUS_LABELS)
+    history.describe_values("consultation", "urgency", URGENCY_LABELS)
+    history.describe_values("consultation", "work_mode", consultations.WORK_MODE_LABELS)
+    history.describe_values("training_session", "status", training.SESSION_STATUS_LABELS)
+    history.describe_values("training_session", "audience", training.AUDIENCE_LABELS)
+    history.describe_values("training_registration", "status", training.REGISTRATION_STATUS_LABELS)
+    history.describe_values("training_registration", "attendance", training.ATTENDANCE_LABELS)
     history.describe_values("matching_round", "kind", ROUND_KIND_LABELS)
     history.describe_values("rule_set", "method", RULE_SET_METHOD_LABELS)
     history.describe_values("rule_set", "exchange_priority", EXCHANGE_PRIORITY_LABELS)
@@ -78,6 +87,8 @@ OTHER_KINDS = {
     "specialist": N_("専門人材"), "city": N_("市町村"), "user": N_("職員アカウント"), "invitation": N_("招待"),
     "rule_set": N_("優先順位の規則"), "travel_times": N_("移動時間"), "schedule_setting": N_("マッチングの日程"),
     "professions": N_("職種"), "licences": N_("資格・免許"), "experience_fields": N_("経験分野"),
+    "consultation": N_("相談"), "training_session": N_("研修"), "training_registration": N_("研修の申込み"),
+    "library_entry": N_("事例・ノウハウ"),
     "import": N_("一括登録"), "outbox_message": N_("送信するメール"), "job": N_("定期処理"),
 }
 
