@@ -799,7 +799,8 @@ def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
     lp_value = None
     lam = np.zeros(0)
     best_bound, best_state, center = np.inf, None, None
-    lp_seconds = 0.0
+    lp_seconds = last_solve = eval_seconds = 0.0
+    subgradient_steps = 0
     while True:
         rounds += 1
         cc = np.array(comp_cols, dtype=np.int64)
@@ -825,13 +826,16 @@ def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
         bounds = np.column_stack([np.zeros(n_c + n_p),
                                   np.concatenate([np.ones(n_c), np.full(n_p, np.inf)])])
         remaining = deadline - time.perf_counter()
-        if remaining <= 0 and rounds > 1:
+        if rounds > 1 and remaining < last_solve:
+            # a solve cut by its time limit gives nothing (and HiGHS's interior point overran
+            # its limit by seconds): not started when the last one took longer than the time left
             break
         t0 = time.perf_counter()
         res = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=fill.astype(np.float64),
                       bounds=bounds, method="highs-ipm" if n_c + n_p > 30000 else "highs-ds",
                       options={"time_limit": 1e5 if rounds == 1 else max(0.05, remaining)})
-        lp_seconds += time.perf_counter() - t0
+        last_solve = time.perf_counter() - t0
+        lp_seconds += last_solve
         if res.status != 0 or res.x is None:
             if rounds == 1:
                 return None
@@ -845,10 +849,12 @@ def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
         points = [pi] if center is None else [pi, _SMOOTH * center + (1.0 - _SMOOTH) * pi]
         added = 0
         for t, point in enumerate(points):
+            t_eval = time.perf_counter()
             lagr, profit, slack, dp, stages, best = evaluate(point, y)
+            eval_seconds = time.perf_counter() - t_eval
             if lagr < best_bound:
-                best_bound, center = lagr, point.copy()
-                best_state = (profit, slack, dp, best)
+                best_bound, center, center_y = lagr, point.copy(), y
+                best_state, stages_of_best = (profit, slack, dp, best), stages
             new_compact = np.flatnonzero((-slack > _EPS) & ~patterned & ~in_master)
             add_compact(new_compact[np.argsort(slack[new_compact], kind="stable")][:20000])
             added += min(new_compact.shape[0], 20000)
@@ -859,6 +865,45 @@ def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
         if (np.floor(best_bound + 1e-6) <= np.floor(lp_value + 1e-6) or added == 0
                 or time.perf_counter() >= deadline):
             break
+    if center is not None and lp_value is not None:
+        # the time the next LP would not fit in: subgradient steps on the Lagrangian from the
+        # best prices (Polyak steps toward the LP value, which no Lagrangian bound is below);
+        # every point's Lagrangian is a valid bound, the lowest one is kept
+        pi_s, y_s, lagr_s = center.copy(), center_y.copy(), best_bound
+        cur = best_state + (stages_of_best,)
+        theta, failures = 1.0, 0
+        while (time.perf_counter() + 2.0 * eval_seconds < deadline and theta > 1e-3
+               and np.floor(best_bound + 1e-6) > np.floor(lp_value + 1e-6)):
+            t_eval = time.perf_counter()
+            profit, slack, dp, best, stages = cur
+            wanted = np.flatnonzero(best > _EPS)
+            sets = _trace(dp, stages, wanted)
+            taken = np.zeros(n, dtype=bool)
+            taken[np.fromiter((c for one in sets for c in one), dtype=np.int64)] = True
+            taken |= (-slack > _EPS) & ~patterned
+            g_pi = fill - np.bincount(req[taken], minlength=n_req)
+            on = taken[rows.item_pair] & ~row_kn[rows.item_row]
+            g_y = rows.cap - np.bincount(rows.item_row[on], weights=rows.item_coef[on],
+                                         minlength=rows.cap.shape[0])
+            g_y[row_kn] = 0.0
+            g_y = np.where((y_s <= 0) & (g_y > 0), 0.0, g_y)  # the projection on y >= 0
+            norm = float(g_pi @ g_pi) + float(g_y @ g_y)
+            if norm <= _EPS:
+                break  # the Lagrangian's answer is feasible: its bound is the LP's
+            step = theta * max(lagr_s - lp_value, 1.0) / norm
+            pi_s = pi_s - step * g_pi
+            y_s = np.maximum(0.0, y_s - step * g_y)
+            lagr_s, profit, slack, dp, stages, best = evaluate(pi_s, y_s)
+            cur = (profit, slack, dp, best, stages)
+            if lagr_s < best_bound:
+                best_bound, best_state, failures = lagr_s, (profit, slack, dp, best), 0
+            else:
+                failures += 1
+                if failures >= 2:
+                    theta, failures = theta / 2.0, 0
+            subgradient_steps += 1
+            eval_seconds = time.perf_counter() - t_eval
+    stats["packing_lagrange_steps"] = subgradient_steps
     profit, slack, dp, best = best_state
     # what taking a pattern person's pair costs, from below: best - (profit + best within the rest)
     loss = np.maximum(0.0, slack)
