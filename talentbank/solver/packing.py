@@ -35,6 +35,7 @@ _LP_SECONDS_PER_PAIR = 1e-6  # the master is started only with this much time pe
 # solve, never cut, took 3-7 s for 1.7 M pairs on 2 loaded cores: a late start overruns the limit)
 _MIP_SECONDS_PER_PAIR = 1e-4  # the MIP is tried only with this much time per kept pair left (13,777
 # kept pairs: proven in 3.0 s on 2 loaded cores; 1.8 s was too little)
+_LP_MAX_ROUNDS = 10**9  # master LP solves at most (tests set 1 to exercise the subgradient steps)
 _PROFILE_TRIALS = 8  # randomised day profiles tried after the heaviest patterns' (time permitting)
 _MIP_MAX_PAIRS = 60_000  # the quality MIP (HiGHS) is not tried beyond this many kept pairs (measured:
 # 38,715 kept pairs took 11 s to prove on 2 loaded cores; larger ones do not finish in a round)
@@ -826,7 +827,7 @@ def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
         bounds = np.column_stack([np.zeros(n_c + n_p),
                                   np.concatenate([np.ones(n_c), np.full(n_p, np.inf)])])
         remaining = deadline - time.perf_counter()
-        if rounds > 1 and remaining < last_solve:
+        if rounds > 1 and (remaining < last_solve or rounds > _LP_MAX_ROUNDS):
             # a solve cut by its time limit gives nothing (and HiGHS's interior point overran
             # its limit by seconds): not started when the last one took longer than the time left
             break

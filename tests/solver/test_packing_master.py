@@ -6,6 +6,7 @@ lexicographic CP-SAT of ``dispatch._solve_component`` (the direct path, exact at
 from __future__ import annotations
 
 import collections
+import time
 
 import numpy as np
 import pytest
@@ -114,3 +115,43 @@ def test_profile_flow_keeps_rows_and_fill():
         assert np.all(rows.loads(answer.astype(np.float64)) <= rows.cap + 1e-9)
         assert value[answer].sum() <= np.floor(master["bound"] + 1e-6)
     assert checked > 15
+
+
+def test_subgradient_bound_and_losses_stay_valid(monkeypatch):
+    """With one master LP and the rest of the time in subgradient steps, the bound kept is
+    still above the optimum, and so is ``bound - loss`` for every pair of an optimal answer
+    (the reduced-cost fixing relies on it)."""
+    monkeypatch.setattr(packing, "_LP_MAX_ROUNDS", 1)
+    stepped = 0
+    for seed in range(100):
+        data = _part_time(seed)
+        problem = load_problem(data)
+        index = EligibilityIndex(problem)
+        pairs = index.all_pairs()
+        if len(pairs) == 0:
+            continue
+        n_req = len(problem.requests)
+        positions = dispatch.priority_positions(problem, rank_cities_by_need(problem.cities,
+                                                                               problem.rule_set))
+        slots = np.array([r.slots for r in problem.requests], dtype=np.int64)
+        x, _ = dispatch._flow_assign(index.n_specialists, pairs.spec, pairs.req,
+                                     [pairs.quality, pairs.tie], slots, n_req - positions)
+        start = np.array([r.start.toordinal() for r in problem.requests], dtype=np.int64)
+        end = np.array([r.end.toordinal() for r in problem.requests], dtype=np.int64)
+        days = np.array([r.days_per_week for r in problem.requests], dtype=np.int64)
+        rows = packing.person_rows(pairs.spec, pairs.req, index.days, start, end, days, {})
+        fill = np.bincount(pairs.req[x], minlength=n_req)
+        value = pairs.quality.astype(np.int64)
+        everything = np.ones(pairs.req.shape[0], dtype=bool)
+        optimum, proven, _ = packing._highs_mip(pairs.req, value, fill, rows, everything,
+                                                np.zeros_like(everything), time.perf_counter() + 60, {})
+        assert proven and optimum is not None
+        best = int(value[optimum].sum())
+        stats: dict = {}
+        master = packing.pattern_lp(pairs.req, value.astype(np.float64), fill, rows, x,
+                                    time.perf_counter() + 0.3, stats)
+        assert master is not None
+        stepped += stats["packing_lagrange_steps"] > 0
+        assert master["bound"] >= best - 1e-6, seed
+        assert np.all(master["bound"] - master["loss"][optimum] >= best - 1e-6), seed
+    assert stepped >= 5, stepped
