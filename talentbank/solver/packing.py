@@ -371,14 +371,16 @@ def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, r
     started = time.perf_counter()
     if deadline - started < req.shape[0] * _LP_SECONDS_PER_PAIR:
         # no time left for this component's quality (the flows and the fill proof used it; the
-        # master's first solve cannot be cut and takes about this long): the answer so far,
+        # master's first solve, cut only at the component's deadline and then useless, takes
+        # about this long): the answer so far,
         # with its gap against each request's best candidates
         stats["packing_quality_skipped"] = stats.get("packing_quality_skipped", 0) + 1
         return x, "feasible", _request_bound_gap(req, value, fill, x)
     # the bound's column generation may use half the time left (its bound is valid whenever
     # it stops); the answer's flow and the MIP the rest
     lp_deadline = time.perf_counter() + _LP_SHARE * max(0.0, deadline - time.perf_counter())
-    master = pattern_lp(req, value.astype(np.float64), fill, rows, x, lp_deadline, stats)
+    master = pattern_lp(req, value.astype(np.float64), fill, rows, x, lp_deadline, stats,
+                        first_deadline=deadline)
     stats["packing_lp_seconds"] = round(time.perf_counter() - started, 4)
     if master is None:
         return x, "feasible", _request_bound_gap(req, value, fill, x)
@@ -692,7 +694,7 @@ def _trace(dp: np.ndarray, stages, wanted: np.ndarray) -> list[list[int]]:
 
 
 def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows, x: np.ndarray,
-               deadline: float, stats: dict) -> dict | None:
+               deadline: float, stats: dict, first_deadline: float | None = None) -> dict | None:
     """The Dantzig-Wolfe master: each one-day person chooses one feasible set of requests.
 
     People with a knapsack row (all their candidate requests share a day) enter as
@@ -705,7 +707,8 @@ def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
     bound is the Lagrangian of the best request prices met, valid whenever the generation
     stops; it stops when that bound rounded down meets the LP value rounded down (the
     objective is integral: nothing better can be proven), or at ``deadline`` (the first
-    solve always runs to the end), or when no column prices out.
+    solve runs to ``first_deadline``, the component's, or to its end without one), or when no
+    column prices out.
 
     Returns a dict: ``bound`` (Lagrangian), ``loss`` (per pair, from below: no answer using
     pair k is worth more than bound - loss_k; for a pattern person their best set minus the
@@ -834,7 +837,9 @@ def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
         t0 = time.perf_counter()
         res = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=fill.astype(np.float64),
                       bounds=bounds, method="highs-ipm" if n_c + n_p > 30000 else "highs-ds",
-                      options={"time_limit": 1e5 if rounds == 1 else max(0.05, remaining)})
+                      options={"time_limit": max(0.05, remaining) if rounds > 1
+                               else 1e5 if first_deadline is None
+                               else max(0.05, first_deadline - time.perf_counter())})
         last_solve = time.perf_counter() - t0
         lp_seconds += last_solve
         if res.status != 0 or res.x is None:
