@@ -22,6 +22,7 @@ from talentbank.accounts.models import User
 from talentbank.accounts.services import invite_user
 from talentbank.accounts.tokens import TokenPurpose
 from talentbank.cities.models import City
+from talentbank.consultations.models import Consultation
 from talentbank.core import clock
 from talentbank.core.fiscal import fiscal_year_of
 from talentbank.demo.accounts import DEMO_PASSWORD
@@ -31,12 +32,14 @@ from talentbank.dispatches.services import accept_offer, advance_dispatches
 from talentbank.exchange.models import ExchangeOffer
 from talentbank.exchange.rings.models import ExchangeCycle
 from talentbank.extensions import db
+from talentbank.library.models import LibraryEntry
 from talentbank.matching.decisions import approve_proposal
 from talentbank.matching.models import MatchingRound, Proposal
 from talentbank.matching.rounds import queue_round, run_round_now
 from talentbank.requests.models import StaffingRequest
 from talentbank.specialists.claims import claim_profile, create_claim_link
 from talentbank.specialists.models import Specialist
+from talentbank.training.models import TrainingSession
 from talentbank.vocabulary.models import Profession
 
 from .conftest import (ARTIFACTS, AXE_FAILING_IMPACTS, axe_violations, describe_violations, log_in,
@@ -284,6 +287,17 @@ def test_main_screens_of_every_role_have_no_serious_violations(app, live_server,
         walk.check(page, "coordinator", path)
     for path in ("/users/invite", "/vocabulary/professions/new", "/account/password"):
         walk.check_errors(page, "coordinator", path)
+    # Know-how sharing: consultations, training, the lessons library (the demo seeds all three).
+    consultation = db.session.scalar(select(Consultation).order_by(Consultation.id))
+    session = db.session.scalar(select(TrainingSession).order_by(TrainingSession.id))
+    entry = db.session.scalar(select(LibraryEntry).order_by(LibraryEntry.id))
+    for path in ("/consultations/", f"/consultations/{consultation.id}", f"/consultations/advice/{specialist.id}",
+                 "/training/", "/training/?when=past", f"/training/{session.id}", "/training/new",
+                 f"/training/{session.id}/edit", f"/training/{session.id}/cancel", "/library/",
+                 "/library/?q=%E6%B3%95%E9%9D%A2", f"/library/{entry.id}", "/library/documents/new"):
+        walk.check(page, "coordinator", path)
+    for path in ("/training/new", "/library/documents/new"):
+        walk.check_errors(page, "coordinator", path)
     # The review desk's two steps that are not pages of their own: the bulk confirmation, the reason dialog.
     review_path = f"/matching/rounds/{rnd.id}?city_id={city.id}"
     page.goto(f"{live_server}{review_path}")
@@ -322,6 +336,14 @@ def test_main_screens_of_every_role_have_no_serious_violations(app, live_server,
         walk.check(page, "hr", path)
     for path in ("/requests/new", "/exchange/new", f"/officers/city/{city.id}/new"):
         walk.check_errors(page, "hr", path)
+    own_consultation = db.session.scalar(select(Consultation).where(Consultation.city_id == city.id)
+                                         .order_by(Consultation.id))
+    for path in ["/consultations/", "/consultations/new", "/training/", "/training/mine", "/library/",
+                 "/library/notes", "/library/?q=%E5%B4%A9%E8%90%BD"] + (
+                     [f"/consultations/{own_consultation.id}"] if own_consultation is not None else []):
+        walk.check(page, "hr", path)
+    for path in ("/consultations/new", "/training/new"):
+        walk.check_errors(page, "hr", path)
     walk.check(page, "hr", "/audit/", status=403)  # the refusal page
     _switch_language(page)
     for path in ("/", "/candidates/", "/requests/board", "/requests/new", "/matching/results"):
@@ -334,8 +356,14 @@ def test_main_screens_of_every_role_have_no_serious_violations(app, live_server,
     # Retired specialists: the demo account, one with an offer waiting, one dispatched.
     page = new_browser_page()
     log_in(page, live_server, DEMO_SPECIALIST_EMAIL, DEMO_PASSWORD)
-    for path in ("/", "/me", "/me/edit", "/me/licences", "/me/withdraw", "/offers/", "/inbox/"):
+    for path in ("/", "/me", "/me/edit", "/me/licences", "/me/withdraw", "/offers/", "/inbox/",
+                 "/consultations/", "/consultations/advice", "/training/", "/training/mine", "/library/",
+                 "/library/?q=%E6%B3%95%E9%9D%A2"):
         walk.check(page, "specialist", path)
+    offered = db.session.scalar(select(Consultation).where(Consultation.status == "open")
+                                 .order_by(Consultation.id))
+    if offered is not None:
+        walk.check(page, "specialist", f"/consultations/{offered.id}")
     _switch_language(page)
     for path in ("/me", "/me/edit"):
         walk.check(page, "specialist en", path)
