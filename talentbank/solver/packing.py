@@ -877,7 +877,7 @@ def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
         # every point's Lagrangian is a valid bound, the lowest one is kept
         pi_s, y_s, lagr_s = center.copy(), center_y.copy(), best_bound
         cur = best_state + (stages_of_best,)
-        theta, failures = 1.0, 0
+        theta = 1.0
         while (time.perf_counter() + 2.0 * eval_seconds < deadline and theta > 1e-3
                and np.floor(best_bound + 1e-6) > np.floor(lp_value + 1e-6)):
             t_eval = time.perf_counter()
@@ -902,11 +902,9 @@ def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
             lagr_s, profit, slack, dp, stages, best = evaluate(pi_s, y_s)
             cur = (profit, slack, dp, best, stages)
             if lagr_s < best_bound:
-                best_bound, best_state, failures = lagr_s, (profit, slack, dp, best), 0
+                best_bound, best_state = lagr_s, (profit, slack, dp, best)
             else:
-                failures += 1
-                if failures >= 2:
-                    theta, failures = theta / 2.0, 0
+                theta = theta / 2.0  # halved at once: measured 841,300 against 842,700 in 26 steps
             subgradient_steps += 1
             eval_seconds = time.perf_counter() - t_eval
     stats["packing_lagrange_steps"] = subgradient_steps
