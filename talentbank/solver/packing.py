@@ -830,9 +830,13 @@ def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
         bounds = np.column_stack([np.zeros(n_c + n_p),
                                   np.concatenate([np.ones(n_c), np.full(n_p, np.inf)])])
         remaining = deadline - time.perf_counter()
-        if rounds > 1 and (remaining < last_solve or rounds > _LP_MAX_ROUNDS):
+        if rounds > 1 and (remaining < last_solve * (2.0 if last_solve > 1.0 else 1.0)
+                           or rounds > _LP_MAX_ROUNDS):
             # a solve cut by its time limit gives nothing (and HiGHS's interior point overran
-            # its limit by seconds): not started when the last one took longer than the time left
+            # its limit by seconds): not started when the last one took longer than the time
+            # left; a long one (national) not with less than twice its time left, which goes
+            # to the subgradient steps instead (one LP and 26 steps: 841,300; two LPs and no
+            # step: 849,200). Short ones (prefecture) converge by LP rounds.
             break
         t0 = time.perf_counter()
         res = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=fill.astype(np.float64),
