@@ -221,22 +221,8 @@ for _name, _label in {
     FIELD_LABELS.setdefault(_name, _label)
 
 
-# Know-how sharing: consultations, training across cities, the lessons library.
+# Know-how sharing: training across cities and the lessons library (consultations keep theirs in consultations/labels.py).
 ACTION_LABELS.update({
-    "consultation.posted": _l("相談の登録"),
-    "consultation.offered": _l("相談の打診"),
-    "consultation.no_fit": _l("相談に合う専門人材なし"),
-    "consultation.taken": _l("相談の引き受け"),
-    "consultation.declined": _l("相談の辞退"),
-    "consultation.message": _l("相談のやり取り"),
-    "consultation.attachment_opened": _l("相談の添付ファイルの閲覧"),
-    "consultation.time_recorded": _l("相談の対応時間の記録"),
-    "consultation.closed": _l("相談の終了"),
-    "consultation.published": _l("相談のまとめの公開"),
-    "consultation.reopened": _l("相談の再打診"),
-    "consultation.expired": _l("相談の期限切れ"),
-    "consultation.withdrawn": _l("相談の取り下げ"),
-    "specialist.advice_updated": _l("相談対応の設定の変更"),
     "training.post": _l("研修の登録"),
     "training.edit": _l("研修の変更"),
     "training.cancel": _l("研修の中止"),
