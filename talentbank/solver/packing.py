@@ -41,6 +41,42 @@ _MIP_MAX_PAIRS = 60_000  # the quality MIP (HiGHS) is not tried beyond this many
 # 38,715 kept pairs took 11 s to prove on 2 loaded cores; larger ones do not finish in a round)
 
 
+_HIGHS_BANNER_SHOWN = False
+
+
+def _highs():
+    """A silent HiGHS instance (the CLI's stdout carries JSON: nothing may print).
+
+    HiGHS prints its banner to the C stdout when the first instance of a process is made,
+    before any option can be set: that one construction runs with file descriptor 1 on
+    /dev/null.
+    """
+    import os
+    import sys
+
+    import highspy
+
+    global _HIGHS_BANNER_SHOWN
+    if not _HIGHS_BANNER_SHOWN:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
+        _HIGHS_BANNER_SHOWN = True
+    else:
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("log_to_console", False)
+    h.setOptionValue("threads", 1)  # two cores, shared with the rest of the process
+    return h
+
+
 @dataclass
 class Rows:
     """Packing rows of one component: sum(coef x[pair]) <= cap for the items of each row."""
@@ -441,8 +477,10 @@ def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, r
         # only between phases: its root alone can overrun): the answer so far, with its gap
         stats["packing_mip_skipped"] = True
         return x, "feasible", max(0.0, (bound - best) / max(1.0, abs(bound)))
-    # no cutoff row (value >= best + 1): dense, it slowed HiGHS's proof threefold (8 s -> > 20 s)
-    answer, proven, upper = _highs_mip(req, value, fill, rows, keep, fixed, deadline, stats)
+    # the cutoff value >= best + 1 goes to HiGHS as its objective bound (it prunes every node
+    # that cannot beat it), not as a row: a dense row slowed the proof threefold (8 s -> > 20 s)
+    answer, proven, upper = _highs_mip(req, value, fill, rows, keep, fixed, deadline, stats,
+                                       floor=best + 1)
     if answer is not None and _feasible(req, answer, fill, rows) and int(value[answer].sum()) > best:
         x, best = answer, int(value[answer].sum())
     elif answer is not None and not _feasible(req, answer, fill, rows):
@@ -699,8 +737,9 @@ def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
 
     People with a knapsack row (all their candidate requests share a day) enter as
     *patterns* (feasible sets, priced by an exact knapsack over their days); everyone else
-    as pairs with their busiest-day rows. The whole master is built from arrays (sparse
-    matrices) and solved by HiGHS each round (dual simplex; interior point and crossover beyond
+    as pairs with their busiest-day rows. The master is one HiGHS model (highspy) kept across
+    rounds: each round's new columns are added as one sparse block and the dual simplex
+    restarts from the last basis (the first solve by interior point and crossover beyond
     30,000 columns, where it is faster).
     Prices are smoothed (Wentges): columns are also priced at the midpoint of the best
     prices so far and the LP's, which stops the duals jumping between extreme points. The
@@ -717,8 +756,8 @@ def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
     (``pat_person``, ``pat_ptr``, ``pat_pairs``, ``lam``) and ``person_row``/``days`` per pair;
     or None when the first LP fails.
     """
-    import scipy.sparse as sparse  # the sparse matrices of the master (OR-Tools' own builder takes them too)
-    from scipy.optimize import linprog
+    import highspy
+    import scipy.sparse as sparse  # the master's new columns, one block per round
 
     n, n_req = req.shape[0], fill.shape[0]
     if n == 0:
@@ -805,30 +844,21 @@ def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
     best_bound, best_state, center = np.inf, None, None
     lp_seconds = last_solve = eval_seconds = 0.0
     subgradient_steps = 0
+    # the master kept in one HiGHS model: request rows (= fill), compact rows (<= cap), one row
+    # per pattern person (<= 1); columns are added round by round
+    highs = _highs()
+    highs.addRows(n_req + n_crow + k_rows,
+                  np.concatenate([fill.astype(np.float64), np.full(n_crow + k_rows, -highspy.kHighsInf)]),
+                  np.concatenate([fill.astype(np.float64), rows.cap[comp_rows].astype(np.float64),
+                                  np.ones(k_rows)]),
+                  0, np.zeros(n_req + n_crow + k_rows, dtype=np.int32), np.zeros(0, dtype=np.int32),
+                  np.zeros(0))
+    h_c = h_p = n_hcols = 0
+    hcol_c: list[int] = []
+    hcol_p: list[int] = []
     while True:
         rounds += 1
-        cc = np.array(comp_cols, dtype=np.int64)
-        pp = np.array(pat_pairs, dtype=np.int64)
-        ptr = np.array(pat_ptr, dtype=np.int64)
-        n_c, n_p = cc.shape[0], ptr.shape[0] - 1
-        pat_of = np.repeat(np.arange(n_p), np.diff(ptr))
-        cost = -np.concatenate([value[cc], np.bincount(pat_of, weights=value[pp], minlength=n_p)])
-        a_eq = sparse.csr_matrix((np.ones(n_c + pp.shape[0]),
-                                  (np.concatenate([req[cc], req[pp]]),
-                                   np.concatenate([np.arange(n_c), n_c + pat_of]))),
-                                 shape=(n_req, n_c + n_p))
-        col_of = np.full(n, -1, np.int64)
-        col_of[cc] = np.arange(n_c)
-        sel = (col_of[rows.item_pair] >= 0) & ~row_kn[rows.item_row]
-        a_ub = sparse.csr_matrix(
-            (np.concatenate([rows.item_coef[sel], np.ones(n_p)]),
-             (np.concatenate([comp_id[rows.item_row[sel]], n_crow + np.array(pat_person, np.int64)]),
-              np.concatenate([col_of[rows.item_pair[sel]], n_c + np.arange(n_p)]))),
-            shape=(n_crow + k_rows, n_c + n_p))
-        b_ub = np.concatenate([rows.cap[comp_rows].astype(np.float64), np.ones(k_rows)])
-        # a pattern's weight is bounded by its person's row only (so that row carries the dual)
-        bounds = np.column_stack([np.zeros(n_c + n_p),
-                                  np.concatenate([np.ones(n_c), np.full(n_p, np.inf)])])
+        n_c, n_p = len(comp_cols), len(pat_ptr) - 1
         remaining = deadline - time.perf_counter()
         if rounds > 1 and (remaining < last_solve * (2.0 if last_solve > 1.0 else 1.0)
                            or rounds > _LP_MAX_ROUNDS):
@@ -839,20 +869,57 @@ def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
             # step: 849,200). Short ones (prefecture) converge by LP rounds.
             break
         t0 = time.perf_counter()
-        res = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=fill.astype(np.float64),
-                      bounds=bounds, method="highs-ipm" if n_c + n_p > 30000 else "highs-ds",
-                      options={"time_limit": max(0.05, remaining) if rounds > 1
-                               else 1e5 if first_deadline is None
-                               else max(0.05, first_deadline - time.perf_counter())})
+        # the columns added since the last solve join the model kept in HiGHS, whose simplex
+        # starts from the last basis (warm start) instead of from scratch
+        new_c = np.array(comp_cols[h_c:], dtype=np.int64)
+        new_pp = np.array(pat_pairs[pat_ptr[h_p]:], dtype=np.int64)
+        new_ptr = np.array(pat_ptr[h_p:], dtype=np.int64) - pat_ptr[h_p]
+        m1, m2 = new_c.shape[0], new_ptr.shape[0] - 1
+        if m1 + m2:
+            local = np.full(n, -1, np.int64)
+            local[new_c] = np.arange(m1)
+            sel = (local[rows.item_pair] >= 0) & ~row_kn[rows.item_row]
+            pat_of = np.repeat(np.arange(m2), np.diff(new_ptr))
+            block = sparse.csc_matrix(
+                (np.concatenate([np.ones(m1 + new_pp.shape[0]), rows.item_coef[sel].astype(np.float64),
+                                 np.ones(m2)]),
+                 (np.concatenate([req[new_c], req[new_pp], n_req + comp_id[rows.item_row[sel]],
+                                  n_req + n_crow + np.array(pat_person[h_p:], np.int64)]),
+                  np.concatenate([np.arange(m1), m1 + pat_of, local[rows.item_pair[sel]],
+                                  m1 + np.arange(m2)]))),
+                shape=(n_req + n_crow + k_rows, m1 + m2))
+            block.sum_duplicates()
+            cost = -np.concatenate([value[new_c], np.bincount(pat_of, weights=value[new_pp],
+                                                               minlength=m2)])
+            # a pattern's weight is bounded by its person's row only (so that row carries the dual)
+            highs.addCols(m1 + m2, cost, np.zeros(m1 + m2),
+                          np.concatenate([np.ones(m1), np.full(m2, highspy.kHighsInf)]),
+                          block.nnz, block.indptr[:-1].astype(np.int32),
+                          block.indices.astype(np.int32), block.data)
+            base = n_hcols
+            hcol_c.extend(range(base, base + m1))
+            hcol_p.extend(range(base + m1, base + m1 + m2))
+            n_hcols += m1 + m2
+            h_c, h_p = n_c, n_p
+        highs.setOptionValue("solver", "ipm" if rounds == 1 and n_c + n_p > 30000 else "simplex")
+        highs.setOptionValue("time_limit", float(max(0.05, remaining) if rounds > 1
+                                                 else 1e5 if first_deadline is None
+                                                 else max(0.05, first_deadline - time.perf_counter())))
+        highs.run()
         last_solve = time.perf_counter() - t0
         lp_seconds += last_solve
-        if res.status != 0 or res.x is None:
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             if rounds == 1:
                 return None
             break  # the best prices met stand: their Lagrangian bound is valid
-        lp_value, lam = -float(res.fun), res.x
-        pi = -np.asarray(res.eqlin.marginals)
-        dual_ub = np.maximum(0.0, -np.asarray(res.ineqlin.marginals))
+        solution = highs.getSolution()
+        col_value = np.asarray(solution.col_value)
+        lp_value = -float(highs.getInfo().objective_function_value)
+        lam = np.concatenate([col_value[np.array(hcol_c, dtype=np.int64)],
+                              col_value[np.array(hcol_p, dtype=np.int64)]])
+        row_dual = np.asarray(solution.row_dual)
+        pi = -row_dual[:n_req]
+        dual_ub = np.maximum(0.0, -row_dual[n_req:])
         y = np.zeros(rows.cap.shape[0])
         y[comp_rows] = dual_ub[:n_crow]
         mu = dual_ub[n_crow:]
@@ -1056,39 +1123,61 @@ def _highs_mip(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
     ``floor``; (answer or None, proven, the solver's upper bound on the kept pairs' best value
     or None). ``proven``: the answer is optimal over the kept pairs, or none reaches ``floor``.
     """
+    import highspy
     import scipy.sparse as sparse
-    from scipy.optimize import Bounds, LinearConstraint, milp
 
     kept = np.flatnonzero(keep)
     nk = kept.shape[0]
     local = np.full(req.shape[0], -1, np.int64)
     local[kept] = np.arange(nk)
     on = keep[rows.item_pair]
-    a_eq = sparse.csr_matrix((np.ones(nk), (req[kept], np.arange(nk))), shape=(fill.shape[0], nk))
-    a_ub = sparse.csr_matrix((rows.item_coef[on], (rows.item_row[on], local[rows.item_pair[on]])),
-                             shape=(rows.cap.shape[0], nk))
-    lower = fixed[kept].astype(np.float64)
+    n_req, n_rows = fill.shape[0], rows.cap.shape[0]
+    matrix = sparse.csc_matrix(
+        (np.concatenate([np.ones(nk), rows.item_coef[on].astype(np.float64)]),
+         (np.concatenate([req[kept], n_req + rows.item_row[on]]),
+          np.concatenate([np.arange(nk), local[rows.item_pair[on]]]))),
+        shape=(n_req + n_rows, nk))
+    matrix.sum_duplicates()
     started = time.perf_counter()
     limit = deadline - started
     if limit <= 0.05:
         return None, False, None
-    res = milp(-value[kept].astype(np.float64),
-               constraints=[LinearConstraint(a_eq, fill, fill), LinearConstraint(a_ub, -np.inf, rows.cap)]
-               + ([LinearConstraint(value[kept].astype(np.float64)[None, :], floor, np.inf)]
-                  if floor is not None else []),
-               integrality=np.ones(nk), bounds=Bounds(lower, np.ones(nk)),
-               options={"time_limit": limit, "mip_rel_gap": 0.0, "disp": False})
+    h = _highs()
+    # HiGHS checks its limit between phases: it overran 2.5 s by 0.1-0.4 s (prefecture)
+    h.setOptionValue("time_limit", float(0.85 * limit))
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 0.0)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = nk, n_req + n_rows
+    lp.col_cost_ = -value[kept].astype(np.float64)
+    lp.col_lower_ = fixed[kept].astype(np.float64)
+    lp.col_upper_ = np.ones(nk)
+    lp.row_lower_ = np.concatenate([fill.astype(np.float64), np.full(n_rows, -highspy.kHighsInf)])
+    lp.row_upper_ = np.concatenate([fill.astype(np.float64), rows.cap.astype(np.float64)])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * nk
+    h.passModel(lp)
+    if floor is not None:
+        # only answers worth at least ``floor`` matter: HiGHS prunes every node that cannot reach it
+        h.setOptionValue("objective_bound", -float(floor) + 0.5)
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
     stats["packing_mip_seconds"] = round(stats.get("packing_mip_seconds", 0.0)
                                          + time.perf_counter() - started, 4)
     stats["packing_mip_solves"] = stats.get("packing_mip_solves", 0) + 1
-    upper = getattr(res, "mip_dual_bound", None)
-    upper = -float(upper) if upper is not None and np.isfinite(upper) else None
-    if res.status == 2:
-        # infeasible: no answer over the kept pairs (with the fixed ones) is worth more than
-        # the current one, which is therefore optimal
+    upper = -float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
+    if status in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kObjectiveBound):
+        # infeasible (or nothing reaches ``floor``): no answer over the kept pairs (with the
+        # fixed ones) is worth more than the current one, which is therefore optimal
         return None, True, None
-    if res.x is None:
+    if info.primal_solution_status != 2:  # no feasible answer found
         return None, False, upper
+    values = np.asarray(h.getSolution().col_value)
+    res_ok = status == highspy.HighsModelStatus.kOptimal
     answer = np.zeros(req.shape[0], dtype=bool)
-    answer[kept[res.x > 0.5]] = True
-    return answer, res.status == 0, upper
+    answer[kept[values > 0.5]] = True
+    return answer, res_ok, upper
