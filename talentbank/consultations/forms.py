@@ -49,3 +49,13 @@ class CloseForm(BoundedForm):
 class WithdrawForm(BoundedForm):
     reason = TextAreaField(_l("取り下げの理由（任意）"), validators=[Optional(), MaxChars(REASON_MAX)])
     confirmed = confirmation_field(_l("この相談を取り下げます"))
+
+
+class DelegateForm(BoundedForm):
+    """Authorise a serving officer of the city to post consultations (the service checks the person)."""
+    city_id = SelectField(_l("市"), validate_choice=False)
+    specialist_id = SelectField(_l("職員"), validate_choice=False, validators=[Needed(), MaxChars(12)])
+
+
+class RevokeDelegateForm(BoundedForm):
+    delegate_id = StringField(validators=[Needed(), MaxChars(12)])

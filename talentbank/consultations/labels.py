@@ -19,6 +19,8 @@ ACTION_LABELS.update({
     "consultation.published": _l("相談の要約の公開"),
     "consultation.expired": _l("相談の期限切れ"),
     "consultation.reopened": _l("相談の再募集（専門人材の退会）"),
+    "consultation.delegate_authorised": _l("相談を投稿する職員の認可"),
+    "consultation.delegate_revoked": _l("相談を投稿する職員の認可の取り消し"),
     "specialist.advice_updated": _l("相談の受付の設定の変更"),
 })
 for _name, _label in {

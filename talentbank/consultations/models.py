@@ -184,3 +184,26 @@ class ConsultationMessage(db.Model):
 
     consultation: Mapped[Consultation] = relationship(back_populates="messages")
     author: Mapped[User | None] = relationship()
+
+
+class ConsultationDelegate(db.Model):
+    """A serving officer an HR officer authorised to post consultations for the officer's employer city.
+
+    A row is active while ``revoked_at`` is empty; revoking keeps the row (who authorised, who revoked, when).
+    """
+
+    __tablename__ = "consultation_delegates"
+    __table_args__ = (
+        Index("ix_consultation_delegates_specialist_city", "specialist_id", "city_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id"), index=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id", ondelete="CASCADE"))
+    authorised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    authorised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    city: Mapped[City] = relationship()
+    specialist: Mapped[Specialist] = relationship()

@@ -25,7 +25,7 @@ from ..extensions import db
 from ..library.services import publish_entry
 from ..specialists.models import Specialist
 from ..vocabulary.models import ExperienceField, Licence, Profession
-from . import attachments, matching, notices
+from . import attachments, delegates, matching, notices
 from .models import (
     MAX_HOURS,
     MAX_SPENT_HOURS,
@@ -76,6 +76,17 @@ def _is_coordination(actor: Any) -> bool:
     return actor.role in (Role.COORDINATOR, Role.ADMIN)
 
 
+def is_poster(actor: Any, c: Consultation) -> bool:
+    """A delegate (a specialist account) who posted this consultation for their city follows it up as the city."""
+    return getattr(actor, "role", None) == Role.SPECIALIST and c.posted_by_id is not None \
+        and c.posted_by_id == actor.id
+
+
+def acts_for_city(actor: Any, c: Consultation) -> bool:
+    """The posting city's side: its HR officers, or the delegate who posted it."""
+    return (actor.role == Role.CITY_HR and actor.city_id == c.city_id) or is_poster(actor, c)
+
+
 def may_see(actor: Any, c: Consultation) -> bool:
     if not permissions.may(actor, "consultation.view"):
         return False
@@ -83,6 +94,8 @@ def may_see(actor: Any, c: Consultation) -> bool:
         return True
     if actor.role == Role.CITY_HR:
         return actor.city_id == c.city_id
+    if is_poster(actor, c):
+        return True
     me = specialist_of(actor)
     return me is not None and (c.specialist_id == me.id or any(o.specialist_id == me.id for o in c.offers))
 
@@ -92,6 +105,8 @@ def may_see_thread(actor: Any, c: Consultation) -> bool:
     if not may_see(actor, c):
         return False
     if actor.role == Role.SPECIALIST:
+        if is_poster(actor, c):
+            return True
         me = specialist_of(actor)
         return me is not None and c.specialist_id == me.id
     return True
@@ -99,7 +114,7 @@ def may_see_thread(actor: Any, c: Consultation) -> bool:
 
 def side_of(actor: Any, c: Consultation) -> str | None:
     """``city`` or ``specialist`` when the actor takes part in the thread, else None (readers only)."""
-    if actor.role == Role.CITY_HR and actor.city_id == c.city_id:
+    if acts_for_city(actor, c):
         return "city"
     if actor.role == Role.SPECIALIST:
         me = specialist_of(actor)
@@ -124,6 +139,7 @@ class Listing:
     waiting: list[tuple[Consultation, ConsultationOffer]] = field(default_factory=list)  # offers to answer
     mine: list[Consultation] = field(default_factory=list)  # taken by the specialist, or the city's own
     others: list[Consultation] = field(default_factory=list)  # offered before, answered
+    posted: list[Consultation] = field(default_factory=list)  # a delegate's own postings for their city
 
 
 def list_for(actor: Any, status: str | None = None) -> Listing:
@@ -144,6 +160,8 @@ def list_for(actor: Any, status: str | None = None) -> Listing:
                 listing.others.append(offer.consultation)
         listing.mine = list(db.session.scalars(select(Consultation).where(Consultation.specialist_id == me.id)
                                                .order_by(Consultation.created_at.desc())))
+        listing.posted = list(db.session.scalars(select(Consultation).where(Consultation.posted_by_id == actor.id)
+                                                 .order_by(Consultation.created_at.desc()).limit(500)))
         return listing
     query = select(Consultation).order_by(Consultation.created_at.desc())
     if actor.role == Role.CITY_HR:
@@ -267,15 +285,17 @@ def _validate(values: ConsultationValues) -> tuple[list[UserError], dict[str, An
 
 
 def post(actor: Any, values: ConsultationValues) -> Consultation:
-    """Post a question for the actor's city and offer it at once to the best-fitting advisers."""
+    """Post a question for the actor's city and offer it at once to the best-fitting advisers. The actor is an
+    HR officer of the city, or a serving officer of the city the HR officer authorised (``delegates.py``)."""
     permissions.check(actor, "consultation.post")
-    if actor.city_id is None:
+    city_id = delegates.posting_city(actor)
+    if city_id is None:
         raise permissions.PermissionDenied("consultation.post")
     errors, clean = _validate(values)
     if errors:
         raise UserErrors(errors)
     now = clock.utcnow()
-    c = Consultation(city_id=actor.city_id, posted_by_id=actor.id, profession_id=clean["profession"].id,
+    c = Consultation(city_id=city_id, posted_by_id=actor.id, profession_id=clean["profession"].id,
                      field_id=clean["field"].id if clean["field"] else None, urgency=values.urgency,
                      title=clean["title"], question=clean["question"], hours_needed=clean["hours"],
                      work_mode=values.work_mode, wanted_by=values.wanted_by, status="open", created_at=now,
@@ -345,7 +365,7 @@ def offer_again(actor: Any, consultation_id: int) -> Consultation:
     """The posting city asks for the next batch now (after changing nothing but waiting, or after declines)."""
     c = get(actor, consultation_id)
     permissions.check(actor, "consultation.post")
-    if actor.city_id != c.city_id:
+    if not acts_for_city(actor, c):
         raise permissions.PermissionDenied("consultation.post")
     if c.status != "open":
         raise UserError("この相談はもう回答者を募集していません。")
@@ -462,7 +482,7 @@ def decline(actor: Any, consultation_id: int) -> Consultation:
 def _own_city(actor: Any, consultation_id: int, action: str) -> Consultation:
     c = get(actor, consultation_id)
     permissions.check(actor, action)
-    if actor.role != Role.CITY_HR or actor.city_id != c.city_id:
+    if not acts_for_city(actor, c):
         raise permissions.PermissionDenied(action)
     return c
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,15 +12,24 @@ from sqlalchemy import select
 from ..core import clock
 from ..core.errors import UserError
 from ..core.forms import attach_errors, flash_form_errors
-from ..core.permissions import Role, may, requires
+from ..core.permissions import Role, requires
 from ..extensions import db
 from ..requests.models import URGENCY_LABELS
 from ..specialists.forms import AdviceForm
 from ..specialists.profiles import get_for_edit
 from ..vocabulary.models import ExperienceField, Licence, Profession
 from . import labels as _labels  # noqa: F401  (audit log wording)
-from . import matching, services
-from .forms import ActionForm, CloseForm, ConsultationForm, MessageForm, TimeForm, WithdrawForm
+from . import delegates, matching, services
+from .forms import (
+    ActionForm,
+    CloseForm,
+    ConsultationForm,
+    DelegateForm,
+    MessageForm,
+    RevokeDelegateForm,
+    TimeForm,
+    WithdrawForm,
+)
 from .models import OFFER_STATUS_LABELS, SIDE_LABELS, STATUS_LABELS, WORK_MODE_LABELS
 
 bp = Blueprint("consultations", __name__, url_prefix="/consultations")
@@ -52,7 +61,7 @@ def index():
     listing = services.list_for(current_user, status)
     return render_template("consultations/index.html", listing=listing, status=status,
                            is_specialist=current_user.role == Role.SPECIALIST,
-                           can_post=may(current_user, "consultation.post"),
+                           can_post=delegates.posting_city(current_user) is not None,
                            me=services.specialist_of(current_user))
 
 
@@ -77,6 +86,11 @@ def _render_form(form: ConsultationForm, status: int = 200):
 @bp.route("/new", methods=["GET", "POST"])
 @requires("consultation.post")
 def new():
+    if delegates.posting_city(current_user) is None:
+        # A specialist account posts only when its city's HR officer authorised it (delegates.py).
+        if request.method != "GET":
+            abort(403)
+        return render_template("consultations/not_delegate.html")
     form = ConsultationForm()
     if form.is_submitted():
         if form.validate():
@@ -112,7 +126,8 @@ def _render_detail(c, status: int = 200, message_form=None, time_form=None, clos
     time_form = time_form or TimeForm(data={"hours_spent": f"{c.hours_spent:g}" if c.hours_spent else ""})
     return render_template(
         "consultations/detail.html", c=c, me=me, my_offer=my_offer, side=side,
-        show_thread=services.may_see_thread(current_user, c), is_staff=current_user.role != Role.SPECIALIST,
+        show_thread=services.may_see_thread(current_user, c),
+        is_staff=current_user.role != Role.SPECIALIST or side == "city",
         reasons=services.reason_lines(c.no_fit_counts), honorarium=honorarium,
         estimated=honorarium.amount(hours_needed), recorded=honorarium.amount(c.hours_spent),
         remaining=matching.remaining_hours(me) if me is not None else None,
@@ -313,3 +328,57 @@ def _advice(specialist_id: int):
         status = 400
     return render_template("consultations/advice.html", form=form, specialist=specialist,
                            remaining=matching.remaining_hours(specialist)), status
+
+
+# ----------------------------------------------------------------------------- delegates
+
+
+@bp.route("/delegates", methods=["GET", "POST"])
+@requires("consultation.delegates")
+def delegates_page():
+    """HR officers authorise serving officers of their city to post consultations; the coordinating city any city."""
+    from ..cities.models import City
+
+    is_hr = current_user.role == Role.CITY_HR
+    chosen = current_user.city_id if is_hr else delegates.safe_id(request.values.get("city_id"))
+    form = DelegateForm(data={"city_id": str(chosen or "")})
+    status = 200
+    if form.is_submitted():
+        if form.validate():
+            try:
+                delegates.authorise(current_user, None if is_hr else request.form.get("city_id"),
+                                    request.form.get("specialist_id"))
+            except UserError as exc:
+                attach_errors(form, exc)
+            else:
+                flash(_("相談の投稿を認めました。"), "success")
+                return redirect(url_for("consultations.delegates_page", city_id=None if is_hr else chosen))
+        status = 400
+    city, rows, officers = delegates.listing(current_user, chosen)
+    locale = _locale()
+    cities = [] if is_hr else list(db.session.scalars(select(City).order_by(City.id)))
+    form.city_id.choices = [("", _("選んでください"))] + [(str(c.id), c.display_name(locale)) for c in cities]
+    form.specialist_id.choices = [("", _("選んでください"))] + [
+        (str(s.id), f"{s.name_kanji} ({s.reference})") for s in officers]
+    return render_template("consultations/delegates.html", form=form, city=city, rows=rows, officers=officers,
+                           is_hr=is_hr, revoke_form=RevokeDelegateForm()), status
+
+
+@bp.route("/delegates/revoke", methods=["POST"])
+@requires("consultation.delegates")
+def revoke_delegate():
+    form = RevokeDelegateForm()
+    city_id = None
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    else:
+        try:
+            row = delegates.revoke(current_user, form.delegate_id.data)
+        except UserError as exc:
+            flash(exc.translated(), "error")
+        else:
+            city_id = row.city_id
+            flash(_("相談の投稿の認可を取り消しました。"), "success")
+    if current_user.role == Role.CITY_HR:
+        city_id = None
+    return redirect(url_for("consultations.delegates_page", city_id=city_id))

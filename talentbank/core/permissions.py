@@ -161,7 +161,9 @@ CITY_SCOPED = CITY_SCOPED | frozenset({"library.note", "library.manage"})
 # its thread and close it; everyone lists what concerns them (the coordinating city all).
 ROLE_PERMISSIONS["consultation.list"] = frozenset({S, H, C})
 ROLE_PERMISSIONS["consultation.view"] = frozenset({S, H, C})
-ROLE_PERMISSIONS["consultation.post"] = frozenset({H})
+# A specialist account posts only as a delegate its city's HR officer authorised (consultations/delegates.py checks).
+ROLE_PERMISSIONS["consultation.post"] = frozenset({H, S})
+ROLE_PERMISSIONS["consultation.delegates"] = frozenset({H, C})
 ROLE_PERMISSIONS["consultation.answer"] = frozenset({S})
 ROLE_PERMISSIONS["consultation.message"] = frozenset({S, H})
 ROLE_PERMISSIONS["consultation.close"] = frozenset({S, H})
