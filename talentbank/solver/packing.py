@@ -36,6 +36,8 @@ _LP_SECONDS_PER_PAIR = 1e-6  # the master is started only with this much time pe
 _MIP_SECONDS_PER_PAIR = 1e-4  # the MIP is tried only with this much time per kept pair left (13,777
 # kept pairs: proven in 3.0 s on 2 loaded cores; 1.8 s was too little)
 _LP_MAX_ROUNDS = 10**9  # master LP solves at most (tests set 1 to exercise the subgradient steps)
+_RINS_SHARE = 0.5  # of the time left, at most, for the neighbourhood MIP after the profile flows
+_TIE_SHARE = 0.25  # of the time left, at most, for the tie level's CP-SAT (never proven at scale)
 _PROFILE_TRIALS = 8  # randomised day profiles tried after the heaviest patterns' (time permitting)
 _MIP_MAX_PAIRS = 60_000  # the quality MIP (HiGHS) is not tried beyond this many kept pairs (measured:
 # 38,715 kept pairs took 11 s to prove on 2 loaded cores; larger ones do not finish in a round)
@@ -460,10 +462,16 @@ def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, r
                     and int(value[candidate].sum()) > best:
                 x, best = candidate, int(value[candidate].sum())
         stats["packing_profile_seconds"] = round(time.perf_counter() - t0, 4)
+        while best < bound and time.perf_counter() < deadline:
+            candidate = _neighbourhood(req, value, fill, rows, x, master["point"], best, deadline, stats)
+            if candidate is None:
+                break
+            x, best = candidate, int(value[candidate].sum())
     stats["quality_restricted"] = best
     if best >= bound:
         stats["quality_proven_by"] = "lp_bound"
-        return _tie_break(req, tie, value, best, fill, rows, x, loss, w, lagrange, deadline, stats)
+        return _tie_break(req, tie, value, best, fill, rows, x, loss, w, lagrange, deadline, stats,
+                          master)
     # reduced-cost fixing: an answer better than ``best`` (by 1 at least: integral values) uses
     # no pair whose loss exceeds lagrange - best - 1, and every compact pair whose absence
     # costs more than that
@@ -488,10 +496,36 @@ def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, r
     if proven or (upper is not None and upper < best + 1 - 1e-6):
         # nothing better than ``best`` exists among the kept pairs, hence anywhere
         stats["quality_proven_by"] = "reduced_mip"
-        return _tie_break(req, tie, value, best, fill, rows, x, loss, w, lagrange, deadline, stats)
+        stats["quality_bound"] = best
+        return _tie_break(req, tie, value, best, fill, rows, x, loss, w, lagrange, deadline, stats,
+                          master)
     upper_all = bound if upper is None else min(bound, max(best, int(np.floor(upper + 1e-6))))
     stats["quality_bound"] = upper_all
     return x, "feasible", max(0.0, (upper_all - best) / max(1.0, abs(upper_all)))
+
+
+def _neighbourhood(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows, x: np.ndarray,
+                   point: np.ndarray, best: int, deadline: float, stats: dict) -> np.ndarray | None:
+    """A better answer near the master's LP point, or None (RINS: relaxation-induced neighbourhood).
+
+    Pairs the answer and the LP point both take (at 1) stay taken, pairs neither uses stay out;
+    a HiGHS MIP decides the rest (the pairs where they disagree or the LP is fractional), for
+    at most ``_RINS_SHARE`` of the time left. Not a proof: it searches a neighbourhood only.
+    """
+    t0 = time.perf_counter()
+    taken = x & (point > 1.0 - 1e-6)
+    free = (x | (point > 1e-6)) & ~taken
+    stats["packing_rins_free"] = int(free.sum())
+    limit = _RINS_SHARE * (deadline - t0)
+    answer, _, _ = _highs_mip(req, value, fill, rows, taken | free, taken, t0 + limit, {},
+                              floor=best + 1)
+    stats["packing_rins_seconds"] = round(stats.get("packing_rins_seconds", 0.0)
+                                          + time.perf_counter() - t0, 4)
+    stats["packing_rins_solves"] = stats.get("packing_rins_solves", 0) + 1
+    if answer is None or not _feasible(req, answer, fill, rows) or int(value[answer].sum()) <= best:
+        return None
+    stats["packing_rins_gain"] = stats.get("packing_rins_gain", 0) + int(value[answer].sum()) - best
+    return answer
 
 
 def _feasible(req: np.ndarray, x: np.ndarray, fill: np.ndarray, rows: Rows) -> bool:
@@ -576,18 +610,34 @@ def _cpsat(req, value, fill, rows: Rows, x, keep, fixed, deadline, stats, object
     return answer, status, found, int(np.floor(solver.best_objective_bound + 1e-6))
 
 
-def _tie_break(req, tie, value, best, fill, rows: Rows, x, loss, w, bound, deadline, stats):
+def _tie_break(req, tie, value, best, fill, rows: Rows, x, loss, w, bound, deadline, stats,
+               master: dict | None = None):
     """With the main level at its optimum ``best``, the tie values among those answers.
 
     ``bound`` is the (real-valued) bound the losses are measured against: an answer worth
-    ``best`` uses no pair whose loss exceeds bound - best.
+    ``best`` uses no pair whose loss exceeds bound - best. First one min-cost flow with every
+    person keeping the day profile of their pairs in ``x`` (exact over those profiles, and
+    ``x`` is one of its answers, so quality cannot drop), then CP-SAT over the kept pairs for
+    at most ``_TIE_SHARE`` of the time left: the tie level is never proven at prefecture
+    scale (CP-SAT ran 27 s without), and stopping it costs no quality.
     """
     if tie is None or tie.shape[0] == 0 or time.perf_counter() >= deadline:
         return x, "optimal", 0.0
     gap_abs = bound - best
     keep = (loss <= gap_abs + 1e-6) | x
     fixed = w > gap_abs + 1e-6
-    answer, status, _, _ = _cpsat(req, value, fill, rows, x, keep, fixed, deadline, stats,
+    if master is not None:
+        # lexicographic in one integer cost: a unit of value outweighs every tie value together
+        scale = (int(tie.max()) - int(tie.min()) + 1) * (int(fill.sum()) + 1)
+        folded = value.astype(np.int64) * scale + (tie - tie.min()).astype(np.int64)
+        t0 = time.perf_counter()
+        candidate = profile_flow(req, folded, fill, rows, master, keep, held=x, anchor=x)
+        stats["packing_tie_flow_seconds"] = round(time.perf_counter() - t0, 4)
+        if candidate is not None and _feasible(req, candidate, fill, rows) \
+                and int(value[candidate].sum()) >= best and int(tie[candidate].sum()) > int(tie[x].sum()):
+            x = candidate
+    tie_deadline = min(deadline, time.perf_counter() + _TIE_SHARE * max(0.0, deadline - time.perf_counter()))
+    answer, status, _, _ = _cpsat(req, value, fill, rows, x, keep, fixed, tie_deadline, stats,
                                   objective=tie, hold=(value, best))
     if status != "optimal":
         stats["tie_break_unproven"] = stats.get("tie_break_unproven", 0) + 1

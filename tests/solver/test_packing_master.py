@@ -155,3 +155,95 @@ def test_subgradient_bound_and_losses_stay_valid(monkeypatch):
         assert master["bound"] >= best - 1e-6, seed
         assert np.all(master["bound"] - master["loss"][optimum] >= best - 1e-6), seed
     assert stepped >= 5, stepped
+
+
+def _start(seed: int):
+    """The flows' answer, the packing rows and the master of one part-time instance (or None)."""
+    data = _part_time(seed)
+    problem = load_problem(data)
+    index = EligibilityIndex(problem)
+    pairs = index.all_pairs()
+    if len(pairs) == 0:
+        return None
+    n_req = len(problem.requests)
+    positions = dispatch.priority_positions(problem, rank_cities_by_need(problem.cities,
+                                                                           problem.rule_set))
+    slots = np.array([r.slots for r in problem.requests], dtype=np.int64)
+    x, _ = dispatch._flow_assign(index.n_specialists, pairs.spec, pairs.req,
+                                 [pairs.quality, pairs.tie], slots, n_req - positions)
+    start = np.array([r.start.toordinal() for r in problem.requests], dtype=np.int64)
+    end = np.array([r.end.toordinal() for r in problem.requests], dtype=np.int64)
+    days = np.array([r.days_per_week for r in problem.requests], dtype=np.int64)
+    rows = packing.person_rows(pairs.spec, pairs.req, index.days, start, end, days, {})
+    fill = np.bincount(pairs.req[x], minlength=n_req)
+    value = pairs.quality.astype(np.int64)
+    master = packing.pattern_lp(pairs.req, value.astype(np.float64), fill, rows, x, 1e18, {})
+    return pairs, x, rows, fill, value, master
+
+
+def _keeps_rows_and_fill(req, answer, fill, rows) -> bool:
+    return (np.array_equal(np.bincount(req[answer], minlength=fill.shape[0]), fill)
+            and bool(np.all(rows.loads(answer.astype(np.float64)) <= rows.cap + 1e-9)))
+
+
+def test_neighbourhood_of_the_lp_point_finds_better_answers():
+    """RINS after the profile flow: pairs the answer and the LP point both take stay, pairs
+    neither uses stay out, and an answer it returns keeps every row and fill and is better."""
+    improved = 0
+    for seed in range(80):
+        started = _start(seed)
+        if started is None:
+            continue
+        pairs, x, rows, fill, value, master = started
+        point, best = master["point"], int(value[x].sum())
+        stats: dict = {}
+        answer = packing._neighbourhood(pairs.req, value, fill, rows, x, point, best,
+                                        time.perf_counter() + 30, stats)
+        assert stats["packing_rins_free"] == int(((x | (point > 1e-6)) & ~(x & (point > 1 - 1e-6))).sum())
+        if answer is None:
+            continue
+        improved += 1
+        assert _keeps_rows_and_fill(pairs.req, answer, fill, rows), seed
+        assert int(value[answer].sum()) > best, seed
+        assert np.all(answer[x & (point > 1 - 1e-6)]), seed
+        assert not np.any(answer & ~x & (point <= 1e-6)), seed
+    assert improved >= 10, improved
+
+
+def test_tie_level_flow_keeps_quality_and_improves_ties(monkeypatch):
+    """The tie level's profile flow (CP-SAT left out here) never lowers quality and raises
+    the tie values of optimal answers (started from the optimum with the worst ties); the
+    CP-SAT after it gets a quarter of the time left."""
+    deadlines = []
+    cpsat = packing._cpsat
+
+    def no_cpsat(req, value, fill, rows, x, keep, fixed, deadline, stats, **kw):
+        deadlines.append(deadline - time.perf_counter())
+        return x, "feasible", 0, None
+
+    monkeypatch.setattr(packing, "_cpsat", no_cpsat)
+    raised = 0
+    for seed in range(80):
+        started = _start(seed)
+        if started is None:
+            continue
+        pairs, x, rows, fill, value, master = started
+        everything = np.ones(pairs.req.shape[0], dtype=bool)
+        optimum, proven, _ = packing._highs_mip(pairs.req, value, fill, rows, everything,
+                                                np.zeros_like(everything), time.perf_counter() + 60, {})
+        assert proven and optimum is not None
+        best = int(value[optimum].sum())
+        tie = pairs.tie.astype(np.int64)
+        optimum, _, _, _ = cpsat(pairs.req, value, fill, rows, optimum, everything,
+                                 np.zeros_like(everything), time.perf_counter() + 10, {},
+                                 objective=-tie, hold=(value, best))
+        answer, status, _ = packing._tie_break(pairs.req, tie, value, best, fill, rows, optimum,
+                                               master["loss"], master["w"], master["bound"],
+                                               time.perf_counter() + 8.0, {}, master)
+        assert status == "optimal"
+        assert _keeps_rows_and_fill(pairs.req, answer, fill, rows), seed
+        assert int(value[answer].sum()) == best, seed
+        assert int(tie[answer].sum()) >= int(tie[optimum].sum()), seed
+        raised += int(tie[answer].sum()) > int(tie[optimum].sum())
+    assert raised >= 3, raised
+    assert deadlines and max(deadlines) <= 0.25 * 8.0 + 1e-3, max(deadlines)
