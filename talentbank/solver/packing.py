@@ -37,6 +37,7 @@ _MIP_SECONDS_PER_PAIR = 1e-4  # the MIP is tried only with this much time per ke
 # kept pairs: proven in 3.0 s on 2 loaded cores; 1.8 s was too little)
 _LP_MAX_ROUNDS = 10**9  # master LP solves at most (tests set 1 to exercise the subgradient steps)
 _RINS_SHARE = 0.5  # of the time left, at most, for the neighbourhood MIP after the profile flows
+_IPM_TO_SIMPLEX = 0.25  # a warm-started simplex round against the first (interior point) solve
 _TIE_SHARE = 0.25  # of the time left, at most, for the tie level's CP-SAT (never proven at scale)
 _PROFILE_TRIALS = 8  # randomised day profiles tried after the heaviest patterns' (time permitting)
 _MIP_MAX_PAIRS = 60_000  # the quality MIP (HiGHS) is not tried beyond this many kept pairs (measured:
@@ -904,13 +905,17 @@ def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
                   0, np.zeros(n_req + n_crow + k_rows, dtype=np.int32), np.zeros(0, dtype=np.int32),
                   np.zeros(0))
     h_c = h_p = n_hcols = 0
+    first_ipm = False
     hcol_c: list[int] = []
     hcol_p: list[int] = []
     while True:
         rounds += 1
         n_c, n_p = len(comp_cols), len(pat_ptr) - 1
         remaining = deadline - time.perf_counter()
-        if rounds > 1 and (remaining < last_solve * (2.0 if last_solve > 1.0 else 1.0)
+        # the next solve's time, guessed from the last one; after a first solve by interior point
+        # (national scale: 3.0-3.4 s) the warm-started dual simplex took 0.2-0.5 s a round
+        est = last_solve * (_IPM_TO_SIMPLEX if rounds == 2 and first_ipm else 1.0)
+        if rounds > 1 and (remaining < est * (2.0 if est > 1.0 else 1.0)
                            or rounds > _LP_MAX_ROUNDS):
             # a solve cut by its time limit gives nothing (and HiGHS's interior point overran
             # its limit by seconds): not started when the last one took longer than the time
@@ -951,10 +956,13 @@ def pattern_lp(req: np.ndarray, value: np.ndarray, fill: np.ndarray, rows: Rows,
             hcol_p.extend(range(base + m1, base + m1 + m2))
             n_hcols += m1 + m2
             h_c, h_p = n_c, n_p
-        highs.setOptionValue("solver", "ipm" if rounds == 1 and n_c + n_p > 30000 else "simplex")
-        highs.setOptionValue("time_limit", float(max(0.05, remaining) if rounds > 1
-                                                 else 1e5 if first_deadline is None
-                                                 else max(0.05, first_deadline - time.perf_counter())))
+        if rounds == 1:
+            first_ipm = n_c + n_p > 30000
+        highs.setOptionValue("solver", "ipm" if rounds == 1 and first_ipm else "simplex")
+        # HiGHS's time limit counts the model's run time over all its solves, not this one's
+        highs.setOptionValue("time_limit", float(highs.getRunTime()) + float(
+            max(0.05, remaining) if rounds > 1 else 1e5 if first_deadline is None
+            else max(0.05, first_deadline - time.perf_counter())))
         highs.run()
         last_solve = time.perf_counter() - t0
         lp_seconds += last_solve

@@ -247,3 +247,43 @@ def test_tie_level_flow_keeps_quality_and_improves_ties(monkeypatch):
         raised += int(tie[answer].sum()) > int(tie[optimum].sum())
     assert raised >= 3, raised
     assert deadlines and max(deadlines) <= 0.25 * 8.0 + 1e-3, max(deadlines)
+
+
+def test_master_solves_get_the_time_to_the_deadline(monkeypatch):
+    """HiGHS's time limit counts the model's run time over all its solves: each master solve
+    must be given its earlier solves' time plus the time left (else a later round stops at
+    once, measured: the third national round cut after 0.08 s with 2.9 s left)."""
+    seen = []
+    real = packing._highs
+
+    class Recording:
+        def __init__(self):
+            self.h, self.limit = real(), None
+
+        def setOptionValue(self, name, value):
+            if name == "time_limit":
+                self.limit = value
+            return self.h.setOptionValue(name, value)
+
+        def run(self):
+            seen.append((self.limit - self.h.getRunTime(), deadline - time.perf_counter()))
+            return self.h.run()
+
+        def __getattr__(self, name):
+            return getattr(self.h, name)
+
+    monkeypatch.setattr(packing, "_highs", Recording)
+    rounds = 0
+    for seed in range(40):
+        deadline = time.perf_counter() + 1e6
+        started = _start(seed)
+        if started is None:
+            continue
+        pairs, x, rows, fill, value, _ = started
+        seen.clear()
+        deadline = time.perf_counter() + 30
+        packing.pattern_lp(pairs.req, value.astype(np.float64), fill, rows, x, deadline, {})
+        for given, left in seen[1:]:
+            rounds += 1
+            assert given >= left, (seed, given, left)
+    assert rounds >= 3, rounds
