@@ -31,7 +31,8 @@ from typing import Any, Iterable
 from flask import current_app
 from sqlalchemy import func, select
 
-from ..cities.models import City, TravelTime
+from ..cities.models import TravelTime
+from ..cities.services import city_rows
 from ..core import clock
 from ..extensions import db
 from ..matching.rule_sets import current_rule_set
@@ -157,7 +158,7 @@ def _request_record(c: Consultation, today: dt.date) -> dict[str, Any]:
 def build_problem(consultations: list[Consultation], ids: list[int]) -> Problem:
     """The consultations as one-slot requests and the advisers as the round's records, in one problem."""
     today = clock.today_tokyo()
-    cities = list(db.session.scalars(select(City).order_by(City.code)))
+    cities = city_rows()  # cached read-only rows (core/cache.py), code order
     city_code = {c.id: c.code for c in cities}
     records = list(_specialist_records(sorted(ids), city_code, {}, {})) if ids else []
     included = {r["id"] for r in records}

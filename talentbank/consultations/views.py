@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..cities.services import city_rows
 from ..core import clock
 from ..core.errors import UserError
 from ..core.forms import attach_errors, flash_form_errors
@@ -337,8 +338,6 @@ def _advice(specialist_id: int):
 @requires("consultation.delegates")
 def delegates_page():
     """HR officers authorise serving officers of their city to post consultations; the coordinating city any city."""
-    from ..cities.models import City
-
     is_hr = current_user.role == Role.CITY_HR
     chosen = current_user.city_id if is_hr else delegates.safe_id(request.values.get("city_id"))
     form = DelegateForm(data={"city_id": str(chosen or "")})
@@ -356,7 +355,7 @@ def delegates_page():
         status = 400
     city, rows, officers = delegates.listing(current_user, chosen)
     locale = _locale()
-    cities = [] if is_hr else list(db.session.scalars(select(City).order_by(City.id)))
+    cities = [] if is_hr else sorted(city_rows(), key=lambda c: c.id)  # cached rows (core/cache.py)
     form.city_id.choices = [("", _("選んでください"))] + [(str(c.id), c.display_name(locale)) for c in cities]
     form.specialist_id.choices = [("", _("選んでください"))] + [
         (str(s.id), f"{s.name_kanji} ({s.reference})") for s in officers]

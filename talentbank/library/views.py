@@ -8,14 +8,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from ..cities.models import City
+from ..cities.services import member_city_rows
 from ..core.errors import UserError
 from ..core.forms import attach_errors
 from ..core.permissions import PermissionDenied, may, requires
 from ..core.query_args import int_arg, page_arg
-from ..extensions import db
 from ..vocabulary.models import ExperienceField, Profession
 from ..vocabulary.services import active_terms
 from . import notes, services, uploads
@@ -47,7 +45,7 @@ def _filters() -> services.SearchFilters:
 def index():
     flt = _filters()
     found = services.search_entries(current_user, flt, page_arg())
-    cities = db.session.scalars(select(City).where(City.is_member.is_(True)).order_by(City.code)).all()
+    cities = member_city_rows()  # cached rows (core/cache.py)
     pending = [r for r in notes.my_requests(current_user) if not r.is_answered] \
         if may(current_user, "library.my_notes") else []
     return render_template("library/index.html", found=found, flt=flt, q=flt.query, cities=cities,

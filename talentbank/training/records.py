@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ..cities.models import City
+from ..cities.services import cities_by_id
 from ..core.clock import TOKYO
 from ..extensions import db
 from ..specialists.sections import ProfileSection
@@ -104,8 +104,8 @@ def attended_sessions(*, specialist_id: int | None = None, user_id: int | None =
 def profile_section(specialist: Any, **_: Any) -> ProfileSection:
     """The training record on a specialist's profile pages (their own and the registry's)."""
     lines = attended_sessions(specialist_id=specialist.id)
-    cities = {c.id: c for c in db.session.scalars(select(City).where(City.id.in_({line.city_id for line in lines})))} \
-        if lines else {}
+    by_id = cities_by_id()  # cached read-only rows (core/cache.py)
+    cities = {line.city_id: by_id[line.city_id] for line in lines if line.city_id in by_id}
     wanted = {i for line in lines for i in line.profession_ids}
     professions = {p.id: p for p in db.session.scalars(select(Profession).where(Profession.id.in_(wanted)))} \
         if wanted else {}

@@ -1,10 +1,13 @@
 """Delegates (issue 18): an HR officer authorises a serving officer of their city to post consultations."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from talentbank.audit.models import AuditEntry
+from talentbank.cities.models import City
 from talentbank.consultations import delegates, services
 from talentbank.consultations.models import Consultation, ConsultationDelegate
 from talentbank.core.errors import UserError
@@ -63,10 +66,15 @@ def test_another_citys_hr_cannot_authorise_or_revoke(world, client, auth):
 
 def test_coordinator_authorises_for_any_city(world, client, auth):
     _account, person = officer(world, KAMAKURA, "officer@kamakura.test")
+    world.make.city("100000", "最初市", "Saisho", is_member=False)  # added last, first by its code
     auth.login("coord@test.example")
     city_id = world.cities[KAMAKURA].id
     page = client.get(f"/consultations/delegates?city_id={city_id}")
     assert page.status_code == 200 and person.reference in page.get_data(as_text=True)
+    # Every city of the registry, members or not, in the order they were added (their ids).
+    listed = re.findall(r'<option value="(\d+)"', re.search(r'<select[^>]*name="city_id".*?</select>',
+                                                              page.get_data(as_text=True), re.S).group(0))
+    assert [int(i) for i in listed] == sorted(c.id for c in db.session.scalars(select(City)))
     response = client.post("/consultations/delegates", data={"city_id": city_id, "specialist_id": person.id})
     assert response.status_code == 302
     assert db.session.scalar(select(ConsultationDelegate).where(ConsultationDelegate.specialist_id == person.id))

@@ -95,3 +95,13 @@ def test_private_note_page_is_404_for_others(app_ctx, client, auth, make, lib):
     auth.logout()
     auth.login(make.user(Role.COORDINATOR).email)
     assert client.get(f"/library/{entry.id}").status_code == 200
+
+
+def test_the_city_filter_lists_the_member_cities_in_code_order(demo, client, make):
+    make.city("132012", "八王子市", "Hachioji", is_member=False)
+    make.city("100000", "最初市", "Saisho")
+    _log_in(client, SPECIALIST)
+    page = client.get("/library/").get_data(as_text=True)
+    select_ = re.search(r'<select name="city_id">.*?</select>', page, re.S).group(0)
+    listed = re.findall(r'<option value="\d+"[^>]*>([^<]*)</option>', select_)
+    assert listed[0] == "最初市" and "逗子市" in listed and "八王子市" not in listed and len(listed) == 9
