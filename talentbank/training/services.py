@@ -475,7 +475,9 @@ def city_staff(actor: Any) -> tuple[list[Specialist], list[User]]:
     return officers, accounts
 
 
-def _registration(registration_id: int) -> TrainingRegistration:
+def find_registration(registration_id: int) -> TrainingRegistration:
+    """One registration (any status), or ``SessionNotFound``; whether the actor may act on it is the
+    caller's check."""
     registration = db.session.get(TrainingRegistration, registration_id) if isinstance(registration_id, int) else None
     if registration is None:
         raise SessionNotFound(registration_id)
@@ -501,7 +503,7 @@ def cancel_registration(actor: Any, registration_id: int) -> TrainingRegistratio
     """The person (or their city's HR officer) gives up a place or leaves the waiting list; the first waiting
     person takes a freed place."""
     permissions.check(actor, "training.register")
-    registration = _registration(registration_id)
+    registration = find_registration(registration_id)
     session = _lock_session(registration.session_id)
     db.session.refresh(registration)
     if not may_cancel_registration(actor, registration):
@@ -511,7 +513,7 @@ def cancel_registration(actor: Any, registration_id: int) -> TrainingRegistratio
 
 def remove_registration(actor: Any, registration_id: int, reason: str = "") -> TrainingRegistration:
     """The organiser takes someone off the list (told, audited with the reason); the waiting list moves up."""
-    registration = _registration(registration_id)
+    registration = find_registration(registration_id)
     session = _lock_session(registration.session_id)
     db.session.refresh(registration)
     _check_manage(actor, session)

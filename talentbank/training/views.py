@@ -1,18 +1,19 @@
 """The training screens: the list, one session, posting and changing, cancelling, registering, attendance."""
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from ..cities.models import City
+from ..cities.services import member_city_rows
+from ..core.cache import Row
 from ..core.errors import UserError
 from ..core.forms import attach_errors, flash_form_errors
 from ..core.permissions import PermissionDenied, may, requires
 from ..core.query_args import int_arg, page_arg
-from ..extensions import db
 from ..vocabulary.models import Profession
 from ..vocabulary.services import active_terms
 from . import services
@@ -32,8 +33,8 @@ def _locale() -> str:
     return str(get_locale() or "ja")
 
 
-def _member_cities() -> list[City]:
-    return list(db.session.scalars(select(City).where(City.is_member.is_(True)).order_by(City.code)))
+def _member_cities() -> list[Row]:
+    return member_city_rows()  # cached read-only rows (core/cache.py), code order
 
 
 def _labels() -> dict:
@@ -238,35 +239,30 @@ def register_staff(session_id: int):
 @bp.route("/registrations/<int:registration_id>/cancel", methods=["POST"])
 @requires("training.register")
 def cancel_registration(registration_id: int):
-    form = ButtonForm()
-    try:
-        if not form.validate_on_submit():
-            flash_form_errors(form)
-            registration = services._registration(registration_id)
-        else:
-            registration = services.cancel_registration(current_user, registration_id)
-            flash(_("申込を取り消しました。"), "success")
-    except services.SessionNotFound:
-        abort(404)
-    except PermissionDenied:
-        abort(403)
-    except UserError as exc:
-        flash(exc.translated(), "error")
-        registration = services._registration(registration_id)
-    return _back(registration.session_id)
+    return _end_registration(registration_id, ButtonForm(),
+                             lambda form: services.cancel_registration(current_user, registration_id),
+                             _("申込を取り消しました。"))
 
 
 @bp.route("/registrations/<int:registration_id>/remove", methods=["POST"])
 @requires("training.manage")
 def remove_registration(registration_id: int):
-    form = RemoveForm()
+    return _end_registration(registration_id, RemoveForm(),
+                             lambda form: services.remove_registration(current_user, registration_id,
+                                                                       form.reason.data or ""),
+                             _("申込を取り消し、本人に通知しました。"))
+
+
+def _end_registration(registration_id: int, form: Any, end: Callable[[Any], Any], done: str):
+    """Cancelling or removing a registration: 404 when there is none, the form's errors or ``end(form)``'s
+    refusal flashed, ``done`` flashed when it ended; back to the session's page."""
     try:
-        registration = services._registration(registration_id)
+        registration = services.find_registration(registration_id)
         if not form.validate_on_submit():
             flash_form_errors(form)
         else:
-            services.remove_registration(current_user, registration_id, form.reason.data or "")
-            flash(_("申込を取り消し、本人に通知しました。"), "success")
+            end(form)
+            flash(done, "success")
     except services.SessionNotFound:
         abort(404)
     except PermissionDenied:

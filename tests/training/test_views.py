@@ -1,6 +1,7 @@
 """The training pages: posting through the form, registering, attendance, the record on the profile, English."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -72,6 +73,7 @@ def test_posting_registering_attendance_and_the_record_on_the_profile(client, au
     auth.login("retiree@test.example")
     me = client.get("/me").text
     assert 'id="training-record"' in me and "法面点検の基礎" in me and "2026-12-20" in me
+    assert "<td>藤沢市</td>" in me  # the session's city, named from the cached rows
     auth.logout()
     auth.login("coord@test.example")
     detail = client.get(f"/specialists/{world['person'].id}").text
@@ -152,3 +154,66 @@ def test_hr_registers_a_serving_officer_of_their_city_and_cancels_it(client, aut
     db.session.expire_all()
     assert db.session.get(TrainingRegistration, registration.id).status == "cancelled"
     assert client.get("/training/mine").status_code == 200
+
+
+def test_cancelling_and_removing_a_registration_through_the_pages(client, auth, make, world):
+    """Both buttons share one block: 404 for no registration, 403 for someone else's, the form's errors and the
+    service's refusals flashed, back to the session's page every time."""
+    officer = make.serving_officer(world["fujisawa"], name="藤沢 職員")
+    auth.login("hr@test.example")
+    client.post("/training/new", data=_form(make, capacity="5"))
+    session = db.session.scalar(select(TrainingSession))
+    back = f"/training/{session.id}"
+    client.post(f"/training/{session.id}/register-staff", data={"person": f"s{officer.id}"})
+    client.post(f"/training/{session.id}/register")
+    staff, own = (db.session.scalar(select(TrainingRegistration).where(column.is_not(None)))
+                  for column in (TrainingRegistration.specialist_id, TrainingRegistration.user_id))
+    assert client.post("/training/registrations/999999/cancel").status_code == 404
+    assert client.post("/training/registrations/999999/remove").status_code == 404
+
+    too_long = client.post(f"/training/registrations/{staff.id}/remove", data={"reason": "あ" * 1001})
+    assert too_long.status_code == 302 and too_long.headers["Location"].endswith(back)
+    db.session.expire_all()
+    assert db.session.get(TrainingRegistration, staff.id).status == "confirmed"
+    client.get(back)  # the form's error was flashed there
+
+    removed = client.post(f"/training/registrations/{staff.id}/remove", data={"reason": "対象外のため"})
+    assert removed.status_code == 302 and removed.headers["Location"].endswith(back)
+    assert "申込を取り消し、本人に通知しました。" in client.get(back).text
+    db.session.expire_all()
+    assert db.session.get(TrainingRegistration, staff.id).status == "removed"
+    again = client.post(f"/training/registrations/{staff.id}/remove", data={"reason": ""})
+    assert again.headers["Location"].endswith(back)
+    assert "この申込はすでに取り消されています。" in client.get(back).text
+
+    cancelled = client.post(f"/training/registrations/{own.id}/cancel")
+    assert cancelled.status_code == 302 and cancelled.headers["Location"].endswith(back)
+    assert "申込を取り消しました。" in client.get(back).text
+    client.post(f"/training/registrations/{own.id}/cancel")
+    assert "この申込はすでに取り消されています。" in client.get(back).text
+    auth.logout()
+
+    auth.login("zushi@test.example")  # an HR officer of another city
+    assert client.post(f"/training/registrations/{own.id}/remove", data={"reason": ""}).status_code == 403
+    auth.logout()
+    auth.login("retiree@test.example")
+    assert client.post(f"/training/registrations/{own.id}/cancel").status_code == 403
+
+
+def _city_options(page: str) -> list[str]:
+    """The city choices of a page's ``city_id`` select, in order (their labels)."""
+    select_ = re.search(r'<select[^>]*name="city_id".*?</select>', page, re.S)
+    assert select_ is not None
+    return [label for value, label in re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', select_.group(0))]
+
+
+def test_the_city_choices_are_the_member_cities_in_code_order(client, auth, make, world):
+    make.city("132012", "八王子市", "Hachioji", is_member=False)  # a specialist's home town, not a member
+    make.city("100000", "最初市", "Saisho")  # a member added after the others, first by its code
+    auth.login("hr@test.example")
+    listed = _city_options(client.get("/training/").text)
+    assert listed[0] == "最初市" and "藤沢市" in listed and "逗子市" in listed and "八王子市" not in listed
+    assert len(listed) == 9
+    auth.logout()
+    auth.login("coord@test.example")
+    assert _city_options(client.get("/training/new").text) == listed
