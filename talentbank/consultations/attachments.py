@@ -9,35 +9,23 @@ checks the reader's role and writes an audit entry.
 """
 from __future__ import annotations
 
-import io
 import os
-import re
-import secrets
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
-
+from ..core import files
 from ..core.errors import UserError
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-MIME = {
-    "pdf": "application/pdf",
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "txt": "text/plain; charset=utf-8",
-    "csv": "text/csv; charset=utf-8",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+MIME = {kind: files.MIME[kind] for kind in ("pdf", "png", "jpg", "txt", "csv", "docx", "xlsx")}
 EXTENSIONS = {".pdf": "pdf", ".png": "png", ".jpg": "jpg", ".jpeg": "jpg", ".txt": "txt", ".csv": "csv",
               ".docx": "docx", ".xlsx": "xlsx"}
-_KEY = re.compile(r"^[0-9a-f]{32}\.(pdf|png|jpg|txt|csv|docx|xlsx)$")
 OFFICE_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
 MAX_ZIP_MEMBERS = 2000
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+STORE = files.Store(max_bytes_key="CONSULTATION_ATTACHMENT_MAX_BYTES", default_max_bytes=DEFAULT_MAX_BYTES,
+                    folder_key="CONSULTATION_FILES_DIR", folder_name="consultation-files", kinds=tuple(MIME))
 
 
 @dataclass(frozen=True)
@@ -52,61 +40,35 @@ class CheckedFile:
 
 
 def max_bytes() -> int:
-    return int(current_app.config.get("CONSULTATION_ATTACHMENT_MAX_BYTES") or DEFAULT_MAX_BYTES)
+    return STORE.max_bytes()
 
 
 def folder() -> Path:
-    configured = current_app.config.get("CONSULTATION_FILES_DIR")
-    path = Path(configured) if configured else Path(current_app.instance_path) / "consultation-files"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    return STORE.folder()
 
 
 def clean_name(name: str) -> str:
-    name = os.path.basename((name or "").replace("\\", "/"))
-    name = "".join(ch for ch in name if ord(ch) >= 32 and ord(ch) != 127 and ch not in '<>"')
-    return name[-200:] or "file"
-
-
-def _is_text(content: bytes) -> bool:
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            text = content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return not any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text)
-    return False
+    return files.clean_name(name, fallback="file", keep_end=True)
 
 
 def _is_office(content: bytes, kind: str) -> bool:
     if not content.startswith(b"PK\x03\x04"):
         return False
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            infos = archive.infolist()
-            if len(infos) > MAX_ZIP_MEMBERS or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
-                return False
-            names = {i.filename for i in infos}
-            if "[Content_Types].xml" not in names or OFFICE_PART[kind] not in names:
-                return False
-            # Macro-enabled documents renamed to .docx / .xlsx are refused.
-            return not any(n.lower().endswith("vbaproject.bin") for n in names)
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
+    found = files.zip_contents(content)
+    # Macro-enabled documents renamed to .docx / .xlsx are refused.
+    return found is not None and found.members <= MAX_ZIP_MEMBERS and found.unpacked <= MAX_UNPACKED_BYTES \
+        and found.holds_office_part(OFFICE_PART[kind]) and not found.has_macros
 
 
 def content_matches(content: bytes, kind: str) -> bool:
     """True when the bytes are really a file of ``kind`` (the extension's kind)."""
-    if kind == "pdf":
-        return content.startswith(b"%PDF-")
-    if kind == "png":
-        return content.startswith(b"\x89PNG\r\n\x1a\n")
-    if kind == "jpg":
-        return content.startswith(b"\xff\xd8\xff")
-    if kind in ("docx", "xlsx"):
+    if kind in files.MAGIC:
+        return files.starts_as(content, kind)
+    if kind in OFFICE_PART:
         return _is_office(content, kind)
     if kind in ("txt", "csv"):
-        return _is_text(content)
+        text = files.text_of(content, ("utf-8-sig", "cp932"))
+        return text is not None and not files.has_control_characters(text)
     return False
 
 
@@ -116,11 +78,10 @@ def check_upload(upload: Any) -> CheckedFile | None:
     filename = getattr(upload, "filename", "") or ""
     if stream is None or not filename:
         return None
-    limit = max_bytes()
-    content = stream.read(limit + 1)
-    if len(content) > limit:
+    content = STORE.read(stream)
+    if STORE.too_big(content):
         raise UserError("添付ファイルが大きすぎます（%(mb)sMBまで）。", field="attachment",
-                        mb=f"{limit / (1024 * 1024):g}")
+                        mb=f"{STORE.max_bytes() / (1024 * 1024):g}")
     if not content:
         raise UserError("添付ファイルが空です。", field="attachment")
     name = clean_name(filename)
@@ -136,21 +97,11 @@ def check_upload(upload: Any) -> CheckedFile | None:
 
 def store(checked: CheckedFile) -> str:
     """Write the file under a random name; returns its key."""
-    key = secrets.token_hex(16) + "." + checked.kind
-    target = folder() / key
-    temporary = target.with_suffix(target.suffix + ".part")
-    with open(temporary, "wb") as handle:
-        handle.write(checked.content)
-    os.chmod(temporary, 0o600)
-    os.replace(temporary, target)
-    return key
+    return STORE.save(checked.content, checked.kind)
 
 
 def path_of(key: str | None) -> Path | None:
-    if not key or not _KEY.match(key):
-        return None
-    path = folder() / key
-    return path if path.is_file() else None
+    return STORE.path_of(key)
 
 
 def mime_of(key: str) -> str:
@@ -158,6 +109,4 @@ def mime_of(key: str) -> str:
 
 
 def erase(key: str | None) -> None:
-    path = path_of(key)
-    if path is not None:
-        path.unlink(missing_ok=True)
+    STORE.erase(key)

@@ -9,17 +9,11 @@ without NUL bytes. Anything else (an .exe renamed .pdf, a zip renamed .docx) is 
 from __future__ import annotations
 
 import hashlib
-import io
-import os
-import secrets
-import zipfile
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
-
 from ..audit import services as audit
-from ..core import clock, permissions
+from ..core import clock, files, permissions
 from ..core.errors import UserError
 from ..core.permissions import PermissionDenied
 from ..extensions import db
@@ -27,33 +21,25 @@ from .models import FILE_TYPES, LibraryEntry
 from .services import ENTRY_ENTITY, EntryNotFound, _check_vocabulary, _clean_text, may_manage, may_read, \
     publish_entry, refresh_search_text
 
-MIMETYPES = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "txt": "text/plain; charset=utf-8",
-}
+MIMETYPES = {kind: files.MIME[kind] for kind in ("pdf", "docx", "xlsx", "pptx", "txt")}
 # The part each Office format must hold.
 OFFICE_PARTS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml", "pptx": "ppt/presentation.xml"}
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+STORE = files.Store(max_bytes_key="LIBRARY_UPLOAD_MAX_BYTES", default_max_bytes=10 * 1024 * 1024,
+                    folder_key="LIBRARY_FILES_DIR", folder_name="library-files", kinds=tuple(FILE_TYPES))
 
 
 def max_upload_bytes() -> int:
-    return int(current_app.config.get("LIBRARY_UPLOAD_MAX_BYTES") or 10 * 1024 * 1024)
+    return STORE.max_bytes()
 
 
 def files_folder() -> Path:
     """Where uploaded documents live: outside the web root, ``instance/library-files`` by default."""
-    configured = current_app.config.get("LIBRARY_FILES_DIR")
-    folder = Path(configured) if configured else Path(current_app.instance_path) / "library-files"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return STORE.folder()
 
 
 def clean_file_name(filename: str | None) -> str:
-    name = os.path.basename((filename or "").replace("\\", "/"))
-    return "".join(ch for ch in name if ord(ch) >= 32 and ord(ch) != 127)[:200]
+    return files.clean_name(filename, drop="")
 
 
 def file_type_of(filename: str, content: bytes) -> str:
@@ -61,43 +47,30 @@ def file_type_of(filename: str, content: bytes) -> str:
     if not content:
         raise UserError("ファイルを選んでください。", field="file")
     limit = max_upload_bytes()
-    if len(content) > limit:
+    if STORE.too_big(content):
         raise UserError("ファイルが大きすぎます（%(mb)sMBまで）。", field="file", mb=max(1, limit // (1024 * 1024)))
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension not in FILE_TYPES:
         raise UserError("この種類のファイルは登録できません（PDF、Word、Excel、PowerPoint、テキストのみ）。", field="file")
     if extension == "pdf":
-        if not content.startswith(b"%PDF-"):
+        if not files.starts_as(content, "pdf"):
             raise UserError("ファイルの中身が拡張子と一致しません。", field="file")
     elif extension == "txt":
         if b"\x00" in content:
             raise UserError("ファイルの中身が拡張子と一致しません。", field="file")
-        try:
-            content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise UserError("テキストファイルはUTF-8で保存してください。", field="file") from None
+        if files.text_of(content, ("utf-8-sig",)) is None:
+            raise UserError("テキストファイルはUTF-8で保存してください。", field="file")
     else:
-        try:
-            with zipfile.ZipFile(io.BytesIO(content)) as archive:
-                names = set(archive.namelist())
-                unpacked = sum(info.file_size for info in archive.infolist())
-        except (zipfile.BadZipFile, ValueError, OSError):
-            raise UserError("ファイルの中身が拡張子と一致しません。", field="file") from None
-        if "[Content_Types].xml" not in names or OFFICE_PARTS[extension] not in names:
+        found = files.zip_contents(content)
+        if found is None or not found.holds_office_part(OFFICE_PARTS[extension]):
             raise UserError("ファイルの中身が拡張子と一致しません。", field="file")
-        if unpacked > MAX_UNPACKED_BYTES:
+        if found.unpacked > MAX_UNPACKED_BYTES:
             raise UserError("ファイルが大きすぎます（%(mb)sMBまで）。", field="file", mb=max(1, limit // (1024 * 1024)))
     return extension
 
 
 def _store(content: bytes, extension: str) -> str:
-    key = f"{secrets.token_hex(16)}.{extension}"
-    target = files_folder() / key
-    temporary = target.with_suffix(".part")
-    temporary.write_bytes(content)
-    os.chmod(temporary, 0o600)
-    os.replace(temporary, target)
-    return key
+    return STORE.save(content, extension)
 
 
 def upload_document(actor: Any, *, title: str, summary: str, profession_id: int | None, field_id: int | None,
@@ -118,7 +91,7 @@ def upload_document(actor: Any, *, title: str, summary: str, profession_id: int 
         db.session.commit()
     except Exception:
         db.session.rollback()
-        (files_folder() / key).unlink(missing_ok=True)
+        STORE.erase(key)
         raise
     return entry
 
@@ -129,8 +102,8 @@ def download(actor: Any, entry_id: int) -> tuple[LibraryEntry, bytes]:
     entry = db.session.get(LibraryEntry, entry_id)
     if entry is None or entry.file_key is None or not may_read(actor, entry):
         raise EntryNotFound(entry_id)
-    path = files_folder() / entry.file_key
-    if not path.is_file():
+    path = STORE.path_of(entry.file_key)
+    if path is None:
         raise EntryNotFound(entry_id)
     data = path.read_bytes()
     audit.record(actor, "library.downloaded", ENTRY_ENTITY, entry.id, city_id=entry.city_id,
