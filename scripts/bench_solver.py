@@ -273,7 +273,7 @@ def bench_dispatch(scale: str, workdir: Path, offer_share: float = 0.0) -> dict:
         "fill_bound": stats.get("fill_bound", "-"),
         "fill_level_bound": stats.get("fill_level_bound", "-"),
         "fill_proven": stats.get("fill_proven"),
-        "gap": stats.get("gap"),
+        "gap_pct": 100.0 * stats["gap"] if isinstance(stats.get("gap"), (int, float)) else "-",
         "quality_bound": stats.get("quality_bound", "-"),
         "offers": len(data["exchange_offers"]),
         "both_markets": stats.get("both_markets_officers"),
@@ -310,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = [bench_dispatch(scale, workdir, share) for scale in args.scales.split(",")]
         header = ("scale", "specialists", "slots", "pairs", "status", "wall_s", "rss_mb", "filled",
                   "naive", "solve_s", "eligibility_s", "flows_s", "cpsat_s", "bare_s", "ratio",
-                  "cpsat_components", "unit_flow_fill", "fill_bound", "fill_level_bound", "fill_proven", "gap",
+                  "cpsat_components", "unit_flow_fill", "fill_bound", "fill_level_bound", "fill_proven", "gap_pct",
                   "quality_bound")
         if args.exchange:
             header += ("offers", "both_markets", "rings", "exchanged", "exchange_status")
@@ -321,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         print("unit_flow_fill = the one-slot-per-person flow's fill (part-time packing components; "
               "the whole fill elsewhere); fill_bound = sum of min(open slots, eligible) over those "
               "requests; fill_level_bound = the sum of the proven bounds per priority position "
-              f"(= filled when every level is proven); load average {os.getloadavg()[0]:.2f}")
+              f"(= filled when every level is proven); gap_pct = quality's distance from its bound, in %; load average {os.getloadavg()[0]:.2f}")
         if args.exchange:
             for row in bench_exchange(workdir):
                 print(row)

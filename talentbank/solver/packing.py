@@ -437,9 +437,12 @@ def solve_quality(req: np.ndarray, levels: list[np.ndarray], fill: np.ndarray, r
         t0 = time.perf_counter()
         near = x | master["columns"] | (loss <= 2.0)
         held = x
-        candidate = profile_flow(req, value, fill, rows, master, near, held=held)
+        # the flows run only before the deadline (each takes 1-3 s at national scale): the
+        # time limit cuts quality only, and the answer so far stands
+        candidate = profile_flow(req, value, fill, rows, master, near, held=held) \
+            if t0 < deadline else None
         anchored = candidate is None
-        if anchored:
+        if anchored and time.perf_counter() + (time.perf_counter() - t0) <= deadline:
             # the heaviest patterns' slots cannot give every request its fill: the people of
             # the current answer keep its profile, the others take their patterns'
             stats["packing_profile_anchored"] = True
