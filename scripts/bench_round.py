@@ -434,7 +434,8 @@ def run_round(url: str, args: argparse.Namespace) -> int:
               f"{counts.get('slots', 0):,} slots, {len(rnd.problem_json or '') / 2**20:.1f} MiB of JSON")
         print(f"  answer: {summary.get('proposals', 0):,} proposals, {summary.get('unfilled_slots', 0):,} empty "
               f"slots; eligible pairs {stats.get('eligible_pairs', '?')}, solver's own "
-              f"solve_seconds {stats.get('solve_seconds', '?')}")
+              f"solve_seconds {stats.get('solve_seconds', '?')}; fill proven {stats.get('fill_proven', '-')}, "
+              f"quality gap {100.0 * float(stats.get('gap') or 0.0):.3f} %")
         print(f"  process at rest before the round: {idle:.0f} MiB resident")
         child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         for phase, label in (("snapshot", "snapshot (build_snapshot)"),
