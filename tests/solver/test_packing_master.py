@@ -76,24 +76,11 @@ def test_profile_flow_keeps_rows_and_fill():
     anchored on the flows' answer it always finds one, at least as good."""
     checked = 0
     for seed in range(60):
-        data = _part_time(seed)
-        problem = load_problem(data)
-        index = EligibilityIndex(problem)
-        pairs = index.all_pairs()
-        if len(pairs) == 0:
+        started = _setup(seed)
+        if started is None:
             continue
-        n_req = len(problem.requests)
-        positions = dispatch.priority_positions(problem, rank_cities_by_need(problem.cities,
-                                                                               problem.rule_set))
-        slots = np.array([r.slots for r in problem.requests], dtype=np.int64)
-        x, _ = dispatch._flow_assign(index.n_specialists, pairs.spec, pairs.req,
-                                     [pairs.quality, pairs.tie], slots, n_req - positions)
-        start = np.array([r.start.toordinal() for r in problem.requests], dtype=np.int64)
-        end = np.array([r.end.toordinal() for r in problem.requests], dtype=np.int64)
-        days = np.array([r.days_per_week for r in problem.requests], dtype=np.int64)
-        rows = packing.person_rows(pairs.spec, pairs.req, index.days, start, end, days, {})
-        fill = np.bincount(pairs.req[x], minlength=n_req)
-        value = pairs.quality.astype(np.int64)
+        pairs, x, rows, fill, value = started
+        n_req = fill.shape[0]
         master = packing.pattern_lp(pairs.req, value.astype(np.float64), fill, rows, x,
                                     1e18, {})
         assert master is not None
@@ -124,24 +111,11 @@ def test_subgradient_bound_and_losses_stay_valid(monkeypatch):
     monkeypatch.setattr(packing, "_LP_MAX_ROUNDS", 1)
     stepped = 0
     for seed in range(100):
-        data = _part_time(seed)
-        problem = load_problem(data)
-        index = EligibilityIndex(problem)
-        pairs = index.all_pairs()
-        if len(pairs) == 0:
+        started = _setup(seed)
+        if started is None:
             continue
-        n_req = len(problem.requests)
-        positions = dispatch.priority_positions(problem, rank_cities_by_need(problem.cities,
-                                                                               problem.rule_set))
-        slots = np.array([r.slots for r in problem.requests], dtype=np.int64)
-        x, _ = dispatch._flow_assign(index.n_specialists, pairs.spec, pairs.req,
-                                     [pairs.quality, pairs.tie], slots, n_req - positions)
-        start = np.array([r.start.toordinal() for r in problem.requests], dtype=np.int64)
-        end = np.array([r.end.toordinal() for r in problem.requests], dtype=np.int64)
-        days = np.array([r.days_per_week for r in problem.requests], dtype=np.int64)
-        rows = packing.person_rows(pairs.spec, pairs.req, index.days, start, end, days, {})
-        fill = np.bincount(pairs.req[x], minlength=n_req)
-        value = pairs.quality.astype(np.int64)
+        pairs, x, rows, fill, value = started
+        n_req = fill.shape[0]
         everything = np.ones(pairs.req.shape[0], dtype=bool)
         optimum, proven, _ = packing._highs_mip(pairs.req, value, fill, rows, everything,
                                                 np.zeros_like(everything), time.perf_counter() + 60, {})
@@ -157,8 +131,8 @@ def test_subgradient_bound_and_losses_stay_valid(monkeypatch):
     assert stepped >= 5, stepped
 
 
-def _start(seed: int):
-    """The flows' answer, the packing rows and the master of one part-time instance (or None)."""
+def _setup(seed: int):
+    """The flows' answer and the packing rows of one part-time instance (or None)."""
     data = _part_time(seed)
     problem = load_problem(data)
     index = EligibilityIndex(problem)
@@ -176,9 +150,25 @@ def _start(seed: int):
     days = np.array([r.days_per_week for r in problem.requests], dtype=np.int64)
     rows = packing.person_rows(pairs.spec, pairs.req, index.days, start, end, days, {})
     fill = np.bincount(pairs.req[x], minlength=n_req)
-    value = pairs.quality.astype(np.int64)
+    return pairs, x, rows, fill, pairs.quality.astype(np.int64)
+
+
+def _start(seed: int):
+    """``_setup`` and the master at no time limit (or None)."""
+    started = _setup(seed)
+    if started is None:
+        return None
+    pairs, x, rows, fill, value = started
     master = packing.pattern_lp(pairs.req, value.astype(np.float64), fill, rows, x, 1e18, {})
     return pairs, x, rows, fill, value, master
+
+
+def _instances(count: int):
+    """(seed, ``_start``) of the first ``count`` seeds that have eligible pairs."""
+    for seed in range(count):
+        started = _start(seed)
+        if started is not None:
+            yield seed, started
 
 
 def _keeps_rows_and_fill(req, answer, fill, rows) -> bool:
@@ -190,11 +180,7 @@ def test_neighbourhood_of_the_lp_point_finds_better_answers():
     """RINS after the profile flow: pairs the answer and the LP point both take stay, pairs
     neither uses stay out, and an answer it returns keeps every row and fill and is better."""
     improved = 0
-    for seed in range(80):
-        started = _start(seed)
-        if started is None:
-            continue
-        pairs, x, rows, fill, value, master = started
+    for seed, (pairs, x, rows, fill, value, master) in _instances(80):
         point, best = master["point"], int(value[x].sum())
         stats: dict = {}
         answer = packing._neighbourhood(pairs.req, value, fill, rows, x, point, best,
@@ -223,11 +209,7 @@ def test_tie_level_flow_keeps_quality_and_improves_ties(monkeypatch):
 
     monkeypatch.setattr(packing, "_cpsat", no_cpsat)
     raised = 0
-    for seed in range(80):
-        started = _start(seed)
-        if started is None:
-            continue
-        pairs, x, rows, fill, value, master = started
+    for seed, (pairs, x, rows, fill, value, master) in _instances(80):
         everything = np.ones(pairs.req.shape[0], dtype=bool)
         optimum, proven, _ = packing._highs_mip(pairs.req, value, fill, rows, everything,
                                                 np.zeros_like(everything), time.perf_counter() + 60, {})
@@ -274,12 +256,8 @@ def test_master_solves_get_the_time_to_the_deadline(monkeypatch):
 
     monkeypatch.setattr(packing, "_highs", Recording)
     rounds = 0
-    for seed in range(40):
-        deadline = time.perf_counter() + 1e6
-        started = _start(seed)
-        if started is None:
-            continue
-        pairs, x, rows, fill, value, _ = started
+    deadline = time.perf_counter() + 1e6
+    for seed, (pairs, x, rows, fill, value, _) in _instances(40):
         seen.clear()
         deadline = time.perf_counter() + 30
         packing.pattern_lp(pairs.req, value.astype(np.float64), fill, rows, x, deadline, {})
