@@ -23,6 +23,7 @@ from ..core.permissions import Role
 from ..dispatches.models import Dispatch
 from ..extensions import db
 from ..library.services import publish_entry
+from ..notifications import services as notifications
 from ..specialists.models import Specialist
 from ..vocabulary.models import ExperienceField, Licence, Profession
 from . import attachments, delegates, matching, notices
@@ -121,6 +122,24 @@ def side_of(actor: Any, c: Consultation) -> str | None:
         if me is not None and c.specialist_id == me.id:
             return "specialist"
     return None
+
+
+def city_side(c: Consultation) -> list[Any]:
+    """Who hears the notices meant for the posting city: its HR officers, and the delegate who posted it while
+    that person is still an active delegate of the city (each account once)."""
+    users = list(notices.hr_officers(c.city_id))
+    poster = c.posted_by
+    if poster is not None and poster.is_enabled:  # an HR officer who posted is among ``users`` already
+        delegation = delegates.active_delegation(poster)  # a specialist account only
+        if delegation is not None and delegation.city_id == c.city_id:
+            users.append(poster)
+    return users
+
+
+def read_notices(actor: Any, c: Consultation) -> int:
+    """The reader opened the consultation: their unread notices pointing to it are read (the home page counts
+    threads with an unread message by them: ``todos.unread_threads``)."""
+    return notifications.mark_link_read(actor, notices.link_to("consultations.detail", consultation_id=c.id))
 
 
 def get(actor: Any, consultation_id: int) -> Consultation:
@@ -356,7 +375,7 @@ def _reasons_text(counts: dict[str, int], language: str) -> str:
 def _tell_no_fit(c: Consultation) -> None:
     counts = c.no_fit_counts or {}
     params = {"title": c.title, "reasons": notices.both(_reasons_text(counts, "ja"), _reasons_text(counts, "en"))}
-    notices.tell_users(notices.hr_officers(c.city_id), "consultation.no_fit", params,
+    notices.tell_users(city_side(c), "consultation.no_fit", params,
                        notices.link_to("consultations.detail", consultation_id=c.id),
                        f"consultation.no_fit:{c.id}:{c.offer_batches}")
 
@@ -391,7 +410,7 @@ def offer_overdue(now: Any = None) -> dict[str, int]:
             offer.status, offer.answered_at = "withdrawn", now
         audit.record(None, "consultation.expired", ENTITY, c.id, city_id=c.city_id,
                      changes={"status": ["open", "expired"]}, summary=c.title)
-        notices.tell_users(notices.hr_officers(c.city_id), "consultation.expired",
+        notices.tell_users(city_side(c), "consultation.expired",
                            {"title": c.title, "wanted_by": c.wanted_by.isoformat()},
                            notices.link_to("consultations.detail", consultation_id=c.id), f"consultation.expired:{c.id}")
         expired += 1
@@ -455,7 +474,7 @@ def accept(actor: Any, consultation_id: int) -> Consultation:
     notices.tell_specialist(me, "consultation.accepted", {"city": notices.city_param(c.city), "title": c.title},
                             notices.link_to("consultations.detail", consultation_id=c.id),
                             f"consultation.accepted:{c.id}")
-    notices.tell_users(notices.hr_officers(c.city_id), "consultation.taken",
+    notices.tell_users(city_side(c), "consultation.taken",
                        {"reference": me.reference, "title": c.title},
                        notices.link_to("consultations.detail", consultation_id=c.id), f"consultation.taken:{c.id}")
     db.session.commit()
@@ -541,7 +560,7 @@ def post_message(actor: Any, consultation_id: int, body: str, upload: Any = None
         notices.tell_specialist(c.specialist, "consultation.message", params, link,
                                 f"consultation.message:{message.id}")
     elif side == "specialist":
-        notices.tell_users(notices.hr_officers(c.city_id), "consultation.message", params, link,
+        notices.tell_users(city_side(c), "consultation.message", params, link,
                            f"consultation.message:{message.id}")
     db.session.commit()
     return message

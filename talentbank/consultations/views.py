@@ -150,6 +150,7 @@ def detail(consultation_id: int):
     c = _load(consultation_id)
     if c is None:
         return _not_found()
+    services.read_notices(current_user, c)
     return _render_detail(c)
 
 

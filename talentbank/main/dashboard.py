@@ -29,6 +29,8 @@ from sqlalchemy import Index, and_, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..cities.models import City
+from ..consultations import delegates as consultation_delegates
+from ..consultations import todos as consultation_todos
 from ..cities.services import city_rows
 from ..core import clock
 from ..core.permissions import Role, may
@@ -49,6 +51,7 @@ from ..scheduler.models import JobRun, RunStatus
 from ..scheduler.services import job_titles
 from ..specialists.models import LicenceStatus, Specialist, SpecialistKind, SpecialistLicence
 from ..specialists.verification import readiness, usable_profession_ids
+from ..training import todos as training_todos
 from ..extensions import db
 from ..vocabulary.models import Profession
 from ..vocabulary.services import terms_by_id
@@ -329,6 +332,8 @@ def hr_dashboard(actor: Any, today: date | None = None) -> Dashboard:
     coming = _count(select(func.count()).select_from(Dispatch).where(
         Dispatch.city_id == city_id, Dispatch.status == "scheduled"))
     board.todos.append(Todo("coming", _("これから始まる派遣"), coming, url_for("dispatches.index", status="scheduled")))
+    board.todos.extend(consultation_todos_for(actor, today, city_id=city_id))
+    board.todos.extend(training_todos_for_city(city_id, now))
     days = escalation_days()
     soon, soon_rows, _groups = escalation_rows(today, days, city_id)
     board.todos.append(Todo("unfilled_soon", _("%(days)s日以内に始まる未充足の派遣要請", days=days), soon,
@@ -340,6 +345,64 @@ def hr_dashboard(actor: Any, today: date | None = None) -> Dashboard:
         escalation_days=days,
         city=db.session.get(City, city_id))
     return board
+
+
+# ----------------------------------------------------------------------------- consultations and training
+
+
+def _consultation_url(consultation_id: int | None, fallback: str) -> str:
+    return url_for("consultations.detail", consultation_id=consultation_id) if consultation_id else fallback
+
+
+def _session_url(session_id: int | None, fallback: str, anchor: str = "") -> str:
+    return url_for("training.show", session_id=session_id) + anchor if session_id else fallback
+
+
+def consultation_todos_for(actor: Any, today: date, *, city_id: int | None = None, posted_by_id: int | None = None,
+                           posted: bool = True) -> list[Todo]:
+    """The posting side's consultation to-dos: threads with a message the reader has not read; and, for an HR
+    officer's city (or the consultations a delegate posted), open ones nobody fits and ones about to expire.
+    A specialist who is no delegate and has nothing posted open gets only the unread threads."""
+    todos = []
+    unread, unread_link = consultation_todos.unread_threads(actor.id)
+    todos.append(Todo("consultation_unread", _("新しいメッセージがある相談"), unread,
+                      unread_link or url_for("consultations.index"),
+                      _("相談の画面を開くと、既読になります。")))
+    waiting = consultation_todos.city_waiting(today, city_id=city_id, posted_by_id=posted_by_id)
+    if not posted and not waiting.no_taker and not waiting.expiring:
+        return todos
+    open_list = url_for("consultations.index", status="open") if city_id is not None \
+        else url_for("consultations.index") + "#posted-consultations"
+    todos.append(Todo("consultation_no_taker", _("打診できる専門人材がいない募集中の相談"), waiting.no_taker,
+                      _consultation_url(waiting.no_taker_id, open_list),
+                      _("理由を確認し、必要な時間・相談の方法・回答の希望日を見直すか、幹事市に相談してください。"),
+                      is_urgent=bool(waiting.no_taker)))
+    todos.append(Todo("consultation_expiring",
+                      _("回答の希望日が近い募集中の相談（%(days)s日以内）", days=consultation_todos.EXPIRY_WARNING_DAYS),
+                      waiting.expiring, _consultation_url(waiting.expiring_id, open_list),
+                      _("希望日までに引き受ける人がいないと、相談は期限切れになります。")))
+    return todos
+
+
+def training_todos_for_city(city_id: int, now: Any) -> list[Todo]:
+    """An HR officer's training to-dos: their staff waiting for a place or whose session changed, and the
+    sessions their city held whose attendance is not recorded."""
+    fallback = url_for("training.index")
+    waiting = training_todos.staff_waiting(city_id, now)
+    changed = training_todos.staff_changed(city_id, now)
+    attendance = training_todos.attendance_due(city_id, now)
+    return [
+        Todo("training_attendance", _("出欠を記録していない自市主催の研修"), attendance.count,
+             _session_url(attendance.first_session_id, url_for("training.index", when="past"), "#training-manage"),
+             _("出欠の記録は受講歴になり、派遣・交流の準備の判断に使われます。"), is_urgent=bool(attendance.count)),
+        Todo("training_changed", _("中止・取消になった自市職員の研修申込（%(days)s日以内）",
+                                   days=training_todos.CHANGED_DAYS),
+             changed.count, _session_url(changed.first_session_id, fallback),
+             _("研修が中止されたか、主催者が申込を取り消しました。職員に伝え、必要なら別の研修に申し込んでください。")),
+        Todo("training_waiting", _("キャンセル待ちの自市職員の研修申込"), waiting.count,
+             _session_url(waiting.first_session_id, fallback, "#training-staff"),
+             _("席が空くと順に参加確定になります。参加できない職員の申込は取り消してください。")),
+    ]
 
 
 # ----------------------------------------------------------------------------- a specialist
@@ -391,6 +454,17 @@ def specialist_dashboard(actor: Any, today: date | None = None) -> Dashboard:
                                      .order_by(Offer.deadline_at, Offer.id)))
     board.todos.append(Todo("offers", _("回答を待っている派遣の打診"), len(offers), url_for("dispatches.offers"),
                             _("期限（日本時間）までに承諾または辞退を回答してください。"), is_urgent=bool(offers)))
+    board.todos.append(Todo("consultation_offers", _("回答を待っている相談の打診"),
+                            menu_count("consultations.index"),
+                            url_for("consultations.index") + "#waiting-consultations",
+                            _("最初に引き受けた方が担当します。引き受けるか辞退するかを回答してください。"),
+                            is_urgent=bool(menu_count("consultations.index"))))
+    delegation = consultation_delegates.active_delegation(actor)
+    board.todos.extend(consultation_todos_for(actor, today, posted_by_id=actor.id, posted=delegation is not None))
+    coming = training_todos.coming_registrations(clock.utcnow(), specialist_id=specialist.id)
+    board.todos.append(Todo("training_coming", _("%(days)s日以内に参加する研修", days=training_todos.COMING_DAYS),
+                            coming.count, _session_url(coming.first_session_id, url_for("training.mine")),
+                            _("参加できなくなったときは、研修のページから申込を取り消してください。")))
     items = readiness(specialist, today)
     locale = _locale()
     todo_items = [(_(i.message, **localise(i.params, locale)), i) for i in items if not i.done]

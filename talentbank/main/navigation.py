@@ -7,7 +7,9 @@ from typing import Any
 
 from flask import has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
+from ..consultations.todos import pending_offers_of
 from ..core.permissions import may
 from ..library.views import pending_note_count
 from ..specialists.verification import queue_count
@@ -20,6 +22,11 @@ class NavItem:
     description: Any
     permission: str
     counter: Callable[[], int] | None = None  # a count shown beside the entry (work waiting)
+
+
+def pending_consultation_offers() -> int:
+    """The menu's count beside 「相談」: the specialist's consultation offers waiting for an answer."""
+    return pending_offers_of(current_user)
 
 
 # Order is the order on screen. Each domain adds its entries here.
@@ -40,7 +47,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("matching.results", _l("マッチング結果"), _l("自市の派遣要請への提案と、充足できなかった理由"), "round.results"),
     NavItem("matching.rule_sets", _l("優先順位の規則"), _l("要請が競合したときの市の優先順位（県方式）とその版"), "ruleset.view"),
     NavItem("consultations.index", _l("相談"), _l("短時間の専門的な相談：登録・打診・やり取り・要約の公開"),
-            "consultation.list"),
+            "consultation.list", counter=pending_consultation_offers),
     NavItem("training.index", _l("研修"), _l("連携市の研修の案内・申込・キャンセル待ち・出欠と受講歴"), "training.view"),
     NavItem("dispatches.offers", _l("派遣の打診"), _l("届いた打診への回答と、決まった派遣"), "offer.answer"),
     NavItem("dispatches.index", _l("派遣一覧"), _l("決まった派遣の予定・実施状況・延長・評価"), "dispatch.export"),

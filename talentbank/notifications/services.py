@@ -207,6 +207,21 @@ def open_notification(actor: Any, notification_id: int) -> str | None:
     return notification.link
 
 
+def mark_link_read(actor: Any, link: str) -> int:
+    """The actor opened the page ``link`` points to: their unread notices pointing there are read (returns how
+    many; commits only when there were some)."""
+    if not getattr(actor, "is_authenticated", False):
+        return 0
+    count = db.session.execute(
+        update(Notification).where(Notification.user_id == actor.id, Notification.read_at.is_(None),
+                                   Notification.link == link)
+        .values(read_at=utcnow()).execution_options(synchronize_session=False)
+    ).rowcount
+    if count:
+        db.session.commit()
+    return count
+
+
 def mark_all_read(actor: Any) -> int:
     """Mark every notice of the actor read; returns how many were unread."""
     permissions.check(actor, "inbox.use")
