@@ -265,3 +265,12 @@ def test_master_solves_get_the_time_to_the_deadline(monkeypatch):
             rounds += 1
             assert given >= left, (seed, given, left)
     assert rounds >= 3, rounds
+
+
+def test_every_packing_component_gets_a_second_or_an_equal_part():
+    """The time left is shared in proportion to the pairs, but a small component gets at least
+    a second (or an equal part of the time left when that is less)."""
+    assert dispatch.packing_seconds(25.0, 6_652, 788_270, 8) == 1.0
+    assert dispatch.packing_seconds(2.0, 6_652, 788_270, 8) == 0.25
+    assert dispatch.packing_seconds(20.0, 415_574, 415_574, 1) == 20.0
+    assert abs(dispatch.packing_seconds(25.0, 415_574, 788_270, 8) - 25.0 * 415_574 / 788_270) < 1e-9
