@@ -38,6 +38,7 @@ from .specialists import jobs as specialist_jobs
 from .specialists import term_usage
 from .specialists import sections as profile_sections
 from .training import jobs as training_jobs
+from .training import readiness as training_readiness
 from .training import records as training_records
 from .training import services as training
 from .vocabulary import events as vocabulary_events
@@ -86,6 +87,9 @@ SUBSCRIPTIONS: tuple[tuple[Signal, object], ...] = (
     (account_events.account_locked, account_mail.send_unlock_link),
     # A person's profile pages show the sessions they attended (training record).
     (profile_sections.profile_sections_wanted, training_records.profile_section),
+    # The candidate search for a disaster-recovery request leaves out people without the recent training
+    # the profession requires (the rounds' hard rule ``training``).
+    (specialist_events.candidate_requirements_wanted, training_readiness.candidate_requirement),
 )
 
 

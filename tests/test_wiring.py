@@ -40,6 +40,7 @@ EXPECTED = {
     account_events.password_reset_requested: {"talentbank.notifications.account_mail.send_password_reset"},
     account_events.account_locked: {"talentbank.notifications.account_mail.send_unlock_link"},
     profile_sections.profile_sections_wanted: {"talentbank.training.records.profile_section"},
+    specialist_events.candidate_requirements_wanted: {"talentbank.training.readiness.candidate_requirement"},
 }
 
 

@@ -227,9 +227,8 @@ def _specialist_records(ids: list[int], city_code: dict[int, str],
         previous = events.previous_cities(chunk)
         trainings: dict[int, dict[str, str]] = {}
         if trained_professions:  # one bulk read per chunk, only when some profession requires it
-            for s_id, days in attended_by_profession(chunk).items():
-                kept = {code: iso(day) for code, day in sorted(days.items())
-                        if code in trained_professions and (today is None or day <= today)}
+            for s_id, days in attended_by_profession(chunk, up_to=today).items():
+                kept = {code: iso(day) for code, day in sorted(days.items()) if code in trained_professions}
                 if kept:
                     trainings[s_id] = kept
         for s_id, home_id, employer_id, days, onsite, remote, max_travel in people:

@@ -99,16 +99,22 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month0 + 1, min(day.day, calendar.monthrange(year, month0 + 1)[1]))
 
 
+def training_since(urgency: str, months: int | None, start: dt.date) -> dt.date | None:
+    """The earliest training day that still counts for a request of this urgency starting on ``start``
+    whose profession requires a training within ``months`` (None: no requirement), or None when none is
+    required. The one wording of the rule: the app's pages (training.readiness) use it too."""
+    if urgency != TRAINING_URGENCY or months is None:
+        return None
+    return months_before(start, months)
+
+
 def training_cutoff(r: Request, problem: Problem) -> dt.date | None:
     """The earliest training day that still counts for the request, or None when none is required.
 
     Only disaster-recovery requests of a profession with ``disaster_training_months`` = N require one:
     a training of that profession attended on or after the request's start minus N calendar months.
     """
-    if r.urgency != TRAINING_URGENCY:
-        return None
-    months = problem.disaster_training_months.get(r.profession)
-    return None if months is None else months_before(r.start, months)
+    return training_since(r.urgency, problem.disaster_training_months.get(r.profession), r.start)
 
 
 def has_recent_training(s: Specialist, r: Request, problem: Problem) -> bool:

@@ -17,12 +17,13 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..audit import services as audit
-from ..core import permissions
+from ..core import clock, permissions
 from ..core.bounds import parse_id
 from ..core.permissions import Role
 from ..extensions import db
 from .verification import matchable_clause
 from .cards import CandidateCard, candidate_cards
+from .events import CandidateRequirement, candidate_requirements_wanted
 from .models import (
     AvailabilityWindow,
     Specialist,
@@ -50,6 +51,9 @@ class SearchFilter:
     status: str | None = None
     kind: str | None = None
     text: str = ""
+    # Candidates for a disaster-recovery request (starting on ``available_on``, or today): the rounds' rules
+    # for that urgency apply too (``events.candidate_requirements_wanted``: the training a profession requires).
+    disaster: bool = False
     sort: str = "newest"
     page: int = 1
     per_page: int = 50
@@ -122,6 +126,24 @@ def _count_seconds() -> int:
     return int(seconds)
 
 
+def _total(query: Select, key: tuple[Any, ...]) -> int:
+    """How many rows ``query`` finds, reused for ``_count_seconds()`` in this process under ``key``."""
+    def count() -> int:
+        return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+    seconds = _count_seconds()
+    if seconds <= 0:
+        return count()
+    counts = current_app.extensions.setdefault("talentbank_search_counts", {})
+    now = time.monotonic()
+    hit = counts.get(key)
+    if hit is None or now - hit[0] > seconds:
+        if len(counts) > 2000:  # many different filters: start again rather than grow
+            counts.clear()
+        counts[key] = hit = (now, count())
+    return hit[1]
+
+
 def _counted_page(query: Select, flt: SearchFilter, scope: tuple[Any, ...]) -> Pagination:
     """A page of ids with the total. The total of the same filter is reused for ``_count_seconds()`` in
     this process: counting every match reads all 50,000 profiles (50-130 ms), the page itself a few
@@ -129,19 +151,15 @@ def _counted_page(query: Select, flt: SearchFilter, scope: tuple[Any, ...]) -> P
     seconds = _count_seconds()
     found = db.paginate(query, page=flt.page, per_page=flt.per_page, max_per_page=None, error_out=False,
                         count=seconds <= 0)
-    if seconds <= 0:
-        return found
-    key = (*scope, replace(flt, page=1, per_page=1, sort=""))
-    counts = current_app.extensions.setdefault("talentbank_search_counts", {})
-    now = time.monotonic()
-    hit = counts.get(key)
-    if hit is None or now - hit[0] > seconds:
-        if len(counts) > 2000:  # many different filters: start again rather than grow
-            counts.clear()
-        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-        counts[key] = hit = (now, total)
-    found.total = hit[1]
+    if seconds > 0:
+        found.total = _total(query, (*scope, replace(flt, page=1, per_page=1, sort="")))
     return found
+
+
+def candidate_requirements(flt: SearchFilter, today: date) -> list[CandidateRequirement]:
+    """The rounds' rules other domains add for this filter (the training a disaster-recovery request needs)."""
+    return [answer for _receiver, answer in candidate_requirements_wanted.send(flt, today=today)
+            if isinstance(answer, CandidateRequirement)]
 
 
 def search_registry(actor: Any, flt: SearchFilter) -> Pagination:
@@ -190,11 +208,23 @@ def search_candidates(actor: Any, flt: SearchFilter) -> Pagination:
                  .order_by(e.years.desc(), Specialist.id))
     else:
         query = _order(_filtered(base, flt), "confirmed_desc" if sort == "experience" else sort)
-    found = _counted_page(query, flt, ("candidates", city_id))
+    today = clock.today_tokyo()
+    requirements = candidate_requirements(flt, today) if flt.disaster else []
+    left_out = 0
+    if requirements:
+        # Everyone else the filter finds but a round would refuse for lacking what is required: one count,
+        # cached like the total (no query per person).
+        met = and_(*[r.clause for r in requirements])
+        left_out = _total(query.where(~met), ("candidates-left-out", city_id, today,
+                                               replace(flt, page=1, per_page=1, sort="")))
+        query = query.where(met)
+    found = _counted_page(query, flt, ("candidates", city_id, today))
     ids = list(found.items)
     by_id = candidate_cards(ids, city_id)
     cards: list[CandidateCard] = [by_id[i] for i in ids]
     found.items = cards
+    found.requirements = requirements  # said on the page with how many they left out
+    found.left_out = left_out
     return found
 
 
@@ -203,5 +233,6 @@ def describe(flt: SearchFilter) -> str:
     parts = [f"{name}={value}" for name, value in (
         ("profession", flt.profession_id), ("licence", flt.licence_id), ("field", flt.field_id),
         ("home_city", flt.home_city_id), ("available_on", flt.available_on), ("status", flt.status),
-        ("kind", flt.kind), ("text", "…" if flt.text else None), ("page", flt.page)) if value]
+        ("kind", flt.kind), ("text", "…" if flt.text else None), ("disaster", flt.disaster),
+        ("page", flt.page)) if value]
     return " ".join(parts) or "all"

@@ -104,7 +104,7 @@ def _filter_from_args(per_page: int) -> search.SearchFilter:
         profession_id=int_arg("profession_id"), licence_id=int_arg("licence_id"), field_id=int_arg("field_id"),
         min_years=int_arg("min_years"), home_city_id=int_arg("home_city_id"), available_on=date_arg("available_on"),
         status=text_arg("status") or None, kind=text_arg("kind") or None,
-        text=text_arg("q"), sort=text_arg("sort"), page=int_arg("page") or 1,
+        text=text_arg("q"), disaster=text_arg("disaster") == "1", sort=text_arg("sort"), page=int_arg("page") or 1,
         per_page=int_arg("per_page") or per_page,
     )
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from ..cities.services import cities_by_id
-from ..core.clock import TOKYO
+from ..core.clock import TOKYO, tokyo_day_start
 from ..extensions import db
 from ..specialists.sections import ProfileSection
 from ..vocabulary.models import Profession
@@ -34,8 +34,27 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start:start + CHUNK]
 
 
-def attended_by_profession(specialist_ids: Iterable[int] | None = None) -> dict[int, dict[str, date]]:
-    """For each specialist, profession code → the latest day (Japan) they attended a session suiting it.
+def attended_conditions(*, since: date | None = None, up_to: date | None = None) -> list[Any]:
+    """SQL conditions on a registration joined to its session: what counts as "attended a training" for
+    the readiness rule, the one definition the round (``attended_by_profession``) and the pages
+    (``training.readiness``) share. The organiser recorded the person as attended, the session was not
+    cancelled, and it was held on a Japan day from ``since`` up to ``up_to`` (either bound left open
+    when None; the round and the pages pass their day as ``up_to``: a session recorded ahead of its day
+    does not count yet)."""
+    conditions = [TrainingRegistration.attendance == Attendance.ATTENDED.value,
+                  TrainingRegistration.specialist_id.is_not(None),
+                  TrainingSession.status != SessionStatus.CANCELLED.value]
+    if since is not None:
+        conditions.append(TrainingSession.starts_at >= tokyo_day_start(since))
+    if up_to is not None:
+        conditions.append(TrainingSession.starts_at < tokyo_day_start(up_to + timedelta(days=1)))
+    return conditions
+
+
+def attended_by_profession(specialist_ids: Iterable[int] | None = None, *,
+                           up_to: date | None = None) -> dict[int, dict[str, date]]:
+    """For each specialist, profession code → the latest day (Japan) they attended a session suiting it,
+    counting only sessions held up to ``up_to`` (None: every recorded one).
 
     ``None`` reads everybody; a list is read in chunks of ``CHUNK`` ids. People without any recorded
     attendance are absent from the answer.
@@ -45,9 +64,7 @@ def attended_by_profession(specialist_ids: Iterable[int] | None = None) -> dict[
         .join(TrainingSession, TrainingSession.id == TrainingRegistration.session_id)
         .join(training_session_professions, training_session_professions.c.session_id == TrainingSession.id)
         .join(Profession, Profession.id == training_session_professions.c.profession_id)
-        .where(TrainingRegistration.attendance == Attendance.ATTENDED.value,
-               TrainingRegistration.specialist_id.is_not(None),
-               TrainingSession.status != SessionStatus.CANCELLED.value)
+        .where(*attended_conditions(up_to=up_to))
         # The latest start per person and profession: the latest Japan date too (one time zone).
         .group_by(TrainingRegistration.specialist_id, Profession.code)
     )
