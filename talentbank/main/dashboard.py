@@ -4,13 +4,19 @@ Three readers, three functions (the view picks one by role):
 
 - the coordinating city: pairings and rings waiting for review, profiles waiting for a check, requests
   that start soon with empty slots (which city, which profession, and the last round's reason), failed
-  jobs and failed mail;
+  jobs and failed mail (nothing of consultations or training: the cities act on those, the coordinating
+  city only reads them);
 - an HR officer: their own city only — requests by state, what is coming for them (proposals under
   review, offers waiting for the specialist, dispatches about to start), rings waiting for their
-  confirmation, offers about to lapse, arrival details to enter, evaluations to write;
-- a specialist: their pending offers with the deadline, coming and current dispatches with the
-  receiving city's contact person and first-day details, what is left to do before they can be
-  matched, and open requests that fit their profile.
+  confirmation, offers about to lapse, arrival details to enter, evaluations to write; consultation
+  threads with a message they have not read, the city's open consultations nobody fits or about to
+  expire (``consultations/todos.py``); their staff on a training waiting list or whose session was
+  cancelled or place removed, the city's past sessions without attendance (``training/todos.py``);
+- a specialist: their pending offers with the deadline, consultation offers waiting for an answer,
+  threads with an unread message (a delegate also what they posted that nobody fits or is about to
+  expire), training sessions of the coming week, coming and current dispatches with the receiving
+  city's contact person and first-day details, what is left to do before they can be matched, and open
+  requests that fit their profile.
 
 Every count is one SQL aggregate (the coordinator's page runs on 50,000 specialists and 20,000
 requests: scripts/bench_dashboard.py); lists are capped at ``LIST_LIMIT`` rows, the count says how many
