@@ -335,33 +335,45 @@ def _reason_refused(form: RejectForm, render_page: Any) -> Response:
     return render_page(form), 422
 
 
-@bp.route("/proposals/<int:proposal_id>/reject", methods=["GET", "POST"])
-@requires("proposal.decide")
-def reject(proposal_id: int):
-    """GET: the reason page (the dialog's page without JavaScript); POST: reject with the reason."""
-    form = _reject_form(PROPOSAL_REJECTION_REASONS, f"reason_{proposal_id}")
+def _reject_view(vocabulary: dict[str, str], legacy_field: str, kind: str, target_of: Any, action: str,
+                 anchor: str, do_reject: Any, round_on_error: Any, done: Any) -> Any:
+    """A proposal's or a ring's rejection: GET the reason page (the dialog's page without
+    JavaScript), POST reject with the reason; a missing or invalid reason saves nothing."""
+    form = _reject_form(vocabulary, legacy_field)
     if not form.next.data:
         form.next.data = _safe_next(request.args.get("next", "")) or ""
 
     def page(f: RejectForm) -> str:
         try:
-            target = review.decision_target(current_user, proposal_id)
+            target = target_of(current_user)
         except UserError:
             abort(404)
-        return render_template("matching/reject.html", form=f, target=target, kind="proposal",
-                               action=url_for("matching.reject", proposal_id=proposal_id),
+        return render_template("matching/reject.html", form=f, target=target, kind=kind, action=action,
                                back=(_safe_next(f.next.data or "") or url_for(
-                                   "matching.show", round_id=target.round_id)) + f"#proposal-{proposal_id}")
+                                   "matching.show", round_id=target.round_id)) + f"#{anchor}")
 
     if request.method == "GET":
         return page(form)
     if not form.validate():
         return _reason_refused(form, page)
     try:
-        proposal = services.reject_proposal(current_user, proposal_id, form.stored_reason())
+        decided = do_reject(form.stored_reason())
     except UserError as exc:
-        return _refused(exc, _round_of(proposal_id), f"proposal-{proposal_id}")
-    return _proposal_done(proposal, _("提案を却下しました。この組み合わせは今後提案されません。"))
+        return _refused(exc, round_on_error(), anchor)
+    return done(decided)
+
+
+@bp.route("/proposals/<int:proposal_id>/reject", methods=["GET", "POST"])
+@requires("proposal.decide")
+def reject(proposal_id: int):
+    """GET: the reason page (the dialog's page without JavaScript); POST: reject with the reason."""
+    return _reject_view(
+        PROPOSAL_REJECTION_REASONS, f"reason_{proposal_id}", "proposal",
+        lambda user: review.decision_target(user, proposal_id),
+        url_for("matching.reject", proposal_id=proposal_id), f"proposal-{proposal_id}",
+        lambda reason: services.reject_proposal(current_user, proposal_id, reason),
+        lambda: _round_of(proposal_id),
+        lambda proposal: _proposal_done(proposal, _("提案を却下しました。この組み合わせは今後提案されません。")))
 
 
 def _selected_ids() -> list[int]:
@@ -435,29 +447,13 @@ def approve_cycle(cycle_id: int):
 @requires("proposal.decide")
 def reject_cycle(cycle_id: int):
     """GET: the reason page for a ring; POST: reject the ring with the reason."""
-    form = _reject_form(RING_REJECTION_REASONS)
-    if not form.next.data:
-        form.next.data = _safe_next(request.args.get("next", "")) or ""
-
-    def page(f: RejectForm) -> str:
-        try:
-            target = review.ring_target(current_user, cycle_id)
-        except UserError:
-            abort(404)
-        return render_template("matching/reject.html", form=f, target=target, kind="cycle",
-                               action=url_for("matching.reject_cycle", cycle_id=cycle_id),
-                               back=(_safe_next(f.next.data or "") or url_for(
-                                   "matching.show", round_id=target.round_id)) + f"#cycle-{cycle_id}")
-
-    if request.method == "GET":
-        return page(form)
-    if not form.validate():
-        return _reason_refused(form, page)
-    try:
-        cycle = services.reject_cycle(current_user, cycle_id, form.stored_reason())
-    except UserError as exc:
-        return _refused(exc, request.form.get("round_id", type=parse_id), f"cycle-{cycle_id}")
-    return _cycle_done(cycle, _("交流の輪を却下しました。"))
+    return _reject_view(
+        RING_REJECTION_REASONS, "", "cycle",
+        lambda user: review.ring_target(user, cycle_id),
+        url_for("matching.reject_cycle", cycle_id=cycle_id), f"cycle-{cycle_id}",
+        lambda reason: services.reject_cycle(current_user, cycle_id, reason),
+        lambda: request.form.get("round_id", type=parse_id),
+        lambda cycle: _cycle_done(cycle, _("交流の輪を却下しました。")))
 
 
 @bp.route("/rounds/<int:round_id>/resolve", methods=["POST"])
