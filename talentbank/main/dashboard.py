@@ -58,6 +58,7 @@ from ..scheduler.services import job_titles
 from ..specialists.models import LicenceStatus, Specialist, SpecialistKind, SpecialistLicence
 from ..specialists.verification import readiness, usable_profession_ids
 from ..training import todos as training_todos
+from ..training.readiness import lacking_training_clause
 from ..extensions import db
 from ..vocabulary.models import Profession
 from ..vocabulary.services import terms_by_id
@@ -419,6 +420,8 @@ def fitting_requests_clause(specialist: Specialist, today: date) -> list[Any] | 
     a verified profession, every required licence held and verified, a period that overlaps an
     availability window, the days per week, the work mode, a city not excluded and not the person's own
     employer, a pairing not declined or rejected before (nor already offered). Travel time, days already taken and the priority between cities are left to the round.
+    The readiness rule (``training.readiness.lacking_training_clause``) is added by the dashboard, which also
+    counts what it leaves out.
     None when nothing can fit (no verified profession, no window ahead or no work mode)."""
     professions = usable_profession_ids(specialist)
     windows = [(w.start_date, w.end_date) for w in specialist.availability_windows if w.end_date >= today]
@@ -483,9 +486,15 @@ def specialist_dashboard(actor: Any, today: date | None = None) -> Dashboard:
         .order_by(Dispatch.start_date, Dispatch.id)))
     details = arrivals.arrivals_for([d.id for d in dispatches])
     fitting: list[StaffingRequest] = []
-    fitting_total = 0
+    fitting_total = training_left_out = 0
     if specialist.kind == SpecialistKind.RETIRED.value:
         clause = fitting_requests_clause(specialist, today)
+        lacking = lacking_training_clause(specialist.id, today) if clause is not None else None
+        if lacking is not None:
+            # the rounds' hard rule "training": a disaster-recovery request of a profession that requires a
+            # recent training is left out (and counted, to say so) when the person has not attended one
+            training_left_out = _count(select(func.count()).select_from(StaffingRequest).where(*clause, lacking))
+            clause = [*clause, ~lacking]
         if clause is not None:
             fitting_total = _count(select(func.count()).select_from(StaffingRequest).where(*clause))
             fitting = list(db.session.scalars(
@@ -493,7 +502,7 @@ def specialist_dashboard(actor: Any, today: date | None = None) -> Dashboard:
                 .options(joinedload(StaffingRequest.city), joinedload(StaffingRequest.profession))
                 .order_by(StaffingRequest.start_date, StaffingRequest.id).limit(LIST_LIMIT)))
     board.extra.update(offers=offers, dispatches=dispatches, arrivals=details, readiness=todo_items,
-                       fitting=fitting, fitting_total=fitting_total,
+                       fitting=fitting, fitting_total=fitting_total, training_left_out=training_left_out,
                        deadline_labels={o.id: show_time(o.deadline_at) for o in offers},
                        is_retired=specialist.kind == SpecialistKind.RETIRED.value)
     return board

@@ -129,7 +129,7 @@ def test_the_candidate_note_in_english(world, make, client, auth):
     auth.login(world["hr"].email)
     client.post("/lang/en")
     page = client.get(f"/candidates/?profession_id={_civil(make)}&available_on=2026-12-31&disaster=1").text
-    assert "Only people who attended a training of this profession within 1 months (since 2026-11-30) are matched " \
+    assert "Only people who attended a training of this profession within 1 month (since 2026-11-30) are matched " \
            "to disaster-recovery requests." in page
     assert "2 people left out: no such training recorded." in page
     assert "Candidates for a disaster-recovery request" in page
@@ -215,3 +215,39 @@ def test_the_candidate_search_reads_training_in_bulk(world, make, client, auth, 
                               specialist=trained, attendance="attended")
     client.get(url)  # the caches read again after the changes
     assert measured() == (5, before[1])  # four more shown, four more left out: no more statements
+
+
+def test_the_specialists_home_page_leaves_out_and_counts_disaster_requests_without_the_training(world, make, client,
+                                                                                                   auth):
+    """The specialist's "open requests that fit" (home page) applies the same rule and says how many it hid."""
+    zushi = world["zushi"]
+    edge = make.staffing_request(zushi, urgency="disaster", start_date=date(2026, 12, 31))
+    late = make.staffing_request(zushi, urgency="disaster", start_date=date(2027, 1, 1))
+    ordinary = make.staffing_request(zushi, urgency="ordinary", start_date=date(2027, 1, 1))
+
+    def home(person_user, lang: str = "ja") -> tuple[set[int], str]:
+        auth.login(person_user.email)
+        if lang == "en":
+            client.post("/lang/en")
+        page = client.get("/").text
+        auth.logout()
+        shown = {r.id for r in (edge, late, ordinary) if f'data-request="{r.id}"' in page}
+        return shown, page
+
+    shown, page = home(world["trained_user"])
+    assert shown == {edge.id, late.id, ordinary.id}  # nothing required yet
+    assert 'id="fitting-training"' not in page
+    _require(client, auth, world["coordinator"], "civil", 1)
+    shown, page = home(world["trained_user"])
+    assert shown == {edge.id, ordinary.id}
+    assert "災害復旧の要請1件は" in page
+    shown, page = home(world["untrained_user"])
+    assert shown == {ordinary.id}
+    assert "災害復旧の要請2件は" in page
+    shown, page = home(world["untrained_user"], "en")
+    assert shown == {ordinary.id}
+    assert "2 disaster-recovery requests are not shown: they need a recent training of their profession." in page
+    _require(client, auth, world["coordinator"], "civil", 2)
+    shown, page = home(world["trained_user"])
+    assert shown == {edge.id, late.id, ordinary.id}
+    assert 'id="fitting-training"' not in page
