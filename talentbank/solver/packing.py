@@ -630,9 +630,10 @@ def _tie_break(req, tie, value, best, fill, rows: Rows, x, loss, w, bound, deadl
     gap_abs = bound - best
     keep = (loss <= gap_abs + 1e-6) | x
     fixed = w > gap_abs + 1e-6
-    if master is not None:
-        # lexicographic in one integer cost: a unit of value outweighs every tie value together
-        scale = (int(tie.max()) - int(tie.min()) + 1) * (int(fill.sum()) + 1)
+    # lexicographic in one integer cost: a unit of value outweighs every tie value together (only
+    # while the flow's total cost stays far inside 64 bits)
+    scale = (int(tie.max()) - int(tie.min()) + 1) * (int(fill.sum()) + 1)
+    if master is not None and (int(np.abs(value).max()) + 1) * scale * (int(fill.sum()) + 1) < 2**62:
         folded = value.astype(np.int64) * scale + (tie - tie.min()).astype(np.int64)
         t0 = time.perf_counter()
         candidate = profile_flow(req, folded, fill, rows, master, keep, held=x, anchor=x)
