@@ -463,11 +463,11 @@ def specialist_dashboard(actor: Any, today: date | None = None) -> Dashboard:
                                      .order_by(Offer.deadline_at, Offer.id)))
     board.todos.append(Todo("offers", _("回答を待っている派遣の打診"), len(offers), url_for("dispatches.offers"),
                             _("期限（日本時間）までに承諾または辞退を回答してください。"), is_urgent=bool(offers)))
-    board.todos.append(Todo("consultation_offers", _("回答を待っている相談の打診"),
-                            menu_count("consultations.index"),
+    consultation_offers = menu_count("consultations.index")
+    board.todos.append(Todo("consultation_offers", _("回答を待っている相談の打診"), consultation_offers,
                             url_for("consultations.index") + "#waiting-consultations",
                             _("最初に引き受けた方が担当します。引き受けるか辞退するかを回答してください。"),
-                            is_urgent=bool(menu_count("consultations.index"))))
+                            is_urgent=bool(consultation_offers)))
     delegation = consultation_delegates.active_delegation(actor)
     board.todos.extend(consultation_todos_for(actor, today, posted_by_id=actor.id, posted=delegation is not None))
     coming = training_todos.coming_registrations(clock.utcnow(), specialist_id=specialist.id)
