@@ -267,6 +267,14 @@ def test_the_review_desk_reads_in_english(live_server, browser_page, review_roun
     assert not JAPANESE.search(dialog.inner_text()), dialog.inner_text()
     _window(page, "review-desk-english-reason-dialog")
     page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    # the close event comes a moment after the dialog closed: it must not take the focus back from where the
+    # person put it meanwhile (it did, and Enter in the search box then reopened the dialog)
+    row.locator("button[name='reject_one']").click()
+    expect(dialog).to_be_visible()
+    page.evaluate("document.getElementById('proposal-reason-dialog').close(); document.getElementById('filter-q').focus()")
+    page.wait_for_timeout(100)
+    assert page.evaluate("document.activeElement.id") == "filter-q"
     page.fill("#filter-q", "nowhere-town")
     page.keyboard.press("Enter")
     expect(page.locator("#filter-errors")).to_be_visible()

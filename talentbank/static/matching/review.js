@@ -115,6 +115,10 @@
   document.querySelectorAll("dialog.reason-dialog").forEach(function (dialog) {
     var dialogForm = dialog.querySelector("form");
     dialog.addEventListener("close", function () {
+      // the close event comes a moment after the dialog closed: if the person has already moved on (typed in
+      // the search box, say), the focus stays where they put it
+      var active = document.activeElement;
+      if (active && active !== document.body && active !== opener && !dialog.contains(active)) { return; }
       if (opener instanceof Node && document.contains(opener)) { opener.focus({ preventScroll: true }); }
       else if (opener && opener.row) { opener.row.focus({ preventScroll: true }); }
     });
